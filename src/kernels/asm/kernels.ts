@@ -1,0 +1,471 @@
+// WebAssembly SIMD kernels for iP-VAE inference (AssemblyScript, compiled by scripts/build-wasm.mjs).
+// The algorithm mirrors src/kernels/js.ts line for line; state and weights are float32 in 4-lane vectors.
+// Memory is managed by a bump allocator: the host allocates every array once with alloc() and passes pointers.
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory
+
+let top: usize = 0;
+
+export function alloc(bytes: i32): usize {
+  if (top == 0) top = (__heap_base + 15) & ~15;
+  const p = top;
+  top = (top + <usize>bytes + 15) & ~15;
+  const need = <i32>((top + 0xffff) >>> 16);
+  const have = memory.size();
+  if (need > have) {
+    if (memory.grow(need - have) < 0) unreachable();
+  }
+  return p;
+}
+
+export function resetHeap(): void {
+  top = (__heap_base + 15) & ~15;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Vector math (float32 lanes)
+
+// exp(x): Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, Cephes expf polynomial (rel. error ~1.2e-7).
+// @ts-ignore: decorator
+@inline function expf4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow2);
+}
+
+// log1p(v) for v in [0, 1]: 2 atanh(s), s = v / (2 + v) <= 1/3, odd series to s^15 (rel. error < 3e-8).
+// @ts-ignore: decorator
+@inline function log1pUnit4(v: v128): v128 {
+  const s = f32x4.div(v, f32x4.add(v, f32x4.splat(2.0)));
+  const s2 = f32x4.mul(s, s);
+  let p = f32x4.splat(<f32>(1.0 / 15.0));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 13.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 11.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 9.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 7.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 5.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 3.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(1.0));
+  return f32x4.mul(f32x4.mul(p, s), f32x4.splat(2.0));
+}
+
+// softclamp(y, c) = y - softplus(y - c), softplus(a) = max(a, 0) + log1p(exp(-|a|)), after the floor max(y, -8).
+// @ts-ignore: decorator
+@inline function floorSoftclamp4(y: v128, c: v128): v128 {
+  y = f32x4.max(y, f32x4.splat(-8.0));
+  const a = f32x4.sub(y, c);
+  const sp = f32x4.add(f32x4.max(a, f32x4.splat(0.0)), log1pUnit4(expf4(f32x4.neg(f32x4.abs(a)))));
+  return f32x4.sub(y, sp);
+}
+
+// Scalar versions (tails), through the same lane code so they round identically.
+function floorSoftclamp1(y: f32, c: f32): f32 {
+  return f32x4.extract_lane(floorSoftclamp4(f32x4.splat(y), f32x4.splat(c)), 0);
+}
+function expf1(x: f32): f32 {
+  return f32x4.extract_lane(expf4(f32x4.splat(x)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Threefry-2x32-20, four counters at once (lanes = four consecutive neurons), and a scalar version.
+
+// @ts-ignore: decorator
+@inline function rotl4(v: v128, r: i32): v128 {
+  return v128.or(i32x4.shl(v, r), i32x4.shr_u(v, 32 - r));
+}
+
+// Returns word 0 of Threefry-2x32-20 for counters (c0 lanes, c1) under key (k0, k1).
+function threefry4w0(k0: u32, k1: u32, c0: v128, c1: u32): v128 {
+  const ks2: u32 = 0x1bd11bda ^ k0 ^ k1;
+  const K0 = i32x4.splat(k0), K1 = i32x4.splat(k1), K2 = i32x4.splat(ks2);
+  let x0 = i32x4.add(c0, K0);
+  let x1 = i32x4.splat(c1 + k1);
+  for (let s: u32 = 1; s <= 5; s++) {
+    if (s & 1) {
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 13), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 15), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 26), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 6), x0);
+    } else {
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 17), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 29), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 16), x0);
+      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 24), x0);
+    }
+    const a = s % 3, b = (s + 1) % 3;
+    x0 = i32x4.add(x0, a == 0 ? K0 : a == 1 ? K1 : K2);
+    x1 = i32x4.add(i32x4.add(x1, b == 0 ? K0 : b == 1 ? K1 : K2), i32x4.splat(s));
+  }
+  return x0;
+}
+
+let tf0: u32 = 0;
+let tf1: u32 = 0;
+// @ts-ignore: decorator
+@inline function rotl(v: u32, r: u32): u32 {
+  return (v << r) | (v >>> (32 - r));
+}
+function threefry1(k0: u32, k1: u32, c0: u32, c1: u32): void {
+  const ks2: u32 = 0x1bd11bda ^ k0 ^ k1;
+  let x0: u32 = c0 + k0, x1: u32 = c1 + k1;
+  for (let s: u32 = 1; s <= 5; s++) {
+    if (s & 1) {
+      x0 += x1; x1 = rotl(x1, 13) ^ x0; x0 += x1; x1 = rotl(x1, 15) ^ x0;
+      x0 += x1; x1 = rotl(x1, 26) ^ x0; x0 += x1; x1 = rotl(x1, 6) ^ x0;
+    } else {
+      x0 += x1; x1 = rotl(x1, 17) ^ x0; x0 += x1; x1 = rotl(x1, 29) ^ x0;
+      x0 += x1; x1 = rotl(x1, 16) ^ x0; x0 += x1; x1 = rotl(x1, 24) ^ x0;
+    }
+    const a = s % 3, b = (s + 1) % 3;
+    x0 += a == 0 ? k0 : a == 1 ? k1 : ks2;
+    x1 += (b == 0 ? k0 : b == 1 ? k1 : ks2) + s;
+  }
+  tf0 = x0;
+  tf1 = x1;
+}
+
+export function threefryWord0(k0: u32, k1: u32, c0: u32, c1: u32): u32 {
+  threefry1(k0, k1, c0, c1);
+  return tf0;
+}
+export function threefryWord1(k0: u32, k1: u32, c0: u32, c1: u32): u32 {
+  threefry1(k0, k1, c0, c1);
+  return tf1;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Poisson sampler (same algorithm as src/model/poisson.ts)
+
+const POISSON_SPLIT: f32 = 10.0;
+const RATE_EPS: f32 = 1.1920928955078125e-7;
+
+// @ts-ignore: decorator
+@inline function u01(w: u32): f64 {
+  return (<f64>(w >>> 8) + 0.5) * 5.9604644775390625e-8;
+}
+
+function logGamma(x: f64): f64 {
+  // Lanczos, g = 7, n = 9 (x >= 1 here).
+  x -= 1.0;
+  let a = 0.99999999999980993;
+  a += 676.5203681218851 / (x + 1.0);
+  a += -1259.1392167224028 / (x + 2.0);
+  a += 771.32342877765313 / (x + 3.0);
+  a += -176.61502916214059 / (x + 4.0);
+  a += 12.507343278686905 / (x + 5.0);
+  a += -0.13857109526572012 / (x + 6.0);
+  a += 9.9843695780195716e-6 / (x + 7.0);
+  a += 1.5056327351493116e-7 / (x + 8.0);
+  const t = x + 7.5;
+  return 0.5 * Math.log(2.0 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+function poissonPtrs(lambda: f64, seed: u32, sample: u32, neuron: u32, step: u32): i32 {
+  const slam = Math.sqrt(lambda);
+  const loglam = Math.log(lambda);
+  const b = 0.931 + 2.53 * slam;
+  const a = -0.059 + 0.02483 * b;
+  const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const vr = 0.9277 - 3.6224 / (b - 2.0);
+  for (let j: u32 = 1; ; j++) {
+    threefry1(seed + j * 0x9e3779b9, sample, neuron, step);
+    const U = u01(tf0) - 0.5;
+    const V = u01(tf1);
+    const us = 0.5 - Math.abs(U);
+    const k = Math.floor((2.0 * a / us + b) * U + lambda + 0.43);
+    if (us >= 0.07 && V <= vr) return <i32>k;
+    if (k < 0 || (us < 0.013 && V > us)) continue;
+    if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logGamma(k + 1.0)) {
+      return <i32>k;
+    }
+  }
+  return 0;
+}
+
+function poissonInvert(U: f64, lambda: f64, p0: f64): i32 {
+  let p = p0;
+  let F = p;
+  let k = 0;
+  while (F < U && k < 1000) {
+    k++;
+    p *= lambda / <f64>k;
+    if (p == 0.0) break;
+    F += p;
+  }
+  return k;
+}
+
+// One draw from lambda (already float32, with RATE_EPS) and the uniform word w0.
+function drawOne(lambda: f32, p0: f32, w0: u32, seed: u32, sample: u32, neuron: u32, step: u32): i32 {
+  if (lambda >= POISSON_SPLIT) return poissonPtrs(<f64>lambda, seed, sample, neuron, step);
+  const U = u01(w0);
+  if (U <= <f64>p0) return 0;
+  return poissonInvert(U, <f64>lambda, <f64>p0);
+}
+
+// Draw z ~ Poisson(exp(u) + eps) for all K neurons at one step; write (index, count) of the nonzero ones.
+export function sampleAll(u: usize, K: i32, seed: u32, sample: u32, step: u32, active: usize, counts: usize): i32 {
+  let n = 0;
+  const eps4 = f32x4.splat(RATE_EPS);
+  const lane = i32x4(0, 1, 2, 3);
+  const split4 = f32x4.splat(POISSON_SPLIT);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const lam = f32x4.add(expf4(v128.load(u + (<usize>k << 2))), eps4);
+    const p0 = expf4(f32x4.neg(lam));
+    const w0 = threefry4w0(seed, sample, i32x4.add(i32x4.splat(k), lane), step);
+    const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(i32x4.shr_u(w0, 8)), f32x4.splat(0.5)),
+      f32x4.splat(5.9604644775390625e-8));
+    const hot = v128.or(f32x4.gt(U, p0), f32x4.ge(lam, split4));
+    if (!v128.any_true(hot)) continue;
+    const mask = i32x4.bitmask(hot);
+    for (let j = 0; j < 4; j++) {
+      if (!(mask & (1 << j))) continue;
+      let L: f32, P: f32, W: u32;
+      if (j == 0) { L = f32x4.extract_lane(lam, 0); P = f32x4.extract_lane(p0, 0); W = i32x4.extract_lane(w0, 0); }
+      else if (j == 1) { L = f32x4.extract_lane(lam, 1); P = f32x4.extract_lane(p0, 1); W = i32x4.extract_lane(w0, 1); }
+      else if (j == 2) { L = f32x4.extract_lane(lam, 2); P = f32x4.extract_lane(p0, 2); W = i32x4.extract_lane(w0, 2); }
+      else { L = f32x4.extract_lane(lam, 3); P = f32x4.extract_lane(p0, 3); W = i32x4.extract_lane(w0, 3); }
+      const z = drawOne(L, P, W, seed, sample, <u32>(k + j), step);
+      if (z > 0) {
+        store<i32>(active + (<usize>n << 2), k + j);
+        store<i32>(counts + (<usize>n << 2), z);
+        n++;
+      }
+    }
+  }
+  for (; k < K; k++) {
+    const L = expf1(load<f32>(u + (<usize>k << 2))) + RATE_EPS;
+    const P = expf1(-L);
+    const W = threefryWord0(seed, sample, <u32>k, step);
+    const z = drawOne(L, P, W, seed, sample, <u32>k, step);
+    if (z > 0) {
+      store<i32>(active + (<usize>n << 2), k);
+      store<i32>(counts + (<usize>n << 2), z);
+      n++;
+    }
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Products
+
+// out[0..width) = sum_i counts[i] * rows[active[i], :], four rows per pass over out.
+export function eventAccumulate(rows: usize, width: i32, active: usize, counts: usize, n: i32, out: usize): void {
+  memory.fill(out, 0, <usize>width << 2);
+  const stride = <usize>width << 2;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const r0 = rows + <usize>load<i32>(active + (<usize>i << 2)) * stride;
+    const r1 = rows + <usize>load<i32>(active + (<usize>(i + 1) << 2)) * stride;
+    const r2 = rows + <usize>load<i32>(active + (<usize>(i + 2) << 2)) * stride;
+    const r3 = rows + <usize>load<i32>(active + (<usize>(i + 3) << 2)) * stride;
+    const c0s = <f32>load<i32>(counts + (<usize>i << 2));
+    const c1s = <f32>load<i32>(counts + (<usize>(i + 1) << 2));
+    const c2s = <f32>load<i32>(counts + (<usize>(i + 2) << 2));
+    const c3s = <f32>load<i32>(counts + (<usize>(i + 3) << 2));
+    const c0 = f32x4.splat(c0s), c1 = f32x4.splat(c1s), c2 = f32x4.splat(c2s), c3 = f32x4.splat(c3s);
+    let j = 0;
+    for (; j + 4 <= width; j += 4) {
+      const o = <usize>j << 2;
+      let a = v128.load(out + o);
+      a = f32x4.add(a, f32x4.add(f32x4.add(f32x4.mul(c0, v128.load(r0 + o)), f32x4.mul(c1, v128.load(r1 + o))),
+        f32x4.add(f32x4.mul(c2, v128.load(r2 + o)), f32x4.mul(c3, v128.load(r3 + o)))));
+      v128.store(out + o, a);
+    }
+    for (; j < width; j++) {
+      const o = <usize>j << 2;
+      store<f32>(out + o, load<f32>(out + o) + ((c0s * load<f32>(r0 + o) + c1s * load<f32>(r1 + o)) +
+        (c2s * load<f32>(r2 + o) + c3s * load<f32>(r3 + o))));
+    }
+  }
+  for (; i < n; i++) {
+    const r0 = rows + <usize>load<i32>(active + (<usize>i << 2)) * stride;
+    const cs = <f32>load<i32>(counts + (<usize>i << 2));
+    const c = f32x4.splat(cs);
+    let j = 0;
+    for (; j + 4 <= width; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(c, v128.load(r0 + o))));
+    }
+    for (; j < width; j++) {
+      const o = <usize>j << 2;
+      store<f32>(out + o, load<f32>(out + o) + cs * load<f32>(r0 + o));
+    }
+  }
+}
+
+// out[d] = sum over all k of z[k] * phiT[k, d]: the dense decoder (every row, zero or not).
+export function denseDecode(phiT: usize, K: i32, D: i32, z: usize, out: usize): void {
+  memory.fill(out, 0, <usize>D << 2);
+  const stride = <usize>D << 2;
+  for (let k = 0; k < K; k++) {
+    const row = phiT + <usize>k * stride;
+    const cs = load<f32>(z + (<usize>k << 2));
+    const c = f32x4.splat(cs);
+    let d = 0;
+    for (; d + 4 <= D; d += 4) {
+      const o = <usize>d << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(c, v128.load(row + o))));
+    }
+    for (; d < D; d++) {
+      const o = <usize>d << 2;
+      store<f32>(out + o, load<f32>(out + o) + cs * load<f32>(row + o));
+    }
+  }
+}
+
+// out[k] = sum_d rows[k, d] * v[d]: the dense projection Phi^T e.
+export function denseProject(rows: usize, K: i32, D: i32, v: usize, out: usize): void {
+  const stride = <usize>D << 2;
+  for (let k = 0; k < K; k++) {
+    const row = rows + <usize>k * stride;
+    let acc = f32x4.splat(0.0);
+    let d = 0;
+    for (; d + 4 <= D; d += 4) {
+      const o = <usize>d << 2;
+      acc = f32x4.add(acc, f32x4.mul(v128.load(row + o), v128.load(v + o)));
+    }
+    let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
+      (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; d < D; d++) s += load<f32>(row + (<usize>d << 2)) * load<f32>(v + (<usize>d << 2));
+    store<f32>(out + (<usize>k << 2), s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One sample's inference run (see runSampleJs in src/kernels/js.ts for the contract)
+
+const EPS32: f64 = 1.1920928955078125e-7;
+
+function recordAt(D: i32, K: i32, phiT: usize, x: usize, ssTot: f64, n: i32, active: usize, counts: usize,
+  u: usize, rate: usize, xhat: usize, duNorm: f64, out: usize): void {
+  eventAccumulate(phiT, D, active, counts, n, xhat);
+  let res: f64 = 0;
+  for (let d = 0; d < D; d++) {
+    const r = <f64>load<f32>(x + (<usize>d << 2)) - <f64>load<f32>(xhat + (<usize>d << 2));
+    res += r * r;
+  }
+  let k = 0;
+  for (; k + 4 <= K; k += 4) v128.store(rate + (<usize>k << 2), expf4(v128.load(u + (<usize>k << 2))));
+  for (; k < K; k++) store<f32>(rate + (<usize>k << 2), expf1(load<f32>(u + (<usize>k << 2))));
+  denseDecode(phiT, K, D, rate, xhat);
+  let resMap: f64 = 0;
+  for (let d = 0; d < D; d++) {
+    const r = <f64>load<f32>(x + (<usize>d << 2)) - <f64>load<f32>(xhat + (<usize>d << 2));
+    resMap += r * r;
+  }
+  store<f64>(out, 1.0 - res / (ssTot + EPS32));
+  store<f64>(out + 8, 1.0 - resMap / (ssTot + EPS32));
+  store<f64>(out + 16, <f64>(K - n) / <f64>K);
+  store<f64>(out + 24, res);
+  store<f64>(out + 32, duNorm);
+}
+
+// scratch must hold 7 K-vectors (u, g, drive, zf, rate, active, counts) and 2 D-vectors (xhat, e), 16-aligned
+// blocks of 4 * roundUp4(K) and 4 * roundUp4(D) bytes.
+export function runSample(
+  mode: i32, D: i32, K: i32, phiT: usize, invVar: usize, bias: usize, wrec: usize, eta: f32, u0: usize,
+  x: usize, sample: u32, seed: u32, T: i32, c: f32, rec: usize, nRec: i32, out: usize, scratch: usize,
+): void {
+  const kb = <usize>((K + 3) & ~3) << 2;
+  const db = <usize>((D + 3) & ~3) << 2;
+  const u = scratch, g = u + kb, drive = g + kb, zf = drive + kb, rate = zf + kb;
+  const active = rate + kb, counts = active + kb, xhat = counts + kb, e = xhat + db;
+  memory.copy(u, u0, <usize>K << 2);
+  let mean: f64 = 0;
+  for (let d = 0; d < D; d++) mean += <f64>load<f32>(x + (<usize>d << 2));
+  mean /= <f64>D;
+  let ssTot: f64 = 0;
+  for (let d = 0; d < D; d++) {
+    const r = <f64>load<f32>(x + (<usize>d << 2)) - mean;
+    ssTot += r * r;
+  }
+  if (mode == 0) {
+    for (let d = 0; d < D; d++) {
+      const o = <usize>d << 2;
+      store<f32>(e + o, load<f32>(x + o) * load<f32>(invVar + o));
+    }
+    denseProject(phiT, K, D, e, drive);
+    for (let k = 0; k < K; k++) {
+      const o = <usize>k << 2;
+      store<f32>(drive + o, load<f32>(drive + o) - load<f32>(bias + o));
+    }
+  }
+  const eta4 = f32x4.splat(eta), c4 = f32x4.splat(c);
+  let duNorm: f64 = 0;
+  let ri = 0;
+  for (let t = 0; t <= T; t++) {
+    const needRecord = ri < nRec && load<i32>(rec + (<usize>ri << 2)) == t;
+    if (t == T && !needRecord) break;
+    const n = sampleAll(u, K, seed, sample, <u32>t, active, counts);
+    if (needRecord) {
+      recordAt(D, K, phiT, x, ssTot, n, active, counts, u, rate, xhat, duNorm, out + <usize>ri * 40);
+      ri++;
+    }
+    if (t == T) break;
+    if (mode == 0) {
+      eventAccumulate(wrec, K, active, counts, n, g);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        v128.store(g + o, f32x4.sub(v128.load(drive + o), v128.load(g + o)));
+      }
+      for (; k < K; k++) {
+        const o = <usize>k << 2;
+        store<f32>(g + o, load<f32>(drive + o) - load<f32>(g + o));
+      }
+    } else {
+      memory.fill(zf, 0, <usize>K << 2);
+      for (let i = 0; i < n; i++) {
+        store<f32>(zf + (<usize>load<i32>(active + (<usize>i << 2)) << 2), <f32>load<i32>(counts + (<usize>i << 2)));
+      }
+      denseDecode(phiT, K, D, zf, xhat);
+      for (let d = 0; d < D; d++) {
+        const o = <usize>d << 2;
+        store<f32>(e + o, (load<f32>(x + o) - load<f32>(xhat + o)) * load<f32>(invVar + o));
+      }
+      denseProject(phiT, K, D, e, g);
+      for (let k = 0; k < K; k++) {
+        const o = <usize>k << 2;
+        store<f32>(g + o, load<f32>(g + o) - load<f32>(bias + o));
+      }
+    }
+    let dn4 = f32x4.splat(0.0);
+    let dn: f64 = 0;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const o = <usize>k << 2;
+      const uo = v128.load(u + o);
+      const du = floorSoftclamp4(f32x4.mul(eta4, v128.load(g + o)), c4);
+      const un = floorSoftclamp4(f32x4.add(uo, du), c4);
+      const diff = f32x4.sub(un, uo);
+      dn4 = f32x4.add(dn4, f32x4.mul(diff, diff));
+      v128.store(u + o, un);
+    }
+    dn = <f64>f32x4.extract_lane(dn4, 0) + <f64>f32x4.extract_lane(dn4, 1) +
+      <f64>f32x4.extract_lane(dn4, 2) + <f64>f32x4.extract_lane(dn4, 3);
+    for (; k < K; k++) {
+      const o = <usize>k << 2;
+      const uo = load<f32>(u + o);
+      const du = floorSoftclamp1(eta * load<f32>(g + o), c);
+      const un = floorSoftclamp1(uo + du, c);
+      const diff = <f64>(un - uo);
+      dn += diff * diff;
+      store<f32>(u + o, un);
+    }
+    duNorm = Math.sqrt(dn);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Per-sample inference runners over the two backends. A runner evaluates samples [i0, i1) of a data matrix and
+ * writes REC_FIELDS metrics per recorded step per sample into a shared output array; the sample's global index
+ * keys its random draws, so the result does not depend on how samples are split among runners or workers.
+ */
+import { JsScratch, REC_FIELDS, runSampleJs, type Mode, type RunModel } from './js.js';
+import { instantiate } from './wasm.js';
+
+export type Backend = 'js' | 'wasm';
+
+export interface RunConfig {
+  backend: Backend;
+  mode: Mode;
+  seed: number;
+  steps: number;
+  clamp: number;
+  recSteps: Int32Array;
+}
+
+export interface Runner {
+  /** Run samples i0..i1-1 of X (N x D, row-major); out has N * recSteps.length * REC_FIELDS slots. */
+  run(X: Float32Array, i0: number, i1: number, out: Float64Array, onSample?: () => void): void;
+}
+
+export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
+  if (cfg.mode === 'event' && !m.wrec) throw new Error('makeRunner: the event-driven mode needs W_rec');
+  const nRec = cfg.recSteps.length;
+  const per = nRec * REC_FIELDS;
+  const { D, K } = m;
+  if (cfg.backend === 'js') {
+    const scratch = new JsScratch(D, K);
+    return {
+      run(X, i0, i1, out, onSample) {
+        for (let i = i0; i < i1; i++) {
+          runSampleJs(m, cfg.mode, X, i * D, i, cfg.seed, cfg.steps, cfg.clamp, cfg.recSteps, out, i * per, scratch);
+          onSample?.();
+        }
+      },
+    };
+  }
+  const w = instantiate();
+  const pPhiT = w.putF32(m.phiT);
+  const pInvVar = w.putF32(m.invVar);
+  const pBias = w.putF32(m.bias);
+  const pWrec = cfg.mode === 'event' ? w.putF32(m.wrec!) : 0;
+  const pU0 = w.putF32(m.u0);
+  const pRec = w.putI32(cfg.recSteps);
+  const pX = w.x.alloc(D * 4);
+  const pOut = w.x.alloc(per * 8);
+  const kb = ((K + 3) & ~3) * 4, db = ((D + 3) & ~3) * 4;
+  const pScratch = w.x.alloc(7 * kb + 2 * db);
+  const modeId = cfg.mode === 'event' ? 0 : 1;
+  return {
+    run(X, i0, i1, out, onSample) {
+      for (let i = i0; i < i1; i++) {
+        w.f32(pX, D).set(X.subarray(i * D, (i + 1) * D));
+        w.x.runSample(modeId, D, K, pPhiT, pInvVar, pBias, pWrec, m.eta, pU0, pX, i, cfg.seed, cfg.steps,
+          cfg.clamp, pRec, nRec, pOut, pScratch);
+        out.set(w.f64(pOut, per), i * per);
+        onSample?.();
+      }
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Loads the WebAssembly SIMD kernels (built from src/kernels/asm/kernels.ts) and gives typed access to them.
+ * Each instance owns its own linear memory; arrays are copied in once (weights) or per sample (inputs).
+ */
+import { WASM_BASE64 } from './wasm-binary.js';
+
+export interface WasmExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  resetHeap(): void;
+  threefryWord0(k0: number, k1: number, c0: number, c1: number): number;
+  threefryWord1(k0: number, k1: number, c0: number, c1: number): number;
+  sampleAll(u: number, K: number, seed: number, sample: number, step: number, active: number, counts: number): number;
+  eventAccumulate(rows: number, width: number, active: number, counts: number, n: number, out: number): void;
+  denseDecode(phiT: number, K: number, D: number, z: number, out: number): void;
+  denseProject(rows: number, K: number, D: number, v: number, out: number): void;
+  runSample(
+    mode: number, D: number, K: number, phiT: number, invVar: number, bias: number, wrec: number, eta: number,
+    u0: number, x: number, sample: number, seed: number, T: number, c: number, rec: number, nRec: number,
+    out: number, scratch: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** True when this runtime supports WebAssembly SIMD (the module fails to compile otherwise). */
+export function wasmAvailable(): boolean {
+  try {
+    module();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function module(): WebAssembly.Module {
+  if (!compiled) compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+/** A fresh kernel instance with its own memory. */
+export function instantiate(): WasmKernels {
+  const inst = new WebAssembly.Instance(module(), { env: { abort: () => { throw new Error('wasm abort'); } } });
+  return new WasmKernels(inst.exports as unknown as WasmExports);
+}
+
+export class WasmKernels {
+  constructor(readonly x: WasmExports) {}
+
+  /** Allocate and copy a float32 array; returns its pointer. */
+  putF32(a: Float32Array): number {
+    const p = this.x.alloc(a.length * 4);
+    new Float32Array(this.x.memory.buffer, p, a.length).set(a);
+    return p;
+  }
+  putI32(a: Int32Array): number {
+    const p = this.x.alloc(a.length * 4);
+    new Int32Array(this.x.memory.buffer, p, a.length).set(a);
+    return p;
+  }
+  f32(p: number, n: number): Float32Array {
+    return new Float32Array(this.x.memory.buffer, p, n);
+  }
+  i32(p: number, n: number): Int32Array {
+    return new Int32Array(this.x.memory.buffer, p, n);
+  }
+  f64(p: number, n: number): Float64Array {
+    return new Float64Array(this.x.memory.buffer, p, n);
+  }
+}

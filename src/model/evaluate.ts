@@ -1,0 +1,143 @@
+/**
+ * The evaluation protocol of model-spec section 5: inference for T steps from u0 on every input (hard Poisson
+ * counts), metrics recorded at t = 1, 2, 4, ..., 2^k <= T and T. Runs on one thread or on worker threads;
+ * per-sample results are reduced in sample order, so 1 or N workers give identical numbers.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { REC_FIELDS } from '../kernels/js.js';
+import { makeRunner, type Backend } from '../kernels/runner.js';
+import type { Mode } from '../kernels/js.js';
+import { prepare, type IpVaeParams, type Prepared } from './params.js';
+
+export interface MetricRow {
+  t: number;
+  r2: number;
+  r2_map: number;
+  pz: number;
+  mse: number;
+  du_norm: number;
+}
+
+export interface EvalOptions {
+  steps: number;
+  seed: number;
+  /** Upper soft clamp c (10 at evaluation). */
+  clamp?: number;
+  backend?: Backend;
+  mode?: Mode;
+  workers?: number;
+  /** Steps to record (default: recordSteps(steps)). */
+  record?: number[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  metrics: MetricRow[];
+  /** N x record x REC_FIELDS (r2, r2_map, zero fraction, mse, du_norm) per sample. */
+  perSample: Float64Array;
+  seconds: number;
+  workers: number;
+}
+
+/** t = 1, 2, 4, ... (powers of two up to T) and T itself. */
+export function recordSteps(T: number): number[] {
+  const out: number[] = [];
+  for (let t = 1; t <= T; t *= 2) out.push(t);
+  if (out[out.length - 1] !== T) out.push(T);
+  return out;
+}
+
+/** Reduce per-sample records to the mean metrics, summing in sample order (float64). */
+export function reduceMetrics(perSample: Float64Array, N: number, rec: number[]): MetricRow[] {
+  const per = rec.length * REC_FIELDS;
+  return rec.map((t, r) => {
+    const s = [0, 0, 0, 0, 0];
+    for (let i = 0; i < N; i++) for (let f = 0; f < REC_FIELDS; f++) s[f] += perSample[i * per + r * REC_FIELDS + f];
+    return { t, r2: s[0] / N, r2_map: s[1] / N, pz: s[2] / N, mse: s[3] / N, du_norm: s[4] / N };
+  });
+}
+
+export interface WorkerJob {
+  model: Prepared;
+  X: Float32Array;
+  out: Float64Array;
+  i0: number;
+  i1: number;
+  backend: Backend;
+  mode: Mode;
+  seed: number;
+  steps: number;
+  clamp: number;
+  recSteps: Int32Array;
+  progress: Int32Array;
+}
+
+/** Path of the compiled worker script (tests run the TypeScript sources; workers always run the build). */
+function workerUrl(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./eval-worker.js', import.meta.url);
+  return new URL('../../dist/src/model/eval-worker.js', import.meta.url);
+}
+
+function shareF32(a: Float32Array): Float32Array {
+  const s = new Float32Array(new SharedArrayBuffer(a.length * 4));
+  s.set(a);
+  return s;
+}
+
+export async function evaluate(
+  model: IpVaeParams | Prepared, X: Float32Array, N: number, opts: EvalOptions,
+): Promise<EvalResult> {
+  const mode = opts.mode ?? 'event';
+  const backend = opts.backend ?? 'wasm';
+  const clamp = opts.clamp ?? 10;
+  const rec = opts.record ?? recordSteps(opts.steps);
+  const prep: Prepared = 'phiT' in model ? model : prepare(model, mode === 'event');
+  if (mode === 'event' && !prep.wrec) throw new Error('evaluate: the event-driven mode needs W_rec');
+  if (X.length < N * prep.D) throw new Error(`evaluate: data has ${X.length / prep.D} samples, asked for ${N}`);
+  const recSteps = Int32Array.from(rec);
+  const per = rec.length * REC_FIELDS;
+  const workers = Math.max(1, Math.min(opts.workers ?? 1, N));
+  const t0 = performance.now();
+  let out: Float64Array;
+  if (workers === 1) {
+    out = new Float64Array(N * per);
+    const runner = makeRunner(prep, { backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps });
+    let done = 0;
+    runner.run(X, 0, N, out, () => { done++; if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N); });
+  } else {
+    out = new Float64Array(new SharedArrayBuffer(N * per * 8));
+    const Xs = shareF32(X.subarray(0, N * prep.D));
+    const shared: Prepared = {
+      D: prep.D, K: prep.K, eta: prep.eta, phiT: shareF32(prep.phiT), invVar: shareF32(prep.invVar),
+      bias: shareF32(prep.bias), u0: shareF32(prep.u0), wrec: prep.wrec ? shareF32(prep.wrec) : undefined,
+    };
+    const progress = new Int32Array(new SharedArrayBuffer(4 * workers));
+    const jobs: Promise<void>[] = [];
+    const timer = opts.onProgress
+      ? setInterval(() => opts.onProgress!(progress.reduce((a, b) => a + b, 0), N), 250)
+      : undefined;
+    for (let w = 0; w < workers; w++) {
+      const i0 = Math.floor((w * N) / workers), i1 = Math.floor(((w + 1) * N) / workers);
+      const job: WorkerJob = {
+        model: shared, X: Xs, out, i0, i1, backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps,
+        progress: progress.subarray(w, w + 1),
+      };
+      jobs.push(new Promise<void>((resolve, reject) => {
+        const wk = new Worker(workerUrl(), { workerData: job });
+        wk.once('message', () => { resolve(); void wk.terminate(); });
+        wk.once('error', reject);
+        wk.once('exit', (code) => { if (code !== 0 && code !== 1) reject(new Error(`evaluation worker exited with code ${code}`)); });
+      }));
+    }
+    try {
+      await Promise.all(jobs);
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    opts.onProgress?.(N, N);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { metrics: reduceMetrics(out, N, rec), perSample: out, seconds, workers };
+}

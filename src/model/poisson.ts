@@ -1,0 +1,73 @@
+/**
+ * The evaluation-time (hard) Poisson sampler: z ~ Poisson(lambda), one draw per (seed, sample, neuron, step).
+ *
+ * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (24-bit, from Threefry word 0 of key (seed, sample),
+ *   counter (neuron, step)): the smallest k with F(k) >= U, with p(0) = exp(-lambda) rounded to float32 (the
+ *   WebAssembly kernel computes it in float32 lanes) and the recurrence p(k) = p(k-1) lambda / k in float64.
+ * - lambda >= POISSON_SPLIT: Hoermann's PTRS transformed rejection ("The transformed rejection method for
+ *   generating Poisson random variables", Insurance: Mathematics and Economics 12, 1993), exact for lambda >= 10;
+ *   attempt j uses the two words of Threefry with key (drawKey(seed, j), sample), same counter.
+ *
+ * The JavaScript and the WebAssembly samplers implement this same algorithm. The distribution is tested
+ * against the exact Poisson pmf in test/poisson.test.ts.
+ */
+import { threefry2x32, u01f, drawKey } from '../rng/threefry.js';
+import { logGamma } from './math.js';
+
+export const POISSON_SPLIT = 10;
+/** The authors add float32 machine epsilon to every rate (torch.finfo(float32).eps). */
+export const RATE_EPS = 1.1920928955078125e-7;
+const MAX_INVERSION_K = 1000;
+
+const tfw = new Uint32Array(2);
+
+/** Inverse-CDF continuation, given U and p0 = P(0): shared by both backends' scalar paths. */
+export function poissonInvert(U: number, lambda: number, p0: number): number {
+  let p = p0;
+  let F = p;
+  let k = 0;
+  while (F < U && k < MAX_INVERSION_K) {
+    k++;
+    p *= lambda / k;
+    if (p === 0) break;
+    F += p;
+  }
+  return k;
+}
+
+/** PTRS for lambda >= 10. */
+export function poissonPtrs(lambda: number, seed: number, sample: number, neuron: number, step: number): number {
+  const slam = Math.sqrt(lambda);
+  const loglam = Math.log(lambda);
+  const b = 0.931 + 2.53 * slam;
+  const a = -0.059 + 0.02483 * b;
+  const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const vr = 0.9277 - 3.6224 / (b - 2);
+  for (let j = 1; ; j++) {
+    threefry2x32(drawKey(seed, j), sample, neuron, step, 20, tfw);
+    const U = u01f(tfw[0]) - 0.5;
+    const V = u01f(tfw[1]);
+    const us = 0.5 - Math.abs(U);
+    const k = Math.floor((2 * a / us + b) * U + lambda + 0.43);
+    if (us >= 0.07 && V <= vr) return k;
+    if (k < 0 || (us < 0.013 && V > us)) continue;
+    if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logGamma(k + 1)) {
+      return k;
+    }
+  }
+}
+
+/** One hard Poisson draw for (seed, sample, neuron, step) at rate lambda (already including RATE_EPS). */
+export function poissonDraw(lambda: number, seed: number, sample: number, neuron: number, step: number): number {
+  if (lambda >= POISSON_SPLIT) return poissonPtrs(lambda, seed, sample, neuron, step);
+  threefry2x32(seed, sample, neuron, step, 20, tfw);
+  const U = u01f(tfw[0]);
+  const p0 = Math.fround(Math.exp(-lambda));
+  if (U <= p0) return 0;
+  return poissonInvert(U, lambda, p0);
+}
+
+/** The rate of a membrane potential, in float32 as the kernels compute it. */
+export function rateOf(u: number): number {
+  return Math.fround(Math.fround(Math.exp(u)) + RATE_EPS);
+}
