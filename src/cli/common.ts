@@ -1,0 +1,57 @@
+/** Shared CLI helpers: option parsing with clear errors, progress, tables. */
+import { UserError } from '../errors.js';
+
+export function parseIntOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new UserError(`${name}: expected an integer, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UserError(`${name}: ${n} is out of range (expected ${min}..${max})`);
+  return n;
+}
+
+export function parseFloatOpt(name: string, v: string, min = -Infinity, max = Infinity): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${name}: expected a number, got "${v}"`);
+  if (n < min || n > max) throw new UserError(`${name}: ${n} is out of range (expected ${min}..${max})`);
+  return n;
+}
+
+export function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new UserError(`${name}: "${v}" is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** A one-line progress bar on stderr (only when stderr is a terminal). */
+export function progressBar(label: string): { update(done: number, total: number): void; end(): void } {
+  const tty = process.stderr.isTTY;
+  const t0 = performance.now();
+  let last = 0;
+  return {
+    update(done, total) {
+      if (!tty) return;
+      const now = performance.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const frac = total ? done / total : 1;
+      const width = 30;
+      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+      const el = (now - t0) / 1000;
+      const eta = frac > 0 ? el / frac - el : 0;
+      process.stderr.write(`\r${label} [${bar}] ${done}/${total}  ${el.toFixed(1)} s elapsed, ETA ${eta.toFixed(1)} s `);
+    },
+    end() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const w = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => c.padStart(w[i])).join('  ')).join('\n');
+}
+
+export function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)) return x.toExponential(2);
+  return x.toFixed(digits);
+}

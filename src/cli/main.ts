@@ -1,0 +1,85 @@
+/** The ipvae command line. */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { addInferOptions, inferArgs, runInfer } from './infer.js';
+import { initParams, parameterCount } from '../model/params.js';
+import { saveModel } from '../io/safetensors.js';
+import { parseFloatOpt, parseIntOpt } from './common.js';
+import { bestModel } from './models.js';
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('ipvae')
+    .description('The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
+      'Float reference inference on whitened natural-image patches, MNIST or any IDX image file.')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)');
+
+  addInferOptions(program.command('demo')
+    .description('float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table'))
+    .action(async (o) => {
+      const m = bestModel('patches');
+      const a = inferArgs({ ...o, samples: o.samples ?? '400' }, m.path, 'patches');
+      if (!a.json) console.log(`demo: ${m.note}`);
+      await runInfer(a, undefined, m.label);
+    });
+
+  addInferOptions(program.command('infer')
+    .description('run float iP-VAE inference and print the convergence table (R^2, r2_map, PZ, MSE, du_norm at t = 1, 2, 4, ..., T)')
+    .requiredOption('--model <file>', 'model checkpoint (.safetensors, the authors\' state_dict names)')
+    .requiredOption('--data <name>', 'patches | mnist | idx:PATH (an IDX image file, e.g. Fashion-MNIST; .gz accepted)'))
+    .action(async (o) => {
+      await runInfer(inferArgs(o, o.model, o.data));
+    });
+
+  program.command('init')
+    .description('write a randomly initialised model (the authors\' initialisation: Phi ~ N(0, scale^2), u0 ~ U(-6, -4), log_bias -3, log_lr 0, s 0)')
+    .requiredOption('--d <D>', 'input dimension (256 for 16x16 patches, 784 for 28x28 images)')
+    .requiredOption('--k <K>', 'number of latents')
+    .option('--seed <S>', 'seed', '0')
+    .option('--phi-scale <x>', 'standard deviation of the initial Phi', '1e-4')
+    .requiredOption('--out <file>', 'output .safetensors file')
+    .action((o) => {
+      const D = parseIntOpt('--d', o.d, 1, 1 << 20);
+      const K = parseIntOpt('--k', o.k, 1, 1 << 16);
+      const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
+      const scale = parseFloatOpt('--phi-scale', o.phiScale, 0);
+      const p = initParams(D, K, seed, scale);
+      saveModel(o.out, p, { ipvae: version(), init_seed: String(seed), phi_scale: String(scale) });
+      console.log(`wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') process.exit(0);
+      process.exit(2);
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`ipvae: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,31 @@
+/** The bundled models and which one a command uses by default. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import { UserError } from '../errors.js';
+
+export interface ModelChoice {
+  path: string;
+  label: string;
+  note: string;
+}
+
+/** Candidates in order of preference: a trained model first, then the interim dictionary. */
+const CANDIDATES: Record<string, [string, string][]> = {
+  patches: [
+    ['models/patches-k512.safetensors', 'trained iP-VAE, K=512'],
+    ['models/patches-k512-interim.safetensors', 'interim dictionary, K=512 (see models/README.md)'],
+  ],
+  mnist: [
+    ['models/mnist-k512.safetensors', 'trained iP-VAE, K=512'],
+    ['models/mnist-k512-interim.safetensors', 'interim dictionary, K=512 (see models/README.md)'],
+  ],
+};
+
+export function bestModel(data: 'patches' | 'mnist'): ModelChoice {
+  for (const [rel, note] of CANDIDATES[data]) {
+    const p = join(packageRoot(), rel);
+    if (existsSync(p)) return { path: p, label: rel, note: `${rel}: ${note}` };
+  }
+  throw new UserError(`no bundled model for ${data} (looked for ${CANDIDATES[data].map((c) => c[0]).join(', ')})`);
+}

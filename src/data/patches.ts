@@ -1,0 +1,225 @@
+/**
+ * Whitened 16x16 natural-image patches (model-spec section 4), from the seven bundled images in
+ * data/natural-images/ (CC0 / public domain, see data/natural-images/LICENSES.md).
+ *
+ * Recipe, per image:
+ * 1. Fourier whitening: multiply the 2-D FFT by R(f) = f exp(-(f / f0)^4), f = sqrt(fx^2 + fy^2) the radial
+ *    frequency in cycles per pixel, built in the FFT's own (unshifted) bin layout: fx = k / W for k < W/2,
+ *    (k - W) / W above (Olshausen & Field 1996). f0 = 0.4 cycles/pixel (Nyquist = 0.5). Real part of the inverse.
+ * 2. Local contrast normalisation (the authors' LocContrastNorm): a 13 x 13 Gaussian g = exp(-r^2 / 0.5) on a
+ *    linspace(-1, 1, 13) grid (that is, a standard deviation of 3 pixels), normalised to sum 1, zero-padded;
+ *    y = x - blur(x); s = sqrt(blur(y^2)); out = y / max(s, mean(s)).
+ * 3. Per-image z-score (unbiased standard deviation).
+ * 4. Crop 4 pixels at every border.
+ * 5. Cut 16 x 16 patches at stride 8, in raster order; the last 20 % of each image's patches go to validation.
+ * Then a global z-score (population standard deviation) over all patches of all images.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { decodePng, type GreyImage } from './png.js';
+import { fft2, fftFreq } from './fft.js';
+import { packageRoot } from '../paths.js';
+import { cacheKey, readCache, writeCache } from './cache.js';
+import { UserError } from '../errors.js';
+
+export const NATURAL_IMAGES = ['astronaut', 'brick', 'camera', 'chelsea', 'coffee', 'grass', 'gravel'];
+
+export interface PatchRecipe {
+  patch: number;
+  stride: number;
+  crop: number;
+  f0: number;
+  lcnSize: number;
+  lcnSigma: number;
+  valFraction: number;
+}
+
+export const DEFAULT_RECIPE: PatchRecipe = { patch: 16, stride: 8, crop: 4, f0: 0.4, lcnSize: 13, lcnSigma: 0.5, valFraction: 0.2 };
+
+export interface PatchSet {
+  D: number;
+  train: Float32Array;
+  nTrain: number;
+  val: Float32Array;
+  nVal: number;
+  /** Index into NATURAL_IMAGES of each patch (train then val). */
+  trainImage: Float32Array;
+  valImage: Float32Array;
+  recipe: PatchRecipe;
+}
+
+export function imagesDir(): string {
+  return join(packageRoot(), 'data', 'natural-images');
+}
+
+export function loadImage(name: string): GreyImage {
+  const path = join(imagesDir(), `${name}.png`);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    throw new UserError(`${path}: bundled image is missing (reinstall the package)`);
+  }
+  return decodePng(buf, path);
+}
+
+/** Step 1: Fourier whitening with R(f) = f exp(-(f/f0)^4). */
+export function whiten(img: GreyImage, f0: number): GreyImage {
+  const { width: w, height: h } = img;
+  const re = Float64Array.from(img.data), im = new Float64Array(w * h);
+  fft2(re, im, h, w, -1);
+  for (let y = 0; y < h; y++) {
+    const fy = fftFreq(y, h);
+    for (let x = 0; x < w; x++) {
+      const fx = fftFreq(x, w);
+      const f = Math.sqrt(fx * fx + fy * fy);
+      const r = f * Math.exp(-Math.pow(f / f0, 4));
+      re[y * w + x] *= r;
+      im[y * w + x] *= r;
+    }
+  }
+  fft2(re, im, h, w, 1);
+  const data = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) data[i] = re[i] / (w * h);
+  return { width: w, height: h, data };
+}
+
+/** 'same'-size 2-D convolution with zero padding by a separable kernel. */
+function blurSep(src: Float64Array, w: number, h: number, k1: Float64Array): Float64Array {
+  const r = (k1.length - 1) >> 1;
+  const tmp = new Float64Array(w * h), out = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let j = -r; j <= r; j++) { const xx = x + j; if (xx >= 0 && xx < w) acc += k1[j + r] * src[y * w + xx]; }
+      tmp[y * w + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let j = -r; j <= r; j++) { const yy = y + j; if (yy >= 0 && yy < h) acc += k1[j + r] * tmp[yy * w + x]; }
+      out[y * w + x] = acc;
+    }
+  }
+  return out;
+}
+
+/** The 1-D factor of the authors' Gaussian: exp(-t^2 / sigma) on linspace(-1, 1, size), normalised. */
+export function lcnKernel1d(size: number, sigma: number): Float64Array {
+  const k = new Float64Array(size);
+  let s = 0;
+  for (let i = 0; i < size; i++) {
+    const t = size === 1 ? 0 : -1 + (2 * i) / (size - 1);
+    k[i] = Math.exp(-(t * t) / sigma);
+    s += k[i];
+  }
+  for (let i = 0; i < size; i++) k[i] /= s;
+  return k;
+}
+
+/** Step 2: local contrast normalisation. */
+export function localContrastNorm(img: GreyImage, size: number, sigma: number): GreyImage {
+  const { width: w, height: h } = img;
+  const k = lcnKernel1d(size, sigma);
+  const m = blurSep(img.data, w, h, k);
+  const y = new Float64Array(w * h), y2 = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) { y[i] = img.data[i] - m[i]; y2[i] = y[i] * y[i]; }
+  const s = blurSep(y2, w, h, k);
+  let mean = 0;
+  for (let i = 0; i < w * h; i++) { s[i] = Math.sqrt(s[i]); mean += s[i]; }
+  mean /= w * h;
+  const data = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) data[i] = y[i] / Math.max(s[i], mean);
+  return { width: w, height: h, data };
+}
+
+/** Step 3: z-score with the unbiased standard deviation. */
+export function zscoreImage(img: GreyImage): GreyImage {
+  const n = img.data.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += img.data[i];
+  mean /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (img.data[i] - mean) ** 2;
+  const sd = Math.sqrt(v / (n - 1));
+  return { ...img, data: img.data.map((x) => (x - mean) / sd) };
+}
+
+export function crop(img: GreyImage, c: number): GreyImage {
+  const w = img.width - 2 * c, h = img.height - 2 * c;
+  const data = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = img.data[(y + c) * img.width + x + c];
+  return { width: w, height: h, data };
+}
+
+/** Cut p x p patches at the given stride, in raster order of their top-left corners. */
+export function cutPatches(img: GreyImage, p: number, stride: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let y = 0; y + p <= img.height; y += stride) {
+    for (let x = 0; x + p <= img.width; x += stride) {
+      const patch = new Float64Array(p * p);
+      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) patch[i * p + j] = img.data[(y + i) * img.width + x + j];
+      out.push(patch);
+    }
+  }
+  return out;
+}
+
+/** Raw (unwhitened) patches of one image at the same positions, for spectrum comparisons. */
+export function rawPatches(name: string, r: PatchRecipe = DEFAULT_RECIPE): Float64Array[] {
+  return cutPatches(crop(loadImage(name), r.crop), r.patch, r.stride);
+}
+
+function buildPatches(r: PatchRecipe): PatchSet {
+  const trainL: Float64Array[] = [], valL: Float64Array[] = [];
+  const trainI: number[] = [], valI: number[] = [];
+  NATURAL_IMAGES.forEach((name, idx) => {
+    let img = loadImage(name);
+    img = whiten(img, r.f0);
+    img = localContrastNorm(img, r.lcnSize, r.lcnSigma);
+    img = zscoreImage(img);
+    img = crop(img, r.crop);
+    const ps = cutPatches(img, r.patch, r.stride);
+    const nVal = Math.round(r.valFraction * ps.length);
+    ps.forEach((p, i) => {
+      if (i < ps.length - nVal) { trainL.push(p); trainI.push(idx); } else { valL.push(p); valI.push(idx); }
+    });
+  });
+  const D = r.patch * r.patch;
+  let sum = 0, n = 0;
+  for (const p of [...trainL, ...valL]) for (const v of p) { sum += v; n++; }
+  const mean = sum / n;
+  let ss = 0;
+  for (const p of [...trainL, ...valL]) for (const v of p) ss += (v - mean) ** 2;
+  const sd = Math.sqrt(ss / n);
+  const pack = (L: Float64Array[]) => {
+    const a = new Float32Array(L.length * D);
+    L.forEach((p, i) => { for (let d = 0; d < D; d++) a[i * D + d] = (p[d] - mean) / sd; });
+    return a;
+  };
+  return {
+    D, train: pack(trainL), nTrain: trainL.length, val: pack(valL), nVal: valL.length,
+    trainImage: Float32Array.from(trainI), valImage: Float32Array.from(valI), recipe: r,
+  };
+}
+
+/** The whitened patch set, from the on-disk cache when the recipe and the images are unchanged. */
+export function loadPatches(r: PatchRecipe = DEFAULT_RECIPE): PatchSet {
+  const hashes = NATURAL_IMAGES.map((n) => createHash('sha256').update(readFileSync(join(imagesDir(), `${n}.png`))).digest('hex'));
+  const key = cacheKey({ v: 1, recipe: r, hashes });
+  const c = readCache('patches', key);
+  if (c) {
+    const a = c.arrays;
+    return {
+      D: r.patch * r.patch, train: a.train, nTrain: a.train.length / (r.patch * r.patch), val: a.val,
+      nVal: a.val.length / (r.patch * r.patch), trainImage: a.trainImage, valImage: a.valImage, recipe: r,
+    };
+  }
+  const set = buildPatches(r);
+  writeCache('patches', key, {
+    meta: { recipe: r }, arrays: { train: set.train, val: set.val, trainImage: set.trainImage, valImage: set.valImage },
+  });
+  return set;
+}
