@@ -61,7 +61,7 @@ export interface RunModel {
 export type Mode = 'event' | 'dense';
 
 /** Metric slots per record, in this order. */
-export const REC_FIELDS = 5; // r2, r2_map, zero fraction, mse, du_norm
+export const REC_FIELDS = 6; // r2, r2_map, zero fraction, mse, du_norm, total spike count
 const EPS32 = 1.1920928955078125e-7;
 
 /** Scratch buffers for one sample's run, reused across samples. */
@@ -107,6 +107,9 @@ function record(
   out[o + 2] = (K - nActive) / K;
   out[o + 3] = res;
   out[o + 4] = duNorm;
+  let spikes = 0;
+  for (let i = 0; i < nActive; i++) spikes += s.acts[i];
+  out[o + 5] = spikes;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface RunConfig {
   steps: number;
   clamp: number;
   recSteps: Int32Array;
+  /** Added to a row's index to form its sample key (default 0). */
+  sampleOffset?: number;
 }
 
 export interface Runner {
@@ -27,12 +29,13 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
   const nRec = cfg.recSteps.length;
   const per = nRec * REC_FIELDS;
   const { D, K } = m;
+  const off = cfg.sampleOffset ?? 0;
   if (cfg.backend === 'js') {
     const scratch = new JsScratch(D, K);
     return {
       run(X, i0, i1, out, onSample) {
         for (let i = i0; i < i1; i++) {
-          runSampleJs(m, cfg.mode, X, i * D, i, cfg.seed, cfg.steps, cfg.clamp, cfg.recSteps, out, i * per, scratch);
+          runSampleJs(m, cfg.mode, X, i * D, off + i, cfg.seed, cfg.steps, cfg.clamp, cfg.recSteps, out, i * per, scratch);
           onSample?.();
         }
       },
@@ -54,7 +57,7 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
     run(X, i0, i1, out, onSample) {
       for (let i = i0; i < i1; i++) {
         w.f32(pX, D).set(X.subarray(i * D, (i + 1) * D));
-        w.x.runSample(modeId, D, K, pPhiT, pInvVar, pBias, pWrec, m.eta, pU0, pX, i, cfg.seed, cfg.steps,
+        w.x.runSample(modeId, D, K, pPhiT, pInvVar, pBias, pWrec, m.eta, pU0, pX, off + i, cfg.seed, cfg.steps,
           cfg.clamp, pRec, nRec, pOut, pScratch);
         out.set(w.f64(pOut, per), i * per);
         onSample?.();

@@ -6,6 +6,7 @@ import type { WorkerJob } from './evaluate.js';
 const job = workerData as WorkerJob;
 const runner = makeRunner(job.model, {
   backend: job.backend, mode: job.mode, seed: job.seed, steps: job.steps, clamp: job.clamp, recSteps: job.recSteps,
+  sampleOffset: job.sampleOffset,
 });
 runner.run(job.X, job.i0, job.i1, job.out, () => { Atomics.add(job.progress, 0, 1); });
 parentPort!.postMessage('done');

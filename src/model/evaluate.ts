@@ -17,6 +17,8 @@ export interface MetricRow {
   pz: number;
   mse: number;
   du_norm: number;
+  /** Spike count summed over the K neurons at step t, averaged over samples. */
+  spikes: number;
 }
 
 export interface EvalOptions {
@@ -29,6 +31,8 @@ export interface EvalOptions {
   workers?: number;
   /** Steps to record (default: recordSteps(steps)). */
   record?: number[];
+  /** Global index of X's first row: sample i's draws are keyed by sampleOffset + i (default 0). */
+  sampleOffset?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,9 +56,9 @@ export function recordSteps(T: number): number[] {
 export function reduceMetrics(perSample: Float64Array, N: number, rec: number[]): MetricRow[] {
   const per = rec.length * REC_FIELDS;
   return rec.map((t, r) => {
-    const s = [0, 0, 0, 0, 0];
+    const s = [0, 0, 0, 0, 0, 0];
     for (let i = 0; i < N; i++) for (let f = 0; f < REC_FIELDS; f++) s[f] += perSample[i * per + r * REC_FIELDS + f];
-    return { t, r2: s[0] / N, r2_map: s[1] / N, pz: s[2] / N, mse: s[3] / N, du_norm: s[4] / N };
+    return { t, r2: s[0] / N, r2_map: s[1] / N, pz: s[2] / N, mse: s[3] / N, du_norm: s[4] / N, spikes: s[5] / N };
   });
 }
 
@@ -70,6 +74,7 @@ export interface WorkerJob {
   steps: number;
   clamp: number;
   recSteps: Int32Array;
+  sampleOffset?: number;
   progress: Int32Array;
 }
 
@@ -103,7 +108,7 @@ export async function evaluate(
   let out: Float64Array;
   if (workers === 1) {
     out = new Float64Array(N * per);
-    const runner = makeRunner(prep, { backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps });
+    const runner = makeRunner(prep, { backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps, sampleOffset: opts.sampleOffset });
     let done = 0;
     runner.run(X, 0, N, out, () => { done++; if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N); });
   } else {
@@ -122,7 +127,7 @@ export async function evaluate(
       const i0 = Math.floor((w * N) / workers), i1 = Math.floor(((w + 1) * N) / workers);
       const job: WorkerJob = {
         model: shared, X: Xs, out, i0, i1, backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps,
-        progress: progress.subarray(w, w + 1),
+        sampleOffset: opts.sampleOffset, progress: progress.subarray(w, w + 1),
       };
       jobs.push(new Promise<void>((resolve, reject) => {
         const wk = new Worker(workerUrl(), { workerData: job });

@@ -372,6 +372,9 @@ function recordAt(D: i32, K: i32, phiT: usize, x: usize, ssTot: f64, n: i32, act
   store<f64>(out + 16, <f64>(K - n) / <f64>K);
   store<f64>(out + 24, res);
   store<f64>(out + 32, duNorm);
+  let spikes: i64 = 0;
+  for (let i = 0; i < n; i++) spikes += <i64>load<i32>(counts + (<usize>i << 2));
+  store<f64>(out + 40, <f64>spikes);
 }
 
 // scratch must hold 7 K-vectors (u, g, drive, zf, rate, active, counts) and 2 D-vectors (xhat, e), 16-aligned
@@ -412,7 +415,7 @@ export function runSample(
     if (t == T && !needRecord) break;
     const n = sampleAll(u, K, seed, sample, <u32>t, active, counts);
     if (needRecord) {
-      recordAt(D, K, phiT, x, ssTot, n, active, counts, u, rate, xhat, duNorm, out + <usize>ri * 40);
+      recordAt(D, K, phiT, x, ssTot, n, active, counts, u, rate, xhat, duNorm, out + <usize>ri * 48);
       ri++;
     }
     if (t == T) break;

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { softclamp, klCode, klExact, poissonPpf, logGamma, fondUpdate, softplus } from '../src/model/math.js';
+import { parameterCount } from '../src/model/params.js';
+
+describe('softclamp (model-spec section 2 reference values)', () => {
+  const cases: [number, number, number][] = [
+    [-8, 10, -8.0], [-5, 10, -5.0000003], [0, 10, -4.5399e-5], [5, 10, 4.993285], [10, 10, 9.306853],
+    [12, 10, 9.873072], [0, 2, -0.126928], [10, 2, 1.999665],
+  ];
+  for (const [x, c, want] of cases) {
+    it(`softclamp(${x}, ${c}) = ${want}`, () => {
+      const got = softclamp(x, c);
+      const tol = want === 0 ? 1e-9 : Math.max(Math.abs(want) * 1e-6, 5e-10);
+      expect(Math.abs(got - want)).toBeLessThan(tol);
+    });
+  }
+  it('equals c - softplus(c - y) and never exceeds c (property)', () => {
+    fc.assert(fc.property(fc.double({ min: -50, max: 50, noNaN: true }), fc.double({ min: 0.5, max: 20, noNaN: true }), (y, c) => {
+      const a = softclamp(y, c);
+      const b = c - softplus(c - y);
+      return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(y), c) && a <= c && a <= y;
+    }));
+  });
+  it('fondUpdate floors at -8 before the soft clamp', () => {
+    const [u, du] = fondUpdate(-7.5, -100, 10);
+    expect(du).toBeCloseTo(softclamp(-8, 10), 12);
+    expect(u).toBeCloseTo(softclamp(-8, 10), 12);
+  });
+});
+
+describe('KL forms (model-spec section 3)', () => {
+  const cases: [number, number, number, number][] = [
+    [1, 0, 2.71828, 1.0], [0, 1, 0.26424, 0.71828], [-4, -5, 0.018316, 0.0067379],
+  ];
+  for (const [u, up, code, exact] of cases) {
+    it(`KL(u=${u}, u_prev=${up}) = ${code} (code) / ${exact} (exact)`, () => {
+      expect(klCode(u, up)).toBeCloseTo(code, 4);
+      expect(klExact(u, up)).toBeCloseTo(exact, 4);
+    });
+  }
+  it('the exact form is the Poisson KL summed from the pmfs', () => {
+    const lam = 2.3, lamPrev = 0.7;
+    let s = 0;
+    let p = Math.exp(-lam);
+    for (let k = 0; k < 80; k++) {
+      if (k > 0) p *= lam / k;
+      const q = Math.exp(-lamPrev + k * Math.log(lamPrev) - logGamma(k + 1));
+      if (p > 0) s += p * Math.log(p / q);
+    }
+    expect(klExact(Math.log(lam), Math.log(lamPrev))).toBeCloseTo(s, 10);
+  });
+});
+
+describe('Poisson PPF(0.999) (n_exp rule)', () => {
+  const cases: [number, number][] = [[1, 5], [3, 10], [5, 13], [10, 21], [20, 35], [50, 73]];
+  for (const [lam, k] of cases) it(`lambda ${lam} -> ${k}`, () => expect(poissonPpf(0.999, lam)).toBe(k));
+});
+
+describe('parameter counts D*K + D + 2K + 1', () => {
+  it('patches: 132,353', () => expect(parameterCount(256, 512)).toBe(132353));
+  it('MNIST: 403,217', () => expect(parameterCount(784, 512)).toBe(403217));
+});
+
+describe('logGamma', () => {
+  it('matches log((n-1)!) exactly enough', () => {
+    let f = 0;
+    for (let n = 1; n < 60; n++) {
+      if (n > 1) f += Math.log(n - 1);
+      expect(Math.abs(logGamma(n) - f)).toBeLessThan(1e-12 * Math.max(1, f));
+    }
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel, parseSafetensors, KEYS } from '../src/io/safetensors.js';
+import { initParams } from '../src/model/params.js';
+import { UserError } from '../src/errors.js';
+
+/** Build a safetensors file by hand, in the layout safetensors.torch.save_file writes for the authors' state_dict. */
+function handmade(D: number, K: number, opts: { nanAt?: number; phiShape?: number[] } = {}): Buffer {
+  const entries: { name: string; dtype: string; shape: number[]; values: number[] }[] = [
+    { name: 'layer.n_exp', dtype: 'I32', shape: [16], values: Array(16).fill(10) },
+    { name: 'layer.u_init.0', dtype: 'F32', shape: [1, K], values: Array.from({ length: K }, (_, i) => -6 + (2 * i) / K) },
+    { name: 'layer.temp', dtype: 'F32', shape: [], values: [0.01] },
+    { name: 'layer.phi.weight', dtype: 'F64', shape: opts.phiShape ?? [D, K], values: Array.from({ length: D * K }, (_, i) => Math.sin(i) * 0.1) },
+    { name: 'layer.dec_log_sigma', dtype: 'F32', shape: [1, D], values: Array.from({ length: D }, (_, i) => i / D) },
+    { name: 'layer.beta_inner', dtype: 'F32', shape: [], values: [0] },
+    { name: 'layer.log_bias', dtype: 'F32', shape: [1, K], values: Array(K).fill(-3) },
+    { name: 'layer.log_lr.0', dtype: 'F32', shape: [1], values: [0.25] },
+  ];
+  if (opts.nanAt !== undefined) entries[3].values[opts.nanAt] = NaN;
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  const bufs: Buffer[] = [];
+  let off = 0;
+  for (const e of entries) {
+    const size = e.dtype === 'F64' ? 8 : 4;
+    const b = Buffer.alloc(e.values.length * size);
+    e.values.forEach((v, i) => {
+      if (e.dtype === 'F64') b.writeDoubleLE(v, i * 8);
+      else if (e.dtype === 'I32') b.writeInt32LE(v, i * 4);
+      else b.writeFloatLE(v, i * 4);
+    });
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [off, off + b.length] };
+    off += b.length;
+    bufs.push(b);
+  }
+  const h = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.length));
+  return Buffer.concat([len, h, ...bufs]);
+}
+
+describe('safetensors checkpoints', () => {
+  it('loads a state_dict saved from the authors\' layout (extra buffers ignored, F64 converted)', () => {
+    const m = decodeModel(handmade(6, 5), 'authors.safetensors');
+    expect([m.D, m.K]).toEqual([6, 5]);
+    expect(m.phi[7]).toBeCloseTo(Math.sin(7) * 0.1, 7);
+    expect(m.s[3]).toBeCloseTo(0.5, 7);
+    expect(m.logLr).toBe(0.25);
+    expect(Array.from(m.nExp!)).toEqual(Array(16).fill(10));
+    expect(m.metadata.format).toBe('pt');
+  });
+  it('round-trips: decode(encode(model)) is the model, byte for byte', () => {
+    const p = initParams(20, 12, 3, 0.1);
+    p.nExp = Int32Array.of(10, 12, 13);
+    const bytes = encodeModel(p, { note: 'x' });
+    const q = decodeModel(bytes, 'mem');
+    expect(Array.from(q.phi)).toEqual(Array.from(p.phi));
+    expect(Array.from(q.u0)).toEqual(Array.from(p.u0));
+    expect(Array.from(q.nExp!)).toEqual([10, 12, 13]);
+    expect(Buffer.from(encodeModel(q, { note: 'x' })).equals(Buffer.from(bytes))).toBe(true);
+  });
+  it('writes the authors\' names and shapes', () => {
+    const f = parseSafetensors(encodeModel(initParams(256, 512, 0)), 'mem');
+    expect(f.tensors.get(KEYS.phi)!.shape).toEqual([256, 512]);
+    expect(f.tensors.get(KEYS.s)!.shape).toEqual([1, 256]);
+    expect(f.tensors.get(KEYS.logBias)!.shape).toEqual([1, 512]);
+    expect(f.tensors.get(KEYS.logLr)!.shape).toEqual([1]);
+    expect(f.tensors.get(KEYS.u0)!.shape).toEqual([1, 512]);
+  });
+  it('rejects bad files with a UserError naming the problem', () => {
+    const good = handmade(6, 5);
+    expect(() => decodeModel(good.subarray(0, good.length - 10), 'f.st')).toThrow(/f\.st: file is truncated/);
+    expect(() => decodeModel(Buffer.from('hello world, not a checkpoint'), 'f.st')).toThrow(/not a safetensors file/);
+    expect(() => decodeModel(Buffer.alloc(4), 'f.st')).toThrow(/too short/);
+    expect(() => decodeModel(handmade(6, 5, { nanAt: 4 }), 'f.st')).toThrow(/layer\.phi\.weight has a non-finite value \(NaN\) at element 4/);
+    expect(() => decodeModel(handmade(6, 5, { phiShape: [30] }), 'f.st')).toThrow(/expected \[D, K\]/);
+    expect(() => decodeModel(Buffer.from('nope'), 'f.st')).toThrow(UserError);
+  });
+});
