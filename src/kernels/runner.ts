@@ -20,8 +20,11 @@ export interface RunConfig {
 }
 
 export interface Runner {
-  /** Run samples i0..i1-1 of X (N x D, row-major); out has N * recSteps.length * REC_FIELDS slots. */
-  run(X: Float32Array, i0: number, i1: number, out: Float64Array, onSample?: () => void): void;
+  /**
+   * Run samples i0..i1-1 of X (N x D, row-major); out has N * recSteps.length * REC_FIELDS slots.
+   * If uOut is given (N x K), the final membranes u_T of each sample are written there.
+   */
+  run(X: Float32Array, i0: number, i1: number, out: Float64Array, onSample?: () => void, uOut?: Float32Array): void;
 }
 
 export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
@@ -33,9 +36,10 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
   if (cfg.backend === 'js') {
     const scratch = new JsScratch(D, K);
     return {
-      run(X, i0, i1, out, onSample) {
+      run(X, i0, i1, out, onSample, uOut) {
         for (let i = i0; i < i1; i++) {
           runSampleJs(m, cfg.mode, X, i * D, off + i, cfg.seed, cfg.steps, cfg.clamp, cfg.recSteps, out, i * per, scratch);
+          if (uOut) uOut.set(scratch.u, i * K);
           onSample?.();
         }
       },
@@ -54,12 +58,13 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
   const pScratch = w.x.alloc(7 * kb + 2 * db);
   const modeId = cfg.mode === 'event' ? 0 : 1;
   return {
-    run(X, i0, i1, out, onSample) {
+    run(X, i0, i1, out, onSample, uOut) {
       for (let i = i0; i < i1; i++) {
         w.f32(pX, D).set(X.subarray(i * D, (i + 1) * D));
         w.x.runSample(modeId, D, K, pPhiT, pInvVar, pBias, pWrec, m.eta, pU0, pX, off + i, cfg.seed, cfg.steps,
           cfg.clamp, pRec, nRec, pOut, pScratch);
         out.set(w.f64(pOut, per), i * per);
+        if (uOut) uOut.set(w.f32(pScratch, K), i * K); // u is the first block of the scratch area
         onSample?.();
       }
     },

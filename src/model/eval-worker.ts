@@ -8,5 +8,5 @@ const runner = makeRunner(job.model, {
   backend: job.backend, mode: job.mode, seed: job.seed, steps: job.steps, clamp: job.clamp, recSteps: job.recSteps,
   sampleOffset: job.sampleOffset,
 });
-runner.run(job.X, job.i0, job.i1, job.out, () => { Atomics.add(job.progress, 0, 1); });
+runner.run(job.X, job.i0, job.i1, job.out, () => { Atomics.add(job.progress, 0, 1); }, job.finalU);
 parentPort!.postMessage('done');

@@ -34,6 +34,8 @@ export interface EvalOptions {
   /** Global index of X's first row: sample i's draws are keyed by sampleOffset + i (default 0). */
   sampleOffset?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Also return the final membranes u_T (N x K), e.g. for rates exp(u) or a linear probe. */
+  keepFinalU?: boolean;
 }
 
 export interface EvalResult {
@@ -42,6 +44,8 @@ export interface EvalResult {
   perSample: Float64Array;
   seconds: number;
   workers: number;
+  /** N x K final membranes, when keepFinalU was set. */
+  finalU?: Float32Array;
 }
 
 /** t = 1, 2, 4, ... (powers of two up to T) and T itself. */
@@ -76,6 +80,7 @@ export interface WorkerJob {
   recSteps: Int32Array;
   sampleOffset?: number;
   progress: Int32Array;
+  finalU?: Float32Array;
 }
 
 /** Path of the compiled worker script (tests run the TypeScript sources; workers always run the build). */
@@ -106,13 +111,16 @@ export async function evaluate(
   const workers = Math.max(1, Math.min(opts.workers ?? 1, N));
   const t0 = performance.now();
   let out: Float64Array;
+  let finalU: Float32Array | undefined;
   if (workers === 1) {
     out = new Float64Array(N * per);
+    if (opts.keepFinalU) finalU = new Float32Array(N * prep.K);
     const runner = makeRunner(prep, { backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps, sampleOffset: opts.sampleOffset });
     let done = 0;
-    runner.run(X, 0, N, out, () => { done++; if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N); });
+    runner.run(X, 0, N, out, () => { done++; if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N); }, finalU);
   } else {
     out = new Float64Array(new SharedArrayBuffer(N * per * 8));
+    if (opts.keepFinalU) finalU = new Float32Array(new SharedArrayBuffer(N * prep.K * 4));
     const Xs = shareF32(X.subarray(0, N * prep.D));
     const shared: Prepared = {
       D: prep.D, K: prep.K, eta: prep.eta, phiT: shareF32(prep.phiT), invVar: shareF32(prep.invVar),
@@ -127,7 +135,7 @@ export async function evaluate(
       const i0 = Math.floor((w * N) / workers), i1 = Math.floor(((w + 1) * N) / workers);
       const job: WorkerJob = {
         model: shared, X: Xs, out, i0, i1, backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps,
-        sampleOffset: opts.sampleOffset, progress: progress.subarray(w, w + 1),
+        sampleOffset: opts.sampleOffset, progress: progress.subarray(w, w + 1), finalU,
       };
       jobs.push(new Promise<void>((resolve, reject) => {
         const wk = new Worker(workerUrl(), { workerData: job });
@@ -144,5 +152,5 @@ export async function evaluate(
     opts.onProgress?.(N, N);
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { metrics: reduceMetrics(out, N, rec), perSample: out, seconds, workers };
+  return { metrics: reduceMetrics(out, N, rec), perSample: out, seconds, workers, finalU };
 }

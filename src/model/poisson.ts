@@ -1,9 +1,10 @@
 /**
  * The evaluation-time (hard) Poisson sampler: z ~ Poisson(lambda), one draw per (seed, sample, neuron, step).
  *
- * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (24-bit, from Threefry word 0 of key (seed, sample),
- *   counter (neuron, step)): the smallest k with F(k) >= U, with p(0) = exp(-lambda) rounded to float32 (the
- *   WebAssembly kernel computes it in float32 lanes) and the recurrence p(k) = p(k-1) lambda / k in float64.
+ * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (24 bits of word (neuron & 1) of Threefry with key
+ *   (seed, sample) and counter (neuron >> 1, step): two neighbouring neurons share one 64-bit output): the
+ *   smallest k with F(k) >= U, with p(0) = exp(-lambda) rounded to float32 (the WebAssembly kernel computes it
+ *   in float32 lanes) and the recurrence p(k) = p(k-1) lambda / k in float64.
  * - lambda >= POISSON_SPLIT: Hoermann's PTRS transformed rejection ("The transformed rejection method for
  *   generating Poisson random variables", Insurance: Mathematics and Economics 12, 1993), exact for lambda >= 10;
  *   attempt j uses the two words of Threefry with key (drawKey(seed, j), sample), same counter.
@@ -60,8 +61,8 @@ export function poissonPtrs(lambda: number, seed: number, sample: number, neuron
 /** One hard Poisson draw for (seed, sample, neuron, step) at rate lambda (already including RATE_EPS). */
 export function poissonDraw(lambda: number, seed: number, sample: number, neuron: number, step: number): number {
   if (lambda >= POISSON_SPLIT) return poissonPtrs(lambda, seed, sample, neuron, step);
-  threefry2x32(seed, sample, neuron, step, 20, tfw);
-  const U = u01f(tfw[0]);
+  threefry2x32(seed, sample, neuron >>> 1, step, 20, tfw);
+  const U = u01f(tfw[neuron & 1]);
   const p0 = Math.fround(Math.exp(-lambda));
   if (U <= p0) return 0;
   return poissonInvert(U, lambda, p0);
