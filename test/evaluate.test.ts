@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, recordSteps } from '../src/model/evaluate.js';
 import { REC_FIELDS } from '../src/kernels/js.js';
+import { referenceRun } from '../src/model/reference.js';
 import { randomModel, teacherData } from './helpers.js';
 
 describe('evaluation protocol', () => {
@@ -22,6 +23,17 @@ describe('evaluation protocol', () => {
       expect(b.metrics).toEqual(a.metrics);
     });
   }
+
+  it('returns the final membranes u_T: equal for 1 and 2 workers, and equal to the float64 reference', async () => {
+    const T = 20;
+    const a = await evaluate(p, X, N, { steps: T, seed: 2, backend: 'wasm', workers: 1, keepFinalU: true });
+    const b = await evaluate(p, X, N, { steps: T, seed: 2, backend: 'wasm', workers: 2, keepFinalU: true });
+    expect(Array.from(b.finalU!)).toEqual(Array.from(a.finalU!));
+    for (let n = 0; n < 3; n++) {
+      const uRef = referenceRun(p, X.subarray(n * D, (n + 1) * D), 2, n, T, 10, () => {});
+      for (let k = 0; k < K; k++) expect(Math.abs(a.finalU![n * K + k] - uRef[k])).toBeLessThan(1e-4 * (1 + Math.abs(uRef[k])));
+    }
+  });
 
   it('a sample\'s result depends on its index, not on the batch it is run in', async () => {
     const all = await evaluate(p, X, N, { steps: 32, seed: 3, backend: 'wasm' });
