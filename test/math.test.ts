@@ -72,3 +72,24 @@ describe('logGamma', () => {
     expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);
   });
 });
+
+describe('free energy (model-spec section 3)', () => {
+  it('one pixel, one neuron, by hand', async () => {
+    const { freeEnergyStep, trainingLoss } = await import('../src/model/free-energy.js');
+    const { initParams } = await import('../src/model/params.js');
+    const p = initParams(2, 1, 0);
+    p.phi[0] = 0.5; p.phi[1] = -1; // phi = [0.5, -1]^T
+    p.s[0] = 0; p.s[1] = 3.45 * Math.atanh(Math.log(2) / 3.45); // sigma = 1 and 2
+    const x = [1.5, 0.5];
+    const z = [2];
+    // pixel 0: mean 1, sigma 1: 0.5 * 0.25 + 0 + 0.5 log 2pi; pixel 1: mean -2, sigma 2: 0.5 * (2.5/2)^2 + log 2 + 0.5 log 2pi
+    const nll = 0.5 * 0.25 + 0.5 * Math.log(2 * Math.PI) + 0.5 * 1.25 ** 2 + Math.log(2) + 0.5 * Math.log(2 * Math.PI);
+    const fe = freeEnergyStep(p, x, [0], [1], z, 24);
+    expect(fe.nll).toBeCloseTo(nll, 6);
+    expect(fe.kl).toBeCloseTo(Math.E, 5); // KL_code(1, 0) = e
+    expect(fe.total).toBeCloseTo(nll + 24 * Math.E, 5);
+    expect(freeEnergyStep(p, x, [0], [1], z, 24, 'exact').kl).toBeCloseTo(1, 10);
+    // (1/T) sum_t mean_batch * 256 / D
+    expect(trainingLoss([[1, 3], [5, 7]], 512)).toBeCloseTo(((2 + 6) / 2) * 0.5, 12);
+  });
+});
