@@ -3,8 +3,7 @@
  *
  * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (24 bits of word (neuron & 1) of Threefry with key
  *   (seed, sample) and counter (neuron >> 1, step): two neighbouring neurons share one 64-bit output): the
- *   smallest k with F(k) >= U, with p(0) = exp(-lambda) rounded to float32 (the WebAssembly kernel computes it
- *   in float32 lanes) and the recurrence p(k) = p(k-1) lambda / k in float64.
+ *   smallest k with F(k) >= U, in float32 arithmetic (poissonInvertF32), from p(0) = exp(-lambda).
  * - lambda >= POISSON_SPLIT: Hoermann's PTRS transformed rejection ("The transformed rejection method for
  *   generating Poisson random variables", Insurance: Mathematics and Economics 12, 1993), exact for lambda >= 10;
  *   attempt j uses the two words of Threefry with key (drawKey(seed, j), sample), same counter.
@@ -18,22 +17,34 @@ import { logGamma } from './math.js';
 export const POISSON_SPLIT = 10;
 /** The authors add float32 machine epsilon to every rate (torch.finfo(float32).eps). */
 export const RATE_EPS = 1.1920928955078125e-7;
-const MAX_INVERSION_K = 1000;
+const MAX_INVERSION_K = 100;
 
 const tfw = new Uint32Array(2);
 
-/** Inverse-CDF continuation, given U and p0 = P(0): shared by both backends' scalar paths. */
-export function poissonInvert(U: number, lambda: number, p0: number): number {
-  let p = p0;
-  let F = p;
-  let k = 0;
-  while (F < U && k < MAX_INVERSION_K) {
-    k++;
-    p *= lambda / k;
-    if (p === 0) break;
-    F += p;
+/** 1/k rounded to float32 (the WebAssembly kernel's table). */
+const INV_K = Float32Array.from({ length: MAX_INVERSION_K + 1 }, (_, k) => (k === 0 ? 0 : 1 / k));
+
+/**
+ * Inverse CDF in float32 arithmetic: the smallest k with F(k) >= U, F(k) = F(k-1) + p(k),
+ * p(k) = p(k-1) * (lambda * (1/k)), every operation rounded to float32, capped at MAX_INVERSION_K.
+ * The WebAssembly kernel does the same operations in four lanes, so both give the same counts for the same
+ * (U, lambda, p0).
+ */
+export function poissonInvertF32(U: number, lambda: number, p0: number): number {
+  const f = Math.fround;
+  let p = f(p0), F = f(p0), z = 0;
+  for (let k = 1; k <= MAX_INVERSION_K; k++) {
+    if (!(U > F)) break;
+    z = k;
+    p = f(p * f(lambda * INV_K[k]));
+    F = f(F + p);
   }
-  return k;
+  return z;
+}
+
+/** The uniform of a Threefry word as the kernels form it: fround((w >>> 8) + 0.5) * 2^-24, in (0, 1). */
+export function uniformOfWord(w: number): number {
+  return Math.fround((w >>> 8) + 0.5) * 5.9604644775390625e-8;
 }
 
 /** PTRS for lambda >= 10. */
@@ -62,10 +73,7 @@ export function poissonPtrs(lambda: number, seed: number, sample: number, neuron
 export function poissonDraw(lambda: number, seed: number, sample: number, neuron: number, step: number): number {
   if (lambda >= POISSON_SPLIT) return poissonPtrs(lambda, seed, sample, neuron, step);
   threefry2x32(seed, sample, neuron >>> 1, step, 20, tfw);
-  const U = u01f(tfw[neuron & 1]);
-  const p0 = Math.fround(Math.exp(-lambda));
-  if (U <= p0) return 0;
-  return poissonInvert(U, lambda, p0);
+  return poissonInvertF32(uniformOfWord(tfw[neuron & 1]), lambda, Math.fround(Math.exp(-lambda)));
 }
 
 /** The rate of a membrane potential, in float32 as the kernels compute it. */

@@ -40,7 +40,9 @@ export function resetHeap(): void {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n without a float->int conversion: n + 1.5 * 2^23 holds n in its low mantissa bits.
+  const ni = i32x4.sub(f32x4.add(n, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
+  const pow2 = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
   return f32x4.mul(p, pow2);
 }
 
@@ -94,29 +96,35 @@ function expf1(x: f32): f32 {
 // Threefry-2x32-20 for four counters (c0 lanes, c1) under key (k0, k1): word 0 in tfA, word 1 in tfB.
 let tfA: v128 = i32x4.splat(0);
 let tfB: v128 = i32x4.splat(0);
+// @ts-ignore: decorator
+@inline function mix4(x0: v128, x1: v128, r: i32): v128 {
+  return v128.xor(rotl4(x1, r), x0);
+}
 function threefry4(k0: u32, k1: u32, c0: v128, c1: u32): void {
-  const ks2: u32 = 0x1bd11bda ^ k0 ^ k1;
-  const K0 = i32x4.splat(k0), K1 = i32x4.splat(k1), K2 = i32x4.splat(ks2);
+  const K0 = i32x4.splat(k0), K1 = i32x4.splat(k1), K2 = i32x4.splat(0x1bd11bda ^ k0 ^ k1);
   let x0 = i32x4.add(c0, K0);
   let x1 = i32x4.splat(c1 + k1);
-  for (let s: u32 = 1; s <= 5; s++) {
-    if (s & 1) {
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 13), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 15), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 26), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 6), x0);
-    } else {
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 17), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 29), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 16), x0);
-      x0 = i32x4.add(x0, x1); x1 = v128.xor(rotl4(x1, 24), x0);
-    }
-    const a = s % 3, b = (s + 1) % 3;
-    x0 = i32x4.add(x0, a == 0 ? K0 : a == 1 ? K1 : K2);
-    x1 = i32x4.add(i32x4.add(x1, b == 0 ? K0 : b == 1 ? K1 : K2), i32x4.splat(s));
-  }
-  tfA = x0;
-  tfB = x1;
+  // rounds 1-4, injection 1: (ks1, ks2 + 1)
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 13); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 15);
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 26); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 6);
+  x0 = i32x4.add(x0, K1); x1 = i32x4.add(x1, i32x4.add(K2, i32x4.splat(1)));
+  // rounds 5-8, injection 2: (ks2, ks0 + 2)
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 17); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 29);
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 16); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 24);
+  x0 = i32x4.add(x0, K2); x1 = i32x4.add(x1, i32x4.add(K0, i32x4.splat(2)));
+  // rounds 9-12, injection 3: (ks0, ks1 + 3)
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 13); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 15);
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 26); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 6);
+  x0 = i32x4.add(x0, K0); x1 = i32x4.add(x1, i32x4.add(K1, i32x4.splat(3)));
+  // rounds 13-16, injection 4: (ks1, ks2 + 4)
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 17); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 29);
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 16); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 24);
+  x0 = i32x4.add(x0, K1); x1 = i32x4.add(x1, i32x4.add(K2, i32x4.splat(4)));
+  // rounds 17-20, injection 5: (ks2, ks0 + 5)
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 13); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 15);
+  x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 26); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 6);
+  tfA = i32x4.add(x0, K2);
+  tfB = i32x4.add(x1, i32x4.add(K0, i32x4.splat(5)));
 }
 
 let tf0: u32 = 0;
@@ -202,25 +210,78 @@ function poissonPtrs(lambda: f64, seed: u32, sample: u32, neuron: u32, step: u32
   return 0;
 }
 
-function poissonInvert(U: f64, lambda: f64, p0: f64): i32 {
-  let p = p0;
-  let F = p;
-  let k = 0;
-  while (F < U && k < 1000) {
-    k++;
-    p *= lambda / <f64>k;
-    if (p == 0.0) break;
-    F += p;
+// 1/k rounded to float32, k = 0..MAX_INVERSION (entry 0 unused).
+const MAX_INVERSION: i32 = 100;
+const INV_K = memory.data<f32>([
+  0, 1, 0.5, 0.3333333432674408, 0.25, 0.20000000298023224,
+  0.1666666716337204, 0.1428571492433548, 0.125, 0.1111111119389534, 0.10000000149011612, 0.09090909361839294,
+  0.0833333358168602, 0.07692307978868484, 0.0714285746216774, 0.06666667014360428, 0.0625, 0.05882352963089943,
+  0.0555555559694767, 0.05263157933950424, 0.05000000074505806, 0.0476190485060215, 0.04545454680919647, 0.043478261679410934,
+  0.0416666679084301, 0.03999999910593033, 0.03846153989434242, 0.03703703731298447, 0.0357142873108387, 0.03448275849223137,
+  0.03333333507180214, 0.032258063554763794, 0.03125, 0.03030303120613098, 0.029411764815449715, 0.02857142873108387,
+  0.02777777798473835, 0.027027027681469917, 0.02631578966975212, 0.025641025975346565, 0.02500000037252903, 0.024390242993831635,
+  0.02380952425301075, 0.023255813866853714, 0.022727273404598236, 0.02222222276031971, 0.021739130839705467, 0.021276595070958138,
+  0.02083333395421505, 0.020408162847161293, 0.019999999552965164, 0.019607843831181526, 0.01923076994717121, 0.01886792480945587,
+  0.018518518656492233, 0.0181818176060915, 0.01785714365541935, 0.017543859779834747, 0.017241379246115685, 0.016949152573943138,
+  0.01666666753590107, 0.016393441706895828, 0.016129031777381897, 0.01587301678955555, 0.015625, 0.015384615398943424,
+  0.01515151560306549, 0.014925372786819935, 0.014705882407724857, 0.014492753893136978, 0.014285714365541935, 0.014084506779909134,
+  0.013888888992369175, 0.013698630034923553, 0.013513513840734959, 0.013333333656191826, 0.01315789483487606, 0.012987012974917889,
+  0.012820512987673283, 0.012658228166401386, 0.012500000186264515, 0.012345679104328156, 0.012195121496915817, 0.012048192322254181,
+  0.011904762126505375, 0.0117647061124444, 0.011627906933426857, 0.01149425283074379, 0.011363636702299118, 0.01123595517128706,
+  0.011111111380159855, 0.010989011265337467, 0.010869565419852734, 0.01075268816202879, 0.010638297535479069, 0.010526316240429878,
+  0.010416666977107525, 0.010309278033673763, 0.010204081423580647, 0.010101010091602802, 0.009999999776482582,
+]);
+
+// Inverse CDF in float32: the smallest k with F(k) >= U, F(k) = F(k-1) + p(k), p(k) = p(k-1) * (lambda * (1/k)),
+// every operation rounded to float32 (capped at MAX_INVERSION). Mirrored operation for operation by
+// poissonInvertF32 in src/model/poisson.ts.
+function invert1(U: f32, lambda: f32, p0: f32): i32 {
+  let p = p0, F = p0, z = 0;
+  for (let k = 1; k <= MAX_INVERSION; k++) {
+    if (!(U > F)) break;
+    z = k;
+    p = p * (lambda * load<f32>(INV_K + (<usize>k << 2)));
+    F = F + p;
   }
-  return k;
+  return z;
 }
 
-// One draw from lambda (already float32, with RATE_EPS) and the uniform word w0.
+// The same in four lanes; lanes with lambda >= POISSON_SPLIT come back as 0 and are drawn by PTRS.
+// Steps k = 1..3 are straight-line code (most counts are 0..3); the loop takes over only if a lane needs more.
+// @ts-ignore: decorator
+@inline function invert4(U: v128, lam: v128, p0: v128): v128 {
+  let p = p0, F = p0;
+  let z = i32x4.sub(i32x4.splat(0), f32x4.gt(U, F));
+  p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(1.0)));
+  F = f32x4.add(F, p);
+  z = i32x4.sub(z, f32x4.gt(U, F));
+  p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(0.5)));
+  F = f32x4.add(F, p);
+  z = i32x4.sub(z, f32x4.gt(U, F));
+  p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(<f32>(1.0 / 3.0))));
+  F = f32x4.add(F, p);
+  let m = f32x4.gt(U, F);
+  if (!v128.any_true(m)) return z;
+  for (let k = 4; k <= MAX_INVERSION; k++) {
+    z = i32x4.sub(z, m);
+    p = f32x4.mul(p, f32x4.mul(lam, v128.load32_splat(INV_K + (<usize>k << 2))));
+    F = f32x4.add(F, p);
+    m = f32x4.gt(U, F);
+    if (!v128.any_true(m)) break;
+  }
+  return z;
+}
+
+// The uniform of a word: 24 bits, (w >> 8) + 0.5 rounded to float32, times 2^-24.
+// @ts-ignore: decorator
+@inline function uniform1(w: u32): f32 {
+  return (<f32>(w >>> 8) + <f32>0.5) * <f32>5.9604644775390625e-8;
+}
+
+// One draw from lambda (float32, with RATE_EPS), P(0) and the uniform word w0.
 function drawOne(lambda: f32, p0: f32, w0: u32, seed: u32, sample: u32, neuron: u32, step: u32): i32 {
   if (lambda >= POISSON_SPLIT) return poissonPtrs(<f64>lambda, seed, sample, neuron, step);
-  const U = u01(w0);
-  if (U <= <f64>p0) return 0;
-  return poissonInvert(U, <f64>lambda, <f64>p0);
+  return invert1(uniform1(w0), lambda, p0);
 }
 
 // Draw z ~ Poisson(exp(u) + eps) for the four neurons k..k+3 given their uniform words; append the nonzero ones
@@ -237,25 +298,26 @@ function drawOne(lambda: f32, p0: f32, w0: u32, seed: u32, sample: u32, neuron: 
   } else {
     p0 = expf4(f32x4.neg(lam));
   }
-  const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(i32x4.shr_u(w0, 8)), f32x4.splat(0.5)),
+  const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(w0, 8)), f32x4.splat(0.5)),
     f32x4.splat(5.9604644775390625e-8));
-  const hot = v128.or(f32x4.gt(U, p0), f32x4.ge(lam, f32x4.splat(POISSON_SPLIT)));
-  if (!v128.any_true(hot)) return n;
-  const mask = i32x4.bitmask(hot);
-  for (let j = 0; j < 4; j++) {
-    if (!(mask & (1 << j))) continue;
-    let L: f32, P: f32, W: u32;
-    if (j == 0) { L = f32x4.extract_lane(lam, 0); P = f32x4.extract_lane(p0, 0); W = i32x4.extract_lane(w0, 0); }
-    else if (j == 1) { L = f32x4.extract_lane(lam, 1); P = f32x4.extract_lane(p0, 1); W = i32x4.extract_lane(w0, 1); }
-    else if (j == 2) { L = f32x4.extract_lane(lam, 2); P = f32x4.extract_lane(p0, 2); W = i32x4.extract_lane(w0, 2); }
-    else { L = f32x4.extract_lane(lam, 3); P = f32x4.extract_lane(p0, 3); W = i32x4.extract_lane(w0, 3); }
-    const z = drawOne(L, P, W, seed, sample, <u32>(k + j), step);
-    if (z > 0) {
-      store<i32>(active + (<usize>n << 2), k + j);
-      store<i32>(counts + (<usize>n << 2), z);
-      n++;
-    }
+  const big = f32x4.ge(lam, f32x4.splat(POISSON_SPLIT));
+  if (!v128.any_true(v128.or(f32x4.gt(U, p0), big))) return n;
+  // inversion for the lanes below the split (big lanes get U = 0, hence z = 0 here)
+  let z = invert4(v128.andnot(U, big), lam, p0);
+  const bigMask = i32x4.bitmask(big);
+  if (bigMask) {
+    if (bigMask & 1) z = i32x4.replace_lane(z, 0, poissonPtrs(<f64>f32x4.extract_lane(lam, 0), seed, sample, <u32>k, step));
+    if (bigMask & 2) z = i32x4.replace_lane(z, 1, poissonPtrs(<f64>f32x4.extract_lane(lam, 1), seed, sample, <u32>(k + 1), step));
+    if (bigMask & 4) z = i32x4.replace_lane(z, 2, poissonPtrs(<f64>f32x4.extract_lane(lam, 2), seed, sample, <u32>(k + 2), step));
+    if (bigMask & 8) z = i32x4.replace_lane(z, 3, poissonPtrs(<f64>f32x4.extract_lane(lam, 3), seed, sample, <u32>(k + 3), step));
   }
+  // branch-free append of the nonzero lanes
+  const z0 = i32x4.extract_lane(z, 0), z1 = i32x4.extract_lane(z, 1);
+  const z2 = i32x4.extract_lane(z, 2), z3 = i32x4.extract_lane(z, 3);
+  store<i32>(active + (<usize>n << 2), k); store<i32>(counts + (<usize>n << 2), z0); n += <i32>(z0 > 0);
+  store<i32>(active + (<usize>n << 2), k + 1); store<i32>(counts + (<usize>n << 2), z1); n += <i32>(z1 > 0);
+  store<i32>(active + (<usize>n << 2), k + 2); store<i32>(counts + (<usize>n << 2), z2); n += <i32>(z2 > 0);
+  store<i32>(active + (<usize>n << 2), k + 3); store<i32>(counts + (<usize>n << 2), z3); n += <i32>(z3 > 0);
   return n;
 }
 
