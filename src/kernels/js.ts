@@ -5,6 +5,7 @@
  */
 import { poissonDraw, rateOf, RATE_EPS } from '../model/poisson.js';
 import { U_FLOOR } from '../model/math.js';
+import type { Prepared } from '../model/params.js';
 
 /** out[d] = sum over all k of z[k] * phiT[k, d] (dense Phi z: every column, zero or not). */
 export function denseDecode(phiT: Float32Array, K: number, D: number, z: Float32Array, out: Float32Array): void {
@@ -46,17 +47,8 @@ function softclampF(y: number, c: number): number {
   return y - (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)));
 }
 
-/** Everything a per-sample inference run reads. */
-export interface RunModel {
-  D: number;
-  K: number;
-  phiT: Float32Array;
-  invVar: Float32Array;
-  bias: Float32Array;
-  eta: number;
-  u0: Float32Array;
-  wrec?: Float32Array;
-}
+/** Everything a per-sample inference run reads: the model as prepare() derives it. */
+export type RunModel = Prepared;
 
 export type Mode = 'event' | 'dense';
 

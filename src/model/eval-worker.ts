@@ -4,9 +4,6 @@ import { makeRunner } from '../kernels/runner.js';
 import type { WorkerJob } from './evaluate.js';
 
 const job = workerData as WorkerJob;
-const runner = makeRunner(job.model, {
-  backend: job.backend, mode: job.mode, seed: job.seed, steps: job.steps, clamp: job.clamp, recSteps: job.recSteps,
-  sampleOffset: job.sampleOffset,
-});
+const runner = makeRunner(job.model, job);
 runner.run(job.X, job.i0, job.i1, job.out, () => { Atomics.add(job.progress, 0, 1); }, job.finalU);
 parentPort!.postMessage('done');

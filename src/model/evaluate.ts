@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { REC_FIELDS } from '../kernels/js.js';
-import { makeRunner, type Backend } from '../kernels/runner.js';
+import { makeRunner, type Backend, type RunConfig } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
 import { prepare, type IpVaeParams, type Prepared } from './params.js';
 
@@ -66,19 +66,12 @@ export function reduceMetrics(perSample: Float64Array, N: number, rec: number[])
   });
 }
 
-export interface WorkerJob {
+export interface WorkerJob extends RunConfig {
   model: Prepared;
   X: Float32Array;
   out: Float64Array;
   i0: number;
   i1: number;
-  backend: Backend;
-  mode: Mode;
-  seed: number;
-  steps: number;
-  clamp: number;
-  recSteps: Int32Array;
-  sampleOffset?: number;
   progress: Int32Array;
   finalU?: Float32Array;
 }
