@@ -103,6 +103,7 @@ describe('ipvae CLI', () => {
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(dir).some((f) => f.includes('never'))).toBe(false);
     });
+    it('a clamp above 20', () => expectUserError(ipvae('infer', '--model', model, '--data', `idx:${idx}`, '--clamp', '50'), /--clamp: 50 is out of range/));
     it('an unknown option', () => {
       const r = ipvae('infer', '--bogus');
       expect(r.code).toBe(2);

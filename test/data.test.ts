@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '../src/data/png.js';
 import { fft, fft2, fftFreq } from '../src/data/fft.js';
-import { loadPatches, rawPatches, NATURAL_IMAGES, lcnKernel1d } from '../src/data/patches.js';
+import { loadPatches, rawPatches, NATURAL_IMAGES, lcnKernel1d, splitPatchGrid, patchGrid } from '../src/data/patches.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { encodeIdxImages, readIdxImages } from '../src/io/idx.js';
 import { loadData } from '../src/data/datasets.js';
@@ -133,11 +133,27 @@ describe('whitened natural-image patches', () => {
   const s = loadPatches();
   it('has the patch counts of the recipe: 16x16 at stride 8 after a 4-pixel crop, last 20 % per image held out', () => {
     const perImage = NATURAL_IMAGES.map((n) => rawPatches(n).length);
-    expect(perImage.reduce((a, b) => a + b, 0)).toBe(s.nTrain + s.nVal);
+    expect(perImage.reduce((a, b) => a + b, 0)).toBe(24614);
     expect(s.nVal).toBe(perImage.reduce((a, n) => a + Math.round(0.2 * n), 0));
-    expect(s.nTrain).toBe(19690);
     expect(s.nVal).toBe(4924);
+    expect(s.nTrain).toBe(19247); // 19,690 minus the 443 in the guard band along each image's split
     expect(s.D).toBe(256);
+  });
+  it('no training patch shares a pixel with a validation patch, and no other patch is dropped (brute force)', () => {
+    for (const [w, h] of [[504, 504], [592, 392], [443, 292], [40, 40], [37, 53]]) {
+      const g = patchGrid(w, h, 16, 8);
+      const n = g.rows * g.cols;
+      const nVal = Math.round(0.2 * n);
+      const { train, val } = splitPatchGrid(g.rows, g.cols, nVal, 2);
+      expect(val.length).toBe(nVal);
+      const pos = (i: number) => [Math.floor(i / g.cols) * 8, (i % g.cols) * 8];
+      const overlapsVal = (i: number) => val.some((j) => {
+        const [y1, x1] = pos(i), [y2, x2] = pos(j);
+        return Math.abs(y1 - y2) < 16 && Math.abs(x1 - x2) < 16;
+      });
+      const trainSet = new Set(train);
+      for (let i = 0; i < n - nVal; i++) expect(trainSet.has(i)).toBe(!overlapsVal(i));
+    }
   });
   it('has zero mean and unit variance globally', () => {
     let m = 0, v = 0, n = 0;
@@ -164,6 +180,16 @@ describe('whitened natural-image patches', () => {
     expect(s1).toBeCloseTo(1, 12);
     expect(Math.sqrt(s2)).toBeGreaterThan(2.5);
     expect(Math.sqrt(s2)).toBeLessThan(3.1); // truncated at +-6 pixels, so a little under 3
+  });
+  it('a truncated cache file is rebuilt, not read short', async () => {
+    const { cachePath, cacheKey, readCache, writeCache } = await import('../src/data/cache.js');
+    const key = cacheKey({ test: 'truncation' });
+    writeCache('trunc', key, { meta: {}, arrays: { a: Float32Array.of(1, 2, 3, 4) } });
+    expect(Array.from(readCache('trunc', key)!.arrays.a)).toEqual([1, 2, 3, 4]);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const f = cachePath('trunc', key);
+    writeFileSync(f, readFileSync(f).subarray(0, readFileSync(f).length - 4));
+    expect(readCache('trunc', key)).toBeUndefined();
   });
   it('a second load comes from the cache and is identical', () => {
     const t0 = performance.now();

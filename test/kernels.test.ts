@@ -24,7 +24,7 @@ describe('dense and event-driven products agree with a float64 reference', () =>
       const js = new Float32Array(D);
       denseDecode(phiT, K, D, z, js);
       const w = instantiate();
-      const pP = w.putF32(phiT), pZ = w.putF32(z), pO = w.x.alloc(D * 4);
+      const pP = w.putF32(phiT), pZ = w.putF32(z), pO = w.alloc(D * 4);
       w.x.denseDecode(pP, K, D, pZ, pO);
       return close(js, ref, mag, 1e-6) && close(w.f32(pO, D), ref, mag, 1e-6);
     }), { numRuns: 60 });
@@ -36,7 +36,7 @@ describe('dense and event-driven products agree with a float64 reference', () =>
       const js = new Float32Array(K);
       denseProject(rows, K, D, v, js);
       const w = instantiate();
-      const pR = w.putF32(rows), pV = w.putF32(v), pO = w.x.alloc(K * 4);
+      const pR = w.putF32(rows), pV = w.putF32(v), pO = w.alloc(K * 4);
       w.x.denseProject(pR, K, D, pV, pO);
       return close(js, ref, mag, 1e-6) && close(w.f32(pO, K), ref, mag, 1e-6);
     }), { numRuns: 60 });
@@ -57,7 +57,7 @@ describe('dense and event-driven products agree with a float64 reference', () =>
       eventAccumulate(rows, W, active, counts, n, js);
       const w = instantiate();
       const pR = w.putF32(rows), pA = w.putI32(active.length ? active : new Int32Array(1)), pC = w.putI32(counts.length ? counts : new Int32Array(1));
-      const pO = w.x.alloc(W * 4);
+      const pO = w.alloc(W * 4);
       w.x.eventAccumulate(pR, W, pA, pC, n, pO);
       return close(js, ref, mag, 1e-6) && close(w.f32(pO, W), ref, mag, 1e-6);
     }), { numRuns: 80 });

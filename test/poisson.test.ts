@@ -58,7 +58,7 @@ describe('hard Poisson sampler against the exact pmf', () => {
       const w = instantiate();
       const K = 1003; // not a multiple of 4: exercises the scalar tail
       const pu = w.putF32(new Float32Array(K).fill(Math.log(lam)));
-      const pa = w.x.alloc(K * 4), pc = w.x.alloc(K * 4);
+      const pa = w.alloc(K * 4), pc = w.alloc(K * 4);
       const hist = new Map<number, number>();
       const steps = 60;
       let zeros = 0;
@@ -79,7 +79,7 @@ describe('hard Poisson sampler against the exact pmf', () => {
     const u = new Float32Array(K);
     for (let k = 0; k < K; k++) u[k] = -8 + (16 * k) / K;
     const pu = w.putF32(u);
-    const pa = w.x.alloc(K * 4), pc = w.x.alloc(K * 4);
+    const pa = w.alloc(K * 4), pc = w.alloc(K * 4);
     let same = 0, total = 0;
     for (let t = 0; t < 20; t++) {
       const js = new Int32Array(K);
@@ -91,6 +91,22 @@ describe('hard Poisson sampler against the exact pmf', () => {
       for (let k = 0; k < K; k++) { total++; if (js[k] === ws[k]) same++; }
     }
     expect(same / total).toBeGreaterThan(0.999);
+  });
+  it('a uniform in the top float32 ulps of 1 gives the Poisson quantile, not a runaway count (both backends)', () => {
+    // Threefry word 0 of key (0, 0), counter (0, 3184748) is 0xffffff63: U = 1 - 2^-24
+    const w = instantiate();
+    const pu = w.alloc(4), pa = w.alloc(4), pc = w.alloc(4);
+    for (const u of [-3, 0, 1, 2]) {
+      const lam = rateOf(u);
+      let k = 0, F = Math.exp(-lam), p = F; // float64 quantile at 1 - 2^-24
+      while (F < 1 - 2 ** -24) { k++; p *= lam / k; F += p; }
+      const js = poissonDraw(lam, 0, 0, 0, 3184748);
+      expect(Math.abs(js - k)).toBeLessThanOrEqual(2);
+      w.f32(pu, 1)[0] = u;
+      const n = w.x.sampleAll(pu, 1, 0, 0, 3184748, pa, pc);
+      expect(n).toBe(1);
+      expect(w.i32(pc, 1)[0]).toBe(js);
+    }
   });
   it('a draw depends only on its key, not on the order of draws', () => {
     const fwd: number[] = [], rev: number[] = [];

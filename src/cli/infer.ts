@@ -6,7 +6,7 @@ import { loadData, type Split } from '../data/datasets.js';
 import { evaluate, type MetricRow } from '../model/evaluate.js';
 import { UserError } from '../errors.js';
 import { fmt, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
-import type { IpVaeParams } from '../model/params.js';
+import { U_MAX, type IpVaeParams } from '../model/params.js';
 import type { Backend } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
 
@@ -85,7 +85,7 @@ export function inferArgs(o: Record<string, string | boolean | undefined>, model
     samples: o.samples === undefined ? undefined : parseIntOpt('--samples', String(o.samples), 1),
     steps: parseIntOpt('--steps', String(o.steps), 1, 1e7),
     seed: parseIntOpt('--seed', String(o.seed), 0, 0xffffffff),
-    clamp: parseFloatOpt('--clamp', String(o.clamp), 0.1, 100),
+    clamp: parseFloatOpt('--clamp', String(o.clamp), 0.1, U_MAX),
     backend: oneOf('--backend', String(o.backend), ['wasm', 'js'] as const),
     mode: oneOf('--mode', String(o.mode), ['event', 'dense'] as const),
     workers: parseIntOpt('--workers', String(o.workers), 1, 64),

@@ -32,6 +32,7 @@ export function readCache(name: string, key: string): Cached | undefined {
     off = (off + 3) & ~3;
     const arrays: Record<string, Float32Array> = {};
     for (const [nm, len] of head.arrays) {
+      if (!Number.isSafeInteger(len) || len < 0 || off + len * 4 > buf.length) return undefined; // truncated: rebuild
       const copy = new Float32Array(len);
       copy.set(new Float32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + len * 4)));
       arrays[nm] = copy;

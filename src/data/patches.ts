@@ -12,6 +12,8 @@
  * 3. Per-image z-score (unbiased standard deviation).
  * 4. Crop 4 pixels at every border.
  * 5. Cut 16 x 16 patches at stride 8, in raster order; the last 20 % of each image's patches go to validation.
+ *    Training patches that share pixels with a validation patch (the guard band along the split: at stride 8,
+ *    neighbouring 16-pixel patches overlap) are dropped, so no held-out pixel is ever trained on.
  * Then a global z-score (population standard deviation) over all patches of all images.
  */
 import { readFileSync } from 'node:fs';
@@ -167,6 +169,35 @@ export function cutPatches(img: GreyImage, p: number, stride: number): Float64Ar
   return out;
 }
 
+/** Patch grid of an image: rows and columns of top-left corners at the given stride. */
+export function patchGrid(width: number, height: number, p: number, stride: number): { rows: number; cols: number } {
+  return { rows: Math.floor((height - p) / stride) + 1, cols: Math.floor((width - p) / stride) + 1 };
+}
+
+/**
+ * Split a rows x cols patch grid (raster order): the last nVal patches are validation; a training patch is
+ * kept only if no validation patch is fewer than `guard` grid steps away in both directions: with
+ * guard = ceil(p / stride), exactly the patches that would share pixels with a validation patch are dropped.
+ */
+export function splitPatchGrid(rows: number, cols: number, nVal: number, guard: number): { train: number[]; val: number[] } {
+  const n = rows * cols;
+  const first = n - nVal;
+  const train: number[] = [], val: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i >= first) { val.push(i); continue; }
+    const r = Math.floor(i / cols), c = i % cols;
+    let near = false;
+    for (let dr = -guard + 1; dr < guard && !near; dr++) {
+      for (let dc = -guard + 1; dc < guard && !near; dc++) {
+        const rr = r + dr, cc = c + dc;
+        if (rr >= 0 && rr < rows && cc >= 0 && cc < cols && rr * cols + cc >= first) near = true;
+      }
+    }
+    if (!near) train.push(i);
+  }
+  return { train, val };
+}
+
 /** Raw (unwhitened) patches of one image at the same positions, for spectrum comparisons. */
 export function rawPatches(name: string, r: PatchRecipe = DEFAULT_RECIPE): Float64Array[] {
   return cutPatches(crop(loadImage(name), r.crop), r.patch, r.stride);
@@ -182,10 +213,10 @@ function buildPatches(r: PatchRecipe): PatchSet {
     img = zscoreImage(img);
     img = crop(img, r.crop);
     const ps = cutPatches(img, r.patch, r.stride);
-    const nVal = Math.round(r.valFraction * ps.length);
-    ps.forEach((p, i) => {
-      if (i < ps.length - nVal) { trainL.push(p); trainI.push(idx); } else { valL.push(p); valI.push(idx); }
-    });
+    const g = patchGrid(img.width, img.height, r.patch, r.stride);
+    const split = splitPatchGrid(g.rows, g.cols, Math.round(r.valFraction * ps.length), Math.ceil(r.patch / r.stride));
+    for (const i of split.train) { trainL.push(ps[i]); trainI.push(idx); }
+    for (const i of split.val) { valL.push(ps[i]); valI.push(idx); }
   });
   const D = r.patch * r.patch;
   let sum = 0, n = 0;
@@ -208,7 +239,7 @@ function buildPatches(r: PatchRecipe): PatchSet {
 /** The whitened patch set, from the on-disk cache when the recipe and the images are unchanged. */
 export function loadPatches(r: PatchRecipe = DEFAULT_RECIPE): PatchSet {
   const hashes = NATURAL_IMAGES.map((n) => createHash('sha256').update(readFileSync(join(imagesDir(), `${n}.png`))).digest('hex'));
-  const key = cacheKey({ v: 1, recipe: r, hashes });
+  const key = cacheKey({ v: 2, recipe: r, hashes });
   const c = readCache('patches', key);
   if (c) {
     const a = c.arrays;

@@ -57,11 +57,13 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
     if (name === '__metadata__') { metadata = (v ?? {}) as Record<string, string>; continue; }
     const info = v as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     const dtype = info?.dtype as DType;
-    if (!(dtype in DTYPE_BYTES)) throw new UserError(`${path}: tensor ${name} has unsupported dtype ${info?.dtype} (expected F32, F64, F16, BF16, I32 or I64)`);
+    if (!Object.hasOwn(DTYPE_BYTES, dtype)) throw new UserError(`${path}: tensor ${name} has unsupported dtype ${info?.dtype} (expected F32, F64, F16, BF16, I32 or I64)`);
     const shape = info.shape;
     const off = info.data_offsets;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) throw new UserError(`${path}: tensor ${name} has a bad shape`);
-    if (!Array.isArray(off) || off.length !== 2 || !(off[0] >= 0 && off[1] >= off[0])) throw new UserError(`${path}: tensor ${name} has bad data_offsets`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o)) || !(off[0] >= 0 && off[1] >= off[0])) {
+      throw new UserError(`${path}: tensor ${name} has bad data_offsets ${JSON.stringify(off)} (expected two integers [begin, end])`);
+    }
     const count = shape.reduce((a, b) => a * b, 1);
     const bytes = count * DTYPE_BYTES[dtype];
     if (off[1] - off[0] !== bytes) throw new UserError(`${path}: tensor ${name} data_offsets span ${off[1] - off[0]} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${bytes}`);
@@ -157,6 +159,7 @@ export function decodeModel(buf: Uint8Array, path: string): IpVaeParams & { meta
   const phi = need(KEYS.phi);
   if (phi.shape.length !== 2) throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected [D, K])`);
   const [D, K] = phi.shape;
+  if (D < 1 || K < 1) throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected D >= 1 and K >= 1)`);
   const check = (key: string, t: Tensor, n: number, desc: string) => {
     if (t.data.length !== n) throw new UserError(`${path}: tensor ${key} has shape ${JSON.stringify(t.shape)} (expected ${desc} with D=${D}, K=${K})`);
   };

@@ -52,10 +52,10 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
   const pWrec = cfg.mode === 'event' ? w.putF32(m.wrec!) : 0;
   const pU0 = w.putF32(m.u0);
   const pRec = w.putI32(cfg.recSteps);
-  const pX = w.x.alloc(D * 4);
-  const pOut = w.x.alloc(per * 8);
+  const pX = w.alloc(D * 4);
+  const pOut = w.alloc(per * 8);
   const kb = ((K + 3) & ~3) * 4, db = ((D + 3) & ~3) * 4;
-  const pScratch = w.x.alloc(7 * kb + 2 * db);
+  const pScratch = w.alloc(7 * kb + 2 * db);
   const modeId = cfg.mode === 'event' ? 0 : 1;
   return {
     run(X, i0, i1, out, onSample, uOut) {

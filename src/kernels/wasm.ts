@@ -3,6 +3,7 @@
  * Each instance owns its own linear memory; arrays are copied in once (weights) or per sample (inputs).
  */
 import { WASM_BASE64 } from './wasm-binary.js';
+import { UserError } from '../errors.js';
 
 export interface WasmExports {
   memory: WebAssembly.Memory;
@@ -44,17 +45,31 @@ export function instantiate(): WasmKernels {
   return new WasmKernels(inst.exports as unknown as WasmExports);
 }
 
+/** WebAssembly memory is 32-bit: the kernels refuse to allocate more than this in one instance. */
+export const WASM_MAX_BYTES = 2 ** 31 - 2 ** 20;
+
 export class WasmKernels {
+  private used = 0;
   constructor(readonly x: WasmExports) {}
+
+  /** Allocate bytes in the instance's memory (16-byte aligned); refuses what 32-bit memory cannot hold. */
+  alloc(bytes: number): number {
+    this.used += bytes + 16;
+    if (!(bytes >= 0) || this.used > WASM_MAX_BYTES) {
+      throw new UserError(`the WebAssembly kernels cannot hold ${(this.used / 2 ** 30).toFixed(2)} GiB ` +
+        `(32-bit memory, at most ${(WASM_MAX_BYTES / 2 ** 30).toFixed(2)} GiB); use --backend js or a smaller model`);
+    }
+    return this.x.alloc(bytes);
+  }
 
   /** Allocate and copy a float32 array; returns its pointer. */
   putF32(a: Float32Array): number {
-    const p = this.x.alloc(a.length * 4);
+    const p = this.alloc(a.length * 4);
     new Float32Array(this.x.memory.buffer, p, a.length).set(a);
     return p;
   }
   putI32(a: Int32Array): number {
-    const p = this.x.alloc(a.length * 4);
+    const p = this.alloc(a.length * 4);
     new Int32Array(this.x.memory.buffer, p, a.length).set(a);
     return p;
   }

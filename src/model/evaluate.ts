@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { REC_FIELDS } from '../kernels/js.js';
 import { makeRunner, type Backend, type RunConfig } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
-import { prepare, type IpVaeParams, type Prepared } from './params.js';
+import { prepare, U_MAX, type IpVaeParams, type Prepared } from './params.js';
 
 export interface MetricRow {
   t: number;
@@ -99,6 +99,10 @@ export async function evaluate(
   const prep: Prepared = 'phiT' in model ? model : prepare(model, mode === 'event');
   if (mode === 'event' && !prep.wrec) throw new Error('evaluate: the event-driven mode needs W_rec');
   if (X.length < N * prep.D) throw new Error(`evaluate: data has ${X.length / prep.D} samples, asked for ${N}`);
+  if (!(clamp > 0 && clamp <= U_MAX)) throw new Error(`evaluate: clamp ${clamp} must be in (0, ${U_MAX}]`);
+  for (let k = 0; k < prep.K; k++) {
+    if (!(prep.u0[k] <= U_MAX)) throw new Error(`evaluate: u0[${k}] = ${prep.u0[k]} exceeds ${U_MAX}`);
+  }
   const recSteps = Int32Array.from(rec);
   const per = rec.length * REC_FIELDS;
   const workers = Math.max(1, Math.min(opts.workers ?? 1, N));

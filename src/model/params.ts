@@ -5,6 +5,7 @@
  */
 import { threefry2x32 } from '../rng/threefry.js';
 import { logSigmaOf } from './math.js';
+import { UserError } from '../errors.js';
 
 export interface IpVaeParams {
   D: number;
@@ -86,7 +87,12 @@ export function prepare(p: IpVaeParams, withWrec = true): Prepared {
   const bias = new Float32Array(K);
   for (let k = 0; k < K; k++) bias[k] = Math.exp(p.logBias[k]);
   const prep: Prepared = { D, K, phiT, invVar, bias, eta: Math.fround(Math.exp(p.logLr)), u0: p.u0 };
-  if (withWrec) prep.wrec = recurrentWeights(phiT, invVar, K, D);
+  if (withWrec) {
+    if (K * K * 4 > 2 ** 32) {
+      throw new UserError(`K = ${K}: W_rec (K x K float32) would need ${((K * K * 4) / 2 ** 30).toFixed(1)} GiB; use --mode dense`);
+    }
+    prep.wrec = recurrentWeights(phiT, invVar, K, D);
+  }
   return prep;
 }
 
@@ -108,7 +114,13 @@ export function recurrentWeights(phiT: Float32Array, invVar: Float32Array, K: nu
   return w;
 }
 
-/** Throws a clear error naming the tensor if any parameter is not finite. */
+/**
+ * Largest membrane the toolkit accepts: rates exp(u) up to e^20 = 4.9e8 keep every spike count inside int32.
+ * The soft clamp keeps u below c after the first update; u0 and c are checked against this bound.
+ */
+export const U_MAX = 20;
+
+/** Throws a clear error naming the tensor if any parameter is not finite, or u0 is above U_MAX. */
 export function checkFinite(p: IpVaeParams, where: string): void {
   const tensors: [string, ArrayLike<number>][] = [
     ['layer.phi.weight', p.phi], ['layer.dec_log_sigma', p.s], ['layer.log_bias', p.logBias],
@@ -119,6 +131,11 @@ export function checkFinite(p: IpVaeParams, where: string): void {
       if (!Number.isFinite(arr[i])) {
         throw new Error(`${where}: tensor ${name} has a non-finite value (${arr[i]}) at element ${i}; expected finite numbers`);
       }
+    }
+  }
+  for (let k = 0; k < p.K; k++) {
+    if (p.u0[k] > U_MAX) {
+      throw new Error(`${where}: tensor layer.u_init.0 has ${p.u0[k]} at element ${k}; expected at most ${U_MAX} (rate e^u must stay countable)`);
     }
   }
 }

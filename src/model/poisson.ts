@@ -1,7 +1,7 @@
 /**
  * The evaluation-time (hard) Poisson sampler: z ~ Poisson(lambda), one draw per (seed, sample, neuron, step).
  *
- * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (24 bits of word (neuron & 1) of Threefry with key
+ * - lambda < POISSON_SPLIT: inverse CDF from one uniform U (23 bits of word (neuron & 1) of Threefry with key
  *   (seed, sample) and counter (neuron >> 1, step): two neighbouring neurons share one 64-bit output): the
  *   smallest k with F(k) >= U, in float32 arithmetic (poissonInvertF32), from p(0) = exp(-lambda).
  * - lambda >= POISSON_SPLIT: Hoermann's PTRS transformed rejection ("The transformed rejection method for
@@ -26,25 +26,26 @@ const INV_K = Float32Array.from({ length: MAX_INVERSION_K + 1 }, (_, k) => (k ==
 
 /**
  * Inverse CDF in float32 arithmetic: the smallest k with F(k) >= U, F(k) = F(k-1) + p(k),
- * p(k) = p(k-1) * (lambda * (1/k)), every operation rounded to float32, capped at MAX_INVERSION_K.
- * The WebAssembly kernel does the same operations in four lanes, so both give the same counts for the same
- * (U, lambda, p0).
+ * p(k) = p(k-1) * (lambda * (1/k)), every operation rounded to float32. Counting also stops where F no
+ * longer grows (the tail below float32 resolution) and at MAX_INVERSION_K. The WebAssembly kernel does the
+ * same operations in four lanes, so both give the same counts for the same (U, lambda, p0).
  */
 export function poissonInvertF32(U: number, lambda: number, p0: number): number {
   const f = Math.fround;
-  let p = f(p0), F = f(p0), z = 0;
+  let p = f(p0), F = f(p0), prevF = -1, z = 0;
   for (let k = 1; k <= MAX_INVERSION_K; k++) {
-    if (!(U > F)) break;
+    if (!(U > F && F > prevF)) break;
     z = k;
+    prevF = F;
     p = f(p * f(lambda * INV_K[k]));
     F = f(F + p);
   }
   return z;
 }
 
-/** The uniform of a Threefry word as the kernels form it: fround((w >>> 8) + 0.5) * 2^-24, in (0, 1). */
+/** The uniform of a Threefry word as the kernels form it: top 23 bits m, (m + 0.5) 2^-23, in [2^-24, 1 - 2^-24]. */
 export function uniformOfWord(w: number): number {
-  return Math.fround((w >>> 8) + 0.5) * 5.9604644775390625e-8;
+  return ((w >>> 9) + 0.5) * 1.1920928955078125e-7;
 }
 
 /** PTRS for lambda >= 10. */

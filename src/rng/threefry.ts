@@ -43,7 +43,7 @@ export function threefry2x32(
   return out;
 }
 
-/** A uint32 word as a uniform float in the open interval (0, 1), 24-bit resolution (exact in float32). */
+/** A uint32 word as a uniform float64 in the open interval (0, 1), 24-bit resolution (used by PTRS). */
 export function u01f(word: number): number {
   return ((word >>> 8) + 0.5) * 5.9604644775390625e-8; // 2^-24
 }

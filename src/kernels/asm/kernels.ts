@@ -233,13 +233,14 @@ const INV_K = memory.data<f32>([
 ]);
 
 // Inverse CDF in float32: the smallest k with F(k) >= U, F(k) = F(k-1) + p(k), p(k) = p(k-1) * (lambda * (1/k)),
-// every operation rounded to float32 (capped at MAX_INVERSION). Mirrored operation for operation by
-// poissonInvertF32 in src/model/poisson.ts.
+// every operation rounded to float32. Counting also stops where F no longer grows (the tail below float32
+// resolution), and at MAX_INVERSION. Mirrored operation for operation by poissonInvertF32 in src/model/poisson.ts.
 function invert1(U: f32, lambda: f32, p0: f32): i32 {
-  let p = p0, F = p0, z = 0;
+  let p = p0, F = p0, prevF: f32 = -1.0, z = 0;
   for (let k = 1; k <= MAX_INVERSION; k++) {
-    if (!(U > F)) break;
+    if (!(U > F && F > prevF)) break;
     z = k;
+    prevF = F;
     p = p * (lambda * load<f32>(INV_K + (<usize>k << 2)));
     F = F + p;
   }
@@ -248,34 +249,41 @@ function invert1(U: f32, lambda: f32, p0: f32): i32 {
 
 // The same in four lanes; lanes with lambda >= POISSON_SPLIT come back as 0 and are drawn by PTRS.
 // Steps k = 1..3 are straight-line code (most counts are 0..3); the loop takes over only if a lane needs more.
+// m is the lane's "still counting" mask: U > F(k-1), F grew at every step so far.
 // @ts-ignore: decorator
 @inline function invert4(U: v128, lam: v128, p0: v128): v128 {
-  let p = p0, F = p0;
-  let z = i32x4.sub(i32x4.splat(0), f32x4.gt(U, F));
+  let p = p0, F = p0, prevF = p0;
+  let m = f32x4.gt(U, F);
+  let z = i32x4.sub(i32x4.splat(0), m);
   p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(1.0)));
   F = f32x4.add(F, p);
-  z = i32x4.sub(z, f32x4.gt(U, F));
+  m = v128.and(m, v128.and(f32x4.gt(U, F), f32x4.gt(F, prevF)));
+  z = i32x4.sub(z, m);
+  prevF = F;
   p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(0.5)));
   F = f32x4.add(F, p);
-  z = i32x4.sub(z, f32x4.gt(U, F));
+  m = v128.and(m, v128.and(f32x4.gt(U, F), f32x4.gt(F, prevF)));
+  z = i32x4.sub(z, m);
+  prevF = F;
   p = f32x4.mul(p, f32x4.mul(lam, f32x4.splat(<f32>(1.0 / 3.0))));
   F = f32x4.add(F, p);
-  let m = f32x4.gt(U, F);
+  m = v128.and(m, v128.and(f32x4.gt(U, F), f32x4.gt(F, prevF)));
   if (!v128.any_true(m)) return z;
   for (let k = 4; k <= MAX_INVERSION; k++) {
     z = i32x4.sub(z, m);
+    prevF = F;
     p = f32x4.mul(p, f32x4.mul(lam, v128.load32_splat(INV_K + (<usize>k << 2))));
     F = f32x4.add(F, p);
-    m = f32x4.gt(U, F);
+    m = v128.and(m, v128.and(f32x4.gt(U, F), f32x4.gt(F, prevF)));
     if (!v128.any_true(m)) break;
   }
   return z;
 }
 
-// The uniform of a word: 24 bits, (w >> 8) + 0.5 rounded to float32, times 2^-24.
+// The uniform of a word: its top 23 bits m, (m + 0.5) * 2^-23, exact in float32, in [2^-24, 1 - 2^-24].
 // @ts-ignore: decorator
 @inline function uniform1(w: u32): f32 {
-  return (<f32>(w >>> 8) + <f32>0.5) * <f32>5.9604644775390625e-8;
+  return (<f32>(w >>> 9) + <f32>0.5) * <f32>1.1920928955078125e-7;
 }
 
 // One draw from lambda (float32, with RATE_EPS), P(0) and the uniform word w0.
@@ -290,7 +298,7 @@ function drawOne(lambda: f32, p0: f32, w0: u32, seed: u32, sample: u32, neuron: 
 @inline function sample4(u: usize, k: i32, w0: v128, seed: u32, sample: u32, step: u32, active: usize, counts: usize, n: i32): i32 {
   const lam = f32x4.add(expf4(v128.load(u + (<usize>k << 2))), f32x4.splat(RATE_EPS));
   // P(0) = exp(-lambda); for small rates (the usual case: neurons near the floor) a cubic Taylor polynomial,
-  // error below lambda^4 / 24 < 4.2e-10 for lambda < 0.01, under the 2^-24 resolution of U.
+  // error below lambda^4 / 24 < 4.2e-10 for lambda < 0.01, under the 2^-23 resolution of U.
   let p0: v128;
   if (i32x4.all_true(f32x4.lt(lam, f32x4.splat(0.01)))) {
     p0 = f32x4.add(f32x4.splat(1.0), f32x4.mul(lam, f32x4.add(f32x4.splat(-1.0),
@@ -298,8 +306,8 @@ function drawOne(lambda: f32, p0: f32, w0: u32, seed: u32, sample: u32, neuron: 
   } else {
     p0 = expf4(f32x4.neg(lam));
   }
-  const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(w0, 8)), f32x4.splat(0.5)),
-    f32x4.splat(5.9604644775390625e-8));
+  const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(w0, 9)), f32x4.splat(0.5)),
+    f32x4.splat(1.1920928955078125e-7));
   const big = f32x4.ge(lam, f32x4.splat(POISSON_SPLIT));
   if (!v128.any_true(v128.or(f32x4.gt(U, p0), big))) return n;
   // inversion for the lanes below the split (big lanes get U = 0, hence z = 0 here)
