@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '../src/data/png.js';
 import { fft, fft2, fftFreq } from '../src/data/fft.js';
-import { loadPatches, rawPatches, NATURAL_IMAGES, lcnKernel1d, splitPatchGrid, patchGrid } from '../src/data/patches.js';
+import { loadPatches, rawPatches, NATURAL_IMAGES, lcnKernel1d, splitPatchGrid, patchGrid, DEFAULT_RECIPE } from '../src/data/patches.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { encodeIdxImages, readIdxImages } from '../src/io/idx.js';
 import { loadData } from '../src/data/datasets.js';
@@ -134,10 +134,29 @@ describe('whitened natural-image patches', () => {
   it('has the patch counts of the recipe: 16x16 at stride 8 after a 4-pixel crop, last 20 % per image held out', () => {
     const perImage = NATURAL_IMAGES.map((n) => rawPatches(n).length);
     expect(perImage.reduce((a, b) => a + b, 0)).toBe(24614);
-    expect(s.nVal).toBe(perImage.reduce((a, n) => a + Math.round(0.2 * n), 0));
-    expect(s.nVal).toBe(4924);
-    expect(s.nTrain).toBe(19247); // 19,690 minus the 443 in the guard band along each image's split
+    const all = loadPatches({ ...DEFAULT_RECIPE, minContrast: 0 });
+    expect(all.nVal).toBe(perImage.reduce((a, n) => a + Math.round(0.2 * n), 0));
+    expect(all.nVal).toBe(4924);
+    expect(all.nTrain).toBe(19247); // 19,690 minus the 443 in the guard band along each image's split
     expect(s.D).toBe(256);
+  });
+  it('drops near-flat patches: variance below 5 % of the median patch\'s (16,559 train / 4,312 held out remain)', () => {
+    expect(s.nTrain).toBe(16559);
+    expect(s.nVal).toBe(4312);
+    const all = loadPatches({ ...DEFAULT_RECIPE, minContrast: 0 });
+    const v: number[] = [];
+    for (const [X, n] of [[all.train, all.nTrain], [all.val, all.nVal]] as const) {
+      for (let i = 0; i < n; i++) {
+        let m = 0, q = 0;
+        for (let d = 0; d < 256; d++) m += X[i * 256 + d];
+        m /= 256;
+        for (let d = 0; d < 256; d++) q += (X[i * 256 + d] - m) ** 2;
+        v.push(q / 256);
+      }
+    }
+    const median = [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    const flat = v.filter((x) => x < 0.05 * median).length;
+    expect(all.nTrain + all.nVal - (s.nTrain + s.nVal)).toBe(flat);
   });
   it('no training patch shares a pixel with a validation patch, and no other patch is dropped (brute force)', () => {
     for (const [w, h] of [[504, 504], [592, 392], [443, 292], [40, 40], [37, 53]]) {

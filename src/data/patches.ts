@@ -14,6 +14,10 @@
  * 5. Cut 16 x 16 patches at stride 8, in raster order; the last 20 % of each image's patches go to validation.
  *    Training patches that share pixels with a validation patch (the guard band along the split: at stride 8,
  *    neighbouring 16-pixel patches overlap) are dropped, so no held-out pixel is ever trained on.
+ * 6. Drop near-flat patches: pixel variance below minContrast (5 %) of the median patch's. The bundled photos
+ *    have saturated and featureless regions (sky, background) that whitening and LCN leave at ~0; on such a
+ *    patch the per-sample R^2 has a ~0 denominator and one spike sends it to -1000. (Not in the authors'
+ *    recipe; minContrast = 0 turns it off.)
  * Then a global z-score (population standard deviation) over all patches of all images.
  */
 import { readFileSync } from 'node:fs';
@@ -35,9 +39,13 @@ export interface PatchRecipe {
   lcnSize: number;
   lcnSigma: number;
   valFraction: number;
+  /** Drop patches whose pixel variance is below this fraction of the median patch's (0 keeps all). */
+  minContrast: number;
 }
 
-export const DEFAULT_RECIPE: PatchRecipe = { patch: 16, stride: 8, crop: 4, f0: 0.4, lcnSize: 13, lcnSigma: 0.5, valFraction: 0.2 };
+export const DEFAULT_RECIPE: PatchRecipe = {
+  patch: 16, stride: 8, crop: 4, f0: 0.4, lcnSize: 13, lcnSigma: 0.5, valFraction: 0.2, minContrast: 0.05,
+};
 
 export interface PatchSet {
   D: number;
@@ -219,6 +227,27 @@ function buildPatches(r: PatchRecipe): PatchSet {
     for (const i of split.val) { valL.push(ps[i]); valI.push(idx); }
   });
   const D = r.patch * r.patch;
+  if (r.minContrast > 0) {
+    // drop near-flat patches (saturated or featureless regions): their R^2 denominator is ~0
+    const variance = (p: Float64Array) => {
+      let m = 0;
+      for (const v of p) m += v;
+      m /= p.length;
+      let q = 0;
+      for (const v of p) q += (v - m) ** 2;
+      return q / p.length;
+    };
+    const all = [...trainL, ...valL].map(variance).sort((a, b) => a - b);
+    const threshold = r.minContrast * all[Math.floor(all.length / 2)];
+    const keep = (L: Float64Array[], I: number[]) => {
+      const kl: Float64Array[] = [], ki: number[] = [];
+      L.forEach((p, i) => { if (variance(p) >= threshold) { kl.push(p); ki.push(I[i]); } });
+      return [kl, ki] as const;
+    };
+    const [tl, ti] = keep(trainL, trainI), [vl, vi] = keep(valL, valI);
+    trainL.length = 0; trainL.push(...tl); trainI.length = 0; trainI.push(...ti);
+    valL.length = 0; valL.push(...vl); valI.length = 0; valI.push(...vi);
+  }
   let sum = 0, n = 0;
   for (const p of [...trainL, ...valL]) for (const v of p) { sum += v; n++; }
   const mean = sum / n;
@@ -239,7 +268,7 @@ function buildPatches(r: PatchRecipe): PatchSet {
 /** The whitened patch set, from the on-disk cache when the recipe and the images are unchanged. */
 export function loadPatches(r: PatchRecipe = DEFAULT_RECIPE): PatchSet {
   const hashes = NATURAL_IMAGES.map((n) => createHash('sha256').update(readFileSync(join(imagesDir(), `${n}.png`))).digest('hex'));
-  const key = cacheKey({ v: 2, recipe: r, hashes });
+  const key = cacheKey({ v: 3, recipe: r, hashes });
   const c = readCache('patches', key);
   if (c) {
     const a = c.arrays;
