@@ -3,7 +3,7 @@
  * fallback where WebAssembly SIMD is missing. Inputs and state are float32 arrays; sums are accumulated in
  * float64 (JavaScript numbers) and rounded to float32 when stored.
  */
-import { poissonDraw, rateOf, RATE_EPS } from '../model/poisson.js';
+import { poissonDraw, rateOf } from '../model/poisson.js';
 import { U_FLOOR } from '../model/math.js';
 import type { Prepared } from '../model/params.js';
 
@@ -161,4 +161,3 @@ export function runSampleJs(
   }
 }
 
-export { RATE_EPS };

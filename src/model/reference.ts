@@ -4,7 +4,7 @@
  * Tests check the JavaScript and WebAssembly kernels against it; it is far too slow for real work.
  */
 import { logSigmaOf, softclamp, U_FLOOR } from './math.js';
-import { poissonDraw, RATE_EPS } from './poisson.js';
+import { poissonDraw, rateOf } from './poisson.js';
 import type { IpVaeParams } from './params.js';
 
 export interface RefStep {
@@ -36,7 +36,7 @@ export function referenceRun(
   const e = new Float64Array(D);
   let duNorm = 0;
   for (let t = 0; t <= T; t++) {
-    for (let k = 0; k < K; k++) z[k] = poissonDraw(Math.fround(Math.exp(u[k]) + RATE_EPS), seed, sample, k, t);
+    for (let k = 0; k < K; k++) z[k] = poissonDraw(rateOf(u[k]), seed, sample, k, t);
     onStep({ t, u, z, duNorm });
     if (t === T) break;
     for (let d = 0; d < D; d++) {
