@@ -7,13 +7,22 @@ import { poissonDraw, rateOf } from '../model/poisson.js';
 import { U_FLOOR } from '../model/math.js';
 import type { Prepared } from '../model/params.js';
 
-/** out[d] = sum over all k of z[k] * phiT[k, d] (dense Phi z: every column, zero or not). */
+let acc64 = new Float64Array(0);
+
+/**
+ * out[d] = sum over all k of z[k] * phiT[k, d]: the dense decoder Phi z, every row, zero or not.
+ * Row-wise (contiguous) accumulation in float64, rounded to float32 at the end.
+ */
 export function denseDecode(phiT: Float32Array, K: number, D: number, z: Float32Array, out: Float32Array): void {
-  for (let d = 0; d < D; d++) {
-    let acc = 0;
-    for (let k = 0; k < K; k++) acc += z[k] * phiT[k * D + d];
-    out[d] = acc;
+  if (acc64.length < D) acc64 = new Float64Array(D);
+  const acc = acc64;
+  acc.fill(0, 0, D);
+  for (let k = 0; k < K; k++) {
+    const c = z[k];
+    const o = k * D;
+    for (let d = 0; d < D; d++) acc[d] += c * phiT[o + d];
   }
+  for (let d = 0; d < D; d++) out[d] = acc[d];
 }
 
 /** out[k] = sum_d rows[k, d] * v[d] (dense Phi^T e with rows = phiT). */
