@@ -15,6 +15,12 @@ export interface WasmExports {
   eventAccumulate(rows: number, width: number, active: number, counts: number, n: number, out: number): void;
   denseDecode(phiT: number, K: number, D: number, z: number, out: number): void;
   denseProject(rows: number, K: number, D: number, v: number, out: number): void;
+  /** C[M x N] += A[M x K] B[K x N] (row-major float32). */
+  gemmNN(M: number, N: number, K: number, A: number, B: number, C: number): void;
+  /** C[M x N] += A[M x K] B[N x K]^T. */
+  gemmNT(M: number, N: number, K: number, A: number, B: number, C: number): void;
+  /** C[M x N] += A[K x M]^T B[K x N]. */
+  gemmTN(M: number, N: number, K: number, A: number, B: number, C: number): void;
   runSample(
     mode: number, D: number, K: number, phiT: number, invVar: number, bias: number, wrec: number, eta: number,
     u0: number, x: number, sample: number, seed: number, T: number, c: number, rec: number, nRec: number,
@@ -60,6 +66,12 @@ export class WasmKernels {
         `(32-bit memory, at most ${(WASM_MAX_BYTES / 2 ** 30).toFixed(2)} GiB); use --backend js or a smaller model`);
     }
     return this.x.alloc(bytes);
+  }
+
+  /** Free everything allocated so far (pointers become invalid). */
+  reset(): void {
+    this.x.resetHeap();
+    this.used = 0;
   }
 
   /** Allocate and copy a float32 array; returns its pointer. */

@@ -567,3 +567,139 @@ export function runSample(
     duNorm = Math.sqrt(dn);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Dense matrix products for training (row-major float32). Each accumulates into C (C += ...); the caller
+// zeroes C first when it wants a plain product.
+
+// C[M x N] += A[M x K] B[K x N]: four rows of A at a time, axpy over contiguous rows of B.
+export function gemmNN(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): void {
+  const nb = <usize>N << 2, kb = <usize>K << 2;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = A + <usize>i * kb, a1 = a0 + kb, a2 = a1 + kb, a3 = a2 + kb;
+    const c0 = C + <usize>i * nb, c1 = c0 + nb, c2 = c1 + nb, c3 = c2 + nb;
+    for (let k = 0; k < K; k++) {
+      const ko = <usize>k << 2;
+      const s0 = load<f32>(a0 + ko), s1 = load<f32>(a1 + ko), s2 = load<f32>(a2 + ko), s3 = load<f32>(a3 + ko);
+      const v0 = f32x4.splat(s0), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), v3 = f32x4.splat(s3);
+      const brow = B + <usize>k * nb;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const o = <usize>j << 2;
+        const b = v128.load(brow + o);
+        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(v0, b)));
+        v128.store(c1 + o, f32x4.add(v128.load(c1 + o), f32x4.mul(v1, b)));
+        v128.store(c2 + o, f32x4.add(v128.load(c2 + o), f32x4.mul(v2, b)));
+        v128.store(c3 + o, f32x4.add(v128.load(c3 + o), f32x4.mul(v3, b)));
+      }
+      for (; j < N; j++) {
+        const o = <usize>j << 2;
+        const b = load<f32>(brow + o);
+        store<f32>(c0 + o, load<f32>(c0 + o) + s0 * b);
+        store<f32>(c1 + o, load<f32>(c1 + o) + s1 * b);
+        store<f32>(c2 + o, load<f32>(c2 + o) + s2 * b);
+        store<f32>(c3 + o, load<f32>(c3 + o) + s3 * b);
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const a0 = A + <usize>i * kb, c0 = C + <usize>i * nb;
+    for (let k = 0; k < K; k++) {
+      const s0 = load<f32>(a0 + (<usize>k << 2));
+      const v0 = f32x4.splat(s0);
+      const brow = B + <usize>k * nb;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(v0, v128.load(brow + o))));
+      }
+      for (; j < N; j++) {
+        const o = <usize>j << 2;
+        store<f32>(c0 + o, load<f32>(c0 + o) + s0 * load<f32>(brow + o));
+      }
+    }
+  }
+}
+
+// C[M x N] += A[M x K] B[N x K]^T: dot products of contiguous rows, two rows of A by two rows of B at a time.
+export function gemmNT(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): void {
+  const kb = <usize>K << 2, nb = <usize>N << 2;
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const a0 = A + <usize>i * kb, a1 = a0 + kb;
+    let j = 0;
+    for (; j + 2 <= N; j += 2) {
+      const b0 = B + <usize>j * kb, b1 = b0 + kb;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o), y0 = v128.load(b0 + o), y1 = v128.load(b1 + o);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
+        s10 = f32x4.add(s10, f32x4.mul(x1, y0)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+      }
+      let r00 = hsum(s00), r01 = hsum(s01), r10 = hsum(s10), r11 = hsum(s11);
+      for (; k < K; k++) {
+        const o = <usize>k << 2;
+        const x0 = load<f32>(a0 + o), x1 = load<f32>(a1 + o), y0 = load<f32>(b0 + o), y1 = load<f32>(b1 + o);
+        r00 += x0 * y0; r01 += x0 * y1; r10 += x1 * y0; r11 += x1 * y1;
+      }
+      const c0 = C + <usize>i * nb + (<usize>j << 2), c1 = c0 + nb;
+      store<f32>(c0, load<f32>(c0) + r00); store<f32>(c0 + 4, load<f32>(c0 + 4) + r01);
+      store<f32>(c1, load<f32>(c1) + r10); store<f32>(c1 + 4, load<f32>(c1 + 4) + r11);
+    }
+    for (; j < N; j++) {
+      const c0 = C + <usize>i * nb + (<usize>j << 2);
+      store<f32>(c0, load<f32>(c0) + dot(a0, B + <usize>j * kb, K));
+      store<f32>(c0 + nb, load<f32>(c0 + nb) + dot(a1, B + <usize>j * kb, K));
+    }
+  }
+  for (; i < M; i++) {
+    const a0 = A + <usize>i * kb;
+    for (let j = 0; j < N; j++) {
+      const c0 = C + <usize>i * nb + (<usize>j << 2);
+      store<f32>(c0, load<f32>(c0) + dot(a0, B + <usize>j * kb, K));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+function dot(a: usize, b: usize, K: i32): f32 {
+  let s = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k << 2;
+    s = f32x4.add(s, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  let r = hsum(s);
+  for (; k < K; k++) r += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+  return r;
+}
+
+// C[M x N] += A[K x M]^T B[K x N]: for every k, rank-one update of C by row k of A and row k of B.
+export function gemmTN(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): void {
+  const mb = <usize>M << 2, nb = <usize>N << 2;
+  for (let k = 0; k < K; k++) {
+    const arow = A + <usize>k * mb, brow = B + <usize>k * nb;
+    for (let i = 0; i < M; i++) {
+      const s = load<f32>(arow + (<usize>i << 2));
+      if (s == 0) continue;
+      const v = f32x4.splat(s);
+      const crow = C + <usize>i * nb;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(crow + o, f32x4.add(v128.load(crow + o), f32x4.mul(v, v128.load(brow + o))));
+      }
+      for (; j < N; j++) {
+        const o = <usize>j << 2;
+        store<f32>(crow + o, load<f32>(crow + o) + s * load<f32>(brow + o));
+      }
+    }
+  }
+}
