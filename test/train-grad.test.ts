@@ -80,3 +80,39 @@ describe('relaxed Poisson sampler (model-spec section 3 moments, n_exp = 10)', (
     expect(a[1]).toBeCloseTo((b[0] - c[0]) / 2e-6, 6);
   });
 });
+
+describe('batched float32 gradient (WebAssembly products) against the float64 reference', () => {
+  it('mean loss and every gradient over a batch of 5, D = 7, K = 9, T = 4', async () => {
+    const { BatchGradient } = await import('../src/train/batch.js');
+    const D = 7, K = 9, B = 5;
+    const p = initParams(D, K, 3);
+    for (let i = 0; i < D * K; i++) p.phi[i] = 0.3 * gauss(41, i);
+    for (let d = 0; d < D; d++) p.s[d] = 0.2 * gauss(42, d);
+    for (let k = 0; k < K; k++) { p.logBias[k] = -1.5 + 0.3 * gauss(43, k); p.u0[k] = -0.5 + 0.3 * gauss(44, k); }
+    p.logLr = Math.fround(Math.log(0.2));
+    const X = Float32Array.from({ length: B * D }, (_, i) => gauss(45, i));
+    const cfg: TrainConfig = { T: 4, beta: 3, tau: 0.4, clamp: 10, nExp: 9 };
+    const rowNoise = (row: number): NoiseFn => (stream, step, neuron, n, out) => {
+      cumulativeExpNoise(5, stream === 0 ? NOISE_DRIVE : NOISE_LOSS, row, neuron, step, n, out);
+    };
+    const ref = zeroGrads(D, K);
+    let refLoss = 0;
+    for (let b = 0; b < B; b++) refLoss += lossAndGrad64(p, X.subarray(b * D, (b + 1) * D), rowNoise(b), cfg, ref) / B;
+    for (const arr of [ref.phi, ref.s, ref.logBias, ref.u0]) for (let i = 0; i < arr.length; i++) arr[i] /= B;
+    ref.logLr /= B;
+    const got = zeroGrads(D, K);
+    const bg = new BatchGradient(D, K, B, cfg.T);
+    const loss = bg.lossAndGrad(p, X, (stream, step, row, neuron, n, out) => rowNoise(row)(stream, step, neuron, n, out), cfg, got);
+    expect(Math.abs(loss - refLoss) / Math.abs(refLoss)).toBeLessThan(1e-5);
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, name: string) => {
+      let scale = 0;
+      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+      for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i]), `${name}[${i}]: ${a[i]} vs ${b[i]}`).toBeLessThan(1e-4 * scale + 1e-6);
+    };
+    close(got.phi, ref.phi, 'phi');
+    close(got.s, ref.s, 's');
+    close(got.logBias, ref.logBias, 'log_bias');
+    close(got.u0, ref.u0, 'u0');
+    close([got.logLr], [ref.logLr], 'log_lr');
+  });
+});
