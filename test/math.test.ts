@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { softclamp, klCode, klExact, poissonPpf, logGamma, fondUpdate, softplus } from '../src/model/math.js';
+import { softclamp, klCode, klExact, kl, poissonPpf, logGamma, fondUpdate, softplus } from '../src/model/math.js';
 import { parameterCount } from '../src/model/params.js';
 
 describe('softclamp (model-spec section 2 reference values)', () => {
@@ -91,5 +91,27 @@ describe('free energy (model-spec section 3)', () => {
     expect(freeEnergyStep(p, x, [0], [1], z, 24, 'exact').kl).toBeCloseTo(1, 10);
     // (1/T) sum_t mean_batch * 256 / D
     expect(trainingLoss([[1, 3], [5, 7]], 512)).toBeCloseTo(((2 + 6) / 2) * 0.5, 12);
+  });
+});
+
+describe('derivatives used by training', () => {
+  it('klGrad matches central differences for both forms', async () => {
+    const { klGrad } = await import('../src/model/math.js');
+    for (const form of ['code', 'exact'] as const) {
+      for (const [u, up] of [[1, 0], [0, 1], [-4, -5], [0.3, 0.3], [2.5, -1]]) {
+        const [gu, gp] = klGrad(form, u, up);
+        const h = 1e-6;
+        expect(gu).toBeCloseTo((kl(form, u + h, up) - kl(form, u - h, up)) / (2 * h), 6);
+        expect(gp).toBeCloseTo((kl(form, u, up + h) - kl(form, u, up - h)) / (2 * h), 6);
+      }
+    }
+  });
+  it('dFloorSoftclamp matches central differences and is 0 below the floor', async () => {
+    const { dFloorSoftclamp, floorSoftclamp } = await import('../src/model/math.js');
+    for (const c of [2, 10]) for (const y of [-7.5, -3, 0, 1.9, 2.1, 9, 12, 40]) {
+      const h = 1e-6;
+      expect(dFloorSoftclamp(y, c)).toBeCloseTo((floorSoftclamp(y + h, c) - floorSoftclamp(y - h, c)) / (2 * h), 6);
+    }
+    expect(dFloorSoftclamp(-9, 10)).toBe(0);
   });
 });

@@ -19,10 +19,15 @@ export function softclamp(y: number, c: number): number {
 /** The membrane floor of the FOND update (model-spec section 2). */
 export const U_FLOOR = -8;
 
+/** softclamp(max(y, -8), c): the floor, then the smooth upper bound, as every FOND update applies them. */
+export function floorSoftclamp(y: number, c: number): number {
+  return softclamp(Math.max(y, U_FLOOR), c);
+}
+
 /** One clamped update of a membrane: returns [u_next, du_clamped]. */
 export function fondUpdate(u: number, duRaw: number, c: number): [number, number] {
-  const du = softclamp(Math.max(duRaw, U_FLOOR), c);
-  return [softclamp(Math.max(u + du, U_FLOOR), c), du];
+  const du = floorSoftclamp(duRaw, c);
+  return [floorSoftclamp(u + du, c), du];
 }
 
 /** KL as coded by the authors: exp(u) * (1 + exp(d) * (d - 1)), d = u - uPrev. */
@@ -40,6 +45,24 @@ export function klExact(u: number, uPrev: number): number {
 export type KlForm = 'code' | 'exact';
 export function kl(form: KlForm, u: number, uPrev: number): number {
   return form === 'code' ? klCode(u, uPrev) : klExact(u, uPrev);
+}
+
+/** [dKL/du, dKL/du_prev] of either KL form. */
+export function klGrad(form: KlForm, u: number, uPrev: number): [number, number] {
+  const d = u - uPrev, ed = Math.exp(d);
+  if (form === 'code') {
+    const eu = Math.exp(u);
+    return [eu * (1 + ed * (d - 1)) + eu * ed * d, -eu * ed * d];
+  }
+  const ep = Math.exp(uPrev);
+  return [ep * ed * d, ep * (1 + ed * (d - 1)) - ep * ed * d];
+}
+
+/** d softclamp(max(y, -8), c) / dy = 1 - sigmoid(y - c) above the floor, 0 below it. */
+export function dFloorSoftclamp(y: number, c: number): number {
+  if (y <= U_FLOOR) return 0;
+  const a = y - c;
+  return a >= 0 ? Math.exp(-a) / (1 + Math.exp(-a)) : 1 / (1 + Math.exp(a));
 }
 
 /** log sigma = 3.45 * tanh(s / 3.45) (the authors' symmetric soft clamp of dec_log_sigma). */

@@ -3,7 +3,7 @@
  * section 2: the authors' form with Phi z and Phi^T e), with no kernel, no float32 rounding and no shortcut.
  * Tests check the JavaScript and WebAssembly kernels against it; it is far too slow for real work.
  */
-import { logSigmaOf, softclamp, U_FLOOR } from './math.js';
+import { floorSoftclamp, logSigmaOf } from './math.js';
 import { poissonDraw, rateOf } from './poisson.js';
 import type { IpVaeParams } from './params.js';
 
@@ -48,8 +48,8 @@ export function referenceRun(
     for (let k = 0; k < K; k++) {
       let g = 0;
       for (let d = 0; d < D; d++) g += p.phi[d * K + k] * e[d];
-      const du = softclamp(Math.max(eta * (g - b[k]), U_FLOOR), c);
-      const un = softclamp(Math.max(u[k] + du, U_FLOOR), c);
+      const du = floorSoftclamp(eta * (g - b[k]), c);
+      const un = floorSoftclamp(u[k] + du, c);
       dn += (un - u[k]) ** 2;
       u[k] = un;
     }

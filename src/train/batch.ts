@@ -5,24 +5,14 @@
  * compare it against; the loss is the batch mean of the per-input losses.
  */
 import { instantiate, type WasmKernels } from '../kernels/wasm.js';
-import { kl, logSigmaOf, softclamp, U_FLOOR, type KlForm } from '../model/math.js';
+import { dFloorSoftclamp, floorSoftclamp, kl, klGrad, logSigmaOf } from '../model/math.js';
 import { RATE_EPS } from '../model/poisson.js';
-import { relaxedCount, sigmoid } from './relaxed.js';
+import { relaxedCount } from './relaxed.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
 
 /** Cumulative Exp(1) noise for (stream, step, batch row, neuron) into out[0..n). */
 export type BatchNoiseFn = (stream: 0 | 1, step: number, row: number, neuron: number, n: number, out: Float64Array) => void;
-
-function dKl(form: KlForm, u: number, up: number): [number, number] {
-  const d = u - up, ed = Math.exp(d);
-  if (form === 'code') {
-    const eu = Math.exp(u);
-    return [eu * (1 + ed * (d - 1)) + eu * ed * d, -eu * ed * d];
-  }
-  const eup = Math.exp(up);
-  return [eup * ed * d, eup * (1 + ed * (d - 1)) - eup * ed * d];
-}
 
 export class BatchGradient {
   private readonly w: WasmKernels;
@@ -103,8 +93,8 @@ export class BatchGradient {
         const i = b * K + k;
         st.G[i] = G[i];
         st.DuRaw[i] = eta * (G[i] - bias[k]);
-        st.Y[i] = u[i] + softclamp(Math.max(st.DuRaw[i], U_FLOOR), c);
-        un[i] = softclamp(Math.max(st.Y[i], U_FLOOR), c);
+        st.Y[i] = u[i] + floorSoftclamp(st.DuRaw[i], c);
+        un[i] = floorSoftclamp(st.Y[i], c);
       }
       relaxed(t, 1, t + 1, un, bf.Zl, st.dZl);
       w.f32(sc.M, B * D).fill(0);
@@ -147,7 +137,7 @@ export class BatchGradient {
       // KL(u_{t+1}, u_t)
       const uPrev = Us[t], uNext = Us[t + 1];
       for (let i = 0; i < B * K; i++) {
-        const [du, dup] = dKl(form, uNext[i], uPrev[i]);
+        const [du, dup] = klGrad(form, uNext[i], uPrev[i]);
         gU[i] += beta * scale * du;
         gPrev[i] += beta * scale * dup;
       }
@@ -156,9 +146,9 @@ export class BatchGradient {
       for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) {
         const i = b * K + k;
         const y = st.Y[i], dr = st.DuRaw[i];
-        const dy = gU[i] * (y > U_FLOOR ? 1 - sigmoid(y - c) : 0);
+        const dy = gU[i] * dFloorSoftclamp(y, c);
         gPrev[i] += dy;
-        const dd = dy * (dr > U_FLOOR ? 1 - sigmoid(dr - c) : 0);
+        const dd = dy * dFloorSoftclamp(dr, c);
         dEta += dd * (st.G[i] - bias[k]);
         grads.logBias[k] += -eta * dd * bias[k];
         dG[i] = eta * dd;

@@ -13,9 +13,9 @@
  * slow, obviously-correct path the fast training code is checked against; tests check it in turn against
  * finite differences.
  */
-import { kl, logSigmaOf, softclamp, U_FLOOR, type KlForm } from '../model/math.js';
+import { dFloorSoftclamp, floorSoftclamp, kl, klGrad, logSigmaOf, type KlForm } from '../model/math.js';
 import { RATE_EPS } from '../model/poisson.js';
-import { relaxedCount, sigmoid } from './relaxed.js';
+import { relaxedCount } from './relaxed.js';
 import type { IpVaeParams } from '../model/params.js';
 
 export interface TrainConfig {
@@ -41,22 +41,6 @@ export interface Grads {
 
 export function zeroGrads(D: number, K: number): Grads {
   return { phi: new Float64Array(D * K), s: new Float64Array(D), logBias: new Float64Array(K), logLr: 0, u0: new Float64Array(K) };
-}
-
-/** d sc(max(y, -8), c) / dy. */
-function dFloorSoftclamp(y: number, c: number): number {
-  return y > U_FLOOR ? 1 - sigmoid(y - c) : 0;
-}
-
-function dKl(form: KlForm, u: number, up: number): [number, number] {
-  const d = u - up, ed = Math.exp(d);
-  if (form === 'code') {
-    const eu = Math.exp(u);
-    const f = eu * (1 + ed * (d - 1));
-    return [f + eu * ed * d, -eu * ed * d];
-  }
-  const eup = Math.exp(up);
-  return [eup * ed * d, eup * (1 + ed * (d - 1)) - eup * ed * d];
 }
 
 /** Loss of one input and its gradient (accumulated into grads if given). */
@@ -110,9 +94,9 @@ export function lossAndGrad64(p: IpVaeParams, x: ArrayLike<number>, noise: Noise
       for (let d = 0; d < D; d++) g += phi[d * K + k] * R[t][d] * w[d];
       G[t][k] = g;
       DuRaw[t][k] = eta * (g - b[k]);
-      const duc = softclamp(Math.max(DuRaw[t][k], U_FLOOR), c);
+      const duc = floorSoftclamp(DuRaw[t][k], c);
       Y[t][k] = u[k] + duc;
-      U[t + 1][k] = softclamp(Math.max(Y[t][k], U_FLOOR), c);
+      U[t + 1][k] = floorSoftclamp(Y[t][k], c);
     }
     sample(t, 1, U[t + 1], Zl[t], dZl[t], t + 1);
     let Lt = 0;
@@ -147,7 +131,7 @@ export function lossAndGrad64(p: IpVaeParams, x: ArrayLike<number>, noise: Noise
     }
     // L_t: beta KL(u_{t+1}, u_t)
     for (let k = 0; k < K; k++) {
-      const [du, dup] = dKl(form, U[t + 1][k], U[t][k]);
+      const [du, dup] = klGrad(form, U[t + 1][k], U[t][k]);
       gU[k] += beta * scale * du;
       gUprev[k] += beta * scale * dup;
     }
