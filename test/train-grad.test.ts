@@ -116,3 +116,54 @@ describe('batched float32 gradient (WebAssembly products) against the float64 re
     close([got.logLr], [ref.logLr], 'log_lr');
   });
 });
+
+describe('WebAssembly relaxed sampler', () => {
+  it('logf matches Math.log to float32 precision over many decades', async () => {
+    const { instantiate } = await import('../src/kernels/wasm.js');
+    const w = instantiate();
+    for (let e = -30; e <= 30; e += 0.37) {
+      const x = Math.fround(Math.exp(e));
+      expect(Math.abs(w.x.logf1(x) - Math.log(x))).toBeLessThan(4e-7 * Math.max(1, Math.abs(Math.log(x))));
+    }
+  });
+  it('soft counts and dz/du equal the JavaScript sampler on the same noise (K = 13, with a tail)', async () => {
+    const { instantiate } = await import('../src/kernels/wasm.js');
+    const w = instantiate();
+    const K = 13, n = 10, tau = 0.3, seed = 7, sample = 4, step = 2;
+    const u = Float32Array.from({ length: K }, (_, k) => -3 + 0.45 * k);
+    const pu = w.putF32(u), pz = w.alloc(K * 4), pd = w.alloc(K * 4);
+    w.x.relaxedAll(pu, K, tau, n, (seed ^ NOISE_DRIVE) >>> 0, sample, step, pz, pd);
+    const S = new Float64Array(n), out = new Float64Array(2);
+    for (let k = 0; k < K; k++) {
+      cumulativeExpNoise(seed, NOISE_DRIVE, sample, k, step, n, S);
+      const eu = Math.exp(u[k]);
+      relaxedCount(eu + 1.1920928955078125e-7, tau, S, n, out);
+      expect(Math.abs(w.f32(pz, K)[k] - out[0])).toBeLessThan(2e-5 * (1 + out[0]));
+      expect(Math.abs(w.f32(pd, K)[k] - out[1] * eu)).toBeLessThan(2e-5 * (1 + Math.abs(out[1] * eu)));
+    }
+  });
+});
+
+describe('batched gradient with the WebAssembly noise', () => {
+  it('equals the run with the same noise generated in JavaScript (to float32 noise rounding)', async () => {
+    const { BatchGradient } = await import('../src/train/batch.js');
+    const D = 6, K = 11, B = 3;
+    const p = initParams(D, K, 8);
+    for (let i = 0; i < D * K; i++) p.phi[i] = 0.3 * gauss(51, i);
+    for (let k = 0; k < K; k++) p.u0[k] = -0.5 + 0.3 * gauss(52, k);
+    p.logLr = Math.fround(Math.log(0.2));
+    const X = Float32Array.from({ length: B * D }, (_, i) => gauss(53, i));
+    const cfg: TrainConfig = { T: 3, beta: 2, tau: 0.5, clamp: 10, nExp: 10 };
+    const samples = [10, 11, 12];
+    const a = zeroGrads(D, K), b = zeroGrads(D, K);
+    const bg = new BatchGradient(D, K, B, cfg.T);
+    const la = bg.lossAndGrad(p, X, { seed: 3, samples }, cfg, a);
+    const lb = bg.lossAndGrad(p, X, (stream, step, row, neuron, n, out) => {
+      cumulativeExpNoise(3, stream === 0 ? NOISE_DRIVE : NOISE_LOSS, samples[row], neuron, step, n, out);
+    }, cfg, b);
+    expect(Math.abs(la - lb) / Math.abs(lb)).toBeLessThan(1e-4);
+    let scale = 0;
+    for (const v of b.phi) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < D * K; i++) expect(Math.abs(a.phi[i] - b.phi[i])).toBeLessThan(1e-3 * scale);
+  });
+});

@@ -21,6 +21,10 @@ export interface WasmExports {
   gemmNT(M: number, N: number, K: number, A: number, B: number, C: number): void;
   /** C[M x N] += A[K x M]^T B[K x N]. */
   gemmTN(M: number, N: number, K: number, A: number, B: number, C: number): void;
+  /** log(x) in float32 lanes (training noise). */
+  logf1(x: number): number;
+  /** Relaxed soft counts and dz/du for K neurons of one input at one step (see relaxedCount). */
+  relaxedAll(u: number, K: number, tau: number, nExp: number, key0: number, sample: number, step: number, z: number, dz: number): void;
   runSample(
     mode: number, D: number, K: number, phiT: number, invVar: number, bias: number, wrec: number, eta: number,
     u0: number, x: number, sample: number, seed: number, T: number, c: number, rec: number, nRec: number,

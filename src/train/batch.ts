@@ -7,12 +7,18 @@
 import { instantiate, type WasmKernels } from '../kernels/wasm.js';
 import { dFloorSoftclamp, floorSoftclamp, kl, klGrad, logSigmaOf } from '../model/math.js';
 import { RATE_EPS } from '../model/poisson.js';
-import { relaxedCount } from './relaxed.js';
+import { relaxedCount, NOISE_DRIVE, NOISE_LOSS } from './relaxed.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
 
 /** Cumulative Exp(1) noise for (stream, step, batch row, neuron) into out[0..n). */
 export type BatchNoiseFn = (stream: 0 | 1, step: number, row: number, neuron: number, n: number, out: Float64Array) => void;
+
+/**
+ * Where the relaxed samples' noise comes from: a JavaScript function (tests), or the WebAssembly sampler
+ * keyed by seed and each row's global sample index (cumulativeExpNoise's definition, in float32).
+ */
+export type BatchNoise = BatchNoiseFn | { seed: number; samples: ArrayLike<number> };
 
 export class BatchGradient {
   private readonly w: WasmKernels;
@@ -24,7 +30,7 @@ export class BatchGradient {
   private readonly step: {
     dZ: Float32Array; dZl: Float32Array; R: Float32Array; G: Float32Array; DuRaw: Float32Array; Y: Float32Array; U1: Float32Array;
   }[];
-  private readonly pScratch: { M: number; G: number; dM: number; dZ: number; dG: number; dQ: number; dPhi: number };
+  private readonly pScratch: { M: number; G: number; dM: number; dZ: number; dG: number; dQ: number; dPhi: number; U: number; dZs: number };
 
   constructor(readonly D: number, readonly K: number, readonly B: number, readonly T: number) {
     const w = (this.w = instantiate());
@@ -33,7 +39,7 @@ export class BatchGradient {
     this.pX = f(B * D);
     // per step: Z, Zl (B x K), Q = (x - M) w, Rl (B x D) live in wasm memory for the products
     this.bufs = Array.from({ length: T }, () => ({ Z: f(B * K), Zl: f(B * K), Q: f(B * D), Rl: f(B * D) }));
-    this.pScratch = { M: f(B * D), G: f(B * K), dM: f(B * D), dZ: f(B * K), dG: f(B * K), dQ: f(B * D), dPhi: f(D * K) };
+    this.pScratch = { M: f(B * D), G: f(B * K), dM: f(B * D), dZ: f(B * K), dG: f(B * K), dQ: f(B * D), dPhi: f(D * K), U: f(B * K), dZs: f(B * K) };
     this.step = Array.from({ length: T }, () => ({
       dZ: new Float32Array(B * K), dZl: new Float32Array(B * K), R: new Float32Array(B * D), G: new Float32Array(B * K),
       DuRaw: new Float32Array(B * K), Y: new Float32Array(B * K), U1: new Float32Array(B * K),
@@ -41,7 +47,7 @@ export class BatchGradient {
   }
 
   /** Mean loss over the batch rows of X (B x D) and its gradient (accumulated into grads). */
-  lossAndGrad(p: IpVaeParams, X: Float32Array, noise: BatchNoiseFn, cfg: TrainConfig, grads: Grads): number {
+  lossAndGrad(p: IpVaeParams, X: Float32Array, noise: BatchNoise, cfg: TrainConfig, grads: Grads): number {
     const { D, K, B, T, w } = this;
     const x = w.x;
     const form = cfg.klForm ?? 'code';
@@ -63,8 +69,17 @@ export class BatchGradient {
     const U0 = u;
     let loss = 0;
     const relaxed = (t: number, stream: 0 | 1, step: number, uu: Float32Array, Zp: number, dZ: Float32Array) => {
-      const Z = w.f32(Zp, B * K);
       const n = nAt(t);
+      if (typeof noise !== 'function') {
+        w.f32(sc.U, B * K).set(uu);
+        const key0 = (noise.seed ^ (stream === 0 ? NOISE_DRIVE : NOISE_LOSS)) >>> 0;
+        for (let b = 0; b < B; b++) {
+          x.relaxedAll(sc.U + b * K * 4, K, tau, n, key0, noise.samples[b], step, Zp + b * K * 4, sc.dZs + b * K * 4);
+        }
+        dZ.set(w.f32(sc.dZs, B * K));
+        return;
+      }
+      const Z = w.f32(Zp, B * K);
       for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) {
         const i = b * K + k, eu = Math.exp(uu[i]);
         noise(stream, step, b, k, n, S);

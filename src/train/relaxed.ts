@@ -5,7 +5,8 @@
  * function of lambda:  dz~/dlambda = sum_j sigmoid'(a_j) S_j / (tau lambda^2),  a_j = (1 - S_j / lambda) / tau.
  * At tau = 0 training uses a hard Poisson draw (no gradient).
  */
-import { threefry2x32, u01f } from '../rng/threefry.js';
+import { threefry2x32 } from '../rng/threefry.js';
+import { uniformOfWord } from '../model/poisson.js';
 
 /** sigmoid without overflow. */
 export function sigmoid(a: number): number {
@@ -35,8 +36,9 @@ export function relaxedCount(lambda: number, tau: number, S: ArrayLike<number>, 
 export const NOISE_DRIVE = 0x44520001, NOISE_LOSS = 0x4c530002;
 
 /**
- * Cumulative Exp(1) noise S_1..S_n for (seed, sample, neuron, step, stream): E_j = -log U_j with U_j from
- * Threefry keyed (seed ^ stream, sample), counter (neuron, step * 1024 + j). Order-free like every draw.
+ * Cumulative Exp(1) noise S_1..S_n for (seed, sample, neuron, step, stream): E_j = -log U_j with U_j the
+ * 23-bit uniform of word 0 of Threefry keyed (seed ^ stream, sample), counter (neuron, step * 1024 + j).
+ * Order-free like every draw; the WebAssembly kernel (relaxedAll) computes the same noise in float32.
  */
 export function cumulativeExpNoise(
   seed: number, stream: number, sample: number, neuron: number, step: number, n: number, out: Float64Array,
@@ -45,7 +47,7 @@ export function cumulativeExpNoise(
   let S = 0;
   for (let j = 0; j < n; j++) {
     threefry2x32((seed ^ stream) >>> 0, sample, neuron, step * 1024 + j, 20, w);
-    S += -Math.log(u01f(w[0]));
+    S += -Math.log(uniformOfWord(w[0]));
     out[j] = S;
   }
   return out;

@@ -703,3 +703,71 @@ export function gemmTN(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): vo
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Training: the relaxed Poisson sample (src/train/relaxed.ts) for four neurons at a time.
+
+// log(x) for x > 0 (normal floats): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s),
+// s = (m - 1) / (m + 1), |s| <= 0.1716, odd series to s^9 (relative error < 1e-8 before float32 rounding).
+// @ts-ignore: decorator
+@inline function logf4(x: v128): v128 {
+  const bits = x;
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000)); // m in [1, 2)
+  const big = f32x4.gt(m, f32x4.splat(1.41421356));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
+  e = i32x4.sub(e, big); // big lanes: e + 1 (big is -1 there)
+  const s = f32x4.div(f32x4.sub(m, f32x4.splat(1.0)), f32x4.add(m, f32x4.splat(1.0)));
+  const s2 = f32x4.mul(s, s);
+  let p = f32x4.splat(<f32>(1.0 / 9.0));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 7.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 5.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 3.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(1.0));
+  const logm = f32x4.mul(f32x4.mul(p, s), f32x4.splat(2.0));
+  return f32x4.add(logm, f32x4.mul(f32x4.convert_i32x4_s(e), f32x4.splat(0.6931471805599453)));
+}
+
+export function logf1(x: f32): f32 {
+  return f32x4.extract_lane(logf4(f32x4.splat(x)), 0);
+}
+
+// Soft counts z~ (out z) and dz~/du (out dz) for K neurons of one input at one step: lambda = e^u + eps,
+// E_j = -log U_j with U_j from Threefry key (seed ^ stream, sample), counter (neuron, step * 1024 + j)
+// (word 0, 23 bits, as uniformOfWord), S_j = E_1 + ... + E_j, z~ = sum_j sigmoid((1 - S_j / lambda) / tau).
+export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sample: u32, step: u32, z: usize, dz: usize): void {
+  const lane = i32x4(0, 1, 2, 3);
+  const invTau = f32x4.splat(<f32>1.0 / tau);
+  const one = f32x4.splat(1.0);
+  for (let k = 0; k < K; k += 4) {
+    const o = <usize>k << 2;
+    const eu = expf4(v128.load(u + o));
+    const lam = f32x4.add(eu, f32x4.splat(RATE_EPS));
+    const invLam = f32x4.div(one, lam);
+    let S = f32x4.splat(0.0), zs = f32x4.splat(0.0), ds = f32x4.splat(0.0);
+    const c0 = i32x4.add(i32x4.splat(k), lane);
+    for (let j = 0; j < nExp; j++) {
+      threefry4(key0, sample, c0, step * 1024 + <u32>j);
+      const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(tfA, 9)), f32x4.splat(0.5)),
+        f32x4.splat(1.1920928955078125e-7));
+      S = f32x4.sub(S, logf4(U));
+      const a = f32x4.mul(f32x4.sub(one, f32x4.mul(S, invLam)), invTau);
+      const sg = f32x4.div(one, f32x4.add(one, expf4(f32x4.neg(a))));
+      zs = f32x4.add(zs, sg);
+      ds = f32x4.add(ds, f32x4.mul(f32x4.mul(sg, f32x4.sub(one, sg)), S));
+    }
+    // dz/du = dz/dlambda * e^u = sum sigma' S / (tau lambda^2) * e^u
+    const dzdu = f32x4.mul(f32x4.mul(f32x4.mul(ds, invTau), f32x4.mul(invLam, invLam)), eu);
+    if (k + 4 <= K) {
+      v128.store(z + o, zs);
+      v128.store(dz + o, dzdu);
+    } else {
+      for (let l = 0; l < K - k; l++) {
+        const lo = o + (<usize>l << 2);
+        if (l == 0) { store<f32>(z + lo, f32x4.extract_lane(zs, 0)); store<f32>(dz + lo, f32x4.extract_lane(dzdu, 0)); }
+        else if (l == 1) { store<f32>(z + lo, f32x4.extract_lane(zs, 1)); store<f32>(dz + lo, f32x4.extract_lane(dzdu, 1)); }
+        else { store<f32>(z + lo, f32x4.extract_lane(zs, 2)); store<f32>(dz + lo, f32x4.extract_lane(dzdu, 2)); }
+      }
+    }
+  }
+}
