@@ -735,6 +735,8 @@ export function logf1(x: f32): f32 {
 // Soft counts z~ (out z) and dz~/du (out dz) for K neurons of one input at one step: lambda = e^u + eps,
 // E_j = -log U_j with U_j from Threefry key (seed ^ stream, sample), counter (neuron, step * 1024 + j)
 // (word 0, 23 bits, as uniformOfWord), S_j = E_1 + ... + E_j, z~ = sum_j sigmoid((1 - S_j / lambda) / tau).
+const A_MAX: f32 = 30.0;
+
 export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sample: u32, step: u32, z: usize, dz: usize): void {
   const lane = i32x4(0, 1, 2, 3);
   const invTau = f32x4.splat(<f32>1.0 / tau);
@@ -751,10 +753,13 @@ export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sam
       const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(tfA, 9)), f32x4.splat(0.5)),
         f32x4.splat(1.1920928955078125e-7));
       S = f32x4.sub(S, logf4(U));
-      const a = f32x4.mul(f32x4.sub(one, f32x4.mul(S, invLam)), invTau);
+      const a0 = f32x4.mul(f32x4.sub(one, f32x4.mul(S, invLam)), invTau);
+      // |a| <= 30 (sigmoid(-30) = 9.4e-14): keeps every value normal; a clamped term has no gradient
+      const a = f32x4.min(f32x4.max(a0, f32x4.splat(-A_MAX)), f32x4.splat(A_MAX));
+      const live = f32x4.eq(a, a0);
       const sg = f32x4.div(one, f32x4.add(one, expf4(f32x4.neg(a))));
       zs = f32x4.add(zs, sg);
-      ds = f32x4.add(ds, f32x4.mul(f32x4.mul(sg, f32x4.sub(one, sg)), S));
+      ds = f32x4.add(ds, v128.and(f32x4.mul(f32x4.mul(sg, f32x4.sub(one, sg)), S), live));
     }
     // dz/du = dz/dlambda * e^u = sum sigma' S / (tau lambda^2) * e^u
     const dzdu = f32x4.mul(f32x4.mul(f32x4.mul(ds, invTau), f32x4.mul(invLam, invLam)), eu);
