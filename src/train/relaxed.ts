@@ -44,7 +44,8 @@ export const NOISE_DRIVE = 0x44520001, NOISE_LOSS = 0x4c530002;
 
 /**
  * Cumulative Exp(1) noise S_1..S_n for (seed, sample, neuron, step, stream): E_j = -log U_j with U_j the
- * 23-bit uniform of word 0 of Threefry keyed (seed ^ stream, sample), counter (neuron, step * 1024 + j).
+ * 23-bit uniform of word (j & 1) of Threefry keyed (seed ^ stream, sample), counter
+ * (neuron, step * 1024 + (j >> 1)): one call serves two exponentials; up to 2048 per step.
  * Order-free like every draw; the WebAssembly kernel (relaxedAll) computes the same noise in float32.
  */
 export function cumulativeExpNoise(
@@ -53,8 +54,8 @@ export function cumulativeExpNoise(
   const w = new Uint32Array(2);
   let S = 0;
   for (let j = 0; j < n; j++) {
-    threefry2x32((seed ^ stream) >>> 0, sample, neuron, step * 1024 + j, 20, w);
-    S += -Math.log(uniformOfWord(w[0]));
+    if ((j & 1) === 0) threefry2x32((seed ^ stream) >>> 0, sample, neuron, step * 1024 + (j >> 1), 20, w);
+    S += -Math.log(uniformOfWord(w[j & 1]));
     out[j] = S;
   }
   return out;

@@ -733,8 +733,9 @@ export function logf1(x: f32): f32 {
 }
 
 // Soft counts z~ (out z) and dz~/du (out dz) for K neurons of one input at one step: lambda = e^u + eps,
-// E_j = -log U_j with U_j from Threefry key (seed ^ stream, sample), counter (neuron, step * 1024 + j)
-// (word 0, 23 bits, as uniformOfWord), S_j = E_1 + ... + E_j, z~ = sum_j sigmoid((1 - S_j / lambda) / tau).
+// E_j = -log U_j with U_j the 23-bit uniform (as uniformOfWord) of word (j & 1) of Threefry with key
+// (seed ^ stream, sample) and counter (neuron, step * 1024 + (j >> 1)), S_j = E_1 + ... + E_j,
+// z~ = sum_j sigmoid((1 - S_j / lambda) / tau).
 const A_MAX: f32 = 30.0;
 
 export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sample: u32, step: u32, z: usize, dz: usize): void {
@@ -749,8 +750,10 @@ export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sam
     let S = f32x4.splat(0.0), zs = f32x4.splat(0.0), ds = f32x4.splat(0.0);
     const c0 = i32x4.add(i32x4.splat(k), lane);
     for (let j = 0; j < nExp; j++) {
-      threefry4(key0, sample, c0, step * 1024 + <u32>j);
-      const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(tfA, 9)), f32x4.splat(0.5)),
+      // exponentials 2i and 2i+1 take words 0 and 1 of one Threefry call with counter (neuron, step * 1024 + i)
+      if ((j & 1) == 0) threefry4(key0, sample, c0, step * 1024 + (<u32>j >> 1));
+      const word = (j & 1) ? tfB : tfA;
+      const U = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(i32x4.shr_u(word, 9)), f32x4.splat(0.5)),
         f32x4.splat(1.1920928955078125e-7));
       S = f32x4.sub(S, logf4(U));
       const a0 = f32x4.mul(f32x4.sub(one, f32x4.mul(S, invLam)), invTau);
