@@ -91,7 +91,7 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
 }
 
 export interface OutTensor {
-  dtype: 'F32' | 'I32';
+  dtype: 'F32' | 'I32' | 'F64';
   shape: number[];
   data: ArrayLike<number>;
 }
@@ -101,7 +101,7 @@ export function encodeSafetensors(tensors: [string, OutTensor][], metadata: Reco
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let off = 0;
   for (const [name, t] of tensors) {
-    const bytes = t.data.length * 4;
+    const bytes = t.data.length * (t.dtype === 'F64' ? 8 : 4);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + bytes] };
     off += bytes;
   }
@@ -114,9 +114,10 @@ export function encodeSafetensors(tensors: [string, OutTensor][], metadata: Reco
   out.set(h, 8);
   let p = 8 + h.length;
   for (const [, t] of tensors) {
-    for (let i = 0; i < t.data.length; i++, p += 4) {
-      if (t.dtype === 'F32') dv.setFloat32(p, t.data[i], true);
-      else dv.setInt32(p, t.data[i], true);
+    for (let i = 0; i < t.data.length; i++) {
+      if (t.dtype === 'F32') { dv.setFloat32(p, t.data[i], true); p += 4; }
+      else if (t.dtype === 'F64') { dv.setFloat64(p, t.data[i], true); p += 8; }
+      else { dv.setInt32(p, t.data[i], true); p += 4; }
     }
   }
   return out;
@@ -131,8 +132,8 @@ export const KEYS = {
   nExp: 'layer.n_exp',
 } as const;
 
-/** Serialise a model with the authors' state_dict names. */
-export function encodeModel(p: IpVaeParams, metadata: Record<string, string> = {}): Uint8Array {
+/** Serialise a model with the authors' state_dict names (plus any extra tensors, e.g. optimiser state). */
+export function encodeModel(p: IpVaeParams, metadata: Record<string, string> = {}, extra: [string, OutTensor][] = []): Uint8Array {
   const t: [string, OutTensor][] = [
     [KEYS.phi, { dtype: 'F32', shape: [p.D, p.K], data: p.phi }],
     [KEYS.s, { dtype: 'F32', shape: [1, p.D], data: p.s }],
@@ -141,7 +142,7 @@ export function encodeModel(p: IpVaeParams, metadata: Record<string, string> = {
     [KEYS.u0, { dtype: 'F32', shape: [1, p.K], data: p.u0 }],
   ];
   if (p.nExp) t.push([KEYS.nExp, { dtype: 'I32', shape: [p.nExp.length], data: p.nExp }]);
-  return encodeSafetensors(t, metadata);
+  return encodeSafetensors([...t, ...extra], metadata);
 }
 
 export function saveModel(path: string, p: IpVaeParams, metadata: Record<string, string> = {}): void {

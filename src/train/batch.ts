@@ -32,7 +32,11 @@ export class BatchGradient {
   }[];
   private readonly pScratch: { M: number; G: number; dM: number; dZ: number; dG: number; dQ: number; dPhi: number; U: number; dZs: number };
 
+  /** Largest rate exp(u_t) seen at each step t in the last call (drives the n_exp rule). */
+  readonly maxRate: Float64Array;
+
   constructor(readonly D: number, readonly K: number, readonly B: number, readonly T: number) {
+    this.maxRate = new Float64Array(T);
     const w = (this.w = instantiate());
     const f = (n: number) => w.alloc(n * 4);
     this.pPhi = f(D * K);
@@ -91,6 +95,9 @@ export class BatchGradient {
     const Us: Float32Array[] = [U0];
     for (let t = 0; t < T; t++) {
       const st = this.step[t], bf = this.bufs[t];
+      let umax = -Infinity;
+      for (let i = 0; i < B * K; i++) if (u[i] > umax) umax = u[i];
+      this.maxRate[t] = Math.exp(umax);
       relaxed(t, 0, t, u, bf.Z, st.dZ);
       w.f32(sc.M, B * D).fill(0);
       x.gemmNT(B, D, K, bf.Z, this.pPhi, sc.M);

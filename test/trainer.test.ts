@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { Trainer, DEFAULT_TRAIN, type TrainOptions } from '../src/train/trainer.js';
+import { decodeModel } from '../src/io/safetensors.js';
+import { randomModel, teacherData } from './helpers.js';
+
+const D = 12, N = 60;
+const teacher = randomModel(D, 6, 0.4, 21);
+const X = teacherData(teacher, N, 0.5, 0.05);
+const opts = (o: Partial<TrainOptions> = {}): TrainOptions => ({
+  ...DEFAULT_TRAIN, K: 8, tTrain: 3, beta: 0.5, epochs: 8, batch: 10, lr: 1e-2, clip: 100, init: 'data', nExpEvery: 5, ...o,
+});
+
+describe('training loop', () => {
+  it('lowers the loss on data the model can explain', () => {
+    const tr = new Trainer(X, N, D, opts({ epochs: 20 }));
+    const losses: number[] = [];
+    while (tr.iteration < tr.totalIterations) losses.push(tr.step().loss);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) - 1);
+  });
+  it('the same seed gives the same checkpoint bytes; another seed does not', () => {
+    const run = (seed: number) => {
+      const tr = new Trainer(X, N, D, opts({ seed }));
+      for (let i = 0; i < 12; i++) tr.step();
+      return Buffer.from(tr.checkpoint());
+    };
+    expect(run(1).equals(run(1))).toBe(true);
+    expect(run(1).equals(run(2))).toBe(false);
+  });
+  it('interrupting and resuming gives the same final checkpoint as an uninterrupted run', () => {
+    const full = new Trainer(X, N, D, opts());
+    while (full.iteration < full.totalIterations) full.step();
+    const first = new Trainer(X, N, D, opts());
+    for (let i = 0; i < 17; i++) first.step(); // mid-epoch, after an n_exp re-estimate
+    const resumed = new Trainer(X, N, D, opts(), first.checkpoint());
+    expect(resumed.iteration).toBe(17);
+    while (resumed.iteration < resumed.totalIterations) resumed.step();
+    expect(Buffer.from(resumed.checkpoint()).equals(Buffer.from(full.checkpoint()))).toBe(true);
+  });
+  it('a checkpoint loads as a model with the authors\' names', () => {
+    const tr = new Trainer(X, N, D, opts());
+    tr.step();
+    const m = decodeModel(tr.checkpoint(), 'ckpt');
+    expect([m.D, m.K]).toEqual([D, 8]);
+    expect(m.nExp!.length).toBe(3);
+  });
+  it('rejects a checkpoint of another shape or schedule', () => {
+    const tr = new Trainer(X, N, D, opts());
+    tr.step();
+    expect(() => new Trainer(X, N, D, opts({ K: 9 }), tr.checkpoint())).toThrow(/K=8 but the run has D=12, K=9/);
+    expect(() => new Trainer(X, N, D, opts({ epochs: 9 }), tr.checkpoint())).toThrow(/epochs=8, this run asks for 9/);
+  });
+});
