@@ -9,6 +9,7 @@ import { initParams, parameterCount } from '../model/params.js';
 import { saveModel } from '../io/safetensors.js';
 import { parseFloatOpt, parseIntOpt } from './common.js';
 import { bestModel } from './models.js';
+import { addTrainCommand } from './train.js';
 
 function version(): string {
   try {
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
       saveModel(o.out, p, { ipvae: version(), init_seed: String(seed), phi_scale: String(scale) });
       console.log(`wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`);
     });
+  addTrainCommand(program, version());
   return program;
 }
 

@@ -34,6 +34,8 @@ export interface TrainOptions {
   /** 'authors': Phi ~ N(0, 1e-4^2); 'data': random centred training inputs as unit-norm atoms x phiScale. */
   init: 'authors' | 'data';
   phiScale: number;
+  /** Total optimiser steps; overrides epochs x (N / batch) when set (e.g. derived from a time budget). */
+  iterations?: number;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = {
@@ -71,7 +73,7 @@ export class Trainer {
   constructor(readonly X: Float32Array, readonly N: number, readonly D: number, readonly o: TrainOptions, resume?: Uint8Array) {
     this.iterationsPerEpoch = Math.floor(N / o.batch);
     if (this.iterationsPerEpoch < 1) throw new UserError(`--batch ${o.batch} is larger than the training set (${N} inputs)`);
-    this.totalIterations = this.iterationsPerEpoch * o.epochs;
+    this.totalIterations = o.iterations ?? this.iterationsPerEpoch * o.epochs;
     this.p = initParams(D, o.K, o.seed);
     if (o.init === 'data') this.dataInit();
     this.nExp = new Int32Array(o.tTrain).fill(o.nExpInit);
@@ -166,7 +168,7 @@ export class Trainer {
     const st = JSON.parse(m.metadata.ipvae_train_state ?? 'null') as { iteration: number; adamax_step: number; options: TrainOptions; D: number; N: number } | null;
     if (!st) throw new UserError('checkpoint: no training state (ipvae_train_state metadata); it is a model, not a training checkpoint');
     if (m.D !== this.D || m.K !== this.o.K) throw new UserError(`checkpoint: D=${m.D}, K=${m.K} but the run has D=${this.D}, K=${this.o.K}`);
-    for (const key of ['tTrain', 'batch', 'epochs', 'seed'] as const) {
+    for (const key of ['tTrain', 'batch', 'epochs', 'iterations', 'seed', 'lr', 'beta'] as const) {
       if (st.options[key] !== this.o[key]) throw new UserError(`checkpoint: was trained with ${key}=${st.options[key]}, this run asks for ${this.o[key]}`);
     }
     this.p.phi.set(m.phi); this.p.s.set(m.s); this.p.logBias.set(m.logBias); this.p.logLr = m.logLr; this.p.u0.set(m.u0);

@@ -1,0 +1,121 @@
+/** ipvae train: BPTT training of the iP-VAE with checkpoints, resume, a learning-curve log and Ctrl-C safety. */
+import { existsSync, readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadData } from '../data/datasets.js';
+import { Trainer, DEFAULT_TRAIN, type TrainOptions } from '../train/trainer.js';
+import { evaluate } from '../model/evaluate.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { parseSafetensors } from '../io/safetensors.js';
+import { UserError } from '../errors.js';
+import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
+
+export function addTrainCommand(program: Command, version: string): void {
+  program.command('train')
+    .description('train the iP-VAE by backpropagation through the inference dynamics (model-spec section 3)')
+    .requiredOption('--data <name>', 'patches | mnist | idx:PATH (the train split)')
+    .requiredOption('--out <file>', 'output checkpoint (.safetensors; the authors\' names plus optimiser state)')
+    .option('--latents <K>', 'number of latents', '512')
+    .option('--t-train <T>', 'inference steps unrolled per input', '16')
+    .option('--beta <b>', 'KL weight', '24')
+    .option('--epochs <E>', 'passes over the training set', '10')
+    .option('--iterations <N>', 'optimiser steps (overrides --epochs)')
+    .option('--time-budget <min>', 'fit the schedule into this many minutes: times 3 iterations, then sets --iterations')
+    .option('--batch <n>', 'mini-batch size', String(DEFAULT_TRAIN.batch))
+    .option('--lr <x>', 'peak learning rate', String(DEFAULT_TRAIN.lr))
+    .option('--clip <x>', 'gradient-norm clip (x3 during warm-up)', String(DEFAULT_TRAIN.clip))
+    .option('--seed <S>', 'seed of every draw (init, shuffling, samples)', '0')
+    .option('--init <kind>', 'authors (Phi ~ N(0, 1e-4^2)) or data (random training inputs as atoms)', 'authors')
+    .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
+    .option('--n-exp-cap <n>', 'upper bound on the relaxed sampler\'s terms (logged when it binds)', String(DEFAULT_TRAIN.nExpCap))
+    .option('--kl <form>', 'code (the authors\' coded KL) or exact', 'code')
+    .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
+    .option('--eval-every <n>', 'iterations between validation R^2 measurements', '50')
+    .option('--resume', 'continue from --out (same data, shape and schedule)', false)
+    .option('--stop-after <n>', 'stop as Ctrl-C would after n iterations of this run (checkpoint, exit 130)')
+    .option('--quiet', 'no progress line', false)
+    .action(async (o) => {
+      const data = loadData(o.data, 'train');
+      const val = o.data.startsWith('idx:') ? data : loadData(o.data, 'test');
+      const opts: TrainOptions = {
+        ...DEFAULT_TRAIN,
+        K: parseIntOpt('--latents', o.latents, 1, 1 << 14),
+        tTrain: parseIntOpt('--t-train', o.tTrain, 1, 1024),
+        beta: parseFloatOpt('--beta', o.beta, 0),
+        epochs: parseIntOpt('--epochs', o.epochs, 1),
+        batch: parseIntOpt('--batch', o.batch, 1),
+        lr: parseFloatOpt('--lr', o.lr, 0),
+        clip: parseFloatOpt('--clip', o.clip, 0),
+        seed: parseIntOpt('--seed', o.seed, 0, 0xffffffff),
+        init: oneOf('--init', o.init, ['authors', 'data'] as const),
+        phiScale: parseFloatOpt('--phi-scale', o.phiScale, 0),
+        nExpCap: parseIntOpt('--n-exp-cap', o.nExpCap, 1, 2048),
+        klForm: oneOf('--kl', o.kl, ['code', 'exact'] as const),
+      };
+      if (o.iterations !== undefined) opts.iterations = parseIntOpt('--iterations', o.iterations, 1);
+      const out: string = o.out;
+      let resume: Uint8Array | undefined;
+      if (o.resume) {
+        if (!existsSync(out)) throw new UserError(`${out}: --resume needs an existing checkpoint`);
+        resume = readFileSync(out);
+        const meta = parseSafetensors(resume, out).metadata;
+        if (!meta.ipvae_train_state) throw new UserError(`${out}: not a training checkpoint (no ipvae_train_state metadata)`);
+        const st = JSON.parse(meta.ipvae_train_state) as { options?: { iterations?: number } };
+        if (st.options?.iterations !== undefined && opts.iterations === undefined) opts.iterations = st.options.iterations;
+      }
+      if (o.timeBudget !== undefined && !resume) {
+        const minutes = parseFloatOpt('--time-budget', o.timeBudget, 0.1);
+        const probe = new Trainer(data.X, data.N, data.D, opts);
+        const t0 = performance.now();
+        for (let i = 0; i < 3; i++) probe.step();
+        const per = (performance.now() - t0) / 3000;
+        opts.iterations = Math.max(1, Math.floor((minutes * 60) / per));
+        console.error(`time budget ${minutes} min at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`);
+      }
+      const tr = new Trainer(data.X, data.N, data.D, opts, resume);
+      const logPath = out.replace(/\.safetensors$/, '') + '.log.json';
+      const log: Record<string, unknown>[] = resume && existsSync(logPath) ? JSON.parse(readFileSync(logPath, 'utf8')) : [];
+      const save = () => {
+        writeFileAtomic(out, tr.checkpoint({ ipvae: version }));
+        writeFileAtomic(logPath, JSON.stringify(log, null, 0));
+      };
+      let stop = false;
+      const onSig = () => { stop = true; };
+      process.once('SIGINT', onSig);
+      process.once('SIGTERM', onSig);
+      const t0 = performance.now();
+      let lastSave = performance.now(), lastR2 = NaN, lastPz = NaN;
+      const everyMs = parseFloatOpt('--checkpoint-every', o.checkpointEvery, 0) * 60000;
+      const evalEvery = parseIntOpt('--eval-every', o.evalEvery, 1);
+      const startIter = tr.iteration;
+      const stopAfter = o.stopAfter === undefined ? Infinity : parseIntOpt('--stop-after', o.stopAfter, 1);
+      console.error(`training on ${data.N} ${o.data} inputs (D=${data.D}), K=${opts.K}, T=${opts.tTrain}, ${tr.totalIterations} iterations` +
+        (startIter ? `, resuming at ${startIter}` : ''));
+      while (tr.iteration < tr.totalIterations && !stop) {
+        await new Promise((r) => setImmediate(r)); // let Ctrl-C reach its handler
+        const s = tr.step();
+        const entry: Record<string, unknown> = { ...s };
+        if (tr.iteration % evalEvery === 0 || tr.iteration === tr.totalIterations) {
+          const nv = Math.min(100, val.N);
+          const r = await evaluate(tr.p, val.X, nv, { steps: opts.tTrain, seed: 1, workers: 1, record: [opts.tTrain] });
+          lastR2 = r.metrics[0].r2; lastPz = r.metrics[0].pz;
+          entry.val_r2 = lastR2; entry.val_pz = lastPz;
+        }
+        log.push(entry);
+        const el = (performance.now() - t0) / 1000, done = tr.iteration - startIter;
+        const eta = (el / done) * (tr.totalIterations - tr.iteration);
+        if (!o.quiet && process.stderr.isTTY) {
+          process.stderr.write(`\r${tr.iteration}/${tr.totalIterations}  loss ${fmt(s.loss, 2)}  val R2 ${fmt(lastR2)}  PZ ${fmt(lastPz)}  ` +
+            `n_exp ${s.nExpMax}${s.nExpMax >= opts.nExpCap ? ' (capped)' : ''}  ${(el / done).toFixed(2)} s/it  ETA ${Math.round(eta)} s \x1b[K`);
+        } else if (!o.quiet && tr.iteration % evalEvery === 0) {
+          console.error(`${tr.iteration}/${tr.totalIterations} loss ${fmt(s.loss, 2)} val R2 ${fmt(lastR2)} PZ ${fmt(lastPz)} ${(el / done).toFixed(2)} s/it ETA ${Math.round(eta)} s`);
+        }
+        if (performance.now() - lastSave > everyMs) { save(); lastSave = performance.now(); }
+        if (tr.iteration - startIter >= stopAfter && tr.iteration < tr.totalIterations) stop = true;
+      }
+      save();
+      if (!o.quiet && process.stderr.isTTY) process.stderr.write('\n');
+      console.log(`${stop ? 'interrupted; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
+        (stop ? ` (continue with --resume)` : ''));
+      if (stop) process.exit(130);
+    });
+}
