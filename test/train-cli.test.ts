@@ -41,7 +41,8 @@ describe('ipvae train', () => {
     const child = spawn(process.execPath, [BIN, ...base, '--iterations', '10000000', '--out', ck, '--checkpoint-every', '0'], { env });
     const code = await new Promise<number | null>((resolve) => {
       const t = setInterval(() => { if (existsSync(ck)) { clearInterval(t); child.kill('SIGINT'); } }, 20);
-      child.on('exit', (c) => { clearInterval(t); resolve(c); });
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000); // never leave a runaway trainer behind
+      child.on('exit', (c) => { clearInterval(t); clearTimeout(guard); resolve(c); });
     });
     expect(code).toBe(130);
     const it = JSON.parse(parseSafetensors(readFileSync(ck), ck).metadata.ipvae_train_state).iteration;
