@@ -10,6 +10,7 @@ import { saveModel } from '../io/safetensors.js';
 import { parseFloatOpt, parseIntOpt } from './common.js';
 import { bestModel } from './models.js';
 import { addTrainCommand } from './train.js';
+import { addAtomsCommand } from './atoms.js';
 
 function version(): string {
   try {
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
       console.log(`wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`);
     });
   addTrainCommand(program, version());
+  addAtomsCommand(program);
   return program;
 }
 
