@@ -30,6 +30,7 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--kl <form>', 'code (the authors\' coded KL) or exact', 'code')
     .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
     .option('--eval-every <n>', 'iterations between validation R^2 measurements', '50')
+    .option('--workers <n>', 'worker threads for the gradient (identical results for 1 or 2)', '2')
     .option('--resume', 'continue from --out (same data, shape and schedule)', false)
     .option('--stop-after <n>', 'stop as Ctrl-C would after n iterations of this run (checkpoint, exit 130)')
     .option('--quiet', 'no progress line', false)
@@ -50,6 +51,7 @@ export function addTrainCommand(program: Command, version: string): void {
         phiScale: parseFloatOpt('--phi-scale', o.phiScale, 0),
         nExpCap: parseIntOpt('--n-exp-cap', o.nExpCap, 1, 2048),
         klForm: oneOf('--kl', o.kl, ['code', 'exact'] as const),
+        workers: parseIntOpt('--workers', o.workers, 1, 2),
       };
       if (o.iterations !== undefined) opts.iterations = parseIntOpt('--iterations', o.iterations, 1);
       const out: string = o.out;
@@ -66,8 +68,9 @@ export function addTrainCommand(program: Command, version: string): void {
         const minutes = parseFloatOpt('--time-budget', o.timeBudget, 0.1);
         const probe = new Trainer(data.X, data.N, data.D, opts);
         const t0 = performance.now();
-        for (let i = 0; i < 3; i++) probe.step();
+        for (let i = 0; i < 3; i++) await probe.step();
         const per = (performance.now() - t0) / 3000;
+        await probe.close();
         opts.iterations = Math.max(1, Math.floor((minutes * 60) / per));
         console.error(`time budget ${minutes} min at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`);
       }
@@ -92,7 +95,7 @@ export function addTrainCommand(program: Command, version: string): void {
         (startIter ? `, resuming at ${startIter}` : ''));
       while (tr.iteration < tr.totalIterations && !stop) {
         await new Promise((r) => setImmediate(r)); // let Ctrl-C reach its handler
-        const s = tr.step();
+        const s = await tr.step();
         const entry: Record<string, unknown> = { ...s };
         if (tr.iteration % evalEvery === 0 || tr.iteration === tr.totalIterations) {
           const nv = Math.min(100, val.N);
@@ -113,6 +116,7 @@ export function addTrainCommand(program: Command, version: string): void {
         if (tr.iteration - startIter >= stopAfter && tr.iteration < tr.totalIterations) stop = true;
       }
       save();
+      await tr.close();
       if (!o.quiet && process.stderr.isTTY) process.stderr.write('\n');
       console.log(`${stop ? 'interrupted; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
         (stop ? ` (continue with --resume)` : ''));

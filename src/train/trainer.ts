@@ -5,7 +5,7 @@
  * option). Every random draw is keyed by (seed, iteration or epoch, ...), so a run resumed from a checkpoint
  * produces the same bytes as an uninterrupted one.
  */
-import { BatchGradient } from './batch.js';
+import { GradientPool } from './pool.js';
 import { zeroGrads, type Grads } from './bptt64.js';
 import { Adamax, clipGradNorm } from './optim.js';
 import { scheduleAt, type ScheduleAt, type ScheduleConfig } from './schedule.js';
@@ -36,6 +36,8 @@ export interface TrainOptions {
   phiScale: number;
   /** Total optimiser steps; overrides epochs x (N / batch) when set (e.g. derived from a time budget). */
   iterations?: number;
+  /** Worker threads for the gradient (results are identical for 1 or 2). */
+  workers?: number;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = {
@@ -59,7 +61,7 @@ const PARAM_NAMES = ['phi', 's', 'logBias', 'logLr', 'u0'] as const;
 export class Trainer {
   readonly p: IpVaeParams;
   readonly opt: Adamax;
-  readonly grad: BatchGradient;
+  readonly grad: GradientPool;
   readonly iterationsPerEpoch: number;
   readonly totalIterations: number;
   iteration = 0;
@@ -79,7 +81,7 @@ export class Trainer {
     this.nExp = new Int32Array(o.tTrain).fill(o.nExpInit);
     this.runningMax = new Float64Array(o.tTrain);
     this.opt = new Adamax([D * o.K, D, o.K, 1, o.K]);
-    this.grad = new BatchGradient(D, o.K, o.batch, o.tTrain);
+    this.grad = new GradientPool(D, o.K, o.batch, o.tTrain, o.workers ?? 1);
     if (resume) this.restore(resume);
   }
 
@@ -120,8 +122,13 @@ export class Trainer {
     return this.perm.subarray(start, start + this.o.batch);
   }
 
+  /** Stop the gradient workers. */
+  close(): Promise<void> {
+    return this.grad.close();
+  }
+
   /** One optimiser step. */
-  step(): StepLog {
+  async step(): Promise<StepLog> {
     const { D } = this, B = this.o.batch, i = this.iteration;
     const sch = this.schedule(i);
     const idx = this.batchIndices(i);
@@ -130,8 +137,8 @@ export class Trainer {
     const g: Grads = zeroGrads(D, this.o.K);
     // draws keyed by iteration: sample index = i * B + b
     const samples = Int32Array.from({ length: B }, (_, b) => i * B + b);
-    const loss = this.grad.lossAndGrad(this.p, xb, { seed: this.o.seed, samples },
-      { T: this.o.tTrain, beta: sch.beta, tau: sch.tau, clamp: sch.clamp, nExp: this.nExp, klForm: this.o.klForm }, g);
+    const loss = await this.grad.lossAndGrad(this.p, xb, samples, this.o.seed,
+      { T: this.o.tTrain, beta: sch.beta, tau: sch.tau, clamp: sch.clamp, nExp: Int32Array.from(this.nExp), klForm: this.o.klForm }, g);
     if (!Number.isFinite(loss)) throw new Error(`training diverged at iteration ${i} (loss ${loss})`);
     const grads = [g.phi, g.s, g.logBias, Float64Array.of(g.logLr), g.u0];
     const gradNorm = clipGradNorm(grads, sch.clip);
@@ -159,7 +166,8 @@ export class Trainer {
       extra.push([`ipvae.adamax.u.${n}`, { dtype: 'F64', shape: [this.opt.u[j].length], data: this.opt.u[j] }]);
     });
     extra.push(['ipvae.running_max', { dtype: 'F64', shape: [this.runningMax.length], data: this.runningMax }]);
-    const state = { iteration: this.iteration, adamax_step: this.opt.step, options: this.o, D: this.D, N: this.N };
+    const { workers: _w, ...options } = this.o; // the worker count does not change the result
+    const state = { iteration: this.iteration, adamax_step: this.opt.step, options, D: this.D, N: this.N };
     return encodeModel({ ...this.p, nExp: this.nExp }, { ...extraMeta, ipvae_train_state: JSON.stringify(state) }, extra);
   }
 
