@@ -97,8 +97,9 @@ export function poissonPmf(k: number, lambda: number): number {
   return Math.exp(k * Math.log(lambda) - lambda - logGamma(k + 1));
 }
 
-/** Poisson quantile: the smallest k with CDF(k; lambda) >= q (scipy's poisson.ppf). */
+/** Poisson quantile: the smallest k with CDF(k; lambda) >= q (scipy's poisson.ppf), for lambda up to 700. */
 export function poissonPpf(q: number, lambda: number): number {
+  if (!(lambda >= 0 && lambda <= 700)) throw new Error(`poissonPpf: lambda ${lambda} outside [0, 700] (exp(-lambda) would underflow)`);
   let k = 0;
   let p = Math.exp(-lambda);
   let cdf = p;
@@ -106,7 +107,7 @@ export function poissonPpf(q: number, lambda: number): number {
     k++;
     p *= lambda / k;
     cdf += p;
-    if (k > 1e7) throw new Error(`poissonPpf did not converge for lambda=${lambda}`);
+    if (k > 100000) throw new Error(`poissonPpf did not converge for lambda=${lambda}`);
   }
   return k;
 }

@@ -149,7 +149,8 @@ export class Trainer {
     this.iteration++;
     if (this.iteration % this.o.nExpEvery === 0) {
       for (let t = 0; t < this.o.tTrain; t++) {
-        this.nExp[t] = Math.min(this.o.nExpCap, Math.max(1, poissonPpf(0.999, Math.min(this.runningMax[t], 1e4))));
+        // PPF(0.999; lambda) >= lambda, so a rate at or above the cap asks for at least the cap
+        this.nExp[t] = Math.min(this.o.nExpCap, Math.max(1, poissonPpf(0.999, Math.min(this.runningMax[t], this.o.nExpCap))));
       }
       this.runningMax.fill(0);
     }
