@@ -29,7 +29,9 @@ export function relaxedCount(lambda: number, tau: number, S: ArrayLike<number>, 
   let z = 0, dz = 0;
   for (let j = 0; j < n; j++) {
     const a = (1 - S[j] / lambda) / tau;
-    if (a > A_MAX || a < -A_MAX) { z += sigmoid(a > 0 ? A_MAX : -A_MAX); continue; } // clamped: no gradient
+    // S only grows, so once a < -A_MAX every remaining term is the constant sigmoid(-A_MAX), with no gradient
+    if (a < -A_MAX) { z += (n - j) * sigmoid(-A_MAX); break; }
+    if (a > A_MAX) { z += sigmoid(A_MAX); continue; } // clamped: no gradient
     const s = sigmoid(a);
     z += s;
     dz += (s * (1 - s) * S[j]) / (tau * lambda * lambda);

@@ -737,6 +737,7 @@ export function logf1(x: f32): f32 {
 // (seed ^ stream, sample) and counter (neuron, step * 1024 + (j >> 1)), S_j = E_1 + ... + E_j,
 // z~ = sum_j sigmoid((1 - S_j / lambda) / tau).
 const A_MAX: f32 = 30.0;
+const SIGMOID_NEG_A_MAX: f32 = 9.357623e-14; // sigmoid(-30)
 
 export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sample: u32, step: u32, z: usize, dz: usize): void {
   const lane = i32x4(0, 1, 2, 3);
@@ -757,6 +758,11 @@ export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sam
         f32x4.splat(1.1920928955078125e-7));
       S = f32x4.sub(S, logf4(U));
       const a0 = f32x4.mul(f32x4.sub(one, f32x4.mul(S, invLam)), invTau);
+      // S only grows: once every lane is below -A_MAX, all remaining terms are the constant sigmoid(-A_MAX)
+      if (i32x4.all_true(f32x4.lt(a0, f32x4.splat(-A_MAX)))) {
+        zs = f32x4.add(zs, f32x4.splat(<f32>(nExp - j) * SIGMOID_NEG_A_MAX));
+        break;
+      }
       // |a| <= 30 (sigmoid(-30) = 9.4e-14): keeps every value normal; a clamped term has no gradient
       const a = f32x4.min(f32x4.max(a0, f32x4.splat(-A_MAX)), f32x4.splat(A_MAX));
       const live = f32x4.eq(a, a0);
