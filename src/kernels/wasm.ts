@@ -25,6 +25,10 @@ export interface WasmExports {
   logf1(x: number): number;
   /** Relaxed soft counts and dz/du for K neurons of one input at one step (see relaxedCount). */
   relaxedAll(u: number, K: number, tau: number, nExp: number, key0: number, sample: number, step: number, z: number, dz: number): void;
+  fondForward(B: number, K: number, u: number, G: number, bias: number, eta: number, c: number, form: number,
+    duRaw: number, Y: number, U1: number): number;
+  fondBackward(B: number, K: number, u: number, U1: number, G: number, bias: number, duRaw: number, Y: number,
+    eta: number, c: number, form: number, ks: number, gU: number, gPrev: number, dG: number, dLogBias: number): number;
   runSample(
     mode: number, D: number, K: number, phiT: number, invVar: number, bias: number, wrec: number, eta: number,
     u0: number, x: number, sample: number, seed: number, T: number, c: number, rec: number, nRec: number,

@@ -785,3 +785,111 @@ export function relaxedAll(u: usize, K: i32, tau: f32, nExp: i32, key0: u32, sam
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Training: the element-wise parts of one FOND step over a B x K block (rows = inputs), forward and backward.
+
+// d floorSoftclamp(y, c) / dy = sigmoid(c - y) above the floor, 0 at or below it.
+// @ts-ignore: decorator
+@inline function dFloorSoftclamp4(y: v128, c: v128): v128 {
+  const s = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expf4(f32x4.sub(y, c))));
+  return v128.and(s, f32x4.gt(y, f32x4.splat(-8.0)));
+}
+
+// duRaw = eta (G - bias[k]); Y = u + sc(max(duRaw, -8)); U1 = sc(max(Y, -8)). Returns sum of KL(U1, u) (form 0:
+// coded, 1: exact) over the block, in float64.
+export function fondForward(B: i32, K: i32, u: usize, G: usize, bias: usize, eta: f32, c: f32, form: i32,
+  duRaw: usize, Y: usize, U1: usize): f64 {
+  const eta4 = f32x4.splat(eta), c4 = f32x4.splat(c), one = f32x4.splat(1.0);
+  let klSum: f64 = 0;
+  for (let b = 0; b < B; b++) {
+    const row = <usize>b * (<usize>K << 2);
+    let k = 0;
+    let acc = f32x4.splat(0.0);
+    for (; k + 4 <= K; k += 4) {
+      const o = row + (<usize>k << 2);
+      const dr = f32x4.mul(eta4, f32x4.sub(v128.load(G + o), v128.load(bias + (<usize>k << 2))));
+      const uu = v128.load(u + o);
+      const y = f32x4.add(uu, floorSoftclamp4(dr, c4));
+      const un = floorSoftclamp4(y, c4);
+      v128.store(duRaw + o, dr); v128.store(Y + o, y); v128.store(U1 + o, un);
+      const d = f32x4.sub(un, uu), ed = expf4(d);
+      const base = form == 0 ? expf4(un) : expf4(uu);
+      acc = f32x4.add(acc, f32x4.mul(base, f32x4.add(one, f32x4.mul(ed, f32x4.sub(d, one)))));
+    }
+    klSum += <f64>hsum(acc);
+    for (; k < K; k++) {
+      const o = row + (<usize>k << 2);
+      const dr = eta * (load<f32>(G + o) - load<f32>(bias + (<usize>k << 2)));
+      const uu = load<f32>(u + o);
+      const y = uu + floorSoftclamp1(dr, c);
+      const un = floorSoftclamp1(y, c);
+      store<f32>(duRaw + o, dr); store<f32>(Y + o, y); store<f32>(U1 + o, un);
+      const d = un - uu, ed = expf1(d);
+      klSum += <f64>((form == 0 ? expf1(un) : expf1(uu)) * (<f32>1.0 + ed * (d - <f32>1.0)));
+    }
+  }
+  return klSum;
+}
+
+// Backward of fondForward plus the KL term: with gU = dL/dU1 (in/out, consumed), writes gPrev = dL/du (the
+// part through this step's clamps and KL), dG = dL/dG, accumulates dLogBias[k]; returns dL/deta (float64).
+// ks = beta * loss scale.
+export function fondBackward(B: i32, K: i32, u: usize, U1: usize, G: usize, bias: usize, duRaw: usize, Y: usize,
+  eta: f32, c: f32, form: i32, ks: f32, gU: usize, gPrev: usize, dG: usize, dLogBias: usize): f64 {
+  const eta4 = f32x4.splat(eta), c4 = f32x4.splat(c), ks4 = f32x4.splat(ks), one = f32x4.splat(1.0);
+  let dEta: f64 = 0;
+  for (let b = 0; b < B; b++) {
+    const row = <usize>b * (<usize>K << 2);
+    let acc = f32x4.splat(0.0);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const o = row + (<usize>k << 2), ko = <usize>k << 2;
+      const uu = v128.load(u + o), un = v128.load(U1 + o);
+      const d = f32x4.sub(un, uu), ed = expf4(d);
+      let gdu: v128, gdp: v128;
+      if (form == 0) {
+        const eu = expf4(un), f = f32x4.mul(eu, f32x4.add(one, f32x4.mul(ed, f32x4.sub(d, one))));
+        const t = f32x4.mul(f32x4.mul(eu, ed), d);
+        gdu = f32x4.add(f, t); gdp = f32x4.neg(t);
+      } else {
+        const ep = expf4(uu), t = f32x4.mul(f32x4.mul(ep, ed), d);
+        gdu = t; gdp = f32x4.sub(f32x4.mul(ep, f32x4.add(one, f32x4.mul(ed, f32x4.sub(d, one)))), t);
+      }
+      const g = f32x4.add(v128.load(gU + o), f32x4.mul(ks4, gdu));
+      const dy = f32x4.mul(g, dFloorSoftclamp4(v128.load(Y + o), c4));
+      v128.store(gPrev + o, f32x4.add(f32x4.mul(ks4, gdp), dy));
+      const dr = v128.load(duRaw + o);
+      const dd = f32x4.mul(dy, dFloorSoftclamp4(dr, c4));
+      const bk = v128.load(bias + ko);
+      acc = f32x4.add(acc, f32x4.mul(dd, f32x4.sub(v128.load(G + o), bk)));
+      v128.store(dLogBias + ko, f32x4.sub(v128.load(dLogBias + ko), f32x4.mul(f32x4.mul(eta4, dd), bk)));
+      v128.store(dG + o, f32x4.mul(eta4, dd));
+    }
+    dEta += <f64>hsum(acc);
+    for (; k < K; k++) {
+      const o = row + (<usize>k << 2), ko = <usize>k << 2;
+      const uu = load<f32>(u + o), un = load<f32>(U1 + o);
+      const d = un - uu, ed = expf1(d);
+      let gdu: f32, gdp: f32;
+      if (form == 0) {
+        const eu = expf1(un), f = eu * (<f32>1.0 + ed * (d - <f32>1.0)), t = eu * ed * d;
+        gdu = f + t; gdp = -t;
+      } else {
+        const ep = expf1(uu), t = ep * ed * d;
+        gdu = t; gdp = ep * (<f32>1.0 + ed * (d - <f32>1.0)) - t;
+      }
+      const g = load<f32>(gU + o) + ks * gdu;
+      const y = load<f32>(Y + o);
+      const dy = g * (y > <f32>-8.0 ? <f32>1.0 / (<f32>1.0 + expf1(y - c)) : <f32>0.0);
+      store<f32>(gPrev + o, ks * gdp + dy);
+      const dr = load<f32>(duRaw + o);
+      const dd = dy * (dr > <f32>-8.0 ? <f32>1.0 / (<f32>1.0 + expf1(dr - c)) : <f32>0.0);
+      const bk = load<f32>(bias + ko);
+      dEta += <f64>(dd * (load<f32>(G + o) - bk));
+      store<f32>(dLogBias + ko, load<f32>(dLogBias + ko) - eta * dd * bk);
+      store<f32>(dG + o, eta * dd);
+    }
+  }
+  return dEta;
+}
