@@ -572,51 +572,48 @@ export function runSample(
 // Dense matrix products for training (row-major float32). Each accumulates into C (C += ...); the caller
 // zeroes C first when it wants a plain product.
 
-// C[M x N] += A[M x K] B[K x N]: four rows of A at a time, axpy over contiguous rows of B.
+// C[M x N] += A[M x K] B[K x N]: register-blocked, a 4 x 8 tile of C held in eight 4-lane accumulators over
+// all k (each step: two loads of B, four broadcasts of A, eight multiply-adds, no stores); the rows and
+// columns outside whole tiles by plain loops.
 export function gemmNN(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): void {
   const nb = <usize>N << 2, kb = <usize>K << 2;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
+  const M4 = M & ~3, N8 = N & ~7;
+  for (let i = 0; i < M4; i += 4) {
     const a0 = A + <usize>i * kb, a1 = a0 + kb, a2 = a1 + kb, a3 = a2 + kb;
-    const c0 = C + <usize>i * nb, c1 = c0 + nb, c2 = c1 + nb, c3 = c2 + nb;
-    for (let k = 0; k < K; k++) {
-      const ko = <usize>k << 2;
-      const s0 = load<f32>(a0 + ko), s1 = load<f32>(a1 + ko), s2 = load<f32>(a2 + ko), s3 = load<f32>(a3 + ko);
-      const v0 = f32x4.splat(s0), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), v3 = f32x4.splat(s3);
-      const brow = B + <usize>k * nb;
-      let j = 0;
-      for (; j + 4 <= N; j += 4) {
-        const o = <usize>j << 2;
-        const b = v128.load(brow + o);
-        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(v0, b)));
-        v128.store(c1 + o, f32x4.add(v128.load(c1 + o), f32x4.mul(v1, b)));
-        v128.store(c2 + o, f32x4.add(v128.load(c2 + o), f32x4.mul(v2, b)));
-        v128.store(c3 + o, f32x4.add(v128.load(c3 + o), f32x4.mul(v3, b)));
+    for (let j = 0; j < N8; j += 8) {
+      const jo = <usize>j << 2;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let bp = B + jo;
+      for (let k = 0; k < K; k++) {
+        const ko = <usize>k << 2;
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const x0 = v128.load32_splat(a0 + ko), x1 = v128.load32_splat(a1 + ko);
+        const x2 = v128.load32_splat(a2 + ko), x3 = v128.load32_splat(a3 + ko);
+        c00 = f32x4.add(c00, f32x4.mul(x0, b0)); c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(x1, b0)); c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(x2, b0)); c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(x3, b0)); c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+        bp += nb;
       }
-      for (; j < N; j++) {
-        const o = <usize>j << 2;
-        const b = load<f32>(brow + o);
-        store<f32>(c0 + o, load<f32>(c0 + o) + s0 * b);
-        store<f32>(c1 + o, load<f32>(c1 + o) + s1 * b);
-        store<f32>(c2 + o, load<f32>(c2 + o) + s2 * b);
-        store<f32>(c3 + o, load<f32>(c3 + o) + s3 * b);
-      }
+      const r0 = C + <usize>i * nb + jo, r1 = r0 + nb, r2 = r1 + nb, r3 = r2 + nb;
+      v128.store(r0, f32x4.add(v128.load(r0), c00)); v128.store(r0, f32x4.add(v128.load(r0, 16), c01), 16);
+      v128.store(r1, f32x4.add(v128.load(r1), c10)); v128.store(r1, f32x4.add(v128.load(r1, 16), c11), 16);
+      v128.store(r2, f32x4.add(v128.load(r2), c20)); v128.store(r2, f32x4.add(v128.load(r2, 16), c21), 16);
+      v128.store(r3, f32x4.add(v128.load(r3), c30)); v128.store(r3, f32x4.add(v128.load(r3, 16), c31), 16);
     }
   }
-  for (; i < M; i++) {
-    const a0 = A + <usize>i * kb, c0 = C + <usize>i * nb;
+  // columns N8..N of the tiled rows, then the remaining rows over all columns
+  for (let i = 0; i < M; i++) {
+    const a0 = A + <usize>i * kb, crow = C + <usize>i * nb;
+    const j0 = i < M4 ? N8 : 0;
+    if (j0 >= N) continue;
     for (let k = 0; k < K; k++) {
       const s0 = load<f32>(a0 + (<usize>k << 2));
-      const v0 = f32x4.splat(s0);
       const brow = B + <usize>k * nb;
-      let j = 0;
-      for (; j + 4 <= N; j += 4) {
+      for (let j = j0; j < N; j++) {
         const o = <usize>j << 2;
-        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(v0, v128.load(brow + o))));
-      }
-      for (; j < N; j++) {
-        const o = <usize>j << 2;
-        store<f32>(c0 + o, load<f32>(c0 + o) + s0 * load<f32>(brow + o));
+        store<f32>(crow + o, load<f32>(crow + o) + s0 * load<f32>(brow + o));
       }
     }
   }
@@ -681,10 +678,35 @@ function dot(a: usize, b: usize, K: i32): f32 {
   return r;
 }
 
-// C[M x N] += A[K x M]^T B[K x N]: for every k, rank-one update of C by row k of A and row k of B.
+// C[M x N] += A[K x M]^T B[K x N]: rank-four updates of C by four rows of A and B at a time, so each row of C is
+// loaded and stored once per four k (B's four rows stay in L1), then rank-one updates for the remaining k.
 export function gemmTN(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize): void {
   const mb = <usize>M << 2, nb = <usize>N << 2;
-  for (let k = 0; k < K; k++) {
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const a0 = A + <usize>k * mb, a1 = a0 + mb, a2 = a1 + mb, a3 = a2 + mb;
+    const b0 = B + <usize>k * nb, b1 = b0 + nb, b2 = b1 + nb, b3 = b2 + nb;
+    for (let i = 0; i < M; i++) {
+      const io = <usize>i << 2;
+      const s0 = load<f32>(a0 + io), s1 = load<f32>(a1 + io), s2 = load<f32>(a2 + io), s3 = load<f32>(a3 + io);
+      if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) continue;
+      const v0 = f32x4.splat(s0), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), v3 = f32x4.splat(s3);
+      const crow = C + <usize>i * nb;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const o = <usize>j << 2;
+        const sum = f32x4.add(f32x4.add(f32x4.mul(v0, v128.load(b0 + o)), f32x4.mul(v1, v128.load(b1 + o))),
+          f32x4.add(f32x4.mul(v2, v128.load(b2 + o)), f32x4.mul(v3, v128.load(b3 + o))));
+        v128.store(crow + o, f32x4.add(v128.load(crow + o), sum));
+      }
+      for (; j < N; j++) {
+        const o = <usize>j << 2;
+        store<f32>(crow + o, load<f32>(crow + o) + ((s0 * load<f32>(b0 + o) + s1 * load<f32>(b1 + o)) +
+          (s2 * load<f32>(b2 + o) + s3 * load<f32>(b3 + o))));
+      }
+    }
+  }
+  for (; k < K; k++) {
     const arow = A + <usize>k * mb, brow = B + <usize>k * nb;
     for (let i = 0; i < M; i++) {
       const s = load<f32>(arow + (<usize>i << 2));
