@@ -3,7 +3,7 @@
  * batch 100, T 16, K 512; n_exp 10, data-initialised atoms) on 1 and 2 worker threads, and the relaxed
  * sampler's cost per input and step (K = 512, most membranes low, every tenth high) at n_exp 10 and 64.
  *
- *   npm run bench -- train [--iters 3]
+ *   npm run bench -- train [--iters 5]   (after 2 warm-up iterations)
  */
 import { Trainer, DEFAULT_TRAIN } from '../src/train/trainer.js';
 import { loadData } from '../src/data/datasets.js';
@@ -11,13 +11,14 @@ import { instantiate } from '../src/kernels/wasm.js';
 import { report, type BenchRecord } from './common.js';
 
 const args = process.argv.slice(2);
-const iters = args.includes('--iters') ? Number(args[args.indexOf('--iters') + 1]) : 3;
+const iters = args.includes('--iters') ? Number(args[args.indexOf('--iters') + 1]) : 5;
 const rows: BenchRecord[] = [];
 
 for (const [name, batch] of [['patches', 200], ['mnist', 100]] as const) {
   const d = loadData(name, 'train');
   for (const workers of [1, 2]) {
     const tr = new Trainer(d.X, d.N, d.D, { ...DEFAULT_TRAIN, K: 512, tTrain: 16, beta: 24, epochs: 1, batch, init: 'data', workers });
+    await tr.step(); // warm-up: first touches of the WebAssembly memories, compilation tiers
     await tr.step();
     const t0 = performance.now();
     for (let i = 0; i < iters; i++) await tr.step();
