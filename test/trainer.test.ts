@@ -54,3 +54,14 @@ describe('training loop', () => {
     expect(() => new Trainer(X, N, D, opts({ epochs: 9 }), tr.checkpoint())).toThrow(/epochs=8, this run asks for 9/);
   });
 });
+
+describe('starting from a model', () => {
+  it('copies every parameter of the start model and refuses another shape', async () => {
+    const start = randomModel(D, 8, 0.3, 77, 0.07);
+    const tr = new Trainer(X, N, D, opts(), undefined, start);
+    expect(Array.from(tr.p.phi)).toEqual(Array.from(start.phi));
+    expect(tr.p.logLr).toBe(start.logLr);
+    expect(Array.from(tr.p.u0)).toEqual(Array.from(start.u0));
+    expect(() => new Trainer(X, N, D, opts({ K: 9 }), undefined, start)).toThrow(/--init-from: model has D=12, K=8; the run has D=12, K=9/);
+  });
+});

@@ -5,7 +5,7 @@ import { loadData } from '../data/datasets.js';
 import { Trainer, DEFAULT_TRAIN, type TrainOptions } from '../train/trainer.js';
 import { evaluate } from '../model/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { parseSafetensors } from '../io/safetensors.js';
+import { loadModel, parseSafetensors } from '../io/safetensors.js';
 import { UserError } from '../errors.js';
 import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
 
@@ -26,6 +26,7 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--seed <S>', 'seed of every draw (init, shuffling, samples)', '0')
     .option('--init <kind>', 'authors (Phi ~ N(0, 1e-4^2)) or data (random training inputs as atoms)', 'authors')
     .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
+    .option('--init-from <file>', 'start from this model\'s parameters (e.g. a bundled interim dictionary)')
     .option('--n-exp-cap <n>', 'upper bound on the relaxed sampler\'s terms (logged when it binds)', String(DEFAULT_TRAIN.nExpCap))
     .option('--kl <form>', 'code (the authors\' coded KL) or exact', 'code')
     .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
@@ -66,7 +67,7 @@ export function addTrainCommand(program: Command, version: string): void {
       }
       if (o.timeBudget !== undefined && !resume) {
         const minutes = parseFloatOpt('--time-budget', o.timeBudget, 0.1);
-        const probe = new Trainer(data.X, data.N, data.D, opts);
+        const probe = new Trainer(data.X, data.N, data.D, opts, undefined, o.initFrom ? loadModel(o.initFrom) : undefined);
         const t0 = performance.now();
         for (let i = 0; i < 3; i++) await probe.step();
         const per = (performance.now() - t0) / 3000;
@@ -74,7 +75,8 @@ export function addTrainCommand(program: Command, version: string): void {
         opts.iterations = Math.max(1, Math.floor((minutes * 60) / per));
         console.error(`time budget ${minutes} min at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`);
       }
-      const tr = new Trainer(data.X, data.N, data.D, opts, resume);
+      const start = o.initFrom && !resume ? loadModel(o.initFrom) : undefined;
+      const tr = new Trainer(data.X, data.N, data.D, opts, resume, start);
       const logPath = out.replace(/\.safetensors$/, '') + '.log.json';
       const log: Record<string, unknown>[] = resume && existsSync(logPath) ? JSON.parse(readFileSync(logPath, 'utf8')) : [];
       const save = () => {

@@ -72,12 +72,21 @@ export class Trainer {
   private perm: Int32Array | undefined;
   private permEpoch = -1;
 
-  constructor(readonly X: Float32Array, readonly N: number, readonly D: number, readonly o: TrainOptions, resume?: Uint8Array) {
+  /**
+   * resume: checkpoint bytes to continue from; start: a model whose parameters replace the initialisation
+   * (e.g. a sparse-coding dictionary as a data-dependent start).
+   */
+  constructor(readonly X: Float32Array, readonly N: number, readonly D: number, readonly o: TrainOptions, resume?: Uint8Array, start?: IpVaeParams) {
     this.iterationsPerEpoch = Math.floor(N / o.batch);
     if (this.iterationsPerEpoch < 1) throw new UserError(`--batch ${o.batch} is larger than the training set (${N} inputs)`);
     this.totalIterations = o.iterations ?? this.iterationsPerEpoch * o.epochs;
     this.p = initParams(D, o.K, o.seed);
     if (o.init === 'data') this.dataInit();
+    if (start) {
+      if (start.D !== D || start.K !== o.K) throw new UserError(`--init-from: model has D=${start.D}, K=${start.K}; the run has D=${D}, K=${o.K}`);
+      this.p.phi.set(start.phi); this.p.s.set(start.s); this.p.logBias.set(start.logBias);
+      this.p.logLr = start.logLr; this.p.u0.set(start.u0);
+    }
     this.nExp = new Int32Array(o.tTrain).fill(o.nExpInit);
     this.runningMax = new Float64Array(o.tTrain);
     this.opt = new Adamax([D * o.K, D, o.K, 1, o.K]);
