@@ -13,3 +13,8 @@ export { loadMnist } from './data/mnist.js';
 export { threefry2x32 } from './rng/threefry.js';
 export { makeRunner, type Backend, type RunConfig } from './kernels/runner.js';
 export { UserError } from './errors.js';
+export { Trainer, DEFAULT_TRAIN, type TrainOptions, type StepLog } from './train/trainer.js';
+export { lossAndGrad64, zeroGrads, type Grads, type TrainConfig } from './train/bptt64.js';
+export { relaxedCount, cumulativeExpNoise } from './train/relaxed.js';
+export { Adamax, clipGradNorm } from './train/optim.js';
+export { scheduleAt, type ScheduleConfig } from './train/schedule.js';
