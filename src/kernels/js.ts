@@ -4,7 +4,7 @@
  * float64 (JavaScript numbers) and rounded to float32 when stored.
  */
 import { poissonDraw, rateOf } from '../model/poisson.js';
-import { U_FLOOR } from '../model/math.js';
+import { floorSoftclamp } from '../model/math.js';
 import type { Prepared } from '../model/params.js';
 
 let acc64 = new Float64Array(0);
@@ -48,12 +48,6 @@ export function eventAccumulate(
     const c = counts[i];
     for (let j = 0; j < width; j++) out[j] += c * rows[o + j];
   }
-}
-
-/** softclamp in float64 (y - softplus(y - c)), rounded by the caller. */
-function softclampF(y: number, c: number): number {
-  const a = y - c;
-  return y - (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)));
 }
 
 /** Everything a per-sample inference run reads: the model as prepare() derives it. */
@@ -159,9 +153,9 @@ export function runSampleJs(
     let dn = 0;
     for (let k = 0; k < K; k++) {
       const duRaw = Math.fround(eta * g[k]);
-      const du = Math.fround(softclampF(duRaw > U_FLOOR ? duRaw : U_FLOOR, c));
+      const du = Math.fround(floorSoftclamp(duRaw, c));
       const y = Math.fround(u[k] + du);
-      const un = Math.fround(softclampF(y > U_FLOOR ? y : U_FLOOR, c));
+      const un = Math.fround(floorSoftclamp(y, c));
       const diff = un - u[k];
       dn += diff * diff;
       u[k] = un;
