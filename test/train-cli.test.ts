@@ -60,4 +60,22 @@ describe('ipvae train', () => {
     writeFileSync(junk, 'junk');
     expect(run(...base, '--out', junk, '--resume').status).toBe(2);
   });
+
+  it('--init sparse: sparse coding then BPTT; its options are kept in the checkpoint, also across --resume', () => {
+    const sp = ['--init', 'sparse', '--sparse-iters', '5', '--sparse-etas', '0.1,0.2', '--iterations', '6'];
+    const ck = join(dir, 'sparse.safetensors');
+    const args = [...base.filter((a, i) => a !== '--init' && base[i - 1] !== '--init'), ...sp, '--out', ck];
+    expect(run(...args, '--stop-after', '3').status).toBe(130);
+    expect(run(...args, '--resume').status).toBe(0);
+    const meta = parseSafetensors(readFileSync(ck), ck).metadata;
+    const init = JSON.parse(meta.ipvae_init);
+    expect(init.kind).toBe('sparse');
+    expect(init.options.iters).toBe(5);
+    expect(init.calibration.map((c: { eta: number }) => c.eta)).toEqual([0.1, 0.2]);
+    expect(JSON.parse(meta.ipvae_train_state).iteration).toBe(6);
+    const both = run(...args, '--init-from', ck);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--init sparse and --init-from exclude each other/);
+    expect(run(...args.map((a) => (a === '0.1,0.2' ? '0.1,x' : a))).stderr).toMatch(/--sparse-etas\[1\]/);
+  });
 });

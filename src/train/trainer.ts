@@ -31,8 +31,11 @@ export interface TrainOptions {
   /** Iterations between n_exp re-estimates. */
   nExpEvery: number;
   klForm: KlForm;
-  /** 'authors': Phi ~ N(0, 1e-4^2); 'data': random centred training inputs as unit-norm atoms x phiScale. */
-  init: 'authors' | 'data';
+  /**
+   * 'authors': Phi ~ N(0, 1e-4^2); 'data': random centred training inputs as unit-norm atoms x phiScale;
+   * 'sparse': the parameters come from sparseInit (src/train/sparse-init.ts), passed as the start model.
+   */
+  init: 'authors' | 'data' | 'sparse';
   phiScale: number;
   /** Total optimiser steps; overrides epochs x (N / batch) when set (e.g. derived from a time budget). */
   iterations?: number;
@@ -82,6 +85,7 @@ export class Trainer {
     this.totalIterations = o.iterations ?? this.iterationsPerEpoch * o.epochs;
     this.p = initParams(D, o.K, o.seed);
     if (o.init === 'data') this.dataInit();
+    if (o.init === 'sparse' && !start && !resume) throw new Error('Trainer: init "sparse" needs the sparse-coding start model');
     if (start) {
       if (start.D !== D || start.K !== o.K) throw new UserError(`--init-from: model has D=${start.D}, K=${start.K}; the run has D=${D}, K=${o.K}`);
       this.p.phi.set(start.phi); this.p.s.set(start.s); this.p.logBias.set(start.logBias);
