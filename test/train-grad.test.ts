@@ -82,9 +82,9 @@ describe('relaxed Poisson sampler (model-spec section 3 moments, n_exp = 10)', (
 });
 
 describe('batched float32 gradient (WebAssembly products) against the float64 reference', () => {
-  it('mean loss and every gradient over a batch of 5, D = 7, K = 9, T = 4', async () => {
+  it.each([[7, 9], [13, 6]])('mean loss and every gradient over a batch of 5, D = %i, K = %i, T = 4', async (D, K) => {
     const { BatchGradient } = await import('../src/train/batch.js');
-    const D = 7, K = 9, B = 5;
+    const B = 5;
     const p = initParams(D, K, 3);
     for (let i = 0; i < D * K; i++) p.phi[i] = 0.3 * gauss(41, i);
     for (let d = 0; d < D; d++) p.s[d] = 0.2 * gauss(42, d);
