@@ -25,7 +25,7 @@ export interface SparseInitOptions {
   batch: number;
   /** FISTA iterations per mini-batch. */
   fista: number;
-  /** Dictionary learning rate (unit-norm atoms). */
+  /** Peak dictionary learning rate (unit-norm atoms), cosine-decayed to 0 over the iterations. */
   lr: number;
   /** L1 penalty of the code with unit-norm atoms. */
   penalty: number;
@@ -144,7 +144,9 @@ export async function sparseInit(X: Float32Array, N: number, D: number, o: Spars
     for (let i = 0; i < B * K; i++) if (lam[i] !== 0) nz++;
     v.Gphi.fill(0);
     wk.x.gemmTN(D, K, B, pE, pY, pGphi);
-    const step = o.lr / B;
+    // cosine decay of the dictionary step (a large early step moves the atoms away from the data patches they
+    // start from; the small late steps average the noise of the mini-batches out)
+    const step = (o.lr * 0.5 * (1 + Math.cos((Math.PI * it) / o.iters))) / B;
     for (let i = 0; i < D * K; i++) v.phi[i] += step * v.Gphi[i];
     normalise(v.phi, D, K, 1);
     progress?.({ iteration: it + 1, iterations: o.iters, r2: r2 / B, zeros: 1 - nz / (B * K) });
