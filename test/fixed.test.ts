@@ -158,3 +158,19 @@ describe('integer Poisson sampler', () => {
     expect(iPoisson(0, FRAC, 5, 6, 7, 8, 255)).toBe(0);
   });
 });
+
+describe('integer soft clamp', () => {
+  it('matches the float64 softclamp within 2e-6 + one unit, and the reference values of model-spec section 2', async () => {
+    const { isoftclamp } = await import('../src/fixed/isoftclamp.js');
+    const { softclamp } = await import('../src/model/math.js');
+    const F = 16, c = 10 * 2 ** F;
+    for (let y = -12; y <= 14; y += 0.0173) {
+      const yq = Math.round(y * 2 ** F), x = yq / 2 ** F;
+      const got = isoftclamp(yq, c, F) / 2 ** F;
+      expect(Math.abs(got - softclamp(x, 10))).toBeLessThanOrEqual(2e-6 + 2 ** -F);
+    }
+    const ref: [number, number][] = [[-8, -8.0000000], [-5, -5.0000003], [0, -4.5399e-5], [5, 4.993285], [10, 9.306853], [12, 9.873072]];
+    for (const [x, v] of ref) expect(Math.abs(isoftclamp(x * 2 ** F, c, F) / 2 ** F - v)).toBeLessThan(3e-5);
+    expect(Math.abs(isoftclamp(0, 2 * 2 ** F, F) / 2 ** F - -0.126928)).toBeLessThan(3e-5);
+  });
+});

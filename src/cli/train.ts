@@ -29,6 +29,7 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--init <kind>', 'authors (Phi ~ N(0, 1e-4^2)), data (random training inputs as atoms) or sparse ' +
       '(non-negative sparse coding, then eta calibration; see --sparse-*)', 'authors')
     .option('--sparse-iters <n>', '--init sparse: dictionary mini-batch updates', String(DEFAULT_SPARSE.iters))
+    .option('--sparse-lr <x>', '--init sparse: peak dictionary step (cosine-decayed to 0)', String(DEFAULT_SPARSE.lr))
     .option('--sparse-penalty <x>', '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)', String(DEFAULT_SPARSE.penalty))
     .option('--sparse-scale <x>', '--init sparse: atom norm (smaller: more spikes, less Poisson noise)', String(DEFAULT_SPARSE.scale))
     .option('--sparse-etas <list>', '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
@@ -85,6 +86,7 @@ export function addTrainCommand(program: Command, version: string): void {
         const so: SparseInitOptions = {
           ...DEFAULT_SPARSE, K: opts.K, seed: opts.seed, workers: opts.workers,
           iters: parseIntOpt('--sparse-iters', o.sparseIters, 1),
+          lr: parseFloatOpt('--sparse-lr', o.sparseLr, 0),
           penalty: parseFloatOpt('--sparse-penalty', o.sparsePenalty, 0),
           scale: parseFloatOpt('--sparse-scale', o.sparseScale, 1e-6),
           etas: String(o.sparseEtas).split(',').map((v, j) => parseFloatOpt(`--sparse-etas[${j}]`, v, 1e-9)),

@@ -40,7 +40,7 @@ export interface SparseInitOptions {
 }
 
 export const DEFAULT_SPARSE: Omit<SparseInitOptions, 'K' | 'seed'> = {
-  iters: 150, batch: 100, fista: 60, lr: 0.05, penalty: 0.5, scale: 0.2,
+  iters: 600, batch: 100, fista: 60, lr: 0.5, penalty: 0.5, scale: 0.2,
   etas: [0.05, 0.1, 0.2], calibSteps: 1000, calibInputs: 100,
 };
 
