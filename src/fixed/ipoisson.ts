@@ -55,7 +55,7 @@ export function chunkRate(lq: number, frac: number, j: number): { n: number; rat
  * frac <= 20 keeps every product exact.
  */
 export function iPoisson(lq: number, frac: number, seed: number, sample: number, neuron: number, step: number,
-  cap: number, c?: SatCounter, w = new Uint32Array(2)): number {
+  cap: number, c?: SatCounter, w: Uint32Array = new Uint32Array(2)): number {
   if (lq <= 0) return 0;
   const { n } = chunkRate(lq, frac, 0);
   let total = 0;

@@ -9,8 +9,8 @@ import type { QFormat } from '../fixed/q.js';
 export const NETWORK_FORMAT = 'ipvae.network';
 export const NETWORK_VERSION = 1;
 
-export type NeuronModel = 'input' | 'ipvae' | 'lif' | 'if';
-export const NEURON_MODELS: readonly NeuronModel[] = ['input', 'ipvae', 'lif', 'if'];
+export type NeuronModel = 'input' | 'ipvae' | 'lif' | 'if' | 'readout';
+export const NEURON_MODELS: readonly NeuronModel[] = ['input', 'ipvae', 'lif', 'if', 'readout'];
 
 export interface Population {
   name: string;
