@@ -7,7 +7,7 @@
  * Error bound (tested over the whole input range): relative error at most EXP_REL_BOUND = 4e-6 (interpolation
  * <= (ln 2 / 256)^2 / 8 = 9.2e-7, the log2(e) constant <= |x| * 2^-25 ln 2 <= 1.4e-6, y's rounding <= 2^-(fin + 17) ln 2) plus half a unit in the last place of the output; results above `maxOut` saturate (and are counted).
  */
-import { shiftRightRound, type SatCounter } from './q.js';
+import { POW2, shiftRightRound, type SatCounter } from './q.js';
 
 const LOG2E_Q24 = Math.round(Math.LOG2E * 2 ** 24); // 24204406
 const TABLE_Q30 = Float64Array.from({ length: 257 }, (_, j) => Math.round(2 ** (j / 256) * 2 ** 30));
@@ -28,15 +28,15 @@ export function iexp(u: number, fin: number, fout: number, maxOut = 2 ** 31 - 1,
   const YF = fin + 16;
   // y = u * log2(e) in Q(YF): u * LOG2E_Q24 is in Q(fin + 24); exact (|u| <= 2^26, LOG2E_Q24 < 2^25)
   const y = shiftRightRound(u * LOG2E_Q24, 8);
-  const i = Math.floor(y / 2 ** YF);
-  const f = y - i * 2 ** YF; // [0, 2^YF)
+  const i = Math.floor(y * POW2[64 - YF]);
+  const f = y - i * POW2[64 + YF]; // [0, 2^YF)
   const sh = YF - 8;
-  const j = Math.floor(f / 2 ** sh), r = f - j * 2 ** sh;
+  const j = Math.floor(f * POW2[64 - sh]), r = f - j * POW2[64 + sh];
   const t0 = TABLE_Q30[j], t1 = TABLE_Q30[j + 1];
   const m = t0 + shiftRightRound((t1 - t0) * r, sh); // 2^f in Q30, in [2^30, 2^31]
   const e = i + fout - 30; // result = m * 2^e
   if (e >= 0) {
-    const v = m * 2 ** e;
+    const v = m * POW2[64 + Math.min(e, 64)];
     if (v > maxOut) { if (c) c[0]++; return maxOut; }
     return v;
   }

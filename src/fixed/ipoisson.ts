@@ -57,11 +57,12 @@ export function chunkRate(lq: number, frac: number, j: number): { n: number; rat
 export function iPoisson(lq: number, frac: number, seed: number, sample: number, neuron: number, step: number,
   cap: number, c?: SatCounter, w: Uint32Array = new Uint32Array(2)): number {
   if (lq <= 0) return 0;
-  const { n } = chunkRate(lq, frac, 0);
+  const cmax = CHUNK * 2 ** frac;
+  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax), base = Math.floor(lq / n), rem = lq - base * n;
   let total = 0;
   for (let j = 0; j < n; j++) {
     if ((j & 1) === 0) threefry2x32(seed, sample, neuron, step * 65536 + (j >> 1), 20, w);
-    total += chunkCount(chunkRate(lq, frac, j).rate, frac, w[j & 1] >>> 1);
+    total += chunkCount(base + (j < rem ? 1 : 0), frac, w[j & 1] >>> 1);
     if (total > cap) { if (c) c[0]++; return cap; }
   }
   return total;

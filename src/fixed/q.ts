@@ -58,14 +58,17 @@ export function fromQ(v: number, f: QFormat): number {
   return v / 2 ** f.frac;
 }
 
-/** floor(v / 2^s) for s >= 0 (an arithmetic right shift), or v * 2^-s for s < 0; exact for |v| < 2^53. */
+/** POW2[64 + e] = 2^e for e in [-64, 64]: scaling by a power of two is exact in float64. */
+export const POW2 = Float64Array.from({ length: 129 }, (_, i) => 2 ** (i - 64));
+
+/** floor(v / 2^s) for s >= 0 (an arithmetic right shift), or v * 2^-s for s < 0; exact for |v| < 2^53, |s| <= 64. */
 export function shiftRight(v: number, s: number): number {
-  return s >= 0 ? Math.floor(v / 2 ** s) : v * 2 ** -s;
+  return s >= 0 ? Math.floor(v * POW2[64 - s]) : v * POW2[64 - s];
 }
 
-/** Round to nearest (ties up) of v / 2^s, s >= 0. */
+/** Round to nearest (ties up) of v / 2^s (s <= 0: v * 2^-s); |s| <= 64. */
 export function shiftRightRound(v: number, s: number): number {
-  return s > 0 ? Math.floor((v + 2 ** (s - 1)) / 2 ** s) : v * 2 ** -s;
+  return s > 0 ? Math.floor((v + POW2[63 + s]) * POW2[64 - s]) : v * POW2[64 - s];
 }
 
 /** Truncation toward zero of v / 2^s (Lava's sign-magnitude shift). */
