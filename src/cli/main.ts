@@ -11,6 +11,7 @@ import { parseFloatOpt, parseIntOpt } from './common.js';
 import { bestModel } from './models.js';
 import { addTrainCommand } from './train.js';
 import { addAtomsCommand } from './atoms.js';
+import { addNetCommands } from './net.js';
 
 function version(): string {
   try {
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
     });
   addTrainCommand(program, version());
   addAtomsCommand(program);
+  addNetCommands(program);
   return program;
 }
 
