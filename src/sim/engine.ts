@@ -18,7 +18,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { population, type Network, type Population, type Projection } from '../net/network.js';
-import { lifStep, type LifArrays, type LifMode } from './lif.js';
+import { lifConst, lifStep, type LifConst, type LifMode } from './lif.js';
 import { ipvaeEmit, ipvaeUpdate, type IpVaeNeuronParams } from './ipvae-neuron.js';
 import { shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
@@ -80,9 +80,11 @@ interface Pop {
   inp: Float64Array;
   drive: Float64Array;
   ext: Float64Array;
+  /** Whether ext holds a drive for the next step. */
+  extSet: boolean;
   u: Int32Array;
   v: Int32Array;
-  lif?: LifArrays;
+  lif?: LifConst;
   ipv?: IpVaeNeuronParams;
   /** input: values presented (payload), as integers in the input format. */
   values?: Int32Array;
@@ -119,17 +121,17 @@ export class Simulator {
     for (const p of net.populations) {
       const n = p.size;
       const pop: Pop = {
-        p, n, out: new Int32Array(n), inp: new Float64Array(n), drive: new Float64Array(n), ext: new Float64Array(n),
+        p, n, out: new Int32Array(n), inp: new Float64Array(n), drive: new Float64Array(n), ext: new Float64Array(n), extSet: false,
         u: new Int32Array(n), v: new Int32Array(n), incoming: [], outgoing: [],
       };
       if (p.model === 'lif' || p.model === 'if') {
-        pop.lif = {
+        pop.lif = lifConst({
           du: p.model === 'if' ? new Int32Array(n).fill(4095) : arr(p.params.du, n, 'du', p.name),
           dv: p.model === 'if' ? new Int32Array(n) : arr(p.params.dv, n, 'dv', p.name),
           vth: arr(p.params.vth, n, 'vth', p.name),
           biasMant: arr(p.params.bias_mant ?? 0, n, 'bias_mant', p.name),
           biasExp: arr(p.params.bias_exp ?? 0, n, 'bias_exp', p.name),
-        };
+        });
       } else if (p.model === 'ipvae') {
         const fu = p.formats.u?.frac;
         if (fu === undefined) throw new UserError(`network: population "${p.name}" (ipvae) needs formats.u`);
@@ -201,6 +203,7 @@ export class Simulator {
     const p = this.pop(name);
     if (values.length !== p.n) throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
     p.ext.set(values);
+    p.extSet = true;
   }
 
   /** Initial state for a new input (sample index keys the iP-VAE draws); iP-VAE populations emit step 0. */
@@ -209,7 +212,7 @@ export class Simulator {
     this.t = 0;
     for (const pr of this.projs) { pr.ring.fill(0); pr.hist.fill(0); }
     for (const P of this.pops) {
-      P.u.fill(0); P.v.fill(0); P.out.fill(0); P.ext.fill(0); P.drive.fill(0);
+      P.u.fill(0); P.v.fill(0); P.out.fill(0); P.ext.fill(0); P.extSet = false; P.drive.fill(0);
       if (P.ipv) P.u.set(P.ipv.u0);
     }
     // static projections: W x once per input, held as a drive
@@ -261,15 +264,23 @@ export class Simulator {
   /** Gather the synaptic input of step t into each population's inp. */
   private gather(): void {
     const t = this.t;
-    for (const P of this.pops) P.inp.set(P.ext);
+    for (const P of this.pops) { if (P.extSet) P.inp.set(P.ext); else P.inp.fill(0); }
     for (const pr of this.projs) {
       if (pr.isStatic) continue;
       const inp = this.pops[pr.tgt].inp, L = pr.delay + 1, sh = pr.shift;
       if (this.o.engine === 'event') {
         const base = (t % L) * pr.nT, ring = pr.ring;
-        for (let k = 0; k < pr.nT; k++) {
-          const r = ring[base + k];
-          if (r !== 0) { inp[k] += shiftRight(r, -sh); ring[base + k] = 0; }
+        if (sh >= 0) {
+          const f = 2 ** sh; // a left shift: exact
+          for (let k = 0; k < pr.nT; k++) {
+            const r = ring[base + k];
+            if (r !== 0) { inp[k] += r * f; ring[base + k] = 0; }
+          }
+        } else {
+          for (let k = 0; k < pr.nT; k++) {
+            const r = ring[base + k];
+            if (r !== 0) { inp[k] += shiftRight(r, -sh); ring[base + k] = 0; }
+          }
         }
       } else {
         // counts emitted at step t - delay
@@ -294,14 +305,14 @@ export class Simulator {
       if (P.p.model === 'input') continue;
       C.neuronUpdates += P.n;
       if (P.lif) {
-        C.spikes += lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out, P.p.model === 'lif');
+        C.spikes += lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out);
       } else if (P.ipv) {
         ipvaeUpdate(P.n, P.u, P.drive, P.inp, P.ipv, this.sat);
         C.spikes += ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, this.sample, this.t, P.out, this.sat, this.w);
       } else if (P.p.model === 'readout') {
         for (let k = 0; k < P.n; k++) P.v[k] = P.inp[k] + P.drive[k];
       }
-      P.ext.fill(0);
+      if (P.extSet) { P.ext.fill(0); P.extSet = false; }
     }
     this.deliverAll();
     C.steps++;

@@ -26,29 +26,46 @@ export interface LifArrays {
 
 const U_MAX = 2 ** 23 - 1, U_MIN = -(2 ** 23), V_LIM = 2 ** 23 - 1;
 
-function trunc12(x: number): number {
-  const m = Math.floor(Math.abs(x) / 4096);
-  return x < 0 ? -m : m;
+/** Per-neuron constants of the update: decay factors 4096 - (du + 1) and 4096 - dv, bias_mant << bias_exp. */
+export interface LifConst {
+  decU: Int32Array;
+  decV: Int32Array;
+  bias: Float64Array;
+  thr: Float64Array;
+}
+
+export function lifConst(p: LifArrays): LifConst {
+  const n = p.du.length;
+  return {
+    decU: Int32Array.from(p.du, (d) => 4096 - (d + 1)),
+    decV: Int32Array.from(p.dv, (d) => 4096 - d),
+    bias: Float64Array.from({ length: n }, (_, i) => p.biasMant[i] * 2 ** p.biasExp[i]),
+    thr: Float64Array.from(p.vth, (v) => v * 64),
+  };
 }
 
 /**
  * One step. aIn: synaptic input of this step (integers); out: spikes (1/0) written per neuron.
- * Returns the number of spikes.
+ * Returns the number of spikes. trunc0(x / 4096) is (x / 4096) | 0: the division by a power of two is exact and
+ * |x / 4096| < 2^31 for 24-bit registers.
  */
-export function lifStep(n: number, u: Int32Array, v: Int32Array, aIn: ArrayLike<number>, p: LifArrays, mode: LifMode,
-  sat: SatCounter, out: Int32Array, leak = true): number {
-  let spikes = 0;
+export function lifStep(n: number, u: Int32Array, v: Int32Array, aIn: Float64Array, c: LifConst, mode: LifMode,
+  sat: SatCounter, out: Int32Array): number {
+  let spikes = 0, clips = 0;
+  const { decU, decV, bias, thr } = c;
+  const wrap = mode === 'lava-wrap';
   for (let i = 0; i < n; i++) {
-    let uu = (leak ? trunc12(u[i] * (4096 - (p.du[i] + 1))) : 0) + aIn[i] * 64;
-    if (mode === 'lava-wrap') {
-      if (uu > 2 ** 23) uu -= 2 ** 24;
-      else if (uu <= -(2 ** 23)) uu += 2 ** 24;
-    } else if (uu > U_MAX) { uu = U_MAX; sat[0]++; } else if (uu < U_MIN) { uu = U_MIN; sat[0]++; }
+    let uu = ((u[i] * decU[i]) / 4096 | 0) + aIn[i] * 64;
+    if (wrap) {
+      if (uu > 8388608) uu -= 16777216;
+      else if (uu <= -8388608) uu += 16777216;
+    } else if (uu > U_MAX) { uu = U_MAX; clips++; } else if (uu < U_MIN) { uu = U_MIN; clips++; }
     u[i] = uu;
-    let vv = (leak ? trunc12(v[i] * (4096 - p.dv[i])) : v[i]) + uu + p.biasMant[i] * 2 ** p.biasExp[i];
-    if (vv > V_LIM) { vv = V_LIM; sat[0]++; } else if (vv < -V_LIM) { vv = -V_LIM; sat[0]++; }
-    if (vv > p.vth[i] * 64) { out[i] = 1; spikes++; vv = 0; } else out[i] = 0;
+    let vv = ((v[i] * decV[i]) / 4096 | 0) + uu + bias[i];
+    if (vv > V_LIM) { vv = V_LIM; clips++; } else if (vv < -V_LIM) { vv = -V_LIM; clips++; }
+    if (vv > thr[i]) { out[i] = 1; spikes++; vv = 0; } else out[i] = 0;
     v[i] = vv;
   }
+  sat[0] += clips;
   return spikes;
 }
