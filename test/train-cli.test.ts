@@ -62,7 +62,7 @@ describe('ipvae train', () => {
   });
 
   it('--init sparse: sparse coding then BPTT; its options are kept in the checkpoint, also across --resume', () => {
-    const sp = ['--init', 'sparse', '--sparse-iters', '5', '--sparse-etas', '0.1,0.2', '--iterations', '6'];
+    const sp = ['--init', 'sparse', '--sparse-iters', '5', '--sparse-etas', '0.1,0.2', '--sparse-u0', '-1', '--iterations', '6'];
     const ck = join(dir, 'sparse.safetensors');
     const args = [...base.filter((a, i) => a !== '--init' && base[i - 1] !== '--init'), ...sp, '--out', ck];
     expect(run(...args, '--stop-after', '3').status).toBe(130);
@@ -71,6 +71,7 @@ describe('ipvae train', () => {
     const init = JSON.parse(meta.ipvae_init);
     expect(init.kind).toBe('sparse');
     expect(init.options.iters).toBe(5);
+    expect(init.options.u0).toBe(-1);
     expect(init.calibration.map((c: { eta: number }) => c.eta)).toEqual([0.1, 0.2]);
     expect(JSON.parse(meta.ipvae_train_state).iteration).toBe(6);
     const both = run(...args, '--init-from', ck);

@@ -32,6 +32,7 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--sparse-lr <x>', '--init sparse: peak dictionary step (cosine-decayed to 0)', String(DEFAULT_SPARSE.lr))
     .option('--sparse-penalty <x>', '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)', String(DEFAULT_SPARSE.penalty))
     .option('--sparse-scale <x>', '--init sparse: atom norm (smaller: more spikes, less Poisson noise)', String(DEFAULT_SPARSE.scale))
+    .option('--sparse-u0 <x>', '--init sparse: initial membrane of every neuron, or "authors" for U(-6, -4); 0 gives a dense first sweep', 'authors')
     .option('--sparse-etas <list>', '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
       DEFAULT_SPARSE.etas.join(','))
     .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
@@ -89,6 +90,7 @@ export function addTrainCommand(program: Command, version: string): void {
           lr: parseFloatOpt('--sparse-lr', o.sparseLr, 0),
           penalty: parseFloatOpt('--sparse-penalty', o.sparsePenalty, 0),
           scale: parseFloatOpt('--sparse-scale', o.sparseScale, 1e-6),
+          u0: o.sparseU0 === 'authors' ? undefined : parseFloatOpt('--sparse-u0', o.sparseU0, -8, 10),
           etas: String(o.sparseEtas).split(',').map((v, j) => parseFloatOpt(`--sparse-etas[${j}]`, v, 1e-9)),
         };
         const r = await sparseInit(data.X, data.N, data.D, so, (p) => {

@@ -8,7 +8,7 @@
  * (step 1/L, L the largest eigenvalue of Phi^T Phi by power iteration), a gradient step on Phi, column
  * renormalisation. All products are float32 GEMMs in the WebAssembly kernels. At the end the atoms are scaled to
  * norm `scale` (codes shrink by the same factor, so one spike carries `scale` of contrast), b = scale x penalty,
- * sigma = 1, u0 from the authors' initialisation, and eta is chosen from a list by the distance to the ideal corner
+ * sigma = 1, u0 from the authors' initialisation (or a given constant), and eta is chosen from a list by the distance to the ideal corner
  * d = sqrt((1 - R^2)^2 + (1 - PZ)^2) of hard-Poisson inference on a calibration batch of training inputs.
  * Every draw is keyed by the seed; the result is the same bytes for the same seed.
  */
@@ -36,6 +36,11 @@ export interface SparseInitOptions {
   /** Inference steps and inputs of the eta calibration. */
   calibSteps: number;
   calibInputs: number;
+  /**
+   * Initial membrane of every neuron; undefined keeps the authors' U(-6, -4). 0 gives the dense first sweep
+   * of the paper's trained model (PZ about 0.37 at t = 1, rising as lateral inhibition sparsifies the code).
+   */
+  u0?: number;
   workers?: number;
 }
 
@@ -154,6 +159,7 @@ export async function sparseInit(X: Float32Array, N: number, D: number, o: Spars
   const p = initParams(D, K, seed);
   v = view();
   for (let i = 0; i < D * K; i++) p.phi[i] = o.scale * v.phi[i];
+  if (o.u0 !== undefined) p.u0.fill(Math.fround(o.u0));
   p.logBias.fill(Math.fround(Math.log(o.scale * o.penalty)));
   const cN = Math.min(o.calibInputs, N), calib = new Float32Array(cN * D);
   for (let i = 0; i < cN; i++) { const n = pick(7, i); calib.set(X.subarray(n * D, (n + 1) * D), i * D); }
