@@ -42,6 +42,14 @@ describe('ipvae quantize / simulate / validate', () => {
     const b = JSON.parse(run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '30', '--json', '--engine', 'clock').stdout);
     expect(b.spikes_sha256).toBe(ja.spikes_sha256);
     expect(b.metrics).toEqual(ja.metrics);
+    // 1 worker thread against the default 2, for both engines
+    for (const engine of ['event', 'clock']) {
+      const c = JSON.parse(run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '30', '--json', '--engine', engine, '--workers', '1').stdout);
+      expect(c.spikes_sha256).toBe(ja.spikes_sha256);
+      expect(c.metrics).toEqual(ja.metrics);
+      expect(c.counters.synEvents).toBe(ja.counters.synEvents);
+      expect(c.counters.effSynOps).toBe(ja.counters.effSynOps);
+    }
   });
 
   it('simulate --neuron lif --drive reproduces a Lava golden vector', () => {

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../net/quantize.js';
 import { fromJson, toJson } from '../net/json.js';
 import { Simulator, type EngineKind } from '../sim/engine.js';
-import { runIpVaeNet } from '../sim/run.js';
+import { runIpVaeNetParallel } from '../sim/run.js';
 import { evaluate } from '../model/evaluate.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
@@ -80,6 +80,7 @@ export function addNetCommands(program: Command): void {
     .option('--steps <n>', 'steps per input', '1000')
     .option('--engine <kind>', 'event (push, synaptic work only for neurons that fired) or clock (pull, the reference)', 'event')
     .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
+    .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
     .option('--drive <file>', 'per-step integer input currents: a JSON array of per-step arrays, one integer per neuron')
     .option('--population <name>', 'the population --drive feeds (default: the first non-input population)')
     .option('--probe <list>', 'with --drive: variables to print per step, of u, v, spikes', 'u,v,spikes')
@@ -87,7 +88,7 @@ export function addNetCommands(program: Command): void {
     .option('--params <json>', 'with --neuron: {"du":..,"dv":..,"vth":..,"bias_mant":..,"bias_exp":..}', '{}')
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
     .option('--json', 'print one JSON object', false)
-    .action((o) => {
+    .action(async (o) => {
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const t0 = performance.now();
@@ -126,12 +127,13 @@ export function addNetCommands(program: Command): void {
       const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
       const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
-      const r = runIpVaeNet(net, data.X, N, { steps, seed, engine, onProgress: bar?.update });
+      const workers = parseIntOpt('--workers', o.workers, 1, 64);
+      const r = await runIpVaeNetParallel(net, data.X, N, { steps, seed, engine, workers, onProgress: bar?.update });
       bar?.end();
       const sec = (performance.now() - t0) / 1000;
       const c = r.counters;
       const res = {
-        net: o.net, data: o.data, samples: N, steps, engine, seed, metrics: r.metrics, spikes_sha256: r.spikes_sha256,
+        net: o.net, data: o.data, samples: N, steps, engine, seed, workers, metrics: r.metrics, spikes_sha256: r.spikes_sha256,
         counters: { ...c, per_sample: { spikes: c.spikes / N, syn_events: c.synEvents / N, eff_syn_ops: c.effSynOps / N } },
         saturations: c.saturations, input_saturations: r.inputSaturations, seconds: sec,
       };
@@ -150,6 +152,7 @@ export function addNetCommands(program: Command): void {
     .option('--samples <n>', 'inputs to run', '100')
     .option('--steps <n>', 'steps per input', '1000')
     .option('--seed <n>', 'seed', '0')
+    .option('--workers <n>', 'worker threads', '2')
     .option('--json', 'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, saturations}]}', false))
     .action(async (o) => {
       const p = loadModel(o.model);
@@ -158,14 +161,15 @@ export function addNetCommands(program: Command): void {
       const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000), seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const bits = String(o.bits).split(',').map((b: string) => parseIntOpt('--bits', b.trim(), 2, 16));
-      const fl = await evaluate(p, data.X, N, { steps, seed, workers: 2, record: [steps], keepFinalU: true });
+      const fl = await evaluate(p, data.X, N, { steps, seed, workers: parseIntOpt('--workers', o.workers, 1, 64), record: [steps], keepFinalU: true });
       const fm = fl.metrics[0];
       const K = p.K, fr = Float64Array.from(fl.finalU!, (u) => Math.exp(u));
       const rows = [];
       for (const b of bits) {
         const { net } = fromIpVae(p, quantOpts(o, b));
         const bar = o.json ? undefined : progressBar(`${b}-bit weights`);
-        const r = runIpVaeNet(net, data.X, N, { steps, seed, engine: 'event', record: [steps], keepFinal: true, onProgress: bar?.update });
+        const r = await runIpVaeNetParallel(net, data.X, N, { steps, seed, engine: 'event', record: [steps], keepFinal: true,
+          workers: parseIntOpt('--workers', o.workers, 1, 64), onProgress: bar?.update });
         bar?.end();
         const ir = r.finalRates!;
         let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, agree = 0;

@@ -115,7 +115,10 @@ export class Simulator {
   t = 0;
   sample = 0;
   private readonly w = new Uint32Array(2);
+  /** SHA-256 of the current input's emissions, and the finished digests of the previous inputs. */
   private hash: Hash | undefined;
+  readonly sampleDigests: Buffer[] = [];
+  private started = false;
 
   constructor(readonly net: Network, readonly o: SimOptions) {
     for (const p of net.populations) {
@@ -154,7 +157,6 @@ export class Simulator {
       steps: 0, spikes: 0, events: 0, synEvents: 0, effSynOps: 0, denseSynOps: 0, neuronUpdates: 0, saturations: 0,
       perProjection: this.projs.map((p) => ({ name: p.name, messages: 0, synEvents: 0 })),
     };
-    if (o.hash) this.hash = createHash('sha256');
   }
 
   private compile(q: Projection, si: number, ti: number): Proj {
@@ -208,6 +210,11 @@ export class Simulator {
 
   /** Initial state for a new input (sample index keys the iP-VAE draws); iP-VAE populations emit step 0. */
   reset(sample: number): void {
+    if (this.o.hash) {
+      if (this.started && this.hash) this.sampleDigests.push(this.hash.digest());
+      this.hash = createHash('sha256');
+      this.started = true;
+    }
     this.sample = sample;
     this.t = 0;
     for (const pr of this.projs) { pr.ring.fill(0); pr.hist.fill(0); }
@@ -319,12 +326,27 @@ export class Simulator {
     C.saturations = this.sat[0];
   }
 
-  /** Hex SHA-256 of every emission so far: per step (0, 1, ...), per non-input population in network order,
-   *  its counts as little-endian int32. */
+  /** SHA-256 (32 bytes) of each input run so far, in order (the current one as it stands). */
+  digests(): Buffer[] {
+    if (!this.o.hash) throw new Error('Simulator: construct with hash: true for a digest');
+    return this.hash ? [...this.sampleDigests, this.hash.copy().digest()] : [...this.sampleDigests];
+  }
+
+  /**
+   * spikes_sha256: per input (reset), the SHA-256 of its emissions: per step (0, 1, ...), per non-input
+   * population in network order, its counts as little-endian int32; then the SHA-256 of those 32-byte digests
+   * concatenated in input order. Any split of the inputs over workers gives the same value.
+   */
   digest(): string {
-    if (!this.hash) throw new Error('Simulator: construct with hash: true for a digest');
-    return this.hash.copy().digest('hex');
+    return combineDigests(this.digests());
   }
 }
 
 export { population };
+
+/** SHA-256 over per-input digests in order (see Simulator.digest). */
+export function combineDigests(d: Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const x of d) h.update(x);
+  return h.digest('hex');
+}

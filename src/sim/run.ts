@@ -5,7 +5,9 @@
  * digest. Samples are keyed by their index (sampleOffset + i), so any split of the samples gives the same
  * counts.
  */
-import { Simulator, type Counters, type EngineKind } from './engine.js';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Simulator, combineDigests, type Counters, type EngineKind } from './engine.js';
 import { denseWeights, population, type Network } from '../net/network.js';
 import { toQ, satCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
@@ -22,6 +24,10 @@ export interface NetRunResult {
   metrics: NetMetrics[];
   counters: Counters;
   spikes_sha256: string;
+  /** Per-input digests (32 bytes each), in input order. */
+  digests: Uint8Array[];
+  /** Per input and recorded step: r2, pz, spikes (N x record x 3). */
+  perSample: Float64Array;
   inputSaturations: number;
   /** Final integer rates exp(u_T) (N x K, float), for comparisons with the float model. */
   finalRates?: Float64Array;
@@ -36,6 +42,15 @@ export interface NetRunOptions {
   sampleOffset?: number;
   keepFinal?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Worker threads (runIpVaeNetParallel); results are identical for any number. */
+  workers?: number;
+}
+
+export interface SimJob {
+  net: Network;
+  X: Float32Array;
+  n: number;
+  opts: Omit<NetRunOptions, 'onProgress' | 'workers'>;
 }
 
 /** The iP-VAE shape of a Network: input x (D), latents z (K), decoder z -> xhat. */
@@ -55,7 +70,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
   const xf = xPop.formats.x;
   const rec = o.record ?? recordSteps(o.steps);
   const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true });
-  const acc = rec.map((t) => ({ t, r2: 0, pz: 0, spikes: 0 }));
+  const R = rec.length, per = new Float64Array(N * R * 3);
   const inSat = satCounter(), xq = new Int32Array(D), xhat = new Float64Array(D);
   const finalRates = o.keepFinal ? new Float64Array(N * K) : undefined, finalCounts = o.keepFinal ? new Int32Array(N * K) : undefined;
   const zp = sim.pop(zPop.name);
@@ -84,9 +99,10 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
         }
         let sse = 0;
         for (let d = 0; d < D; d++) sse += (x[d] - xhat[d]) ** 2;
-        acc[ri].r2 += sst > 0 ? 1 - sse / sst : 0;
-        acc[ri].pz += zeros / K;
-        acc[ri].spikes += spikes;
+        const o3 = (n * R + ri) * 3;
+        per[o3] = sst > 0 ? 1 - sse / sst : 0;
+        per[o3 + 1] = zeros / K;
+        per[o3 + 2] = spikes;
         ri++;
       }
     }
@@ -96,7 +112,74 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
     o.onProgress?.(n + 1, N);
   }
   return {
-    metrics: acc.map((a) => ({ t: a.t, r2: a.r2 / N, pz: a.pz / N, spikes: a.spikes / N })),
-    counters: sim.counters, spikes_sha256: sim.digest(), inputSaturations: inSat[0], finalRates, finalCounts,
+    metrics: metricsOf(per, N, rec), perSample: per,
+    counters: sim.counters, spikes_sha256: sim.digest(), digests: sim.digests(), inputSaturations: inSat[0], finalRates, finalCounts,
+  };
+}
+
+/** Means over inputs, summed in input order (the same bits for any split over workers). */
+function metricsOf(per: Float64Array, N: number, rec: number[]): NetMetrics[] {
+  const R = rec.length;
+  return rec.map((t, ri) => {
+    let a = 0, b = 0, c = 0;
+    for (let n = 0; n < N; n++) { const o = (n * R + ri) * 3; a += per[o]; b += per[o + 1]; c += per[o + 2]; }
+    return { t, r2: a / N, pz: b / N, spikes: c / N };
+  });
+}
+
+function workerUrl(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./sim-worker.js', import.meta.url);
+  return new URL('../../dist/src/sim/sim-worker.js', import.meta.url);
+}
+
+/**
+ * runIpVaeNet over `workers` threads, each taking a contiguous range of inputs. Every draw is keyed by the
+ * input's index, so metrics, counters and spikes_sha256 are identical for any number of workers.
+ */
+export async function runIpVaeNetParallel(net: Network, X: Float32Array, N: number, o: NetRunOptions): Promise<NetRunResult> {
+  const W = Math.max(1, Math.min(o.workers ?? 1, N));
+  if (W === 1) return runIpVaeNet(net, X, N, o);
+  const { D } = ipvaeShape(net);
+  const { onProgress, workers: _w, ...opts } = o;
+  const done = new Array<number>(W).fill(0);
+  const parts = await Promise.all(Array.from({ length: W }, (_, w) => {
+    const i0 = Math.floor((w * N) / W), i1 = Math.floor(((w + 1) * N) / W);
+    const job: SimJob = { net, X: X.slice(i0 * D, i1 * D), n: i1 - i0, opts: { ...opts, sampleOffset: (o.sampleOffset ?? 0) + i0 } };
+    return new Promise<NetRunResult>((resolve, reject) => {
+      const wk = new Worker(workerUrl(), { workerData: job });
+      wk.on('message', (m: { progress?: number; result?: NetRunResult }) => {
+        if (m.progress !== undefined) { done[w] = m.progress; onProgress?.(done.reduce((a, b) => a + b, 0), N); }
+        if (m.result) { resolve(m.result); void wk.terminate(); }
+      });
+      wk.once('error', reject);
+      wk.once('exit', (code) => { if (code !== 0 && code !== 1) reject(new Error(`simulation worker exited with code ${code}`)); });
+    });
+  }));
+  const c0 = parts[0].counters;
+  const counters: Counters = {
+    ...c0,
+    perProjection: c0.perProjection.map((p, j) => ({ name: p.name, messages: 0, synEvents: 0 })),
+  };
+  for (const k of ['spikes', 'events', 'synEvents', 'effSynOps', 'denseSynOps', 'neuronUpdates', 'saturations'] as const) {
+    counters[k] = parts.reduce((a, p) => a + p.counters[k], 0);
+  }
+  counters.steps = parts.reduce((a, p) => a + p.counters.steps, 0);
+  for (const p of parts) p.counters.perProjection.forEach((q, j) => { counters.perProjection[j].messages += q.messages; counters.perProjection[j].synEvents += q.synEvents; });
+  const perSample = new Float64Array(parts.reduce((a, p) => a + p.perSample.length, 0));
+  let off0 = 0;
+  for (const p of parts) { perSample.set(p.perSample, off0); off0 += p.perSample.length; }
+  const metrics = metricsOf(perSample, N, parts[0].metrics.map((m) => m.t));
+  const digests = parts.flatMap((p) => p.digests);
+  const cat = (k: 'finalRates' | 'finalCounts') => {
+    if (!parts[0][k]) return undefined;
+    const out = k === 'finalRates' ? new Float64Array(parts.reduce((a, p) => a + p[k]!.length, 0)) : new Int32Array(parts.reduce((a, p) => a + p[k]!.length, 0));
+    let off = 0;
+    for (const p of parts) { out.set(p[k]! as never, off); off += p[k]!.length; }
+    return out;
+  };
+  return {
+    metrics, perSample, counters, digests, spikes_sha256: combineDigests(digests), inputSaturations: parts.reduce((a, p) => a + p.inputSaturations, 0),
+    finalRates: cat('finalRates') as Float64Array | undefined, finalCounts: cat('finalCounts') as Int32Array | undefined,
   };
 }
