@@ -118,8 +118,20 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
       quant: o,
     },
   };
+  const scalarReport = (name: string, real: ArrayLike<number>, q: ArrayLike<number>, f: number, bits: number, exponent: number): TensorReport => {
+    let se = 0, sw = 0, me = 0, ma = 0;
+    for (let i = 0; i < real.length; i++) {
+      const e = Math.abs(q[i] * f - real[i]);
+      se += e * e; sw += real[i] ** 2; me = Math.max(me, e); ma = Math.max(ma, Math.abs(real[i]));
+    }
+    return { name, bits, exponent, maxAbs: ma, rmsError: Math.sqrt(se / real.length), maxError: me, relRmsError: sw > 0 ? Math.sqrt(se / sw) : 0 };
+  };
+  const zp = net.populations[1].params;
   const report: TensorReport[] = [
     { name: 'W_ff', ...qf.report }, { name: 'W_rec (negated)', ...qr.report }, { name: 'Phi (decoder)', ...qd.report },
+    scalarReport('eta', [eta], [etaMant], 2 ** -etaShift, o.etaBits, -etaShift),
+    scalarReport('b', Array.from(p.logBias, Math.exp), zp.bias as Int32Array, 2 ** -fu, o.uBits, -fu),
+    scalarReport('u0', Array.from(p.u0, (u) => Math.max(-8, u)), zp.u0 as Int32Array, 2 ** -fu, o.uBits, -fu),
   ];
   return { net, report };
 }
