@@ -30,6 +30,9 @@ function idiv(a: number, b: number): number {
 /** Count for one chunk of rate cq (Q(frac), cq <= CHUNK * 2^frac) and a 31-bit uniform U. */
 export function chunkCount(cq: number, frac: number, U: number): number {
   if (cq <= 0) return 0;
+  // P(0) = exp(-c) >= 1 - c, and iexp is within 4e-6 (relative) + 0.5: below this bound U < P(0) for sure, so
+  // the count is 0 without evaluating the exponential (most neurons of a sparse code, most steps)
+  if (U < (1 - cq / 2 ** frac - 1e-5) * 2 ** 31) return 0;
   let p = iexp(-cq, frac, 31);
   let cdf = p, k = 0;
   const den = 2 ** frac;

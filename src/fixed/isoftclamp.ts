@@ -13,7 +13,8 @@ const LOG1P_Q24 = Float64Array.from({ length: 257 }, (_, j) => Math.round(Math.l
 export function isoftplus(d: number, f: number): number {
   const a = Math.abs(d);
   const pos = d > 0 ? d : 0;
-  if (a >= 40 * 2 ** f) return pos; // log1p(e^-40) < 2^-57
+  // exp(-|d|) * 2^16 < 0.5 rounds to 0 for |d| > ln(2^17) = 11.8, and log1p(0) = 0: the same result, sooner
+  if (a >= 12 * 2 ** f) return pos;
   const e = iexp(-a, f, 16); // exp(-|d|) in Q16, in [0, 65536]
   const j = e >> 8, r = e & 255; // table index over [0, 1] in steps of 1/256
   const t0 = LOG1P_Q24[j], t1 = LOG1P_Q24[Math.min(256, j + 1)];
