@@ -75,8 +75,10 @@ interface Proj {
 interface Pop {
   p: Population;
   n: number;
-  /** Emission of the current step (counts or 0/1 spikes). */
+  /** Emission of the current step (counts or 0/1 spikes), and the indices of the nonzero entries. */
   out: Int32Array;
+  fired: Int32Array;
+  nFired: number;
   inp: Float64Array;
   drive: Float64Array;
   ext: Float64Array;
@@ -124,7 +126,7 @@ export class Simulator {
     for (const p of net.populations) {
       const n = p.size;
       const pop: Pop = {
-        p, n, out: new Int32Array(n), inp: new Float64Array(n), drive: new Float64Array(n), ext: new Float64Array(n), extSet: false,
+        p, n, out: new Int32Array(n), fired: new Int32Array(n), nFired: 0, inp: new Float64Array(n), drive: new Float64Array(n), ext: new Float64Array(n), extSet: false,
         u: new Int32Array(n), v: new Int32Array(n), incoming: [], outgoing: [],
       };
       if (p.model === 'lif' || p.model === 'if') {
@@ -219,7 +221,7 @@ export class Simulator {
     this.t = 0;
     for (const pr of this.projs) { pr.ring.fill(0); pr.hist.fill(0); }
     for (const P of this.pops) {
-      P.u.fill(0); P.v.fill(0); P.out.fill(0); P.ext.fill(0); P.extSet = false; P.drive.fill(0);
+      P.u.fill(0); P.v.fill(0); P.out.fill(0); P.nFired = 0; P.ext.fill(0); P.extSet = false; P.drive.fill(0);
       if (P.ipv) P.u.set(P.ipv.u0);
     }
     // static projections: W x once per input, held as a drive
@@ -235,8 +237,9 @@ export class Simulator {
     }
     for (const P of this.pops) {
       if (P.ipv) {
-        const tot = ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, sample, 0, P.out, this.sat, this.w);
-        this.counters.spikes += tot;
+        const r = ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, sample, 0, P.out, this.sat, this.w, P.fired);
+        this.counters.spikes += r.spikes;
+        P.nFired = r.nFired;
       }
     }
     this.deliverAll();
@@ -248,7 +251,7 @@ export class Simulator {
     if (this.hash) for (const P of this.pops) if (P.p.model !== 'input') this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
     this.projs.forEach((pr, pi) => {
       if (pr.isStatic) return;
-      const out = this.pops[pr.src].out;
+      const S = this.pops[pr.src], out = S.out, fired = S.fired, nFired = S.nFired;
       const L = pr.delay + 1;
       if (this.o.engine === 'clock') {
         pr.hist.set(out, (t % L) * pr.nS);
@@ -256,9 +259,8 @@ export class Simulator {
       }
       let msgs = 0, syn = 0, eff = 0;
       const base = ((t + pr.delay) % L) * pr.nT, ring = pr.ring, idx = pr.idx, w = pr.w, ptr = pr.indptr;
-      for (let s = 0; s < pr.nS; s++) {
-        const c = out[s];
-        if (c === 0) continue;
+      for (let f = 0; f < nFired; f++) {
+        const s = fired[f], c = out[s];
         const a = ptr[s], b = ptr[s + 1];
         msgs++; syn += c * (b - a); eff += pr.nnzRow[s];
         if (this.o.engine === 'event') for (let j = a; j < b; j++) ring[base + idx[j]] += w[j] * c;
@@ -312,10 +314,14 @@ export class Simulator {
       if (P.p.model === 'input') continue;
       C.neuronUpdates += P.n;
       if (P.lif) {
-        C.spikes += lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out);
+        const k = lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out, P.fired);
+        C.spikes += k;
+        P.nFired = k;
       } else if (P.ipv) {
         ipvaeUpdate(P.n, P.u, P.drive, P.inp, P.ipv, this.sat);
-        C.spikes += ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, this.sample, this.t, P.out, this.sat, this.w);
+        const r = ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, this.sample, this.t, P.out, this.sat, this.w, P.fired);
+        C.spikes += r.spikes;
+        P.nFired = r.nFired;
       } else if (P.p.model === 'readout') {
         for (let k = 0; k < P.n; k++) P.v[k] = P.inp[k] + P.drive[k];
       }

@@ -29,17 +29,19 @@ export interface IpVaeNeuronParams {
   countCap: number;
 }
 
-/** Sample counts from the current membranes (neuron k's draw keyed by (seed, sample, k, step)). */
+/** Sample counts from the current membranes (neuron k's draw keyed by (seed, sample, k, step)); the indices
+ *  of the neurons with a nonzero count go to fired[0 .. nFired) when given. */
 export function ipvaeEmit(n: number, u: Int32Array, p: IpVaeNeuronParams, seed: number, sample: number, step: number,
-  counts: Int32Array, sat: SatCounter, w: Uint32Array): number {
-  let total = 0;
+  counts: Int32Array, sat: SatCounter, w: Uint32Array, fired?: Int32Array): { spikes: number; nFired: number } {
+  let total = 0, nf = 0;
   for (let k = 0; k < n; k++) {
     const rate = iexp(u[k], p.fu, RATE_FRAC, 2 ** 31 - 1, sat);
     const z = iPoisson(rate, RATE_FRAC, seed, sample, k, step, p.countCap, sat, w);
     counts[k] = z;
     total += z;
+    if (z !== 0 && fired) fired[nf++] = k;
   }
-  return total;
+  return { spikes: total, nFired: nf };
 }
 
 /** The membrane update from this step's inputs (drive and inp in Q(fu)). */

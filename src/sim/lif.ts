@@ -46,11 +46,11 @@ export function lifConst(p: LifArrays): LifConst {
 
 /**
  * One step. aIn: synaptic input of this step (integers); out: spikes (1/0) written per neuron.
- * Returns the number of spikes. trunc0(x / 4096) is (x / 4096) | 0: the division by a power of two is exact and
+ * Returns the number of spikes; their indices go to fired[0 .. spikes) when given. trunc0(x / 4096) is (x / 4096) | 0: the division by a power of two is exact and
  * |x / 4096| < 2^31 for 24-bit registers.
  */
 export function lifStep(n: number, u: Int32Array, v: Int32Array, aIn: Float64Array, c: LifConst, mode: LifMode,
-  sat: SatCounter, out: Int32Array): number {
+  sat: SatCounter, out: Int32Array, fired?: Int32Array): number {
   let spikes = 0, clips = 0;
   const { decU, decV, bias, thr } = c;
   const wrap = mode === 'lava-wrap';
@@ -63,7 +63,7 @@ export function lifStep(n: number, u: Int32Array, v: Int32Array, aIn: Float64Arr
     u[i] = uu;
     let vv = ((v[i] * decV[i]) / 4096 | 0) + uu + bias[i];
     if (vv > V_LIM) { vv = V_LIM; clips++; } else if (vv < -V_LIM) { vv = -V_LIM; clips++; }
-    if (vv > thr[i]) { out[i] = 1; spikes++; vv = 0; } else out[i] = 0;
+    if (vv > thr[i]) { out[i] = 1; if (fired) fired[spikes] = i; spikes++; vv = 0; } else out[i] = 0;
     v[i] = vv;
   }
   sat[0] += clips;
