@@ -129,3 +129,28 @@ describe('Network JSON', () => {
     expect(() => fromJson(JSON.stringify(j), 'net.json')).toThrow(msg);
   });
 });
+
+describe('random LIF networks driven by data, over worker threads', () => {
+  it('event and clock, 1 and 2 workers: the same digest and counters (3 random networks)', async () => {
+    const { runIpVaeNetParallel } = await import('../src/sim/run.js');
+    for (const seed of [11, 22, 33]) {
+      const net = randomLifNet(seed, 3, 25, 0.3, 4);
+      const nIn = 6;
+      net.populations.unshift({ name: 'in', model: 'input', size: nIn, params: {}, formats: { x: { bits: 8, frac: 0, signed: true } } });
+      const W = Array.from({ length: net.populations[1].size * nIn }, (_, i) => ((i * 7 + seed) % 5) * 20 - 30);
+      net.projections.push({ name: 'in_p0', source: 'in', target: 'p0', ...csrFromDense(W, net.populations[1].size, nIn), weightBits: 8,
+        exponent: 0, delay: 1 + (seed % 3), payload: 'graded', payloadBits: 8, static: false });
+      const N = 6, X = Float32Array.from({ length: N * nIn }, (_, i) => ((i * 13 + seed) % 9) - 3);
+      const results = [];
+      for (const engine of ['event', 'clock'] as const) for (const workers of [1, 2]) {
+        results.push(await runIpVaeNetParallel(net, X, N, { steps: 60, seed: 5, engine, workers }));
+      }
+      for (const r of results) {
+        expect(r.spikes_sha256).toBe(results[0].spikes_sha256);
+        expect(r.counters.spikes).toBe(results[0].counters.spikes);
+        expect(r.counters.synEvents).toBe(results[0].counters.synEvents);
+      }
+      expect(results[0].counters.synEvents).toBeGreaterThan(0);
+    }
+  });
+});

@@ -241,8 +241,17 @@ export class Simulator {
         this.counters.spikes += r.spikes;
         P.nFired = r.nFired;
       }
+      this.emitInput(P);
     }
     this.deliverAll();
+  }
+
+  /** An input population with dynamic (non-static) projections emits its values every step (graded). */
+  private emitInput(P: Pop): void {
+    if (!P.values || !P.outgoing.some((q) => !q.isStatic)) return;
+    let nf = 0;
+    for (let k = 0; k < P.n; k++) { const v = P.values[k]; P.out[k] = v; if (v !== 0) P.fired[nf++] = k; }
+    P.nFired = nf;
   }
 
   /** Deliver this step's emissions (step t) to step t + delay. */
@@ -311,7 +320,7 @@ export class Simulator {
     const C = this.counters;
     this.gather();
     for (const P of this.pops) {
-      if (P.p.model === 'input') continue;
+      if (P.p.model === 'input') { this.emitInput(P); continue; }
       C.neuronUpdates += P.n;
       if (P.lif) {
         const k = lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out, P.fired);

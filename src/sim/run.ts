@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Simulator, combineDigests, type Counters, type EngineKind } from './engine.js';
-import { denseWeights, population, type Network } from '../net/network.js';
+import { denseWeights, population, type Network, type Population } from '../net/network.js';
 import { toQ, satCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
 import { recordSteps } from '../model/evaluate.js';
@@ -63,18 +63,31 @@ export function ipvaeShape(net: Network): { D: number; K: number; phi: Float64Ar
   return { D, K, phi: W };
 }
 
+/** The input population the data feeds (exactly one). */
+export function inputPopulation(net: Network): Population {
+  const ins = net.populations.filter((p) => p.model === 'input');
+  if (ins.length !== 1) throw new UserError(`network: ${ins.length} input populations; running on data needs exactly one`);
+  return ins[0];
+}
+
+/**
+ * Run a Network with one input population on the rows of X (the input's size wide). iP-VAE networks also get
+ * the evaluation metrics; any network gets the counters and spikes_sha256.
+ */
 export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunOptions): NetRunResult {
-  const { D, K, phi } = ipvaeShape(net);
-  const xPop = net.populations.find((p) => p.model === 'input')!, zPop = net.populations.find((p) => p.model === 'ipvae')!;
+  const xPop = inputPopulation(net), D = xPop.size;
+  const isIpVae = net.populations.some((p) => p.model === 'ipvae') && net.populations.some((p) => p.model === 'readout');
+  const { K, phi } = isIpVae ? ipvaeShape(net) : { K: 0, phi: new Float64Array(0) };
+  const zPop = net.populations.find((p) => p.model === 'ipvae');
   if (X.length < N * D) throw new UserError(`data: ${X.length / D} samples of D=${D}, asked for ${N}`);
-  const xf = xPop.formats.x;
-  const rec = o.record ?? recordSteps(o.steps);
+  const xf = xPop.formats.x ?? { bits: 32, frac: 0, signed: true };
+  const rec = isIpVae ? o.record ?? recordSteps(o.steps) : [];
   const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true });
   const R = rec.length, per = new Float64Array(N * R * 3);
   const inSat = satCounter(), xq = new Int32Array(D), xhat = new Float64Array(D);
   const finalRates = o.keepFinal ? new Float64Array(N * K) : undefined, finalCounts = o.keepFinal ? new Int32Array(N * K) : undefined;
-  const zp = sim.pop(zPop.name);
-  const fu = zPop.formats.u.frac;
+  const zp = zPop ? sim.pop(zPop.name) : undefined;
+  const fu = zPop?.formats.u.frac ?? 0;
   for (let n = 0; n < N; n++) {
     const x = X.subarray(n * D, (n + 1) * D);
     for (let d = 0; d < D; d++) xq[d] = toQ(x[d], xf, inSat);
@@ -88,7 +101,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
     for (let t = 1; t <= o.steps; t++) {
       sim.step();
       if (ri < rec.length && rec[ri] === t) {
-        const z = zp.out;
+        const z = zp!.out;
         xhat.fill(0);
         let zeros = 0, spikes = 0;
         for (let k = 0; k < K; k++) {
@@ -106,7 +119,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
         ri++;
       }
     }
-    if (finalRates && finalCounts) {
+    if (finalRates && finalCounts && zp) {
       for (let k = 0; k < K; k++) { finalRates[n * K + k] = Math.exp(zp.u[k] / 2 ** fu); finalCounts[n * K + k] = zp.out[k]; }
     }
     o.onProgress?.(n + 1, N);
@@ -140,7 +153,7 @@ function workerUrl(): URL {
 export async function runIpVaeNetParallel(net: Network, X: Float32Array, N: number, o: NetRunOptions): Promise<NetRunResult> {
   const W = Math.max(1, Math.min(o.workers ?? 1, N));
   if (W === 1) return runIpVaeNet(net, X, N, o);
-  const { D } = ipvaeShape(net);
+  const D = inputPopulation(net).size;
   const { onProgress, workers: _w, ...opts } = o;
   const done = new Array<number>(W).fill(0);
   const parts = await Promise.all(Array.from({ length: W }, (_, w) => {
