@@ -10,16 +10,10 @@ export interface ModelChoice {
   note: string;
 }
 
-/** Candidates in order of preference: a trained model first, then the interim dictionary. */
+/** The bundled models (models/README.md has the commands that trained them). */
 const CANDIDATES: Record<string, [string, string][]> = {
-  patches: [
-    ['models/patches-k512.safetensors', 'trained iP-VAE, K=512'],
-    ['models/patches-k512-interim.safetensors', 'interim dictionary, K=512 (see models/README.md)'],
-  ],
-  mnist: [
-    ['models/mnist-k512.safetensors', 'trained iP-VAE, K=512'],
-    ['models/mnist-k512-interim.safetensors', 'interim dictionary, K=512 (see models/README.md)'],
-  ],
+  patches: [['models/patches-k512.safetensors', 'trained iP-VAE, K=512 (models/README.md)']],
+  mnist: [['models/mnist-k512.safetensors', 'trained iP-VAE, K=512 (models/README.md)']],
 };
 
 export function bestModel(data: 'patches' | 'mnist'): ModelChoice {

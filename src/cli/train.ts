@@ -36,7 +36,7 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--sparse-etas <list>', '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
       DEFAULT_SPARSE.etas.join(','))
     .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
-    .option('--init-from <file>', 'start from this model\'s parameters (e.g. a bundled interim dictionary)')
+    .option('--init-from <file>', 'start from this model\'s parameters (e.g. a bundled model, to fine-tune it)')
     .option('--n-exp-cap <n>', 'upper bound on the relaxed sampler\'s terms (logged when it binds)', String(DEFAULT_TRAIN.nExpCap))
     .option('--kl <form>', 'code (the authors\' coded KL) or exact', 'code')
     .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
