@@ -82,8 +82,8 @@ describe('relaxed Poisson sampler (model-spec section 3 moments, n_exp = 10)', (
 });
 
 describe('batched float32 gradient (WebAssembly products) against the float64 reference', () => {
-  it.each([[7, 9], [13, 6]])('mean loss and every gradient over a batch of 5, D = %i, K = %i, T = 4', async (D, K) => {
-    const { BatchGradient } = await import('../src/train/batch.js');
+  it.each([[7, 9, 'latent'], [13, 6, 'latent'], [7, 9, 'pixel'], [13, 6, 'pixel']] as const)('mean loss and every gradient over a batch of 5, D = %i, K = %i, T = 4, %s space', async (D, K, form) => {
+    const { makeBatchGradient } = await import('../src/train/batch.js');
     const B = 5;
     const p = initParams(D, K, 3);
     for (let i = 0; i < D * K; i++) p.phi[i] = 0.3 * gauss(41, i);
@@ -101,7 +101,7 @@ describe('batched float32 gradient (WebAssembly products) against the float64 re
     for (const arr of [ref.phi, ref.s, ref.logBias, ref.u0]) for (let i = 0; i < arr.length; i++) arr[i] /= B;
     ref.logLr /= B;
     const got = zeroGrads(D, K);
-    const bg = new BatchGradient(D, K, B, cfg.T);
+    const bg = makeBatchGradient(D, K, B, cfg.T, form);
     const loss = bg.lossAndGrad(p, X, (stream, step, row, neuron, n, out) => rowNoise(row)(stream, step, neuron, n, out), cfg, got);
     expect(Math.abs(loss - refLoss) / Math.abs(refLoss)).toBeLessThan(1e-5);
     const close = (a: ArrayLike<number>, b: ArrayLike<number>, name: string) => {
@@ -146,7 +146,7 @@ describe('WebAssembly relaxed sampler', () => {
 
 describe('batched gradient with the WebAssembly noise', () => {
   it('equals the run with the same noise generated in JavaScript (to float32 noise rounding)', async () => {
-    const { BatchGradient } = await import('../src/train/batch.js');
+    const { makeBatchGradient } = await import('../src/train/batch.js');
     const D = 6, K = 11, B = 3;
     const p = initParams(D, K, 8);
     for (let i = 0; i < D * K; i++) p.phi[i] = 0.3 * gauss(51, i);
@@ -156,7 +156,7 @@ describe('batched gradient with the WebAssembly noise', () => {
     const cfg: TrainConfig = { T: 3, beta: 2, tau: 0.5, clamp: 10, nExp: 10 };
     const samples = [10, 11, 12];
     const a = zeroGrads(D, K), b = zeroGrads(D, K);
-    const bg = new BatchGradient(D, K, B, cfg.T);
+    const bg = makeBatchGradient(D, K, B, cfg.T);
     const la = bg.lossAndGrad(p, X, { seed: 3, samples }, cfg, a);
     const lb = bg.lossAndGrad(p, X, (stream, step, row, neuron, n, out) => {
       cumulativeExpNoise(3, stream === 0 ? NOISE_DRIVE : NOISE_LOSS, samples[row], neuron, step, n, out);

@@ -42,6 +42,8 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
     .option('--eval-every <n>', 'iterations between validation R^2 measurements', '50')
     .option('--workers <n>', 'worker threads for the gradient (identical results for 1 or 2)', '2')
+    .option('--grad-form <f>', 'auto, pixel or latent: where the batched gradient is computed (same mathematics, ' +
+      'float32 rounding differs; auto = latent when D > K, the faster there)', 'auto')
     .option('--resume', 'continue from --out (same data, shape and schedule)', false)
     .option('--stop-after <n>', 'stop as Ctrl-C would after n iterations of this run (checkpoint, exit 130)')
     .option('--quiet', 'no progress line', false)
@@ -63,6 +65,7 @@ export function addTrainCommand(program: Command, version: string): void {
         nExpCap: parseIntOpt('--n-exp-cap', o.nExpCap, 1, 2048),
         klForm: oneOf('--kl', o.kl, ['code', 'exact'] as const),
         workers: parseIntOpt('--workers', o.workers, 1, 2),
+        gradForm: oneOf('--grad-form', o.gradForm, ['auto', 'pixel', 'latent'] as const),
       };
       if (o.iterations !== undefined) opts.iterations = parseIntOpt('--iterations', o.iterations, 1);
       const out: string = o.out;

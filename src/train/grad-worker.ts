@@ -1,10 +1,10 @@
 /** Worker thread of GradientPool: one BatchGradient for one chunk, one message per iteration. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BatchGradient } from './batch.js';
+import { makeBatchGradient, type GradForm } from './batch.js';
 import { runChunk, type ChunkJob } from './pool.js';
 
-const { D, K, B, T } = workerData as { D: number; K: number; B: number; T: number };
-const bg = new BatchGradient(D, K, B, T);
+const { D, K, B, T, form } = workerData as { D: number; K: number; B: number; T: number; form: GradForm };
+const bg = makeBatchGradient(D, K, B, T, form);
 parentPort!.on('message', (job: ChunkJob) => {
   try {
     const r = runChunk(bg, job);

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { BatchGradient } from './batch.js';
+import { makeBatchGradient, type BatchGradient, type GradForm } from './batch.js';
 import { zeroGrads, type Grads, type TrainConfig } from './bptt64.js';
 import type { IpVaeParams } from '../model/params.js';
 
@@ -52,12 +52,13 @@ export class GradientPool {
   private readonly workers: Worker[] = [];
   readonly maxRate: Float64Array;
 
-  constructor(readonly D: number, readonly K: number, readonly B: number, readonly T: number, readonly nWorkers: number) {
+  constructor(readonly D: number, readonly K: number, readonly B: number, readonly T: number, readonly nWorkers: number,
+    form: GradForm = 'auto') {
     this.maxRate = new Float64Array(T);
     for (let c = 0; c < CHUNKS; c++) {
       const [a, b] = chunkRange(B, c);
-      if (nWorkers <= 1) this.inline.push(new BatchGradient(D, K, b - a, T));
-      else this.workers.push(new Worker(workerUrl(), { workerData: { D, K, B: b - a, T } }));
+      if (nWorkers <= 1) this.inline.push(makeBatchGradient(D, K, b - a, T, form));
+      else this.workers.push(new Worker(workerUrl(), { workerData: { D, K, B: b - a, T, form } }));
     }
   }
 

@@ -6,6 +6,7 @@
  * produces the same bytes as an uninterrupted one.
  */
 import { GradientPool } from './pool.js';
+import type { GradForm } from './batch.js';
 import { zeroGrads, type Grads } from './bptt64.js';
 import { Adamax, clipGradNorm } from './optim.js';
 import { scheduleAt, type ScheduleAt, type ScheduleConfig } from './schedule.js';
@@ -41,6 +42,8 @@ export interface TrainOptions {
   iterations?: number;
   /** Worker threads for the gradient (results are identical for 1 or 2). */
   workers?: number;
+  /** Pixel- or latent-space gradient (same mathematics; 'auto' takes the faster for the shape). */
+  gradForm?: GradForm;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = {
@@ -94,7 +97,7 @@ export class Trainer {
     this.nExp = new Int32Array(o.tTrain).fill(o.nExpInit);
     this.runningMax = new Float64Array(o.tTrain);
     this.opt = new Adamax([D * o.K, D, o.K, 1, o.K]);
-    this.grad = new GradientPool(D, o.K, o.batch, o.tTrain, o.workers ?? 1);
+    this.grad = new GradientPool(D, o.K, o.batch, o.tTrain, o.workers ?? 1, o.gradForm ?? 'auto');
     if (resume) this.restore(resume);
   }
 
@@ -180,7 +183,7 @@ export class Trainer {
       extra.push([`ipvae.adamax.u.${n}`, { dtype: 'F64', shape: [this.opt.u[j].length], data: this.opt.u[j] }]);
     });
     extra.push(['ipvae.running_max', { dtype: 'F64', shape: [this.runningMax.length], data: this.runningMax }]);
-    const { workers: _w, ...options } = this.o; // the worker count does not change the result
+    const { workers: _w, gradForm: _g, ...options } = this.o; // neither changes the mathematics
     const state = { iteration: this.iteration, adamax_step: this.opt.step, options, D: this.D, N: this.N };
     return encodeModel({ ...this.p, nExp: this.nExp }, { ...extraMeta, ipvae_train_state: JSON.stringify(state) }, extra);
   }
