@@ -80,6 +80,8 @@ describe('ipvae quantize / simulate / validate', () => {
     ['a net with a missing field', (j: any) => { delete j.populations[1].size; }, /populations\[1\]\.size is missing/],
     ['a weight outside its width', (j: any) => { j.projections[0].weights[0] = 999; }, /outside the 8-bit range/],
     ['an unknown neuron model', (j: any) => { j.populations[1].model = 'izhikevich'; }, /is not a neuron model/],
+    ['a delay of 0 on a dynamic projection', (j: any) => { j.projections[1].delay = 0; }, /projections\[1\]\.delay = 0, expected an integer in \[1, 65536\]/],
+    ['mismatched population sizes', (j: any) => { j.populations[1].size = 7; }, /populations\[1\]\.params\.bias has 8 values for a population of size 7/],
   ])('bad input (%s): one line, exit 2', (_n, mutate, msg) => {
     const j = JSON.parse(readFileSync(net, 'utf8'));
     mutate(j);
