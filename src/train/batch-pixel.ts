@@ -7,12 +7,9 @@
  * (bptt64.ts), which the tests compare it against; the loss is the batch mean of the per-input losses.
  */
 import { instantiate, type WasmKernels } from '../kernels/wasm.js';
-import { logSigmaOf } from '../model/math.js';
-import { RATE_EPS } from '../model/poisson.js';
-import { relaxedCount, NOISE_DRIVE, NOISE_LOSS } from './relaxed.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
-import type { BatchNoise } from './batch.js';
+import { relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
 
 interface StepBufs {
   /** B x K: drive sample z_t, its derivative, loss sample z~_{t+1}, its derivative, G, du_raw, u + du. */
@@ -62,35 +59,13 @@ export class BatchGradientPixel {
     const scale = 256 / D / T / B;
     w.f32(this.pPhi, D * K).set(p.phi);
     w.f32(this.pX, BD).set(X.subarray(0, BD));
-    const logSig = new Float64Array(D), wv = new Float64Array(D);
-    for (let d = 0; d < D; d++) { logSig[d] = logSigmaOf(p.s[d]); wv[d] = Math.exp(-2 * logSig[d]); }
-    const biasV = w.f32(this.pBias, K);
-    for (let k = 0; k < K; k++) biasV[k] = Math.exp(p.logBias[k]);
-    const eta = Math.fround(Math.exp(p.logLr));
-    const S = new Float64Array(4096), zz = new Float64Array(2);
+    const { logSig, wv, eta } = stepConstants(w, p, this.pBias);
     const Xv = w.f32(this.pX, BD);
     const U0 = w.f32(this.pU[0], BK);
     for (let b = 0; b < B; b++) U0.set(p.u0, b * K);
 
-    const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) => {
-      const n = nAt(t);
-      if (typeof noise !== 'function') {
-        const key0 = (noise.seed ^ (stream === 0 ? NOISE_DRIVE : NOISE_LOSS)) >>> 0;
-        for (let b = 0; b < B; b++) {
-          const o = b * K * 4;
-          x.relaxedAll(pu + o, K, tau, n, key0, noise.samples[b], step, pz + o, pdz + o);
-        }
-        return;
-      }
-      const uu = w.f32(pu, BK), Z = w.f32(pz, BK), dZ = w.f32(pdz, BK);
-      for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) {
-        const i = b * K + k, eu = Math.exp(uu[i]);
-        noise(stream, step, b, k, n, S);
-        relaxedCount(eu + RATE_EPS, tau, S, n, zz);
-        Z[i] = zz[0];
-        dZ[i] = zz[1] * eu;
-      }
-    };
+    const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) =>
+      relaxedRows(w, noise, B, K, tau, nAt(t), stream, step, pu, pz, pdz);
 
     let loss = 0;
     const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);

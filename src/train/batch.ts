@@ -12,21 +12,12 @@
  * loss is the batch mean of the per-input losses.
  */
 import { instantiate, type WasmKernels } from '../kernels/wasm.js';
-import { logSigmaOf } from '../model/math.js';
-import { RATE_EPS } from '../model/poisson.js';
-import { relaxedCount, NOISE_DRIVE, NOISE_LOSS } from './relaxed.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
 import { BatchGradientPixel } from './batch-pixel.js';
+import { relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
 
-/** Cumulative Exp(1) noise for (stream, step, batch row, neuron) into out[0..n). */
-export type BatchNoiseFn = (stream: 0 | 1, step: number, row: number, neuron: number, n: number, out: Float64Array) => void;
-
-/**
- * Where the relaxed samples' noise comes from: a JavaScript function (tests), or the WebAssembly sampler
- * keyed by seed and each row's global sample index (cumulativeExpNoise's definition, in float32).
- */
-export type BatchNoise = BatchNoiseFn | { seed: number; samples: ArrayLike<number> };
+export type { BatchNoise, BatchNoiseFn } from './batch-common.js';
 
 interface StepBufs {
   /** B x K: drive sample z_t, its derivative, loss sample z~_{t+1}, its derivative, G, du_raw, u + du, Z~ W. */
@@ -90,8 +81,7 @@ export class BatchGradientLatent {
     const { beta, tau, clamp: c } = cfg;
     const nAt = (t: number) => (typeof cfg.nExp === 'number' ? cfg.nExp : cfg.nExp[t]);
     const scale = 256 / D / T / B;
-    const logSig = new Float64Array(D), wv = new Float64Array(D);
-    for (let d = 0; d < D; d++) { logSig[d] = logSigmaOf(p.s[d]); wv[d] = Math.exp(-2 * logSig[d]); }
+    const { logSig, wv, eta } = stepConstants(w, p, this.pBias);
     // Phi, diag(w) Phi, X, X diag(w), and the per-input constant 1/2 x^T diag(w) x
     const Phi = w.f32(this.pPhi, DK), Pw = w.f32(this.pPw, DK);
     Phi.set(p.phi);
@@ -109,32 +99,11 @@ export class BatchGradientLatent {
     { const Wv = w.f32(this.pW, KK), Wn = w.f32(this.pWneg, KK); for (let i = 0; i < KK; i++) Wn[i] = -Wv[i]; }
     w.f32(this.pC, BK).fill(0);
     x.gemmNN(B, K, D, this.pXw, this.pPhi, this.pC); // C = X diag(w) Phi
-    const biasV = w.f32(this.pBias, K);
-    for (let k = 0; k < K; k++) biasV[k] = Math.exp(p.logBias[k]);
-    const eta = Math.fround(Math.exp(p.logLr));
-    const S = new Float64Array(4096), zz = new Float64Array(2);
     const U0 = w.f32(this.pU[0], BK);
     for (let b = 0; b < B; b++) U0.set(p.u0, b * K);
 
-    const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) => {
-      const n = nAt(t);
-      if (typeof noise !== 'function') {
-        const key0 = (noise.seed ^ (stream === 0 ? NOISE_DRIVE : NOISE_LOSS)) >>> 0;
-        for (let b = 0; b < B; b++) {
-          const o = b * K * 4;
-          x.relaxedAll(pu + o, K, tau, n, key0, noise.samples[b], step, pz + o, pdz + o);
-        }
-        return;
-      }
-      const uu = w.f32(pu, BK), Z = w.f32(pz, BK), dZ = w.f32(pdz, BK);
-      for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) {
-        const i = b * K + k, eu = Math.exp(uu[i]);
-        noise(stream, step, b, k, n, S);
-        relaxedCount(eu + RATE_EPS, tau, S, n, zz);
-        Z[i] = zz[0];
-        dZ[i] = zz[1] * eu;
-      }
-    };
+    const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) =>
+      relaxedRows(w, noise, B, K, tau, nAt(t), stream, step, pu, pz, pdz);
 
     let loss = 0;
     const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
