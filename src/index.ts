@@ -18,3 +18,14 @@ export { lossAndGrad64, zeroGrads, type Grads, type TrainConfig } from './train/
 export { relaxedCount, cumulativeExpNoise } from './train/relaxed.js';
 export { Adamax, clipGradNorm } from './train/optim.js';
 export { scheduleAt, type ScheduleConfig } from './train/schedule.js';
+export { sparseInit, DEFAULT_SPARSE, type SparseInitOptions } from './train/sparse-init.js';
+export { q, qMin, qMax, toQ, fromQ, satCounter, type QFormat, type SatCounter } from './fixed/q.js';
+export { iexp, EXP_REL_BOUND } from './fixed/iexp.js';
+export { isoftclamp } from './fixed/isoftclamp.js';
+export { iPoisson, pmfOf } from './fixed/ipoisson.js';
+export { csrFromDense, denseWeights, type Network, type Population, type Projection, type NeuronModel } from './net/network.js';
+export { toJson as networkToJson, fromJson as networkFromJson } from './net/json.js';
+export { fromIpVae, fromIpVae as quantize, quantizeTensor, DEFAULT_QUANT, type QuantOptions, type TensorReport } from './net/quantize.js';
+export { Simulator, combineDigests, type Counters, type EngineKind, type SimOptions } from './sim/engine.js';
+export { runIpVaeNet, runIpVaeNetParallel, type NetRunOptions, type NetRunResult } from './sim/run.js';
+export { lifStep, lifConst, type LifArrays, type LifMode } from './sim/lif.js';
