@@ -1,0 +1,101 @@
+/**
+ * Chip profiles (hardware/profiles/*.json, format "ipvae.profile" version 1): every number carries its source
+ * and a confidence tag (published | secondary | assumption); a number nobody has published is absent, never
+ * invented. loadProfile checks the file strictly and names the first wrong field.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import { UserError } from '../errors.js';
+
+export const PROFILE_FORMAT = 'ipvae.profile';
+export const PROFILE_VERSION = 1;
+export const CONFIDENCE = ['published', 'secondary', 'assumption'] as const;
+export type Confidence = (typeof CONFIDENCE)[number];
+
+export interface Sourced<T> {
+  value: T;
+  unit?: string;
+  source: string;
+  confidence: Confidence;
+}
+
+type Kind = 'count' | 'bits' | 'bytes' | 'pj' | 'ns' | 'mesh' | 'spike-kind';
+
+/** The fields a profile may have, by section, and what each value must be. */
+export const PROFILE_FIELDS: Record<string, Record<string, Kind>> = {
+  chip: { cores_per_chip: 'count', chips: 'count', mesh: 'mesh', cores_per_tile: 'count' },
+  core: { neurons: 'count', synapse_memory_bytes: 'bytes', fan_in_axons: 'count', fan_out_axons: 'count' },
+  precision: { weight_bits: 'bits', state_bits: 'bits', weight_levels: 'count' },
+  spikes: { kind: 'spike-kind', payload_bits: 'bits' },
+  energy_pj: {
+    synaptic_op: 'pj', neuron_update: 'pj', spike_hop: 'pj', spike_within_tile: 'pj', spike_hop_east_west: 'pj',
+    spike_hop_north_south: 'pj',
+  },
+  latency_ns: { step: 'ns', synaptic_op: 'ns', spike_hop: 'ns' },
+};
+
+export interface Profile {
+  name: string;
+  description: string;
+  sections: Record<string, Record<string, Sourced<number | number[] | string>>>;
+}
+
+/** The bundled profile names. */
+export const BUNDLED_PROFILES = ['loihi1', 'loihi2', 'truenorth', 'spinnaker2', 'generic'] as const;
+
+/** A number of the profile, or undefined when the profile does not state it. */
+export function profileNumber(p: Profile, section: string, key: string): number | undefined {
+  const v = p.sections[section]?.[key]?.value;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** Parse and check a profile's JSON text. */
+export function parseProfile(text: string, file: string): Profile {
+  let root: unknown;
+  try { root = JSON.parse(text); } catch (e) { throw new UserError(`${file}: not JSON (${(e as Error).message})`); }
+  const fail = (field: string, what: string): never => { throw new UserError(`${file}: ${field} ${what}`); };
+  if (!root || typeof root !== 'object' || Array.isArray(root)) fail('the file', 'must be a JSON object');
+  const r = root as Record<string, unknown>;
+  if (r.format !== PROFILE_FORMAT) fail('format', `= ${JSON.stringify(r.format)}, expected "${PROFILE_FORMAT}"`);
+  if (r.version !== PROFILE_VERSION) fail('version', `= ${JSON.stringify(r.version)}, expected ${PROFILE_VERSION}`);
+  if (typeof r.name !== 'string' || !r.name) fail('name', 'must be a non-empty string');
+  const sections: Profile['sections'] = {};
+  for (const [sec, body] of Object.entries(r)) {
+    if (['format', 'version', 'name', 'description'].includes(sec)) continue;
+    const fields = PROFILE_FIELDS[sec] ?? fail(sec, `is not a profile section (${Object.keys(PROFILE_FIELDS).join(', ')})`);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) fail(sec, 'must be an object');
+    sections[sec] = {};
+    for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
+      const f = `${sec}.${key}`;
+      const kind = fields[key] ?? fail(f, `is not a field of ${sec} (${Object.keys(fields).join(', ')})`);
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(f, 'must be {value, source, confidence}');
+      const e = entry as Record<string, unknown>;
+      for (const k of Object.keys(e)) if (!['value', 'unit', 'source', 'confidence'].includes(k)) fail(`${f}.${k}`, 'is not allowed (value, unit, source, confidence)');
+      if (typeof e.source !== 'string' || !e.source.trim()) fail(`${f}.source`, 'is missing: every number needs its source');
+      if (!CONFIDENCE.includes(e.confidence as Confidence)) fail(`${f}.confidence`, `= ${JSON.stringify(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
+      if (e.unit !== undefined && typeof e.unit !== 'string') fail(`${f}.unit`, 'must be a string');
+      const v = e.value;
+      if (kind === 'mesh') {
+        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers`);
+      } else if (kind === 'spike-kind') {
+        if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
+      } else if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || ((kind === 'count' || kind === 'bits' || kind === 'bytes') && !Number.isInteger(v))) {
+        fail(`${f}.value`, `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`);
+      }
+      sections[sec][key] = { value: v as number | number[] | string, unit: e.unit as string | undefined, source: e.source as string, confidence: e.confidence as Confidence };
+    }
+  }
+  return { name: r.name as string, description: typeof r.description === 'string' ? r.description : '', sections };
+}
+
+/** A bundled profile by name, or a profile file by path. */
+export function loadProfile(nameOrPath: string): Profile {
+  const bundled = join(packageRoot(), 'hardware', 'profiles', `${nameOrPath}.json`);
+  const file = existsSync(bundled) && !nameOrPath.includes('/') ? bundled : nameOrPath;
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch {
+    throw new UserError(`${nameOrPath}: no such profile (bundled: ${BUNDLED_PROFILES.join(', ')}; or give a path to a .json profile)`);
+  }
+  return parseProfile(text, file);
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED_PROFILES, loadProfile, parseProfile, profileNumber, PROFILE_FIELDS } from '../src/hardware/profile.js';
+
+const raw = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'hardware', 'profiles', `${name}.json`), 'utf8'));
+
+describe('chip profiles', () => {
+  it.each(BUNDLED_PROFILES)('%s loads; every number has a source and a confidence tag', (name) => {
+    const p = loadProfile(name);
+    expect(p.name).toBe(name);
+    let n = 0;
+    for (const [sec, fields] of Object.entries(p.sections)) {
+      expect(Object.keys(PROFILE_FIELDS)).toContain(sec);
+      for (const f of Object.values(fields)) { expect(f.source.length).toBeGreaterThan(3); expect(['published', 'secondary', 'assumption']).toContain(f.confidence); n++; }
+    }
+    expect(n).toBeGreaterThanOrEqual(5);
+    expect(profileNumber(p, 'chip', 'cores_per_chip')).toBeGreaterThan(0);
+  });
+
+  it('carries the hardware-spec figures (spot checks) and leaves unknown numbers out', () => {
+    const l1 = loadProfile('loihi1'), tn = loadProfile('truenorth'), l2 = loadProfile('loihi2');
+    expect(profileNumber(l1, 'energy_pj', 'synaptic_op')).toBe(23.6);
+    expect(profileNumber(l1, 'core', 'neurons')).toBe(1024);
+    expect(profileNumber(tn, 'core', 'fan_in_axons')).toBe(256);
+    expect(profileNumber(tn, 'energy_pj', 'synaptic_op')).toBe(26);
+    expect(l2.sections.spikes.kind.value).toBe('graded');
+    expect(profileNumber(l2, 'core', 'fan_in_axons')).toBeUndefined(); // not public
+    expect(l2.sections.chip.cores_per_chip.confidence).toBe('secondary');
+  });
+
+  it.each([
+    ['a number without its source', (j: any) => { delete j.core.neurons.source; }, /core\.neurons\.source is missing/],
+    ['an unknown confidence tag', (j: any) => { j.core.neurons.confidence = 'likely'; }, /core\.neurons\.confidence = "likely"/],
+    ['a negative value', (j: any) => { j.core.neurons.value = -4; }, /core\.neurons\.value = -4, expected a positive integer/],
+    ['an unknown field', (j: any) => { j.core.neurons_per_core = j.core.neurons; }, /core\.neurons_per_core is not a field of core/],
+    ['an unknown section', (j: any) => { j.power = {}; }, /power is not a profile section/],
+    ['a bad spike kind', (j: any) => { j.spikes.kind.value = 'analog'; }, /spikes\.kind\.value = "analog"/],
+    ['a bad mesh', (j: any) => { j.chip.mesh.value = [8]; }, /chip\.mesh\.value = \[8\]/],
+    ['a wrong format tag', (j: any) => { j.format = 'x'; }, /format = "x"/],
+  ])('rejects %s, naming the field', (_n, mutate, msg) => {
+    const j = raw('generic');
+    mutate(j);
+    expect(() => parseProfile(JSON.stringify(j), 'my.json')).toThrow(msg);
+  });
+
+  it('an unknown profile name says which exist', () => {
+    expect(() => loadProfile('loihi3')).toThrow(/no such profile \(bundled: loihi1, loihi2, truenorth, spinnaker2, generic/);
+  });
+});
