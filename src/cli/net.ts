@@ -11,7 +11,7 @@ import { runIpVaeNetParallel } from '../sim/run.js';
 import { evaluate } from '../model/evaluate.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
-import { fmt, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
+import { fmt, oneOf, parseIntOpt, progressBar, table } from './common.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {

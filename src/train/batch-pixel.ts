@@ -9,7 +9,7 @@
 import { instantiate, type WasmKernels } from '../kernels/wasm.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
-import { relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
+import { addTailGrads, maxRateOf, relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
 
 interface StepBufs {
   /** B x K: drive sample z_t, its derivative, loss sample z~_{t+1}, its derivative, G, du_raw, u + du. */
@@ -59,24 +59,16 @@ export class BatchGradientPixel {
     const scale = 256 / D / T / B;
     w.f32(this.pPhi, D * K).set(p.phi);
     w.f32(this.pX, BD).set(X.subarray(0, BD));
-    const { logSig, wv, eta } = stepConstants(w, p, this.pBias);
+    const { wv, logSigSum, eta } = stepConstants(w, p, this.pBias, this.pU[0], B);
     const Xv = w.f32(this.pX, BD);
-    const U0 = w.f32(this.pU[0], BK);
-    for (let b = 0; b < B; b++) U0.set(p.u0, b * K);
 
     const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) =>
       relaxedRows(w, noise, B, K, tau, nAt(t), stream, step, pu, pz, pdz);
 
     let loss = 0;
-    const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
-    let logSigSum = 0;
-    for (let d = 0; d < D; d++) logSigSum += logSig[d] + halfLog2Pi;
     for (let t = 0; t < T; t++) {
       const bf = this.bufs[t];
-      const u = w.f32(this.pU[t], BK);
-      let umax = -Infinity;
-      for (let i = 0; i < BK; i++) if (u[i] > umax) umax = u[i];
-      this.maxRate[t] = Math.exp(umax);
+      this.maxRate[t] = maxRateOf(w.f32(this.pU[t], BK));
       relaxed(t, 0, t, this.pU[t], bf.Z, bf.dZ);
       w.f32(sc.M, BD).fill(0);
       x.gemmNT(B, D, K, bf.Z, this.pPhi, sc.M);
@@ -151,14 +143,7 @@ export class BatchGradientPixel {
     }
     const dPhiOut = w.f32(sc.dPhi, D * K);
     for (let i = 0; i < D * K; i++) grads.phi[i] += dPhiOut[i];
-    const gU = w.f32(pgU, BK), dLogBias = w.f32(sc.dLogBias, K);
-    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) grads.u0[k] += gU[b * K + k];
-    for (let k = 0; k < K; k++) grads.logBias[k] += dLogBias[k];
-    grads.logLr += dEta * eta;
-    for (let d = 0; d < D; d++) {
-      const th = Math.tanh(p.s[d] / 3.45);
-      grads.s[d] += (dLogSig[d] + dW[d] * -2 * wv[d]) * (1 - th * th);
-    }
+    addTailGrads(grads, p, B, w.f32(pgU, BK), w.f32(sc.dLogBias, K), dEta, eta, dLogSig, dW, wv);
     return loss;
   }
 }

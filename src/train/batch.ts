@@ -15,7 +15,7 @@ import { instantiate, type WasmKernels } from '../kernels/wasm.js';
 import type { IpVaeParams } from '../model/params.js';
 import type { Grads, TrainConfig } from './bptt64.js';
 import { BatchGradientPixel } from './batch-pixel.js';
-import { relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
+import { addTailGrads, maxRateOf, relaxedRows, stepConstants, type BatchNoise } from './batch-common.js';
 
 export type { BatchNoise, BatchNoiseFn } from './batch-common.js';
 
@@ -81,7 +81,7 @@ export class BatchGradientLatent {
     const { beta, tau, clamp: c } = cfg;
     const nAt = (t: number) => (typeof cfg.nExp === 'number' ? cfg.nExp : cfg.nExp[t]);
     const scale = 256 / D / T / B;
-    const { logSig, wv, eta } = stepConstants(w, p, this.pBias);
+    const { wv, logSigSum, eta } = stepConstants(w, p, this.pBias, this.pU[0], B);
     // Phi, diag(w) Phi, X, X diag(w), and the per-input constant 1/2 x^T diag(w) x
     const Phi = w.f32(this.pPhi, DK), Pw = w.f32(this.pPw, DK);
     Phi.set(p.phi);
@@ -99,24 +99,16 @@ export class BatchGradientLatent {
     { const Wv = w.f32(this.pW, KK), Wn = w.f32(this.pWneg, KK); for (let i = 0; i < KK; i++) Wn[i] = -Wv[i]; }
     w.f32(this.pC, BK).fill(0);
     x.gemmNN(B, K, D, this.pXw, this.pPhi, this.pC); // C = X diag(w) Phi
-    const U0 = w.f32(this.pU[0], BK);
-    for (let b = 0; b < B; b++) U0.set(p.u0, b * K);
 
     const relaxed = (t: number, stream: 0 | 1, step: number, pu: number, pz: number, pdz: number) =>
       relaxedRows(w, noise, B, K, tau, nAt(t), stream, step, pu, pz, pdz);
 
-    let loss = 0;
-    const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
-    let logSigSum = 0, xwxSum = 0;
-    for (let d = 0; d < D; d++) logSigSum += logSig[d] + halfLog2Pi;
+    let loss = 0, xwxSum = 0;
     for (let b = 0; b < B; b++) xwxSum += xwx[b];
     const C = w.f32(this.pC, BK);
     for (let t = 0; t < T; t++) {
       const bf = this.bufs[t];
-      const u = w.f32(this.pU[t], BK);
-      let umax = -Infinity;
-      for (let i = 0; i < BK; i++) if (u[i] > umax) umax = u[i];
-      this.maxRate[t] = Math.exp(umax);
+      this.maxRate[t] = maxRateOf(w.f32(this.pU[t], BK));
       relaxed(t, 0, t, this.pU[t], bf.Z, bf.dZ);
       w.f32(bf.G, BK).set(C);
       x.gemmNN(B, K, K, bf.Z, this.pWneg, bf.G); // G = C - Z W
@@ -192,14 +184,7 @@ export class BatchGradientLatent {
       const i = b * D + d;
       dWd[d] += Xv[i] * (dXw[i] + 0.5 * T * scale * Xv[i]);
     }
-    const gU = w.f32(pgU, BK), dLogBias = w.f32(sc.dLogBias, K);
-    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) grads.u0[k] += gU[b * K + k];
-    for (let k = 0; k < K; k++) grads.logBias[k] += dLogBias[k];
-    grads.logLr += dEta * eta;
-    for (let d = 0; d < D; d++) {
-      const th = Math.tanh(p.s[d] / 3.45);
-      grads.s[d] += (T * B * scale + dWd[d] * -2 * wv[d]) * (1 - th * th);
-    }
+    addTailGrads(grads, p, B, w.f32(pgU, BK), w.f32(sc.dLogBias, K), dEta, eta, new Float64Array(D).fill(T * B * scale), dWd, wv);
     return loss;
   }
 }
