@@ -12,6 +12,7 @@ import { bestModel } from './models.js';
 import { addTrainCommand } from './train.js';
 import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
+import { addMapCommands } from './map.js';
 
 function version(): string {
   try {
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   addTrainCommand(program, version());
   addAtomsCommand(program);
   addNetCommands(program);
+  addMapCommands(program);
   return program;
 }
 

@@ -87,6 +87,7 @@ export function addNetCommands(program: Command): void {
     .option('--neuron <model>', 'with --drive: a one-population network of this model (lif or if) instead of --net')
     .option('--params <json>', 'with --neuron: {"du":..,"dv":..,"vth":..,"bias_mant":..,"bias_exp":..}', '{}')
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
+    .option('--rates-out <file>', 'with --data: write every neuron\'s mean spikes and events per step (JSON, for ipvae map --rates)')
     .option('--json', 'print one JSON object', false)
     .action(async (o) => {
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
@@ -128,8 +129,16 @@ export function addNetCommands(program: Command): void {
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
       const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
       const workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const r = await runIpVaeNetParallel(net, data.X, N, { steps, seed, engine, workers, onProgress: bar?.update });
+      const r = await runIpVaeNetParallel(net, data.X, N, { steps, seed, engine, workers, onProgress: bar?.update, rates: !!o.ratesOut });
       bar?.end();
+      if (o.ratesOut) {
+        const per = (a: Float64Array) => Array.from(a, (x) => Number((x / (N * steps)).toPrecision(6)));
+        writeFileAtomic(o.ratesOut, JSON.stringify({
+          format: 'ipvae.rates', version: 1, net: o.net, data: o.data, samples: N, steps, seed,
+          unit: 'per neuron, per step: spikes = mean count, events = fraction of steps with a nonzero count',
+          rates: Object.fromEntries(Object.entries(r.rates!).map(([k, v]) => [k, { spikes: per(v.spikes), events: per(v.events) }])),
+        }));
+      }
       const sec = (performance.now() - t0) / 1000;
       const c = r.counters;
       const res = {

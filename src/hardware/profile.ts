@@ -20,12 +20,19 @@ export interface Sourced<T> {
   confidence: Confidence;
 }
 
-type Kind = 'count' | 'bits' | 'bytes' | 'pj' | 'ns' | 'mesh' | 'spike-kind';
+type Kind = 'count' | 'bits' | 'bytes' | 'pj' | 'ns' | 'mesh' | 'spike-kind' | 'encoding';
+
+/** How a core stores its synapses (the memory cost model of the resource check). */
+export const SYNAPSE_ENCODINGS = ['sparse', 'dense', 'crossbar'] as const;
+export type SynapseEncoding = (typeof SYNAPSE_ENCODINGS)[number];
 
 /** The fields a profile may have, by section, and what each value must be. */
 export const PROFILE_FIELDS: Record<string, Record<string, Kind>> = {
   chip: { cores_per_chip: 'count', chips: 'count', mesh: 'mesh', cores_per_tile: 'count' },
-  core: { neurons: 'count', synapse_memory_bytes: 'bytes', fan_in_axons: 'count', fan_out_axons: 'count' },
+  core: {
+    neurons: 'count', synapse_memory_bytes: 'bytes', synapses: 'count', synapse_encoding: 'encoding', axon_entry_bits: 'bits',
+    fan_in_axons: 'count', fan_out_axons: 'count', neuron_fan_out: 'count',
+  },
   precision: { weight_bits: 'bits', state_bits: 'bits', weight_levels: 'count' },
   spikes: { kind: 'spike-kind', payload_bits: 'bits' },
   energy_pj: {
@@ -43,6 +50,12 @@ export interface Profile {
 
 /** The bundled profile names. */
 export const BUNDLED_PROFILES = ['loihi1', 'loihi2', 'truenorth', 'spinnaker2', 'generic'] as const;
+
+/** A string of the profile (spikes.kind, core.synapse_encoding), or undefined when the profile does not state it. */
+export function profileText(p: Profile, section: string, key: string): string | undefined {
+  const v = p.sections[section]?.[key]?.value;
+  return typeof v === 'string' ? v : undefined;
+}
 
 /** A number of the profile, or undefined when the profile does not state it. */
 export function profileNumber(p: Profile, section: string, key: string): number | undefined {
@@ -80,6 +93,8 @@ export function parseProfile(text: string, file: string): Profile {
         if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers`);
       } else if (kind === 'spike-kind') {
         if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
+      } else if (kind === 'encoding') {
+        if (!SYNAPSE_ENCODINGS.includes(v as SynapseEncoding)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`);
       } else if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || ((kind === 'count' || kind === 'bits' || kind === 'bytes') && !Number.isInteger(v))) {
         fail(`${f}.value`, `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`);
       }

@@ -32,6 +32,8 @@ export interface NetRunResult {
   /** Final integer rates exp(u_T) (N x K, float), for comparisons with the float model. */
   finalRates?: Float64Array;
   finalCounts?: Int32Array;
+  /** With o.rates: per non-input population, per neuron, summed over inputs and steps: spikes (counts) and events (steps with a nonzero count). */
+  rates?: Record<string, { spikes: Float64Array; events: Float64Array }>;
 }
 
 export interface NetRunOptions {
@@ -41,6 +43,8 @@ export interface NetRunOptions {
   record?: number[];
   sampleOffset?: number;
   keepFinal?: boolean;
+  /** Sum every neuron's spikes and events (for the mapper's --rates). */
+  rates?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** Worker threads (runIpVaeNetParallel); results are identical for any number. */
   workers?: number;
@@ -88,6 +92,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
   const finalRates = o.keepFinal ? new Float64Array(N * K) : undefined, finalCounts = o.keepFinal ? new Int32Array(N * K) : undefined;
   const zp = zPop ? sim.pop(zPop.name) : undefined;
   const fu = zPop?.formats.u.frac ?? 0;
+  const tallies = o.rates ? net.populations.filter((p) => p.model !== 'input').map((p) => ({ name: p.name, out: sim.pop(p.name).out, spikes: new Float64Array(p.size), events: new Float64Array(p.size) })) : [];
   for (let n = 0; n < N; n++) {
     const x = X.subarray(n * D, (n + 1) * D);
     for (let d = 0; d < D; d++) xq[d] = toQ(x[d], xf, inSat);
@@ -100,6 +105,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
     let ri = 0;
     for (let t = 1; t <= o.steps; t++) {
       sim.step();
+      for (const r of tallies) for (let j = 0; j < r.out.length; j++) { const c = r.out[j]; if (c !== 0) { r.spikes[j] += c; r.events[j]++; } }
       if (ri < rec.length && rec[ri] === t) {
         const z = zp!.out;
         xhat.fill(0);
@@ -127,6 +133,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
   return {
     metrics: metricsOf(per, N, rec), perSample: per,
     counters: sim.counters, spikes_sha256: sim.digest(), digests: sim.digests(), inputSaturations: inSat[0], finalRates, finalCounts,
+    rates: o.rates ? Object.fromEntries(tallies.map((r) => [r.name, { spikes: r.spikes, events: r.events }])) : undefined,
   };
 }
 
@@ -191,7 +198,17 @@ export async function runIpVaeNetParallel(net: Network, X: Float32Array, N: numb
     for (const p of parts) { out.set(p[k]! as never, off); off += p[k]!.length; }
     return out;
   };
+  let rates: NetRunResult['rates'];
+  if (parts[0].rates) {
+    rates = {};
+    for (const [name, r0] of Object.entries(parts[0].rates)) {
+      const spikes = new Float64Array(r0.spikes.length), events = new Float64Array(r0.events.length);
+      for (const p of parts) { const r = p.rates![name]; for (let j = 0; j < spikes.length; j++) { spikes[j] += r.spikes[j]; events[j] += r.events[j]; } }
+      rates[name] = { spikes, events };
+    }
+  }
   return {
+    rates,
     metrics, perSample, counters, digests, spikes_sha256: combineDigests(digests), inputSaturations: parts.reduce((a, p) => a + p.inputSaturations, 0),
     finalRates: cat('finalRates') as Float64Array | undefined, finalCounts: cat('finalCounts') as Int32Array | undefined,
   };

@@ -1,0 +1,173 @@
+/**
+ * The deployment file (proto/ipvae/deploy/v1/deploy.proto, package ipvae.deploy.v1): a Mapping written as
+ * protobuf with protobufjs, read back with a checksum check, and rendered as JSON. Every core carries its
+ * neuron ranges, integer parameters (fixed point, per neuron where the network has them), its synapse blocks
+ * (by input axon, integer mantissas with the projection's exponent), axons used and memory; every route its
+ * expected spikes per step and hops. The last field is a SHA-256 of all bytes before it, so a truncated or
+ * corrupted file is refused with one line, never half-read. Encoding is deterministic: same input, same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import type { Network } from '../net/network.js';
+import { toJson } from '../net/json.js';
+import { packageRoot } from '../paths.js';
+import { UserError } from '../errors.js';
+import type { Mapping } from './mapper.js';
+
+export const DEPLOY_FORMAT = 'ipvae.deploy';
+export const DEPLOY_SCHEMA_VERSION = 1;
+export const DEPLOY_PROTO = join('proto', 'ipvae', 'deploy', 'v1', 'deploy.proto');
+
+let cached: protobuf.Type | undefined;
+/** The Deployment message type, parsed from the bundled .proto (field names as written: snake_case). */
+export function deploymentType(): protobuf.Type {
+  if (!cached) cached = new protobuf.Root().loadSync(join(packageRoot(), DEPLOY_PROTO), { keepCase: true }).lookupType('ipvae.deploy.v1.Deployment');
+  return cached;
+}
+
+function toolVersion(): string {
+  try { return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
+}
+
+const int32 = (v: number, what: string): number => {
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new UserError(`${what} = ${v}: a deployment parameter must be a 32-bit integer`);
+  return v;
+};
+
+/** The plain object of a Deployment message (field names of the .proto). */
+export function deploymentObject(net: Network, m: Mapping, graded: string): Record<string, unknown> {
+  const g = m.graph, C = m.totals.cores;
+  // Neurons of each core in placed-id order, and each neuron's local index on its core.
+  const counts = new Int32Array(C + 1);
+  for (let v = 0; v < g.nPlaced; v++) counts[m.part[v] + 1]++;
+  for (let c = 0; c < C; c++) counts[c + 1] += counts[c];
+  const order = new Int32Array(g.nPlaced), local = new Int32Array(g.nPlaced), at = counts.slice(0, C);
+  for (let v = 0; v < g.nPlaced; v++) { const c = m.part[v]; local[v] = at[c] - counts[c]; order[at[c]++] = v; }
+  const popOfName = new Map(g.pops.map((p, i) => [p.name, i]));
+  const cores = Array.from({ length: C }, (_, c) => {
+    const neurons: Record<string, unknown>[] = [];
+    const byPop = new Map<number, number[]>();
+    for (let i = counts[c]; i < counts[c + 1]; i++) {
+      const v = order[i], pi = g.popOf[g.allOf[v]], P = g.pops[pi], j = v - P.placedOffset;
+      const last = neurons[neurons.length - 1] as { population: string; first: number; count: number } | undefined;
+      if (last && last.population === P.name && last.first + last.count === j) last.count++;
+      else neurons.push({ population: P.name, first: j, count: 1 });
+      (byPop.get(pi) ?? byPop.set(pi, []).get(pi)!).push(j);
+    }
+    const params: Record<string, unknown>[] = [];
+    for (const [pi, js] of byPop) {
+      const pop = net.populations[pi];
+      for (const name of Object.keys(pop.params).sort()) {
+        const p = pop.params[name];
+        params.push(typeof p === 'number'
+          ? { population: pop.name, name, per_neuron: false, value: int32(p, `${pop.name}.${name}`), values: [] }
+          : { population: pop.name, name, per_neuron: true, value: 0, values: js.map((j) => p[j]) });
+      }
+    }
+    return {
+      index: c, chip: m.cores.chip[c], x: m.cores.x[c], y: m.cores.y[c], slot: m.cores.slot[c], neurons, params, synapses: [] as Record<string, unknown>[],
+      neuron_count: m.cores.neurons[c], synapse_count: m.cores.synapses[c], fan_in: m.cores.fanIn[c], fan_out: m.cores.fanOut[c],
+      memory_bytes: Number.isFinite(m.cores.memoryBits[c]) ? Math.ceil(m.cores.memoryBits[c] / 8) : 0,
+      spikes_in_per_step: m.cores.spikesIn[c], spikes_out_per_step: m.cores.spikesOut[c], host_in: m.cores.hostIn[c],
+    };
+  });
+  // Synapse blocks: one pass per projection over its CSR (sources ascending), bucketed by the target's core.
+  for (const q of net.projections) {
+    const T = g.pops[popOfName.get(q.target)!];
+    if (T.host) continue;
+    const blocks = new Map<number, { axons: number[]; indptr: number[]; targets: number[]; weights: number[] }>();
+    for (let s = 0; s + 1 < q.indptr.length; s++) {
+      for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+        const v = T.placedOffset + q.indices[j], c = m.part[v];
+        let b = blocks.get(c);
+        if (!b) { b = { axons: [], indptr: [0], targets: [], weights: [] }; blocks.set(c, b); }
+        if (b.axons[b.axons.length - 1] !== s) { if (b.axons.length) b.indptr.push(b.targets.length); b.axons.push(s); }
+        b.targets.push(local[v]); b.weights.push(q.weights[j]);
+      }
+    }
+    for (const [c, b] of [...blocks].sort((x, y) => x[0] - y[0])) {
+      b.indptr.push(b.targets.length);
+      cores[c].synapses.push({ projection: q.name, ...b, weight_bits: q.weightBits, exponent: q.exponent });
+    }
+  }
+  const R = m.routes;
+  const profileValues: Record<string, unknown>[] = [];
+  for (const [section, entries] of Object.entries(m.profile.sections)) {
+    for (const [key, e] of Object.entries(entries)) {
+      profileValues.push({
+        section, key, number: typeof e.value === 'number' ? e.value : 0, text: typeof e.value === 'string' ? e.value : '',
+        list: Array.isArray(e.value) ? e.value : [], unit: e.unit ?? '', source: e.source, confidence: e.confidence,
+      });
+    }
+  }
+  return {
+    format: DEPLOY_FORMAT, schema_version: DEPLOY_SCHEMA_VERSION,
+    provenance: {
+      tool: 'ipvae', tool_version: toolVersion(), network_name: net.name,
+      network_sha256: createHash('sha256').update(toJson(net)).digest('hex'), strategy: m.strategy, rate_source: m.rateSource, graded_mode: graded,
+    },
+    profile: { name: m.profile.name, description: m.profile.description, values: profileValues },
+    mesh: { cols: m.mesh.cols, rows: m.mesh.rows, cores_per_tile: m.mesh.perTile, cores_per_chip: m.mesh.perChip, chips: m.mesh.chips, note: m.mesh.note ?? '' },
+    populations: net.populations.map((p, i) => ({
+      name: p.name, model: p.model, size: p.size, host: g.pops[i].host,
+      formats: Object.keys(p.formats).sort().map((k) => ({ name: k, bits: p.formats[k].bits, frac: p.formats[k].frac, signed: p.formats[k].signed })),
+    })),
+    projections: net.projections.map((q) => ({
+      name: q.name, source: q.source, target: q.target, weight_bits: q.weightBits, exponent: q.exponent, delay: q.delay,
+      payload: q.payload, payload_bits: q.payloadBits, static: q.static, synapses: q.indices.length,
+    })),
+    cores,
+    routes: Array.from(R.src, (src, i) => ({ src, dst: R.dst[i], spikes_per_step: R.spikes[i], hops: R.hops[i], sources: R.sources[i], per_input: R.perInput[i] === 1 })),
+    totals: { ...m.totals },
+    choices: m.choices,
+    notes: m.notes,
+    network_meta_json: JSON.stringify(net.meta),
+  };
+}
+
+const CHECKSUM_TAG = (15 << 3) | 2; // field 15, length-delimited
+
+/** Encode a Deployment object; the checksum field (SHA-256 of the bytes before it) is appended last. */
+export function encodeDeployment(obj: Record<string, unknown>): Uint8Array {
+  const T = deploymentType();
+  const { checksum: _drop, ...rest } = obj;
+  const err = T.verify(rest);
+  if (err) throw new Error(`deployment: ${err}`);
+  const body = T.encode(T.fromObject(rest)).finish();
+  const sum = createHash('sha256').update(body).digest();
+  const out = new Uint8Array(body.length + 34);
+  out.set(body, 0);
+  out[body.length] = CHECKSUM_TAG; out[body.length + 1] = 32;
+  out.set(sum, body.length + 2);
+  return out;
+}
+
+/** Decode and check a deployment file's bytes; any problem is one UserError line naming the file. */
+export function decodeDeployment(bytes: Uint8Array, file: string): Record<string, unknown> {
+  const bad = (why: string): never => { throw new UserError(`${file}: not a valid ipvae deployment file (${why})`); };
+  if (bytes.length < 34) bad(`${bytes.length} bytes, too short`);
+  const n = bytes.length - 34;
+  if (bytes[n] !== CHECKSUM_TAG || bytes[n + 1] !== 32) bad('no checksum at the end: truncated, or not written by ipvae map');
+  const sum = createHash('sha256').update(bytes.subarray(0, n)).digest();
+  if (!sum.equals(Buffer.from(bytes.subarray(n + 2)))) bad('checksum mismatch: the file is corrupted or truncated');
+  const T = deploymentType();
+  let msg: protobuf.Message;
+  try { msg = T.decode(bytes); } catch (e) { return bad(`protobuf: ${(e as Error).message}`); }
+  const obj = renderObject(msg);
+  if (obj.format !== DEPLOY_FORMAT) bad(`format = ${JSON.stringify(obj.format)}, expected "${DEPLOY_FORMAT}"`);
+  if (obj.schema_version !== DEPLOY_SCHEMA_VERSION) bad(`schema_version = ${obj.schema_version}, this ipvae reads ${DEPLOY_SCHEMA_VERSION}`);
+  return obj;
+}
+
+/** The JSON rendering: every field (defaults included), bytes as base64, field names of the .proto. */
+export function renderObject(msg: protobuf.Message): Record<string, unknown> {
+  return deploymentType().toObject(msg, { defaults: true, arrays: true, bytes: String, longs: Number });
+}
+
+export function readDeployment(file: string): Record<string, unknown> {
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(file); } catch { throw new UserError(`${file}: cannot read the deployment file`); }
+  return decodeDeployment(bytes, file);
+}

@@ -1,0 +1,325 @@
+/**
+ * mapNetwork: a Network onto a chip profile. Resource check, partition (fill or traffic), placement of the
+ * cores on the chip mesh (in order for fill; traffic-aware greedy placement plus swaps for traffic), and the
+ * routes between cores with their expected spikes per step and hop counts. Everything per core or per route
+ * is a typed array; the result is plain data for the deployment writer, the CLI table and the tests.
+ */
+import type { Network } from '../net/network.js';
+import { profileNumber, type Profile } from './profile.js';
+import { buildGraph, type MapGraph } from './graph.js';
+import { checkNetwork, limitsOf, type GradedMode, type Limits, type Violation } from './check.js';
+import { coreLoads, partition, type Strategy } from './partition.js';
+
+export interface Mesh {
+  /** Tile columns and rows of one chip; chips sit side by side along x. */
+  cols: number;
+  rows: number;
+  perTile: number;
+  perChip: number;
+  chips: number;
+  /** How the mesh was chosen when the profile does not state it. */
+  note?: string;
+}
+
+export interface CoreStats {
+  chip: Int32Array;
+  x: Int32Array;
+  y: Int32Array;
+  slot: Int32Array;
+  neurons: Int32Array;
+  synapses: Int32Array;
+  memoryBits: Float64Array;
+  fanIn: Int32Array;
+  fanOut: Int32Array;
+  spikesIn: Float64Array;
+  spikesOut: Float64Array;
+  hostIn: Float64Array;
+}
+
+export interface Routes {
+  /** Source core, or -1 for the host. */
+  src: Int32Array;
+  dst: Int32Array;
+  spikes: Float64Array;
+  hops: Int32Array;
+  /** Source neurons using the route. */
+  sources: Int32Array;
+  /** 1 when the route carries static inputs (once per input, not per step). */
+  perInput: Uint8Array;
+}
+
+export interface Totals {
+  cores: number;
+  chips: number;
+  neurons: number;
+  synapses: number;
+  inter_core_spikes_per_step: number;
+  hop_weighted_traffic: number;
+  host_spikes_per_step: number;
+  host_spikes_per_input: number;
+}
+
+export interface Mapping {
+  strategy: Strategy;
+  profile: Profile;
+  limits: Limits;
+  graph: MapGraph;
+  mesh: Mesh;
+  /** placed id -> core, core -> population index. */
+  part: Int32Array;
+  corePop: Int32Array;
+  cores: CoreStats;
+  routes: Routes;
+  totals: Totals;
+  violations: Violation[];
+  choices: string[];
+  notes: string[];
+  rateSource: string;
+  seconds: { partition: number; place: number; total: number };
+}
+
+export interface MapOptions {
+  strategy: Strategy;
+  /** Messages per step per source neuron, by population name (missing populations: 1). */
+  rates?: Record<string, ArrayLike<number>>;
+  rateSource?: string;
+  graded?: GradedMode;
+  passes?: number;
+}
+
+export function meshOf(p: Profile, cores: number): Mesh {
+  const perTile = profileNumber(p, 'chip', 'cores_per_tile') ?? 1;
+  const perChip = profileNumber(p, 'chip', 'cores_per_chip') ?? Math.max(1, cores);
+  const chips = Math.max(1, Math.ceil(cores / perChip));
+  const m = p.sections.chip?.mesh?.value;
+  if (Array.isArray(m)) return { cols: m[0], rows: m[1], perTile, perChip, chips };
+  const tiles = Math.ceil(perChip / perTile), cols = Math.ceil(Math.sqrt(tiles)), rows = Math.ceil(tiles / cols);
+  return { cols, rows, perTile, perChip, chips, note: `chip.mesh not stated: assumed a ${cols} x ${rows} grid of ${perTile === 1 ? 'cores' : `tiles of ${perTile} cores`} per chip, chips side by side` };
+}
+
+/** Global tile coordinates of a slot. */
+export function slotXY(m: Mesh, slot: number): [number, number] {
+  const chip = Math.floor(slot / m.perChip), tile = Math.floor((slot % m.perChip) / m.perTile);
+  return [chip * m.cols + (tile % m.cols), Math.floor(tile / m.cols)];
+}
+
+/** Hops between two slots (Manhattan distance between their tiles; 0 within a tile). */
+export function hopsBetween(m: Mesh, a: number, b: number): number {
+  const [ax, ay] = slotXY(m, a), [bx, by] = slotXY(m, b);
+  return Math.abs(ax - bx) + Math.abs(ay - by);
+}
+
+/** Rates by all id: spikes (binary chip) or messages (graded chip) per step; 1 where nothing is known. */
+function rateVector(g: MapGraph, rates: MapOptions['rates']): Float64Array {
+  const r = new Float64Array(g.nAll).fill(1);
+  if (!rates) return r;
+  for (const P of g.pops) {
+    const v = rates[P.name];
+    if (!v) continue;
+    if (v.length !== P.size) throw new Error(`rates: population ${P.name} has ${P.size} neurons, the rates give ${v.length}`);
+    for (let j = 0; j < P.size; j++) r[P.offset + j] = v[j];
+  }
+  return r;
+}
+
+interface CoreTraffic { ptr: Int32Array; nbr: Int32Array; w: Float64Array }
+
+/** Undirected core x core traffic (both directions summed), CSR. */
+function coreTraffic(C: number, routes: Routes): CoreTraffic {
+  const deg = new Int32Array(C + 1);
+  for (let i = 0; i < routes.src.length; i++) if (routes.src[i] >= 0) { deg[routes.src[i] + 1]++; deg[routes.dst[i] + 1]++; }
+  for (let c = 0; c < C; c++) deg[c + 1] += deg[c];
+  const nbr = new Int32Array(deg[C]), w = new Float64Array(deg[C]), at = deg.slice(0, C);
+  for (let i = 0; i < routes.src.length; i++) {
+    const a = routes.src[i], b = routes.dst[i];
+    if (a < 0) continue;
+    nbr[at[a]] = b; w[at[a]++] = routes.spikes[i];
+    nbr[at[b]] = a; w[at[b]++] = routes.spikes[i];
+  }
+  return { ptr: deg, nbr, w };
+}
+
+/** Slots for the cores: in order (fill), or greedy by traffic and then improved by swaps (traffic). */
+function place(m: Mesh, C: number, T: CoreTraffic, strategy: Strategy): Int32Array {
+  const slot = Int32Array.from({ length: C }, (_, c) => c);
+  if (strategy === 'fill' || C <= 1) return slot;
+  const S = m.chips * m.perChip, W = m.chips * m.cols;
+  const occ = new Int32Array(S).fill(-1), placed = new Uint8Array(C), attach = new Float64Array(C), total = new Float64Array(C);
+  for (let c = 0; c < C; c++) for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) total[c] += T.w[k];
+  const SX = new Int32Array(S), SY = new Int32Array(S);
+  for (let s = 0; s < S; s++) [SX[s], SY[s]] = slotXY(m, s);
+  const slotAt = (tx: number, ty: number, k: number): number => {
+    const chip = Math.floor(tx / m.cols), i = (ty * m.cols + (tx % m.cols)) * m.perTile + k;
+    return i < m.perChip ? chip * m.perChip + i : -1;
+  };
+  const cost = (c: number, s: number): number => {
+    const x = SX[s], y = SY[s];
+    let e = 0;
+    for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) {
+      const o = T.nbr[k];
+      if (!placed[o] || o === c) continue;
+      e += T.w[k] * (Math.abs(x - SX[slot[o]]) + Math.abs(y - SY[slot[o]]));
+    }
+    return e;
+  };
+  let nextFree = 0;
+  const put = (c: number, s: number) => { slot[c] = s; occ[s] = c; placed[c] = 1; for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) attach[T.nbr[k]] += T.w[k]; };
+  for (let n = 0; n < C; n++) {
+    let c = -1;
+    for (let i = 0; i < C; i++) if (!placed[i] && (c < 0 || attach[i] > attach[c] || (attach[i] === attach[c] && attach[i] === 0 && total[i] > total[c]))) c = i;
+    if (attach[c] === 0) {
+      if (n === 0) { // the busiest core near the middle of chip 0
+        const s0 = slotAt(Math.floor(m.cols / 2), Math.floor(m.rows / 2), 0);
+        put(c, s0 >= 0 ? s0 : 0);
+      } else {
+        while (occ[nextFree] >= 0) nextFree++;
+        put(c, nextFree);
+      }
+      continue;
+    }
+    // Free slots nearest the traffic-weighted centre of the placed neighbours.
+    let cx = 0, cy = 0, ws = 0;
+    for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) {
+      const o = T.nbr[k];
+      if (!placed[o]) continue;
+      cx += T.w[k] * SX[slot[o]]; cy += T.w[k] * SY[slot[o]]; ws += T.w[k];
+    }
+    const tx0 = Math.round(cx / ws), ty0 = Math.round(cy / ws);
+    let best = -1, bestE = Infinity, found = 0;
+    for (let r = 0; r <= W + m.rows && found < 24; r++) {
+      for (let dx = -r; dx <= r; dx++) {
+        for (const dy of r - Math.abs(dx) === 0 ? [0] : [r - Math.abs(dx), -(r - Math.abs(dx))]) {
+          const tx = tx0 + dx, ty = ty0 + dy;
+          if (tx < 0 || tx >= W || ty < 0 || ty >= m.rows) continue;
+          for (let k = 0; k < m.perTile; k++) {
+            const s = slotAt(tx, ty, k);
+            if (s < 0 || s >= S || occ[s] >= 0) continue;
+            found++;
+            const e = cost(c, s);
+            if (e < bestE || (e === bestE && s < best)) { bestE = e; best = s; }
+          }
+        }
+      }
+    }
+    if (best < 0) { while (occ[nextFree] >= 0) nextFree++; best = nextFree; }
+    put(c, best);
+  }
+  // Swaps with the occupants (or empty slots) of the tiles around each core.
+  for (let pass = 0; pass < 3; pass++) {
+    let improved = false;
+    for (let c = 0; c < C; c++) {
+      const x0 = SX[slot[c]], y0 = SY[slot[c]];
+      for (let dx = -2; dx <= 2; dx++) for (let dy = -2; dy <= 2; dy++) {
+        const tx = x0 + dx, ty = y0 + dy;
+        if ((dx === 0 && dy === 0) || tx < 0 || tx >= W || ty < 0 || ty >= m.rows) continue;
+        for (let k = 0; k < m.perTile; k++) {
+          const s = slotAt(tx, ty, k);
+          if (s < 0 || s >= S) continue;
+          const o = occ[s], sc = slot[c];
+          const before = cost(c, sc) + (o >= 0 ? cost(o, s) : 0);
+          // Swap, measure, keep or undo (cost() reads slot[], so it sees the swap).
+          slot[c] = s; occ[s] = c; occ[sc] = o; if (o >= 0) slot[o] = sc;
+          const after = cost(c, s) + (o >= 0 ? cost(o, sc) : 0);
+          if (after < before - 1e-9) { improved = true; break; }
+          slot[c] = sc; occ[sc] = c; occ[s] = o; if (o >= 0) slot[o] = s;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return slot;
+}
+
+/** Routes of a partition: spikes per step from every core (or the host, -1) to every other core it reaches. */
+function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, staticHost: Uint8Array): Routes {
+  const seen = new Int32Array(C).fill(-1), key = new Map<number, number>();
+  const rs: number[] = [], rd: number[] = [], rsp: number[] = [], rn: number[] = [], rpi: number[] = [];
+  for (let s = 0; s < g.nAll; s++) {
+    const ps = g.placedOf[s], h = ps >= 0 ? part[ps] : -1;
+    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
+      const c = part[g.netTgt[k]];
+      if (seen[c] === s || c === h) continue;
+      seen[c] = s;
+      const id = (h + 1) * C + c;
+      let i = key.get(id);
+      if (i === undefined) { i = rs.length; key.set(id, i); rs.push(h); rd.push(c); rsp.push(0); rn.push(0); rpi.push(h < 0 ? staticHost[g.popOf[s]] : 0); }
+      rsp[i] += rate[s]; rn[i]++;
+    }
+  }
+  // In (src, dst) order: the file and the table do not depend on discovery order.
+  const order = rs.map((_, i) => i).sort((a, b) => rs[a] - rs[b] || rd[a] - rd[b]);
+  return {
+    src: Int32Array.from(order, (i) => rs[i]), dst: Int32Array.from(order, (i) => rd[i]), spikes: Float64Array.from(order, (i) => rsp[i]),
+    hops: new Int32Array(order.length), sources: Int32Array.from(order, (i) => rn[i]), perInput: Uint8Array.from(order, (i) => rpi[i]),
+  };
+}
+
+export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mapping {
+  const t0 = performance.now();
+  const g = buildGraph(net), L = limitsOf(profile), mode = o.graded ?? 'spikes';
+  const rate = rateVector(g, o.rates);
+  const { violations, choices } = checkNetwork(net, g, profile, L, mode);
+  const P = partition(g, L, { strategy: o.strategy, rate, passes: o.passes });
+  const t1 = performance.now();
+  const C = P.cores;
+  const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
+  const S = { ...coreLoads(g, L, P.part, C, rate), routes: routesOf(g, P.part, C, rate, staticHost) };
+  const mesh = meshOf(profile, C);
+  const slot = place(mesh, C, coreTraffic(C, S.routes), o.strategy);
+  const t2 = performance.now();
+  const R = S.routes;
+  const cores: CoreStats = {
+    chip: new Int32Array(C), x: new Int32Array(C), y: new Int32Array(C), slot,
+    neurons: S.neurons, synapses: S.synapses, memoryBits: S.memoryBits, fanIn: S.fanIn, fanOut: S.fanOut,
+    spikesIn: new Float64Array(C), spikesOut: new Float64Array(C), hostIn: new Float64Array(C),
+  };
+  for (let c = 0; c < C; c++) {
+    const [x, y] = slotXY(mesh, slot[c]);
+    cores.chip[c] = Math.floor(slot[c] / mesh.perChip); cores.x[c] = x; cores.y[c] = y;
+  }
+  const totals: Totals = {
+    cores: C, chips: mesh.chips, neurons: g.nPlaced, synapses: g.synapses,
+    inter_core_spikes_per_step: 0, hop_weighted_traffic: 0, host_spikes_per_step: 0, host_spikes_per_input: 0,
+  };
+  for (let i = 0; i < R.src.length; i++) {
+    const a = R.src[i], b = R.dst[i], r = R.spikes[i];
+    if (a < 0) {
+      cores.hostIn[b] += r;
+      if (R.perInput[i]) totals.host_spikes_per_input += r; else totals.host_spikes_per_step += r;
+      continue;
+    }
+    R.hops[i] = hopsBetween(mesh, slot[a], slot[b]);
+    cores.spikesOut[a] += r; cores.spikesIn[b] += r;
+    totals.inter_core_spikes_per_step += r;
+    totals.hop_weighted_traffic += r * R.hops[i];
+  }
+  // Limits only a placement can break.
+  const chip = profile.name;
+  const popName = (c: number) => g.pops[P.corePop[c]].name;
+  for (let c = 0; c < C; c++) {
+    if (cores.fanOut[c] > L.fanOut) violations.push({ constraint: 'core.fan_out_axons', where: `core ${c} (population ${popName(c)})`, value: cores.fanOut[c], limit: L.fanOut,
+      message: `core ${c} (population ${popName(c)}): ${cores.fanOut[c]} output axons > ${L.fanOut} on ${chip} (over by ${cores.fanOut[c] - L.fanOut})` });
+  }
+  if (Number.isFinite(L.neuronFanOut)) {
+    for (const Pp of g.pops) {
+      if (Pp.host) continue;
+      let over = 0, max = 0;
+      for (let j = 0; j < Pp.size; j++) { const l = S.lam[Pp.offset + j]; if (l > L.neuronFanOut) over++; max = Math.max(max, l); }
+      if (over) violations.push({ constraint: 'core.neuron_fan_out', where: `population ${Pp.name}`, value: max, limit: L.neuronFanOut,
+        message: `population ${Pp.name}: ${over} neuron${over === 1 ? '' : 's'} reach more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)` });
+    }
+  }
+  if (mesh.chips > L.chips) violations.push({ constraint: 'chip.chips', where: 'network', value: mesh.chips, limit: L.chips,
+    message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}` });
+  const notes = [...L.notes];
+  if (mesh.note) notes.push(mesh.note);
+  if (o.strategy === 'traffic') {
+    notes.push(P.fellBack ? 'traffic: found no partition with less traffic than fill; fill\'s partition is used (placement still traffic-aware)'
+      : `traffic: greedy growth, ${P.refined ? `${P.moves} moves and ${P.swaps} swaps` : 'no refinement (the net x core table would be too large)'}, ${P.merges} core merges`);
+  }
+  return {
+    strategy: o.strategy, profile, limits: L, graph: g, mesh, part: P.part, corePop: P.corePop, cores, routes: R, totals,
+    violations, choices, notes, rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
+    seconds: { partition: (t1 - t0) / 1000, place: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
+  };
+}

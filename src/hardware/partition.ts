@@ -1,0 +1,471 @@
+/**
+ * Partitioning: every placed neuron gets a core; a core holds neurons of one population (its neuron model and
+ * parameters are per core, as on Loihi). Two strategies:
+ *  - fill: neurons in index order, a new core whenever the next neuron would break a per-core limit (neurons,
+ *    synapses, synapse memory, fan-in axons). The naive baseline.
+ *  - traffic: greedy growth (a core grows by the unplaced neuron most connected to it: shared source nets,
+ *    local synapses; an O(1) gain-bucket queue as in Fiduccia-Mattheyses), then rate-weighted refinement by
+ *    single moves and pairwise swaps under every limit. The objective is the connectivity-1 metric of the
+ *    spike hypergraph: sum over sources s of rate(s) x (number of cores holding targets of s, other than the
+ *    core of s) = spikes sent between cores per step.
+ * Both are deterministic: no random draw anywhere.
+ */
+import { coreMemoryBits, type Limits } from './check.js';
+import type { MapGraph } from './graph.js';
+
+export type Strategy = 'fill' | 'traffic';
+export const STRATEGIES: readonly Strategy[] = ['fill', 'traffic'];
+
+export interface Partition {
+  /** placed id -> core. */
+  part: Int32Array;
+  cores: number;
+  /** core -> population index. */
+  corePop: Int32Array;
+  /** Refinement statistics (traffic only). */
+  moves: number;
+  swaps: number;
+  merges: number;
+  refined: boolean;
+  /** traffic found nothing better than fill and returned fill's partition. */
+  fellBack: boolean;
+}
+
+/** Fan-in bookkeeping shared by the chops: stamp[s] = the core whose fan-in already counts net s. */
+class CoreLoad {
+  n = 0; syn = 0; wbits = 0; fanIn = 0; core = -1;
+  constructor(private g: MapGraph, private L: Limits, readonly stamp: Int32Array, private maxWB: number) {}
+  open(core: number): void { this.core = core; this.n = 0; this.syn = 0; this.wbits = 0; this.fanIn = 0; }
+  newAxons(v: number): number {
+    let fi = 0;
+    for (let j = this.g.inPtr[v]; j < this.g.inPtr[v + 1]; j++) if (this.stamp[this.g.inSrc[j]] !== this.core) fi++;
+    return fi;
+  }
+  fits(v: number, capNeurons: number): boolean {
+    const g = this.g, L = this.L, n = this.n + 1, syn = this.syn + g.inSyn[v], fanIn = this.fanIn + this.newAxons(v);
+    return n <= capNeurons && syn <= L.synapses && fanIn <= L.fanIn && coreMemoryBits(L, n, syn, this.wbits + g.inWeightBits[v], fanIn, this.maxWB) <= L.memoryBits;
+  }
+  add(v: number): void {
+    const g = this.g;
+    this.fanIn += this.newAxons(v);
+    for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) this.stamp[g.inSrc[j]] = this.core;
+    this.n++; this.syn += g.inSyn[v]; this.wbits += g.inWeightBits[v];
+  }
+}
+
+/** Sequential chop of `order` (placed ids of one population) into cores from `core`; returns the next free core. */
+function chop(load: CoreLoad, order: ArrayLike<number>, core: number, capNeurons: number, part: Int32Array): number {
+  load.open(core);
+  for (let i = 0; i < order.length; i++) {
+    const v = order[i];
+    if (load.n > 0 && !load.fits(v, capNeurons)) load.open(++core);
+    load.add(v);
+    part[v] = core;
+  }
+  return order.length ? core + 1 : core;
+}
+
+/** Greedy growth over one population with a gain-bucket queue; returns the next free core. */
+function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons: number, part: Int32Array): number {
+  const P = g.pops[pi], n = P.size, base = P.placedOffset;
+  if (n === 0) return core;
+  let maxDeg = 0;
+  for (let j = 0; j < n; j++) {
+    const v = base + j, s = g.allOf[v];
+    maxDeg = Math.max(maxDeg, 2 * (g.inPtr[v + 1] - g.inPtr[v]) + (g.netPtr[s + 1] - g.netPtr[s]));
+  }
+  const gain = new Int32Array(n), head = new Int32Array(maxDeg + 2).fill(-1), next = new Int32Array(n), prev = new Int32Array(n);
+  const done = new Uint8Array(n), touched = new Int32Array(n);
+  let nTouched = 0, top = 0, cursor = 0;
+  const unlink = (j: number): void => {
+    const gj = gain[j];
+    if (prev[j] >= 0) next[prev[j]] = next[j]; else head[gj] = next[j];
+    if (next[j] >= 0) prev[next[j]] = prev[j];
+  };
+  const link = (j: number): void => {
+    const gj = gain[j];
+    prev[j] = -1; next[j] = head[gj];
+    if (head[gj] >= 0) prev[head[gj]] = j;
+    head[gj] = j;
+    if (gj > top) top = gj;
+  };
+  const bump = (v: number): void => {
+    const j = v - base;
+    if (j < 0 || j >= n || done[j]) return;
+    if (gain[j] === 0) touched[nTouched++] = j; else unlink(j);
+    gain[j]++;
+    link(j);
+  };
+  const inP = (v: number): boolean => v >= base && v < base + n;
+  load.open(core);
+  let placed = 0, cand = 0;
+  while (placed < n) {
+    const v = base + cand;
+    if (load.n > 0 && !load.fits(v, capNeurons)) {
+      // Close this core: clear the queue; the rejected neuron seeds the next core.
+      for (let t = 0; t < nTouched; t++) { const j = touched[t]; if (!done[j] && gain[j] > 0) unlink(j); gain[j] = 0; }
+      nTouched = 0; top = 0;
+      load.open(++core);
+    }
+    // Nets touching this core for the first time make all their targets here more attractive.
+    for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
+      const s = g.inSrc[j];
+      if (load.stamp[s] !== load.core) for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) { const w = g.netTgt[k]; if (w !== v && inP(w)) bump(w); }
+      const ps = g.placedOf[s];
+      if (ps >= 0 && inP(ps) && ps !== v) bump(ps);
+    }
+    const sv = g.allOf[v];
+    for (let k = g.netPtr[sv]; k < g.netPtr[sv + 1]; k++) { const w = g.netTgt[k]; if (w !== v && inP(w)) bump(w); }
+    if (gain[cand] > 0) unlink(cand);
+    done[cand] = 1;
+    load.add(v);
+    part[v] = core;
+    placed++;
+    if (placed === n) break;
+    while (top > 0 && head[top] < 0) top--;
+    if (top > 0) cand = head[top];
+    else {
+      while (done[cursor]) cursor++;
+      cand = cursor;
+    }
+  }
+  return core + 1;
+}
+
+/**
+ * Rate-weighted refinement of a partition: net x core pin counts in one dense segment per net (the cores of
+ * the net's target populations), per-core loads, and moves/swaps that lower the traffic and break no limit
+ * that was not already broken.
+ */
+class Refiner {
+  cnt: Int32Array;
+  segOff: Int32Array;
+  segLo: Int32Array;
+  segLen: Int32Array;
+  lam: Int32Array;
+  neurons: Int32Array; syn: Float64Array; wbits: Float64Array; fanIn: Int32Array; fanOut: Int32Array;
+  members: number[][];
+  moves = 0;
+  swaps = 0;
+  /** Spikes per step between cores at construction. */
+  cost = 0;
+
+  constructor(private g: MapGraph, private L: Limits, private part: Int32Array, cores: number, private corePop: Int32Array,
+    private rate: Float64Array, ranges: Int32Array[]) {
+    const { nAll } = g;
+    this.segOff = new Int32Array(nAll + 1); this.segLo = new Int32Array(nAll); this.segLen = new Int32Array(nAll);
+    for (let s = 0; s < nAll; s++) {
+      const r = ranges[g.popOf[s]];
+      this.segLo[s] = r[0]; this.segLen[s] = r[1] - r[0];
+      this.segOff[s + 1] = this.segOff[s] + this.segLen[s];
+    }
+    this.cnt = new Int32Array(this.segOff[nAll]);
+    this.lam = new Int32Array(nAll);
+    this.neurons = new Int32Array(cores); this.syn = new Float64Array(cores); this.wbits = new Float64Array(cores);
+    this.fanIn = new Int32Array(cores); this.fanOut = new Int32Array(cores);
+    this.members = Array.from({ length: cores }, () => []);
+    for (let v = 0; v < g.nPlaced; v++) {
+      const c = part[v];
+      this.neurons[c]++; this.syn[c] += g.inSyn[v]; this.wbits[c] += g.inWeightBits[v];
+      this.members[c].push(v);
+    }
+    for (let s = 0; s < nAll; s++) {
+      for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
+        const c = part[g.netTgt[k]], i = this.segOff[s] + c - this.segLo[s];
+        if (this.cnt[i]++ === 0) { this.lam[s]++; this.fanIn[c]++; }
+      }
+      const h = this.home(s);
+      if (h >= 0) { this.fanOut[h] += this.lam[s]; this.cost += this.rate[s] * (this.lam[s] - +(this.count(s, h) > 0)); }
+    }
+  }
+
+  home(s: number): number { const p = this.g.placedOf[s]; return p >= 0 ? this.part[p] : -1; }
+  count(s: number, c: number): number {
+    const d = c - this.segLo[s];
+    return d >= 0 && d < this.segLen[s] ? this.cnt[this.segOff[s] + d] : 0;
+  }
+  mem(c: number): number {
+    return coreMemoryBits(this.L, this.neurons[c], this.syn[c], this.wbits[c], this.fanIn[c], this.g.pops[this.corePop[c]].maxWeightBits);
+  }
+  /** Traffic lost (negative = saved) by moving placed neuron v to core B. */
+  delta(v: number, B: number): number {
+    const g = this.g, A = this.part[v], sv = g.allOf[v];
+    let d = 0, self = false;
+    for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
+      const s = g.inSrc[j], r = this.rate[s];
+      if (r === 0) continue;
+      const cA = this.count(s, A), cB = this.count(s, B);
+      if (s === sv) { self = true; d += r * (+(cA > 1) - +(cB > 0)); continue; }
+      const h = this.home(s);
+      if (h < 0) continue; // host nets are not inter-core traffic
+      d += r * ((+(cA > 1 && A !== h) + +(B !== h)) - (+(cA > 0 && A !== h) + +(cB > 0 && B !== h)));
+    }
+    if (!self && g.netPtr[sv + 1] > g.netPtr[sv]) {
+      const r = this.rate[sv];
+      d += r * (+(this.count(sv, A) > 0) - +(this.count(sv, B) > 0));
+    }
+    return d;
+  }
+  /**
+   * Move v to B. Returns 0, or a mask of the limits the move pushed over: 1 = a limit of core B (neurons,
+   * synapses, fan-in, memory), 2 = a fan-out limit (of a core or of one neuron). The caller reverts.
+   */
+  apply(v: number, B: number): number {
+    const g = this.g, L = this.L, A = this.part[v], sv = g.allOf[v];
+    let bad = 0;
+    for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
+      const s = g.inSrc[j], base = this.segOff[s] - this.segLo[s], h = this.home(s);
+      if (--this.cnt[base + A] === 0) { this.lam[s]--; this.fanIn[A]--; if (h >= 0) this.fanOut[h]--; }
+      if (this.cnt[base + B]++ === 0) {
+        this.lam[s]++; this.fanIn[B]++;
+        if (h >= 0 && ++this.fanOut[h] > L.fanOut) bad |= 2;
+        if (this.lam[s] > L.neuronFanOut) bad |= 2;
+      }
+    }
+    const lv = this.lam[sv];
+    this.fanOut[A] -= lv; this.fanOut[B] += lv;
+    if (lv > 0 && this.fanOut[B] > L.fanOut) bad |= 2;
+    this.part[v] = B;
+    this.neurons[A]--; this.syn[A] -= g.inSyn[v]; this.wbits[A] -= g.inWeightBits[v];
+    this.neurons[B]++; this.syn[B] += g.inSyn[v]; this.wbits[B] += g.inWeightBits[v];
+    const mA = this.members[A], mB = this.members[B], i = mA.indexOf(v);
+    mA[i] = mA[mA.length - 1]; mA.pop(); mB.push(v);
+    if (!this.coreOk(B)) bad |= 1;
+    return bad;
+  }
+
+  /** One pass over the neurons of population pi with cores [c0, c1); returns the traffic saved. */
+  pass(pi: number, c0: number, c1: number): number {
+    const g = this.g, P = g.pops[pi], k = c1 - c0;
+    const candStamp = new Int32Array(k).fill(-1), cands: number[] = [];
+    let saved = 0;
+    for (let j = 0; j < P.size; j++) {
+      const v = P.placedOffset + j, A = this.part[v];
+      cands.length = 0;
+      if (k <= 16) { for (let c = c0; c < c1; c++) if (c !== A) cands.push(c); } else {
+        const add = (w: number): void => {
+          if (w < P.placedOffset || w >= P.placedOffset + P.size) return;
+          const c = this.part[w];
+          if (c !== A && candStamp[c - c0] !== j) { candStamp[c - c0] = j; cands.push(c); }
+        };
+        const sv = g.allOf[v];
+        for (let q = g.netPtr[sv]; q < g.netPtr[sv + 1] && cands.length < 8; q++) add(g.netTgt[q]);
+        for (let q = g.inPtr[v]; q < g.inPtr[v + 1] && cands.length < 16; q++) {
+          const s = g.inSrc[q], ps = g.placedOf[s];
+          if (ps >= 0) add(ps);
+          for (let t = g.netPtr[s], m = 0; t < g.netPtr[s + 1] && m < 2; t++) if (g.netTgt[t] !== v) { add(g.netTgt[t]); m++; }
+        }
+      }
+      let best = -1, bestD = -1e-9;
+      for (const B of cands) { const d = this.delta(v, B); if (d < bestD) { bestD = d; best = B; } }
+      if (best < 0) continue;
+      if (this.apply(v, best) === 0) { saved -= bestD; this.moves++; continue; }
+      this.apply(v, A); // revert, then try a swap with a neuron of the best core
+      const mB = this.members[best];
+      let bu = -1, bd = 0;
+      for (let t = 0, m = Math.min(16, mB.length); t < m; t++) {
+        const u = mB[(j + t) % mB.length];
+        const d = bestD + this.delta(u, A);
+        if (d < bd) { bd = d; bu = u; }
+      }
+      if (bu < 0) continue;
+      // Both halves of a swap: core limits are judged on the final state, fan-out limits on every step.
+      const d1 = this.delta(v, best), b1 = this.apply(v, best);
+      const d2 = this.delta(bu, A), b2 = this.apply(bu, A);
+      if (((b1 | b2) & 2) === 0 && this.coreOk(A) && this.coreOk(best) && d1 + d2 < -1e-9) { saved -= d1 + d2; this.swaps++; }
+      else { this.apply(bu, best); this.apply(v, A); }
+    }
+    return saved;
+  }
+  private coreOk(c: number): boolean {
+    const L = this.L;
+    return this.neurons[c] <= L.neurons && this.syn[c] <= L.synapses && this.fanIn[c] <= L.fanIn && this.mem(c) <= L.memoryBits;
+  }
+}
+
+export interface PartitionOptions {
+  strategy: Strategy;
+  /** Messages per step of every source (all ids); uniform when absent. */
+  rate: Float64Array;
+  /** Refinement passes (traffic). */
+  passes?: number;
+  /** Largest net x core count table the refinement may allocate (entries). */
+  maxTable?: number;
+}
+
+export interface CoreLoads {
+  neurons: Int32Array;
+  synapses: Int32Array;
+  wbits: Float64Array;
+  fanIn: Int32Array;
+  fanOut: Int32Array;
+  maxWeightBits: Int32Array;
+  memoryBits: Float64Array;
+  /** Distinct destination cores of every source (all ids). */
+  lam: Int32Array;
+  /** Spikes per step between cores (the objective). */
+  traffic: number;
+}
+
+/** Per-core loads of a partition, recomputed from scratch (O(synapses)). */
+export function coreLoads(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: Float64Array): CoreLoads {
+  const neurons = new Int32Array(C), synapses = new Int32Array(C), wbits = new Float64Array(C), fanIn = new Int32Array(C), fanOut = new Int32Array(C);
+  const maxWeightBits = new Int32Array(C), lam = new Int32Array(g.nAll), seen = new Int32Array(C).fill(-1);
+  for (let v = 0; v < g.nPlaced; v++) {
+    const c = part[v];
+    neurons[c]++; synapses[c] += g.inSyn[v]; wbits[c] += g.inWeightBits[v];
+    maxWeightBits[c] = Math.max(maxWeightBits[c], g.pops[g.popOf[g.allOf[v]]].maxWeightBits);
+  }
+  let traffic = 0;
+  for (let s = 0; s < g.nAll; s++) {
+    const ps = g.placedOf[s], h = ps >= 0 ? part[ps] : -1;
+    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
+      const c = part[g.netTgt[k]];
+      if (seen[c] === s) continue;
+      seen[c] = s; lam[s]++; fanIn[c]++;
+      if (h >= 0 && c !== h) traffic += rate[s];
+    }
+    if (h >= 0) fanOut[h] += lam[s];
+  }
+  const memoryBits = Float64Array.from({ length: C }, (_, c) => coreMemoryBits(L, neurons[c], synapses[c], wbits[c], fanIn[c], maxWeightBits[c]));
+  return { neurons, synapses, wbits, fanIn, fanOut, maxWeightBits, memoryBits, lam, traffic };
+}
+
+/**
+ * Merge the lightest core of each population into the core (of any population) where it saves the most
+ * traffic and the union breaks no limit; repeat while something merges. Cores may then hold several
+ * populations (Loihi keeps parameters per compartment). Returns the new core count; renumbers part.
+ */
+function mergeCores(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: Float64Array): { cores: number; merges: number } {
+  let merges = 0;
+  const stampA = new Int32Array(g.nAll).fill(-1), stampB = new Int32Array(g.nAll).fill(-1), seen = new Int32Array(C).fill(-1);
+  const targetsOwn = new Uint8Array(g.nAll);
+  let tag = 0;
+  for (let round = 0; round < 64 && C > 1; round++) {
+    const ld = coreLoads(g, L, part, C, rate);
+    const members: number[][] = Array.from({ length: C }, () => []);
+    for (let v = 0; v < g.nPlaced; v++) members[part[v]].push(v);
+    for (let s = 0; s < g.nAll; s++) {
+      const ps = g.placedOf[s];
+      targetsOwn[s] = 0;
+      if (ps >= 0) for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) if (part[g.netTgt[k]] === part[ps]) { targetsOwn[s] = 1; break; }
+    }
+    const fill = (c: number) => Math.max(ld.neurons[c] / L.neurons, ld.memoryBits[c] / L.memoryBits, ld.fanIn[c] / L.fanIn, ld.synapses[c] / L.synapses);
+    const light = new Map<number, number>(); // the lightest core of each population (by its first neuron)
+    for (let c = 0; c < C; c++) {
+      const pi = g.popOf[g.allOf[members[c][0]]], b = light.get(pi);
+      if (b === undefined || fill(c) < fill(b)) light.set(pi, c);
+    }
+    let best: [number, number, number] | undefined;
+    for (const A of light.values()) {
+      // Saving of merging A into B, per net s (rate r): r if s reaches both; r if s lives on B and reaches A
+      // but not B; r if s lives on A and reaches B but not A.
+      tag++;
+      const bonus = new Float64Array(C);
+      for (const v of members[A]) for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
+        const s = g.inSrc[j];
+        if (stampA[s] === tag) continue;
+        stampA[s] = tag;
+        const ps = g.placedOf[s];
+        if (ps >= 0 && part[ps] !== A && !targetsOwn[s]) bonus[part[ps]] += rate[s];
+      }
+      for (const v of members[A]) {
+        const s = g.allOf[v];
+        if (targetsOwn[s]) continue;
+        for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) { const c = part[g.netTgt[k]]; if (seen[c] !== s) { seen[c] = s; bonus[c] += rate[s]; } }
+      }
+      for (const v of members[A]) { const s = g.allOf[v]; for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) seen[part[g.netTgt[k]]] = -1; }
+      for (let B = 0; B < C; B++) {
+        if (B === A) continue;
+        let shared = 0, saving = bonus[B];
+        const tagB = tag * C + B;
+        for (const v of members[B]) for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
+          const s = g.inSrc[j];
+          if (stampA[s] !== tag || stampB[s] === tagB) continue;
+          stampB[s] = tagB; shared++;
+          if (g.placedOf[s] >= 0) saving += rate[s];
+        }
+        const n = ld.neurons[A] + ld.neurons[B], syn = ld.synapses[A] + ld.synapses[B], fi = ld.fanIn[A] + ld.fanIn[B] - shared;
+        const mem = coreMemoryBits(L, n, syn, ld.wbits[A] + ld.wbits[B], fi, Math.max(ld.maxWeightBits[A], ld.maxWeightBits[B]));
+        if (n > L.neurons || syn > L.synapses || fi > L.fanIn || mem > L.memoryBits || ld.fanOut[A] + ld.fanOut[B] > L.fanOut) continue;
+        if (!best || saving > best[2]) best = [A, B, saving];
+      }
+    }
+    if (!best) break;
+    const [A, B] = best;
+    for (const v of members[A]) part[v] = B;
+    for (let v = 0; v < g.nPlaced; v++) if (part[v] > A) part[v]--;
+    C--; merges++;
+  }
+  return { cores: C, merges };
+}
+
+/** Spikes per step between cores of a partition. */
+export function trafficOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array): number {
+  const seen = new Int32Array(C).fill(-1);
+  let t = 0;
+  for (let s = 0; s < g.nAll; s++) {
+    const ps = g.placedOf[s];
+    if (ps < 0) continue;
+    const h = part[ps];
+    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
+      const c = part[g.netTgt[k]];
+      if (seen[c] !== s) { seen[c] = s; if (c !== h) t += rate[s]; }
+    }
+  }
+  return t;
+}
+
+export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partition {
+  const part = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
+  const coreRange: Int32Array[] = [];
+  let core = 0;
+  // Fill: the baseline (and the fallback of traffic, which never returns a worse partition).
+  for (let pi = 0; pi < g.pops.length; pi++) {
+    const P = g.pops[pi];
+    const load = new CoreLoad(g, L, stamp, P.maxWeightBits);
+    const start = core;
+    if (!P.host) core = chop(load, Int32Array.from({ length: P.size }, (_, j) => P.placedOffset + j), core, L.neurons, part);
+    coreRange.push(Int32Array.of(start, core));
+  }
+  const fill: Partition = { part, cores: core, corePop: corePopOf(g, part, core), moves: 0, swaps: 0, merges: 0, refined: false, fellBack: false };
+  if (o.strategy === 'fill') return fill;
+  const tp = new Int32Array(g.nPlaced);
+  stamp.fill(-1);
+  core = 0;
+  for (let pi = 0; pi < g.pops.length; pi++) {
+    const P = g.pops[pi], start = core;
+    if (!P.host && P.size > 0) core = grow(g, new CoreLoad(g, L, stamp, P.maxWeightBits), pi, core, L.neurons, tp);
+    coreRange[pi] = Int32Array.of(start, core);
+  }
+  // Segment of a net: the cores of its target populations (a contiguous range spanning them).
+  const tgtPops = g.pops.map(() => new Set<number>());
+  for (const q of g.edges) tgtPops[q[0]].add(q[1]);
+  const ranges = g.pops.map((_, pi) => {
+    const t = [...tgtPops[pi]];
+    return t.length ? Int32Array.of(Math.min(...t.map((x) => coreRange[x][0])), Math.max(...t.map((x) => coreRange[x][1]))) : Int32Array.of(0, 0);
+  });
+  let table = 0, refined = false, moves = 0, swaps = 0;
+  for (let pi = 0; pi < g.pops.length; pi++) table += g.pops[pi].size * (ranges[pi][1] - ranges[pi][0]);
+  if (table <= (o.maxTable ?? 1 << 26)) {
+    const R = new Refiner(g, L, tp, core, corePopOf(g, tp, core), o.rate, ranges);
+    const start = R.cost;
+    for (let it = 0; it < (o.passes ?? 8); it++) {
+      let saved = 0;
+      for (let pi = 0; pi < g.pops.length; pi++) if (!g.pops[pi].host) saved += R.pass(pi, coreRange[pi][0], coreRange[pi][1]);
+      if (saved <= 0.002 * start) break;
+    }
+    refined = true; moves = R.moves; swaps = R.swaps;
+  }
+  const m = mergeCores(g, L, tp, core, o.rate);
+  core = m.cores;
+  if (trafficOf(g, tp, core, o.rate) > trafficOf(g, fill.part, fill.cores, o.rate)) return { ...fill, fellBack: true };
+  return { part: tp, cores: core, corePop: corePopOf(g, tp, core), moves, swaps, merges: m.merges, refined, fellBack: false };
+}
+
+/** The population of each core's first neuron (cores of traffic may hold several). */
+function corePopOf(g: MapGraph, part: Int32Array, cores: number): Int32Array {
+  const out = new Int32Array(cores).fill(-1);
+  for (let v = 0; v < g.nPlaced; v++) if (out[part[v]] < 0) out[part[v]] = g.popOf[g.allOf[v]];
+  return out;
+}
