@@ -259,13 +259,14 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const g = buildGraph(net), L = limitsOf(profile), mode = o.graded ?? 'spikes';
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
-  const P = partition(g, L, { strategy: o.strategy, rate, passes: o.passes });
+  // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
+  const P = partition(g, L, { strategy: violations.length ? 'fill' : o.strategy, rate, passes: o.passes });
   const t1 = performance.now();
   const C = P.cores;
   const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
   const S = { ...coreLoads(g, L, P.part, C, rate), routes: routesOf(g, P.part, C, rate, staticHost) };
   const mesh = meshOf(profile, C);
-  const slot = place(mesh, C, coreTraffic(C, S.routes), o.strategy);
+  const slot = place(mesh, C, coreTraffic(C, S.routes), violations.length ? 'fill' : o.strategy);
   const t2 = performance.now();
   const R = S.routes;
   const cores: CoreStats = {
@@ -295,10 +296,11 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   }
   // Limits only a placement can break.
   const chip = profile.name;
-  const popName = (c: number) => g.pops[P.corePop[c]].name;
-  for (let c = 0; c < C; c++) {
-    if (cores.fanOut[c] > L.fanOut) violations.push({ constraint: 'core.fan_out_axons', where: `core ${c} (population ${popName(c)})`, value: cores.fanOut[c], limit: L.fanOut,
-      message: `core ${c} (population ${popName(c)}): ${cores.fanOut[c]} output axons > ${L.fanOut} on ${chip} (over by ${cores.fanOut[c] - L.fanOut})` });
+  for (let pi = 0; pi < g.pops.length; pi++) {
+    let over = 0, max = 0, first = -1;
+    for (let c = 0; c < C; c++) if (P.corePop[c] === pi && cores.fanOut[c] > L.fanOut) { over++; max = Math.max(max, cores.fanOut[c]); if (first < 0) first = c; }
+    if (over) violations.push({ constraint: 'core.fan_out_axons', where: `population ${g.pops[pi].name}`, value: max, limit: L.fanOut,
+      message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? '' : 's'} (first: core ${first}) need more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})` });
   }
   if (Number.isFinite(L.neuronFanOut)) {
     for (const Pp of g.pops) {
@@ -313,7 +315,8 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
     message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}` });
   const notes = [...L.notes];
   if (mesh.note) notes.push(mesh.note);
-  if (o.strategy === 'traffic') {
+  if (o.strategy === 'traffic' && violations.length) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
+  else if (o.strategy === 'traffic') {
     notes.push(P.fellBack ? 'traffic: found no partition with less traffic than fill; fill\'s partition is used (placement still traffic-aware)'
       : `traffic: greedy growth, ${P.refined ? `${P.moves} moves and ${P.swaps} swaps` : 'no refinement (the net x core table would be too large)'}, ${P.merges} core merges`);
   }

@@ -92,12 +92,16 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
   const finalRates = o.keepFinal ? new Float64Array(N * K) : undefined, finalCounts = o.keepFinal ? new Int32Array(N * K) : undefined;
   const zp = zPop ? sim.pop(zPop.name) : undefined;
   const fu = zPop?.formats.u.frac ?? 0;
+  const tally = (): void => {
+    for (const r of tallies) for (let j = 0; j < r.out.length; j++) { const c = r.out[j]; if (c !== 0) { r.spikes[j] += c; r.events[j]++; } }
+  };
   const tallies = o.rates ? net.populations.filter((p) => p.model !== 'input').map((p) => ({ name: p.name, out: sim.pop(p.name).out, spikes: new Float64Array(p.size), events: new Float64Array(p.size) })) : [];
   for (let n = 0; n < N; n++) {
     const x = X.subarray(n * D, (n + 1) * D);
     for (let d = 0; d < D; d++) xq[d] = toQ(x[d], xf, inSat);
     sim.setInput(xPop.name, xq);
     sim.reset((o.sampleOffset ?? 0) + n);
+    tally(); // the first emission (from u0) is sent too
     let mean = 0, sst = 0;
     for (let d = 0; d < D; d++) mean += x[d];
     mean /= D;
@@ -105,7 +109,7 @@ export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunO
     let ri = 0;
     for (let t = 1; t <= o.steps; t++) {
       sim.step();
-      for (const r of tallies) for (let j = 0; j < r.out.length; j++) { const c = r.out[j]; if (c !== 0) { r.spikes[j] += c; r.events[j]++; } }
+      tally();
       if (ri < rec.length && rec[ri] === t) {
         const z = zp!.out;
         xhat.fill(0);

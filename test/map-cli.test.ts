@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clusteredNetwork } from '../src/net/random.js';
+import { toJson } from '../src/net/json.js';
+import { encodeIdxImages } from '../src/io/idx.js';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'ipvae.js');
+const env = { ...process.env, IPVAE_CACHE: join(ROOT, '.cache', 'test') };
+const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8', env });
+
+describe('ipvae map / inspect', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-map-'));
+  const netFile = join(dir, 'clustered.json');
+  writeFileSync(netFile, toJson(clusteredNetwork({ neurons: 600, clusters: 6, fanIn: 12, pWithin: 0.9, seed: 4 })));
+  const ipvae = join(dir, 'ipvae.json');
+  const pb = join(dir, 'd.pb');
+
+  it('map --json: cores and totals; the deployment file is byte-identical on a second run', () => {
+    const r = run('map', '--net', netFile, '--profile', 'generic', '--out', pb, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j.totals)).toEqual(expect.arrayContaining(['cores', 'chips', 'inter_core_spikes_per_step', 'hop_weighted_traffic']));
+    expect(j.cores).toHaveLength(j.totals.cores);
+    expect(j.cores.reduce((a: number, c: { neurons: number }) => a + c.neurons, 0)).toBe(600);
+    expect(j.cores.reduce((a: number, c: { synapses: number }) => a + c.synapses, 0)).toBe(600 * 12);
+    const first = readFileSync(pb);
+    expect(run('map', '--net', netFile, '--profile', 'generic', '--out', pb, '--json').status).toBe(0);
+    expect(readFileSync(pb).equals(first)).toBe(true);
+    // The table form names the profile, the strategy and the totals.
+    const t = run('map', '--net', netFile, '--profile', 'generic', '--strategy', 'fill');
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/generic, fill: \d+ cores on 1 chip/);
+  });
+
+  it('inspect pretty-prints the file; --json renders every field', () => {
+    const r = run('inspect', pb);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ipvae\.deploy v1/);
+    expect(r.stdout).toMatch(/profile generic, strategy traffic/);
+    const j = JSON.parse(run('inspect', pb, '--json').stdout);
+    expect(j.format).toBe('ipvae.deploy');
+    expect(j.cores[0].synapses[0].projection).toBe('rec');
+  });
+
+  it('another protobuf implementation (protoc + Python) decodes the same content', () => {
+    const py = join(dir, 'py');
+    mkdirSync(py, { recursive: true });
+    const protoc = spawnSync('protoc', ['--proto_path', join(ROOT, 'proto'), '--python_out', py, join(ROOT, 'proto', 'ipvae', 'deploy', 'v1', 'deploy.proto')], { encoding: 'utf8' });
+    expect(protoc.status, `protoc (Debian: protobuf-compiler): ${protoc.error ?? protoc.stderr}`).toBe(0);
+    const script = [
+      'import sys, json', `sys.path.insert(0, ${JSON.stringify(py)})`, 'from ipvae.deploy.v1 import deploy_pb2',
+      'from google.protobuf.json_format import MessageToDict', 'd = deploy_pb2.Deployment()', 'd.ParseFromString(open(sys.argv[1], "rb").read())',
+      'print(json.dumps(MessageToDict(d, preserving_proto_field_name=True, including_default_value_fields=True)))',
+    ].join('\n');
+    const p = spawnSync('python3', ['-c', script, pb], { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: 'system' }, maxBuffer: 1 << 28 });
+    expect(p.status, `python3 with google.protobuf (Debian: python3-protobuf): ${p.error ?? p.stderr}`).toBe(0);
+    expect(JSON.parse(p.stdout)).toEqual(JSON.parse(run('inspect', pb, '--json').stdout));
+  });
+
+  it('a corrupted, truncated or foreign file given to inspect: one line, exit 2', () => {
+    const bytes = readFileSync(pb);
+    const bad: [string, Uint8Array][] = [
+      ['trunc.pb', bytes.subarray(0, bytes.length - 40)],
+      ['flip.pb', Uint8Array.from(bytes, (b, i) => (i === 50 ? b ^ 0x80 : b))],
+      ['empty.pb', new Uint8Array(0)],
+      ['net.pb', readFileSync(netFile)],
+    ];
+    for (const [name, b] of bad) {
+      const f = join(dir, name);
+      writeFileSync(f, b);
+      const r = run('inspect', f);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr).toContain(f);
+      expect(r.stdout).toBe('');
+    }
+    const missing = run('inspect', join(dir, 'nope.pb'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read/);
+  });
+
+  it('an unfit network fails naming each constraint and its numbers; no file is left behind', () => {
+    const m = join(ROOT, 'models', 'patches-k512.safetensors');
+    expect(run('quantize', '--model', m, '--out', ipvae).status).toBe(0);
+    const out = join(dir, 'tn.pb');
+    const r = run('map', '--net', ipvae, '--profile', 'truenorth', '--out', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/does not fit truenorth/);
+    expect(r.stderr).toMatch(/core\.fan_in_axons: population z: .*max \d+ > 256 on truenorth, over by \d+/);
+    expect(r.stderr).toMatch(/precision\.weight_levels: population z: .* more than 4 distinct weights/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.tmp`)).toBe(false);
+  });
+
+  it('simulate --rates-out feeds map --rates; a rates file of the wrong shape is refused naming the field', () => {
+    const idx = join(dir, 'd.idx');
+    writeFileSync(idx, encodeIdxImages(4, 16, 16, Uint8Array.from({ length: 4 * 256 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255)));
+    const rates = join(dir, 'rates.json');
+    const s = run('simulate', '--net', ipvae, '--data', `idx:${idx}`, '--samples', '2', '--steps', '10', '--workers', '1', '--rates-out', rates, '--json');
+    expect(s.status, s.stderr).toBe(0);
+    const rj = JSON.parse(readFileSync(rates, 'utf8'));
+    expect(rj.rates.z.spikes).toHaveLength(512);
+    expect(rj.rates.xhat.events).toHaveLength(256);
+    // Total spikes per step from the rates = the simulator's spike counter / (samples x steps).
+    const counters = JSON.parse(s.stdout).counters;
+    const sum = [...rj.rates.z.spikes, ...rj.rates.xhat.spikes].reduce((a: number, b: number) => a + b, 0);
+    expect(sum).toBeCloseTo(counters.spikes / 20, 2);
+    const a = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--rates', rates, '--strategy', 'fill', '--json').stdout);
+    const u = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--strategy', 'fill', '--json').stdout);
+    expect(a.rate_source).toContain(rates);
+    expect(a.totals.cores).toBe(u.totals.cores);
+    // Dense recurrent weights: every z spike reaches every other core, so traffic = rate sum x (cores - 1) for z.
+    const zSum = rj.rates.z.spikes.reduce((x: number, y: number) => x + y, 0);
+    expect(a.totals.inter_core_spikes_per_step).toBeLessThanOrEqual(zSum * (a.totals.cores - 1) + 1e-6);
+    const badRates = join(dir, 'bad-rates.json');
+    writeFileSync(badRates, JSON.stringify({ rates: { z: [1, 2, 3] } }));
+    const b = run('map', '--net', ipvae, '--rates', badRates);
+    expect(b.status).toBe(2);
+    expect(b.stderr.trim()).toMatch(/bad-rates\.json: rates\.z: 3 values, expected 512/);
+  });
+});

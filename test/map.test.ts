@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+import { parseProfile, loadProfile, type Profile } from '../src/hardware/profile.js';
+import { mapNetwork, type Mapping } from '../src/hardware/mapper.js';
+import { deploymentObject, encodeDeployment, decodeDeployment } from '../src/hardware/deploy.js';
+import { clusteredNetwork } from '../src/net/random.js';
+import { fromIpVae } from '../src/net/quantize.js';
+import { loadModel } from '../src/io/safetensors.js';
+import { csrFromDense, type Network, type Population } from '../src/net/network.js';
+import { UserError } from '../src/errors.js';
+import { join } from 'node:path';
+
+const MODELS = join(__dirname, '..', 'models');
+
+/** A profile with the given core limits (every number an assumption, as in the generic template). */
+function profile(core: Record<string, number | string>, extra: Record<string, unknown> = {}): Profile {
+  const e = (v: unknown) => ({ value: v, source: 'test', confidence: 'assumption' });
+  return parseProfile(JSON.stringify({
+    format: 'ipvae.profile', version: 1, name: 'test',
+    chip: { cores_per_chip: e(16), mesh: e([4, 4]) },
+    core: Object.fromEntries(Object.entries(core).map(([k, v]) => [k, e(v)])),
+    precision: { weight_bits: e(9) },
+    spikes: { kind: e('graded'), payload_bits: e(16) },
+    ...extra,
+  }), 'test.json');
+}
+
+interface Syn { proj: string; src: number; tgt: number; w: number }
+
+/** Every synapse of a network, as "proj/src/tgt/w" strings (a multiset). */
+function netSynapses(net: Network): string[] {
+  const out: string[] = [];
+  for (const q of net.projections) {
+    if (net.populations.find((p) => p.name === q.target)!.model === 'input') continue;
+    for (let s = 0; s + 1 < q.indptr.length; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) out.push(`${q.name}/${s}/${q.indices[j]}/${q.weights[j]}`);
+  }
+  return out.sort();
+}
+
+/**
+ * Independent check of a decoded deployment against the network and the profile's limits: brute force with
+ * sets, sharing no code with the mapper. Returns the broken constraints (empty when the mapping is valid).
+ */
+function verify(net: Network, d: Record<string, any>, lim: { neurons: number; fanIn: number; fanOut: number; memBytes: number; neuronFanOut: number; axonBits: number }): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const broken: string[] = [];
+  const placedAt = new Map<string, number>(); // "pop/i" -> core
+  const seen: string[] = [];
+  const idxBits = Math.max(1, Math.ceil(Math.log2(lim.neurons)));
+  const tgtOf = (name: string) => net.projections.find((q) => q.name === name)!;
+  for (const c of d.cores) {
+    const localToGlobal: string[] = [];
+    for (const r of c.neurons) for (let k = 0; k < r.count; k++) {
+      const key = `${r.population}/${r.first + k}`;
+      if (placedAt.has(key)) broken.push(`neuron ${key} placed twice`);
+      placedAt.set(key, c.index);
+      localToGlobal.push(key);
+    }
+    if (localToGlobal.length > lim.neurons) broken.push(`core ${c.index}: ${localToGlobal.length} neurons`);
+    const axons = new Set<string>();
+    let bits = 0;
+    for (const b of c.synapses) {
+      const q = tgtOf(b.projection);
+      for (let a = 0; a < b.axons.length; a++) {
+        axons.add(`${q.source}/${b.axons[a]}`);
+        for (let j = b.indptr[a]; j < b.indptr[a + 1]; j++) {
+          const [pop, i] = localToGlobal[b.targets[j]].split('/');
+          if (pop !== q.target) broken.push(`synapse of ${q.name} stored on a core without its target`);
+          seen.push(`${q.name}/${b.axons[a]}/${i}/${b.weights[j]}`);
+          bits += q.weightBits + idxBits;
+        }
+      }
+    }
+    bits += axons.size * lim.axonBits;
+    if (axons.size > lim.fanIn) broken.push(`core ${c.index}: fan-in ${axons.size}`);
+    if (bits > lim.memBytes * 8) broken.push(`core ${c.index}: ${bits} bits of synapses`);
+  }
+  for (const p of net.populations) if (p.model !== 'input') for (let i = 0; i < p.size; i++) if (!placedAt.has(`${p.name}/${i}`)) broken.push(`neuron ${p.name}/${i} not placed`);
+  if (!isDeepStrictEqual(seen.sort(), netSynapses(net))) broken.push('synapses stored differ from the network (missing, duplicated or changed)');
+  // Fan-out: distinct destination cores of each source neuron, summed on the source's core.
+  const dests = new Map<string, Set<number>>();
+  for (const q of net.projections) {
+    if (net.populations.find((p) => p.name === q.target)!.model === 'input') continue;
+    for (let s = 0; s + 1 < q.indptr.length; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+      const key = `${q.source}/${s}`;
+      (dests.get(key) ?? dests.set(key, new Set()).get(key)!).add(placedAt.get(`${q.target}/${q.indices[j]}`)!);
+    }
+  }
+  const fanOut = new Map<number, number>();
+  for (const [key, set] of dests) {
+    if (set.size > lim.neuronFanOut) broken.push(`${key} reaches ${set.size} cores`);
+    const home = placedAt.get(key);
+    if (home !== undefined) fanOut.set(home, (fanOut.get(home) ?? 0) + set.size);
+  }
+  for (const [c, n] of fanOut) if (n > lim.fanOut) broken.push(`core ${c}: fan-out ${n}`);
+  return broken;
+}
+
+/** Spikes per step between cores, recomputed by brute force from a decoded deployment (rate 1 everywhere). */
+function bruteTraffic(net: Network, d: Record<string, any>): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const at = new Map<string, number>();
+  for (const c of d.cores) for (const r of c.neurons) for (let k = 0; k < r.count; k++) at.set(`${r.population}/${r.first + k}`, c.index);
+  const dests = new Map<string, Set<number>>();
+  for (const q of net.projections) for (let s = 0; s + 1 < q.indptr.length; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+    const key = `${q.source}/${s}`, c = at.get(`${q.target}/${q.indices[j]}`);
+    if (c !== undefined) (dests.get(key) ?? dests.set(key, new Set()).get(key)!).add(c);
+  }
+  let t = 0;
+  for (const [key, set] of dests) { const h = at.get(key); if (h !== undefined) t += set.size - (set.has(h) ? 1 : 0); }
+  return t;
+}
+
+const lif = (name: string, size: number): Population => ({ name, model: 'lif', size, params: { du: 100, dv: 200, vth: 64, bias_mant: 0, bias_exp: 0 }, formats: {} });
+
+/** A random network from fast-check: an input population and 1-3 LIF populations, random sparse projections. */
+const arbNet = fc.record({
+  sizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 4 }),
+  proj: fc.array(fc.record({ s: fc.nat(), t: fc.nat(), density: fc.double({ min: 0.02, max: 0.6, noNaN: true }), bits: fc.integer({ min: 2, max: 9 }), seed: fc.nat() }), { minLength: 1, maxLength: 5 }),
+}).map(({ sizes, proj }) => {
+  const pops: Population[] = sizes.map((n, i) => (i === 0 ? { name: 'in', model: 'input', size: n, params: {}, formats: {} } : lif(`p${i}`, n)));
+  const projections = proj.map((r, k) => {
+    const S = pops[r.s % pops.length], T = pops[1 + (r.t % (pops.length - 1))];
+    let x = r.seed + 1;
+    const W = Array.from({ length: T.size * S.size }, () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const u = x / 2 ** 32;
+      return u < r.density ? 1 + (x % (2 ** (r.bits - 1) - 1)) * (x & 1 ? 1 : -1) : 0;
+    });
+    return { name: `q${k}`, source: S.name, target: T.name, ...csrFromDense(W, T.size, S.size), weightBits: r.bits, exponent: -3, delay: 1,
+      payload: 'graded' as const, payloadBits: 8, static: S.model === 'input' };
+  });
+  return { name: 'random', populations: pops, projections, meta: {} } as Network;
+});
+
+const roundTrip = (net: Network, m: Mapping) => decodeDeployment(encodeDeployment(deploymentObject(net, m, 'spikes')), 'mem.pb') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('mapper', () => {
+  it('a hand-computed case: fill keeps index order; spikes between cores and routes as counted by hand', () => {
+    // 0 -> 2, 0 -> 3, 1 -> 0, 2 -> 3; two neurons per core: cores {0,1}, {2,3}.
+    const W = [0, 1, 0, 0, /* row of target 0: from 1 */ 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0];
+    const net: Network = { name: 'hand', meta: {}, populations: [lif('a', 4)], projections: [{ name: 'r', source: 'a', target: 'a', ...csrFromDense(W, 4, 4), weightBits: 8, exponent: 0, delay: 1, payload: 'binary', payloadBits: 1, static: false }] };
+    const m = mapNetwork(net, profile({ neurons: 2 }), { strategy: 'fill' });
+    expect(Array.from(m.part)).toEqual([0, 0, 1, 1]);
+    // Neuron 0 reaches core 1 once (targets 2 and 3 share it); 1 -> 0 and 2 -> 3 stay on their cores.
+    expect(m.totals.inter_core_spikes_per_step).toBe(1);
+    expect(Array.from(m.routes.src)).toEqual([0]);
+    expect(Array.from(m.routes.dst)).toEqual([1]);
+    expect(Array.from(m.cores.fanIn)).toEqual([1, 2]); // core 0: axon of neuron 1; core 1: axons of 0 and 2
+    expect(Array.from(m.cores.fanOut)).toEqual([2, 1]); // 0 -> core 1, 1 -> core 0; 2 -> core 1
+    const t = mapNetwork(net, profile({ neurons: 2 }), { strategy: 'traffic' });
+    expect(t.totals.inter_core_spikes_per_step).toBe(1); // fill is optimal here; traffic must not do worse
+    // Rates weight the traffic: neuron 0 at 0.25 spikes per step.
+    const r = mapNetwork(net, profile({ neurons: 2 }), { strategy: 'fill', rates: { a: [0.25, 1, 1, 1] } });
+    expect(r.totals.inter_core_spikes_per_step).toBe(0.25);
+  });
+
+  it('property: every mapping keeps every limit, places each neuron once, stores each synapse once on its target\'s core', () => {
+    fc.assert(fc.property(arbNet, fc.record({ neurons: fc.integer({ min: 3, max: 40 }), fanIn: fc.integer({ min: 20, max: 200 }), memBytes: fc.integer({ min: 200, max: 4000 }), axonBits: fc.integer({ min: 0, max: 16 }), strategy: fc.constantFrom('fill', 'traffic') }),
+      (net, o) => {
+        const lim = { neurons: o.neurons, fanIn: o.fanIn, fanOut: 4 * o.fanIn, memBytes: o.memBytes, neuronFanOut: Infinity, axonBits: o.axonBits };
+        const prof = profile({ neurons: o.neurons, fan_in_axons: o.fanIn, fan_out_axons: 4 * o.fanIn, synapse_memory_bytes: o.memBytes, axon_entry_bits: o.axonBits || 1 });
+        lim.axonBits = o.axonBits || 1;
+        const m = mapNetwork(net, prof, { strategy: o.strategy as 'fill' | 'traffic' });
+        const d = roundTrip(net, m);
+        const broken = verify(net, d, lim);
+        if (m.violations.length === 0) expect(broken).toEqual([]);
+        else {
+          // A reported violation is real: either a limit is broken, or no core can hold some neuron.
+          expect(broken.length + m.violations.filter((v) => v.constraint.startsWith('core.')).length).toBeGreaterThan(0);
+          // Placement and storage hold even then.
+          expect(broken.filter((b) => /placed|synapses stored/.test(b))).toEqual([]);
+        }
+        expect(d.totals.inter_core_spikes_per_step).toBeCloseTo(bruteTraffic(net, d), 9);
+      }), { numRuns: 60 });
+  });
+
+  it('property: traffic never moves more spikes between cores than fill', () => {
+    fc.assert(fc.property(arbNet, fc.integer({ min: 2, max: 30 }), (net, n) => {
+      const prof = profile({ neurons: n, fan_in_axons: 1000 });
+      const f = mapNetwork(net, prof, { strategy: 'fill' }), t = mapNetwork(net, prof, { strategy: 'traffic' });
+      expect(t.totals.inter_core_spikes_per_step).toBeLessThanOrEqual(f.totals.inter_core_spikes_per_step + 1e-9);
+    }), { numRuns: 40 });
+  });
+
+  it('property: decode(encode(x)) = x, and the same input gives the same bytes', () => {
+    fc.assert(fc.property(arbNet, fc.constantFrom('fill', 'traffic'), (net, s) => {
+      const m = mapNetwork(net, profile({ neurons: 8 }), { strategy: s as 'fill' | 'traffic' });
+      const obj = deploymentObject(net, m, 'spikes');
+      const bytes = encodeDeployment(obj);
+      const back = decodeDeployment(bytes, 'mem.pb');
+      const { checksum, ...rest } = back;
+      expect(typeof checksum).toBe('string');
+      expect(rest).toEqual(JSON.parse(JSON.stringify(obj)));
+      const again = encodeDeployment(deploymentObject(net, mapNetwork(net, profile({ neurons: 8 }), { strategy: s as 'fill' | 'traffic' }), 'spikes'));
+      expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    }), { numRuns: 30 });
+  });
+
+  it('a truncated or corrupted deployment is refused with one line', () => {
+    const net = clusteredNetwork({ neurons: 200, clusters: 4, fanIn: 8, pWithin: 0.9, seed: 3 });
+    const bytes = encodeDeployment(deploymentObject(net, mapNetwork(net, profile({ neurons: 64 }), { strategy: 'fill' }), 'spikes'));
+    const cases: [Uint8Array, RegExp][] = [
+      [bytes.subarray(0, bytes.length >> 1), /checksum/],
+      [bytes.subarray(0, bytes.length - 1), /checksum/],
+      [Uint8Array.from(bytes, (b, i) => (i === 100 ? b ^ 1 : b)), /checksum mismatch/],
+      [new Uint8Array(0), /too short/],
+      [new TextEncoder().encode('{"format": "ipvae.network", "version": 1, "populations": []}'), /checksum/],
+    ];
+    for (const [b, re] of cases) {
+      let err: unknown;
+      try { decodeDeployment(b, 'bad.pb'); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(re);
+      expect((err as Error).message).toMatch(/^bad\.pb: /);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('traffic moves at least 30 % fewer spikes than fill on a clustered random network (loihi1)', () => {
+    const net = clusteredNetwork({ neurons: 4096, clusters: 32, fanIn: 32, pWithin: 0.9, seed: 1 });
+    const prof = loihi1();
+    const f = mapNetwork(net, prof, { strategy: 'fill' }), t = mapNetwork(net, prof, { strategy: 'traffic' });
+    expect(f.violations).toEqual([]);
+    expect(t.violations).toEqual([]);
+    const ratio = t.totals.inter_core_spikes_per_step / f.totals.inter_core_spikes_per_step;
+    expect(ratio).toBeLessThan(0.7);
+    expect(t.totals.hop_weighted_traffic).toBeLessThanOrEqual(f.totals.hop_weighted_traffic);
+  });
+
+  it('the bundled iP-VAEs on loihi1: traffic moves no more spikes than fill, fewer on patches (D=256)', () => {
+    for (const [file, fewer] of [['patches-k512.safetensors', true], ['mnist-k512.safetensors', false]] as const) {
+      const { net } = fromIpVae(loadModel(join(MODELS, file)));
+      const f = mapNetwork(net, loihi1(), { strategy: 'fill' }), t = mapNetwork(net, loihi1(), { strategy: 'traffic' });
+      expect(f.violations).toEqual([]);
+      expect(t.totals.inter_core_spikes_per_step).toBeLessThanOrEqual(f.totals.inter_core_spikes_per_step);
+      if (fewer) expect(t.totals.inter_core_spikes_per_step).toBeLessThan(f.totals.inter_core_spikes_per_step);
+      expect(t.totals.hop_weighted_traffic).toBeLessThan(f.totals.hop_weighted_traffic);
+    }
+  });
+
+  it('an iP-VAE does not fit TrueNorth: each violated constraint is named with its numbers', () => {
+    const { net } = fromIpVae(loadModel(join(MODELS, 'patches-k512.safetensors')));
+    const m = mapNetwork(net, loadProfile('truenorth'), { strategy: 'traffic' });
+    const names = m.violations.map((v) => v.constraint);
+    expect(names).toContain('core.fan_in_axons');
+    expect(names).toContain('precision.weight_levels');
+    const fi = m.violations.find((v) => v.constraint === 'core.fan_in_axons' && v.where === 'population z')!;
+    expect(fi.limit).toBe(256);
+    expect(fi.value).toBeGreaterThan(256);
+    expect(fi.message).toMatch(/> 256 on truenorth/);
+  });
+});
+
+let L1: Profile | undefined;
+const loihi1 = () => (L1 ??= loadProfile('loihi1'));
