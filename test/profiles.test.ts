@@ -27,6 +27,10 @@ describe('chip profiles', () => {
     expect(l2.sections.spikes.kind.value).toBe('graded');
     expect(profileNumber(l2, 'core', 'fan_in_axons')).toBeUndefined(); // not public
     expect(l2.sections.chip.cores_per_chip.confidence).toBe('secondary');
+    // The synapse cost model: TrueNorth's crossbar is published; Loihi 2's per-core synapses are derived.
+    expect(tn.sections.core.synapse_encoding.value).toBe('crossbar');
+    expect(profileNumber(tn, 'core', 'neuron_fan_out')).toBe(1);
+    expect(profileNumber(l2, 'core', 'synapses')).toBe(120e6 / 128);
   });
 
   it.each([
@@ -37,6 +41,7 @@ describe('chip profiles', () => {
     ['an unknown section', (j: any) => { j.power = {}; }, /power is not a profile section/],
     ['a bad spike kind', (j: any) => { j.spikes.kind.value = 'analog'; }, /spikes\.kind\.value = "analog"/],
     ['a bad mesh', (j: any) => { j.chip.mesh.value = [8]; }, /chip\.mesh\.value = \[8\]/],
+    ['an unknown synapse encoding', (j: any) => { j.core.synapse_encoding.value = 'csr'; }, /core\.synapse_encoding\.value = "csr", expected one of "sparse", "dense", "crossbar"/],
     ['a wrong format tag', (j: any) => { j.format = 'x'; }, /format = "x"/],
   ])('rejects %s, naming the field', (_n, mutate, msg) => {
     const j = raw('generic');

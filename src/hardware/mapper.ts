@@ -318,7 +318,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   if (o.strategy === 'traffic' && violations.length) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
   else if (o.strategy === 'traffic') {
     notes.push(P.fellBack ? 'traffic: found no partition with less traffic than fill; fill\'s partition is used (placement still traffic-aware)'
-      : `traffic: greedy growth, ${P.refined ? `${P.moves} moves and ${P.swaps} swaps` : 'no refinement (the net x core table would be too large)'}, ${P.merges} core merges`);
+      : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.refined ? `${P.moves} moves and ${P.swaps} swaps` : 'no refinement (the net x core table would be too large)'}, ${P.merges} core merges`);
   }
   return {
     strategy: o.strategy, profile, limits: L, graph: g, mesh, part: P.part, corePop: P.corePop, cores, routes: R, totals,

@@ -29,6 +29,8 @@ export interface Partition {
   refined: boolean;
   /** traffic found nothing better than fill and returned fill's partition. */
   fellBack: boolean;
+  /** Growth attempts (traffic retries with fewer neurons per core when cores break the fan-out limit). */
+  attempts: number;
 }
 
 /** Fan-in bookkeeping shared by the chops: stamp[s] = the core whose fan-in already counts net s. */
@@ -66,7 +68,7 @@ function chop(load: CoreLoad, order: ArrayLike<number>, core: number, capNeurons
 }
 
 /** Greedy growth over one population with a gain-bucket queue; returns the next free core. */
-function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons: number, part: Int32Array): number {
+function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons: number, part: Int32Array, rank: Int32Array): number {
   const P = g.pops[pi], n = P.size, base = P.placedOffset;
   if (n === 0) return core;
   let maxDeg = 0;
@@ -120,6 +122,7 @@ function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons:
     done[cand] = 1;
     load.add(v);
     part[v] = core;
+    rank[v] = placed;
     placed++;
     if (placed === n) break;
     while (top > 0 && head[top] < 0) top--;
@@ -143,6 +146,10 @@ class Refiner {
   segLo: Int32Array;
   segLen: Int32Array;
   lam: Int32Array;
+  /** segOff - segLo: cnt index of (s, c) is segBase[s] + c; cores [popLo, popHi) of each source population. */
+  segBase: Int32Array;
+  popLo: Int32Array;
+  popHi: Int32Array;
   neurons: Int32Array; syn: Float64Array; wbits: Float64Array; fanIn: Int32Array; fanOut: Int32Array;
   members: number[][];
   moves = 0;
@@ -160,6 +167,9 @@ class Refiner {
       this.segOff[s + 1] = this.segOff[s] + this.segLen[s];
     }
     this.cnt = new Int32Array(this.segOff[nAll]);
+    this.segBase = Int32Array.from({ length: nAll }, (_, s) => this.segOff[s] - this.segLo[s]);
+    this.popLo = Int32Array.from(ranges, (r) => r[0]);
+    this.popHi = Int32Array.from(ranges, (r) => r[1]);
     this.lam = new Int32Array(nAll);
     this.neurons = new Int32Array(cores); this.syn = new Float64Array(cores); this.wbits = new Float64Array(cores);
     this.fanIn = new Int32Array(cores); this.fanOut = new Int32Array(cores);
@@ -181,8 +191,8 @@ class Refiner {
 
   home(s: number): number { const p = this.g.placedOf[s]; return p >= 0 ? this.part[p] : -1; }
   count(s: number, c: number): number {
-    const d = c - this.segLo[s];
-    return d >= 0 && d < this.segLen[s] ? this.cnt[this.segOff[s] + d] : 0;
+    const pi = this.g.popOf[s];
+    return c >= this.popLo[pi] && c < this.popHi[pi] ? this.cnt[this.segBase[s] + c] : 0;
   }
   mem(c: number): number {
     return coreMemoryBits(this.L, this.neurons[c], this.syn[c], this.wbits[c], this.fanIn[c], this.g.pops[this.corePop[c]].maxWeightBits);
@@ -237,24 +247,54 @@ class Refiner {
   /** One pass over the neurons of population pi with cores [c0, c1); returns the traffic saved. */
   pass(pi: number, c0: number, c1: number): number {
     const g = this.g, P = g.pops[pi], k = c1 - c0;
-    const candStamp = new Int32Array(k).fill(-1), cands: number[] = [];
+    // Candidate cores: the 4 (or all, when k <= 5) with the most rate-weighted links to v: its targets and
+    // sources in this population and two co-targets of each of its input nets.
+    const weight = new Float64Array(k), touched = new Int32Array(k), cands: number[] = [];
+    const lo = P.placedOffset, hi = P.placedOffset + P.size, part = this.part, rate = this.rate;
     let saved = 0;
     for (let j = 0; j < P.size; j++) {
-      const v = P.placedOffset + j, A = this.part[v];
+      const v = lo + j, A = part[v];
       cands.length = 0;
-      if (k <= 16) { for (let c = c0; c < c1; c++) if (c !== A) cands.push(c); } else {
-        const add = (w: number): void => {
-          if (w < P.placedOffset || w >= P.placedOffset + P.size) return;
-          const c = this.part[w];
-          if (c !== A && candStamp[c - c0] !== j) { candStamp[c - c0] = j; cands.push(c); }
-        };
-        const sv = g.allOf[v];
-        for (let q = g.netPtr[sv]; q < g.netPtr[sv + 1] && cands.length < 8; q++) add(g.netTgt[q]);
-        for (let q = g.inPtr[v]; q < g.inPtr[v + 1] && cands.length < 16; q++) {
-          const s = g.inSrc[q], ps = g.placedOf[s];
-          if (ps >= 0) add(ps);
-          for (let t = g.netPtr[s], m = 0; t < g.netPtr[s + 1] && m < 2; t++) if (g.netTgt[t] !== v) { add(g.netTgt[t]); m++; }
+      if (k <= 5) { for (let c = c0; c < c1; c++) if (c !== A) cands.push(c); } else {
+        let nt = 0;
+        const sv = g.allOf[v], rv = rate[sv];
+        for (let q = g.netPtr[sv]; q < g.netPtr[sv + 1]; q++) {
+          const w = g.netTgt[q];
+          if (w < lo || w >= hi) continue;
+          const c = part[w] - c0;
+          if (c + c0 === A) continue;
+          if (weight[c] === 0) touched[nt++] = c;
+          weight[c] += rv;
         }
+        for (let q = g.inPtr[v]; q < g.inPtr[v + 1]; q++) {
+          const s = g.inSrc[q], ps = g.placedOf[s], r = rate[s];
+          if (r === 0) continue;
+          if (ps >= lo && ps < hi) {
+            if (part[ps] !== A) { const c = part[ps] - c0; if (weight[c] === 0) touched[nt++] = c; weight[c] += r; }
+            continue; // a source of this population is a candidate itself; co-targets only for other sources
+          }
+          for (let t = g.netPtr[s], m = 0; t < g.netPtr[s + 1] && m < 2; t++) {
+            const w = g.netTgt[t];
+            if (w === v || w < lo || w >= hi) continue;
+            m++;
+            const c = part[w] - c0;
+            if (c + c0 === A) continue;
+            if (weight[c] === 0) touched[nt++] = c;
+            weight[c] += r;
+          }
+        }
+        // The 4 heaviest (ties: lower core), by selection.
+        for (let pick = 0; pick < 4; pick++) {
+          let bi = -1;
+          for (let t = 0; t < nt; t++) {
+            const c = touched[t];
+            if (c >= 0 && (bi < 0 || weight[c] > weight[touched[bi]] || (weight[c] === weight[touched[bi]] && c < touched[bi]))) bi = t;
+          }
+          if (bi < 0) break;
+          cands.push(touched[bi] + c0);
+          weight[touched[bi]] = 0; touched[bi] = -1;
+        }
+        for (let t = 0; t < nt; t++) if (touched[t] >= 0) weight[touched[t]] = 0;
       }
       let best = -1, bestD = -1e-9;
       for (const B of cands) { const d = this.delta(v, B); if (d < bestD) { bestD = d; best = B; } }
@@ -263,7 +303,7 @@ class Refiner {
       this.apply(v, A); // revert, then try a swap with a neuron of the best core
       const mB = this.members[best];
       let bu = -1, bd = 0;
-      for (let t = 0, m = Math.min(16, mB.length); t < m; t++) {
+      for (let t = 0, m = Math.min(6, mB.length); t < m; t++) {
         const u = mB[(j + t) % mB.length];
         const d = bestD + this.delta(u, A);
         if (d < bd) { bd = d; bu = u; }
@@ -418,25 +458,52 @@ export function trafficOf(g: MapGraph, part: Int32Array, C: number, rate: Float6
 
 export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partition {
   const part = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
-  const coreRange: Int32Array[] = [];
   let core = 0;
   // Fill: the baseline (and the fallback of traffic, which never returns a worse partition).
   for (let pi = 0; pi < g.pops.length; pi++) {
     const P = g.pops[pi];
-    const load = new CoreLoad(g, L, stamp, P.maxWeightBits);
-    const start = core;
-    if (!P.host) core = chop(load, Int32Array.from({ length: P.size }, (_, j) => P.placedOffset + j), core, L.neurons, part);
-    coreRange.push(Int32Array.of(start, core));
+    if (!P.host) core = chop(new CoreLoad(g, L, stamp, P.maxWeightBits), Int32Array.from({ length: P.size }, (_, j) => P.placedOffset + j), core, L.neurons, part);
   }
-  const fill: Partition = { part, cores: core, corePop: corePopOf(g, part, core), moves: 0, swaps: 0, merges: 0, refined: false, fellBack: false };
+  const fill: Partition = { part, cores: core, corePop: corePopOf(g, part, core), moves: 0, swaps: 0, merges: 0, refined: false, fellBack: false, attempts: 0 };
   if (o.strategy === 'fill') return fill;
-  const tp = new Int32Array(g.nPlaced);
-  stamp.fill(-1);
-  core = 0;
+  // Traffic. A chop cannot see fan-out (it depends on where the targets go): when cores come out over the
+  // output-axon limit, grow again with fewer neurons per core in the offending populations.
+  const caps = g.pops.map(() => L.neurons);
+  let best: (Partition & { traffic: number; over: number }) | undefined;
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    const r = trafficPartition(g, L, o, caps);
+    const ld = coreLoads(g, L, r.part, r.cores, o.rate);
+    let over = 0;
+    const worst = g.pops.map(() => [0, 0]); // per population: [max fan-out ratio, neurons of that core]
+    for (let c = 0; c < r.cores; c++) {
+      if (ld.fanOut[c] <= L.fanOut) continue;
+      over++;
+      const pi = r.corePop[c], ratio = ld.fanOut[c] / L.fanOut;
+      if (ratio > worst[pi][0]) worst[pi] = [ratio, ld.neurons[c]];
+    }
+    const cand = { ...r, traffic: ld.traffic, over, attempts: attempt };
+    if (!best || over < best.over || (over === best.over && cand.traffic < best.traffic)) best = cand;
+    if (!over) break;
+    worst.forEach(([ratio, n], pi) => { if (ratio > 0) caps[pi] = Math.max(1, Math.min(caps[pi] - 1, Math.floor((0.97 * n) / ratio))); });
+  }
+  const fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
+  let fillOver = 0;
+  for (let c = 0; c < fill.cores; c++) if (fillLd.fanOut[c] > L.fanOut) fillOver++;
+  const b = best!;
+  if (fillOver < b.over || (fillOver === b.over && fillLd.traffic < b.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
+  const { traffic: _t, over: _o, ...res } = b;
+  return res;
+}
+
+/** Greedy growth with per-population neuron caps, refinement, core merges. */
+function trafficPartition(g: MapGraph, L: Limits, o: PartitionOptions, caps: number[]): Partition {
+  const tp = new Int32Array(g.nPlaced), rank = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
+  const coreRange: Int32Array[] = [];
+  let core = 0;
   for (let pi = 0; pi < g.pops.length; pi++) {
     const P = g.pops[pi], start = core;
-    if (!P.host && P.size > 0) core = grow(g, new CoreLoad(g, L, stamp, P.maxWeightBits), pi, core, L.neurons, tp);
-    coreRange[pi] = Int32Array.of(start, core);
+    if (!P.host && P.size > 0) core = grow(g, new CoreLoad(g, L, stamp, P.maxWeightBits), pi, core, caps[pi], tp, rank);
+    coreRange.push(Int32Array.of(start, core));
   }
   // Segment of a net: the cores of its target populations (a contiguous range spanning them).
   const tgtPops = g.pops.map(() => new Set<number>());
@@ -458,9 +525,7 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
     refined = true; moves = R.moves; swaps = R.swaps;
   }
   const m = mergeCores(g, L, tp, core, o.rate);
-  core = m.cores;
-  if (trafficOf(g, tp, core, o.rate) > trafficOf(g, fill.part, fill.cores, o.rate)) return { ...fill, fellBack: true };
-  return { part: tp, cores: core, corePop: corePopOf(g, tp, core), moves, swaps, merges: m.merges, refined, fellBack: false };
+  return { part: tp, cores: m.cores, corePop: corePopOf(g, tp, m.cores), moves, swaps, merges: m.merges, refined, fellBack: false, attempts: 1 };
 }
 
 /** The population of each core's first neuron (cores of traffic may hold several). */
