@@ -85,6 +85,8 @@ export interface MapOptions {
   rateSource?: string;
   graded?: GradedMode;
   passes?: number;
+  /** Largest dense pin-count table of the refinement (entries); beyond it per-net lists (tests force either). */
+  maxTable?: number;
 }
 
 export function meshOf(p: Profile, cores: number): Mesh {
@@ -232,25 +234,38 @@ function place(m: Mesh, C: number, T: CoreTraffic, strategy: Strategy): Int32Arr
 
 /** Routes of a partition: spikes per step from every core (or the host, -1) to every other core it reaches. */
 function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, staticHost: Uint8Array): Routes {
-  const seen = new Int32Array(C).fill(-1), key = new Map<number, number>();
+  // Sources grouped by home core (host first), so each group's routes are summed in one dense array and come
+  // out in (src, dst) order without a map or a sort over all routes.
+  const bucket = new Int32Array(C + 2);
+  const homeOf = (s: number) => { const ps = g.placedOf[s]; return ps >= 0 ? part[ps] : -1; };
+  for (let s = 0; s < g.nAll; s++) bucket[homeOf(s) + 2]++;
+  for (let b = 0; b <= C; b++) bucket[b + 1] += bucket[b];
+  const bySrc = new Int32Array(g.nAll), at = bucket.slice(0, C + 1);
+  for (let s = 0; s < g.nAll; s++) bySrc[at[homeOf(s) + 1]++] = s;
+  const seen = new Int32Array(C).fill(-1), acc = new Float64Array(C), num = new Int32Array(C), touched = new Int32Array(C);
   const rs: number[] = [], rd: number[] = [], rsp: number[] = [], rn: number[] = [], rpi: number[] = [];
-  for (let s = 0; s < g.nAll; s++) {
-    const ps = g.placedOf[s], h = ps >= 0 ? part[ps] : -1;
-    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
-      const c = part[g.netTgt[k]];
-      if (seen[c] === s || c === h) continue;
-      seen[c] = s;
-      const id = (h + 1) * C + c;
-      let i = key.get(id);
-      if (i === undefined) { i = rs.length; key.set(id, i); rs.push(h); rd.push(c); rsp.push(0); rn.push(0); rpi.push(h < 0 ? staticHost[g.popOf[s]] : 0); }
-      rsp[i] += rate[s]; rn[i]++;
+  for (let b = 0; b <= C; b++) {
+    const h = b - 1;
+    for (const perInput of h < 0 ? [1, 0] : [0]) {
+      let nt = 0;
+      for (let i = bucket[b]; i < bucket[b + 1]; i++) {
+        const s = bySrc[i];
+        if (h < 0 && staticHost[g.popOf[s]] !== perInput) continue;
+        for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
+          const c = part[g.netTgt[k]];
+          if (seen[c] === s || c === h) continue;
+          seen[c] = s;
+          if (num[c] === 0) touched[nt++] = c;
+          acc[c] += rate[s]; num[c]++;
+        }
+      }
+      const list = touched.subarray(0, nt).sort();
+      for (const c of list) { rs.push(h); rd.push(c); rsp.push(acc[c]); rn.push(num[c]); rpi.push(perInput); acc[c] = 0; num[c] = 0; }
     }
   }
-  // In (src, dst) order: the file and the table do not depend on discovery order.
-  const order = rs.map((_, i) => i).sort((a, b) => rs[a] - rs[b] || rd[a] - rd[b]);
   return {
-    src: Int32Array.from(order, (i) => rs[i]), dst: Int32Array.from(order, (i) => rd[i]), spikes: Float64Array.from(order, (i) => rsp[i]),
-    hops: new Int32Array(order.length), sources: Int32Array.from(order, (i) => rn[i]), perInput: Uint8Array.from(order, (i) => rpi[i]),
+    src: Int32Array.from(rs), dst: Int32Array.from(rd), spikes: Float64Array.from(rsp), hops: new Int32Array(rs.length),
+    sources: Int32Array.from(rn), perInput: Uint8Array.from(rpi),
   };
 }
 
@@ -260,7 +275,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
   // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
-  const P = partition(g, L, { strategy: violations.length ? 'fill' : o.strategy, rate, passes: o.passes });
+  const P = partition(g, L, { strategy: violations.length ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });
   const t1 = performance.now();
   const C = P.cores;
   const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
@@ -318,7 +333,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   if (o.strategy === 'traffic' && violations.length) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
   else if (o.strategy === 'traffic') {
     notes.push(P.fellBack ? 'traffic: found no partition with less traffic than fill; fill\'s partition is used (placement still traffic-aware)'
-      : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.refined ? `${P.moves} moves and ${P.swaps} swaps` : 'no refinement (the net x core table would be too large)'}, ${P.merges} core merges`);
+      : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.moves} moves and ${P.swaps} swaps, ${P.merges} core merges`);
   }
   return {
     strategy: o.strategy, profile, limits: L, graph: g, mesh, part: P.part, corePop: P.corePop, cores, routes: R, totals,

@@ -68,7 +68,7 @@ function chop(load: CoreLoad, order: ArrayLike<number>, core: number, capNeurons
 }
 
 /** Greedy growth over one population with a gain-bucket queue; returns the next free core. */
-function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons: number, part: Int32Array, rank: Int32Array): number {
+function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons: number, part: Int32Array): number {
   const P = g.pops[pi], n = P.size, base = P.placedOffset;
   if (n === 0) return core;
   let maxDeg = 0;
@@ -122,7 +122,6 @@ function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons:
     done[cand] = 1;
     load.add(v);
     part[v] = core;
-    rank[v] = placed;
     placed++;
     if (placed === n) break;
     while (top > 0 && head[top] < 0) top--;
@@ -136,12 +135,18 @@ function grow(g: MapGraph, load: CoreLoad, pi: number, core: number, capNeurons:
 }
 
 /**
- * Rate-weighted refinement of a partition: net x core pin counts in one dense segment per net (the cores of
- * the net's target populations), per-core loads, and moves/swaps that lower the traffic and break no limit
- * that was not already broken.
+ * Rate-weighted refinement of a partition: net x core pin counts, per-core loads, and moves/swaps that lower
+ * the traffic and break no limit that was not already broken. Pin counts are a dense segment per net (the
+ * cores of the net's target populations) when that table is small enough, else a list of (core, count) per
+ * net with room for as many entries as the net has pins (O(synapses) memory, a short scan per lookup).
  */
 class Refiner {
   cnt: Int32Array;
+  /** List mode: entries [netPtr[s], netPtr[s] + pinLen[s]) of pinCore / pinCnt. */
+  listMode: boolean;
+  pinCore: Int32Array;
+  pinCnt: Int32Array;
+  pinLen: Int32Array;
   segOff: Int32Array;
   segLo: Int32Array;
   segLen: Int32Array;
@@ -158,15 +163,23 @@ class Refiner {
   cost = 0;
 
   constructor(private g: MapGraph, private L: Limits, private part: Int32Array, cores: number, private corePop: Int32Array,
-    private rate: Float64Array, ranges: Int32Array[]) {
+    private rate: Float64Array, ranges: Int32Array[], maxTable: number) {
     const { nAll } = g;
     this.segOff = new Int32Array(nAll + 1); this.segLo = new Int32Array(nAll); this.segLen = new Int32Array(nAll);
-    for (let s = 0; s < nAll; s++) {
-      const r = ranges[g.popOf[s]];
-      this.segLo[s] = r[0]; this.segLen[s] = r[1] - r[0];
-      this.segOff[s + 1] = this.segOff[s] + this.segLen[s];
+    let table = 0;
+    for (let s = 0; s < nAll; s++) { const r = ranges[g.popOf[s]]; table += r[1] - r[0]; }
+    this.listMode = table > maxTable;
+    if (!this.listMode) {
+      for (let s = 0; s < nAll; s++) {
+        const r = ranges[g.popOf[s]];
+        this.segLo[s] = r[0]; this.segLen[s] = r[1] - r[0];
+        this.segOff[s + 1] = this.segOff[s] + this.segLen[s];
+      }
     }
-    this.cnt = new Int32Array(this.segOff[nAll]);
+    this.cnt = new Int32Array(this.listMode ? 0 : this.segOff[nAll]);
+    this.pinCore = new Int32Array(this.listMode ? g.netTgt.length : 0);
+    this.pinCnt = new Int32Array(this.listMode ? g.netTgt.length : 0);
+    this.pinLen = new Int32Array(this.listMode ? nAll : 0);
     this.segBase = Int32Array.from({ length: nAll }, (_, s) => this.segOff[s] - this.segLo[s]);
     this.popLo = Int32Array.from(ranges, (r) => r[0]);
     this.popHi = Int32Array.from(ranges, (r) => r[1]);
@@ -181,8 +194,8 @@ class Refiner {
     }
     for (let s = 0; s < nAll; s++) {
       for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
-        const c = part[g.netTgt[k]], i = this.segOff[s] + c - this.segLo[s];
-        if (this.cnt[i]++ === 0) { this.lam[s]++; this.fanIn[c]++; }
+        const c = part[g.netTgt[k]];
+        if (this.inc(s, c) === 1) { this.lam[s]++; this.fanIn[c]++; }
       }
       const h = this.home(s);
       if (h >= 0) { this.fanOut[h] += this.lam[s]; this.cost += this.rate[s] * (this.lam[s] - +(this.count(s, h) > 0)); }
@@ -191,8 +204,32 @@ class Refiner {
 
   home(s: number): number { const p = this.g.placedOf[s]; return p >= 0 ? this.part[p] : -1; }
   count(s: number, c: number): number {
+    if (this.listMode) {
+      for (let i = this.g.netPtr[s], e = i + this.pinLen[s]; i < e; i++) if (this.pinCore[i] === c) return this.pinCnt[i];
+      return 0;
+    }
     const pi = this.g.popOf[s];
     return c >= this.popLo[pi] && c < this.popHi[pi] ? this.cnt[this.segBase[s] + c] : 0;
+  }
+  /** Add a pin of net s on core c; returns the new count. */
+  inc(s: number, c: number): number {
+    if (!this.listMode) return ++this.cnt[this.segBase[s] + c];
+    const o = this.g.netPtr[s], e = o + this.pinLen[s];
+    for (let i = o; i < e; i++) if (this.pinCore[i] === c) return ++this.pinCnt[i];
+    this.pinCore[e] = c; this.pinCnt[e] = 1; this.pinLen[s]++;
+    return 1;
+  }
+  /** Remove a pin of net s from core c (it must be there); returns the new count. */
+  dec(s: number, c: number): number {
+    if (!this.listMode) return --this.cnt[this.segBase[s] + c];
+    const o = this.g.netPtr[s], last = o + this.pinLen[s] - 1;
+    for (let i = o; i <= last; i++) {
+      if (this.pinCore[i] !== c) continue;
+      const n = --this.pinCnt[i];
+      if (n === 0) { this.pinCore[i] = this.pinCore[last]; this.pinCnt[i] = this.pinCnt[last]; this.pinLen[s]--; }
+      return n;
+    }
+    throw new Error('partition: pin count out of step');
   }
   mem(c: number): number {
     return coreMemoryBits(this.L, this.neurons[c], this.syn[c], this.wbits[c], this.fanIn[c], this.g.pops[this.corePop[c]].maxWeightBits);
@@ -224,9 +261,9 @@ class Refiner {
     const g = this.g, L = this.L, A = this.part[v], sv = g.allOf[v];
     let bad = 0;
     for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
-      const s = g.inSrc[j], base = this.segOff[s] - this.segLo[s], h = this.home(s);
-      if (--this.cnt[base + A] === 0) { this.lam[s]--; this.fanIn[A]--; if (h >= 0) this.fanOut[h]--; }
-      if (this.cnt[base + B]++ === 0) {
+      const s = g.inSrc[j], h = this.home(s);
+      if (this.dec(s, A) === 0) { this.lam[s]--; this.fanIn[A]--; if (h >= 0) this.fanOut[h]--; }
+      if (this.inc(s, B) === 1) {
         this.lam[s]++; this.fanIn[B]++;
         if (h >= 0 && ++this.fanOut[h] > L.fanOut) bad |= 2;
         if (this.lam[s] > L.neuronFanOut) bad |= 2;
@@ -329,7 +366,7 @@ export interface PartitionOptions {
   rate: Float64Array;
   /** Refinement passes (traffic). */
   passes?: number;
-  /** Largest net x core count table the refinement may allocate (entries). */
+  /** Largest dense net x core count table the refinement allocates (entries); beyond it, per-net lists. */
   maxTable?: number;
 }
 
@@ -469,42 +506,53 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
   // Traffic. A chop cannot see fan-out (it depends on where the targets go): when cores come out over the
   // output-axon limit, grow again with fewer neurons per core in the offending populations.
   const caps = g.pops.map(() => L.neurons);
-  let best: (Partition & { traffic: number; over: number }) | undefined;
-  for (let attempt = 1; attempt <= 6; attempt++) {
-    const r = trafficPartition(g, L, o, caps);
+  let best: (Growth & { traffic: number; over: number; attempts: number }) | undefined;
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const r = growAll(g, L, caps);
     const ld = coreLoads(g, L, r.part, r.cores, o.rate);
     let over = 0;
     const worst = g.pops.map(() => [0, 0]); // per population: [max fan-out ratio, neurons of that core]
-    for (let c = 0; c < r.cores; c++) {
-      if (ld.fanOut[c] <= L.fanOut) continue;
-      over++;
-      const pi = r.corePop[c], ratio = ld.fanOut[c] / L.fanOut;
-      if (ratio > worst[pi][0]) worst[pi] = [ratio, ld.neurons[c]];
+    for (let pi = 0; pi < g.pops.length; pi++) {
+      for (let c = r.coreRange[pi][0]; c < r.coreRange[pi][1]; c++) {
+        if (ld.fanOut[c] <= L.fanOut) continue;
+        over++;
+        const ratio = ld.fanOut[c] / L.fanOut;
+        if (ratio > worst[pi][0]) worst[pi] = [ratio, ld.neurons[c]];
+      }
     }
-    const cand = { ...r, traffic: ld.traffic, over, attempts: attempt };
-    if (!best || over < best.over || (over === best.over && cand.traffic < best.traffic)) best = cand;
+    if (!best || over < best.over || (over === best.over && ld.traffic < best.traffic)) best = { ...r, traffic: ld.traffic, over, attempts: attempt };
     if (!over) break;
     worst.forEach(([ratio, n], pi) => { if (ratio > 0) caps[pi] = Math.max(1, Math.min(caps[pi] - 1, Math.floor((0.97 * n) / ratio))); });
   }
-  const fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
-  let fillOver = 0;
-  for (let c = 0; c < fill.cores; c++) if (fillLd.fanOut[c] > L.fanOut) fillOver++;
   const b = best!;
-  if (fillOver < b.over || (fillOver === b.over && fillLd.traffic < b.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
-  const { traffic: _t, over: _o, ...res } = b;
-  return res;
+  const r = refineAndMerge(g, L, o, b);
+  const ld = coreLoads(g, L, r.part, r.cores, o.rate);
+  let over = 0, fillOver = 0;
+  for (let c = 0; c < r.cores; c++) if (ld.fanOut[c] > L.fanOut) over++;
+  const fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
+  for (let c = 0; c < fill.cores; c++) if (fillLd.fanOut[c] > L.fanOut) fillOver++;
+  if (fillOver < over || (fillOver === over && fillLd.traffic < ld.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
+  return { ...r, attempts: b.attempts };
 }
 
-/** Greedy growth with per-population neuron caps, refinement, core merges. */
-function trafficPartition(g: MapGraph, L: Limits, o: PartitionOptions, caps: number[]): Partition {
-  const tp = new Int32Array(g.nPlaced), rank = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
+interface Growth { part: Int32Array; cores: number; coreRange: Int32Array[] }
+
+/** Greedy growth of every population with per-population neuron caps. */
+function growAll(g: MapGraph, L: Limits, caps: number[]): Growth {
+  const part = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
   const coreRange: Int32Array[] = [];
   let core = 0;
   for (let pi = 0; pi < g.pops.length; pi++) {
     const P = g.pops[pi], start = core;
-    if (!P.host && P.size > 0) core = grow(g, new CoreLoad(g, L, stamp, P.maxWeightBits), pi, core, caps[pi], tp, rank);
+    if (!P.host && P.size > 0) core = grow(g, new CoreLoad(g, L, stamp, P.maxWeightBits), pi, core, caps[pi], part);
     coreRange.push(Int32Array.of(start, core));
   }
+  return { part, cores: core, coreRange };
+}
+
+/** Rate-weighted refinement (moves and swaps), then core merges. */
+function refineAndMerge(g: MapGraph, L: Limits, o: PartitionOptions, gr: Growth): Partition {
+  const tp = gr.part, coreRange = gr.coreRange, core = gr.cores;
   // Segment of a net: the cores of its target populations (a contiguous range spanning them).
   const tgtPops = g.pops.map(() => new Set<number>());
   for (const q of g.edges) tgtPops[q[0]].add(q[1]);
@@ -512,18 +560,14 @@ function trafficPartition(g: MapGraph, L: Limits, o: PartitionOptions, caps: num
     const t = [...tgtPops[pi]];
     return t.length ? Int32Array.of(Math.min(...t.map((x) => coreRange[x][0])), Math.max(...t.map((x) => coreRange[x][1]))) : Int32Array.of(0, 0);
   });
-  let table = 0, refined = false, moves = 0, swaps = 0;
-  for (let pi = 0; pi < g.pops.length; pi++) table += g.pops[pi].size * (ranges[pi][1] - ranges[pi][0]);
-  if (table <= (o.maxTable ?? 1 << 26)) {
-    const R = new Refiner(g, L, tp, core, corePopOf(g, tp, core), o.rate, ranges);
-    const start = R.cost;
-    for (let it = 0; it < (o.passes ?? 8); it++) {
-      let saved = 0;
-      for (let pi = 0; pi < g.pops.length; pi++) if (!g.pops[pi].host) saved += R.pass(pi, coreRange[pi][0], coreRange[pi][1]);
-      if (saved <= 0.002 * start) break;
-    }
-    refined = true; moves = R.moves; swaps = R.swaps;
+  const R = new Refiner(g, L, tp, core, corePopOf(g, tp, core), o.rate, ranges, o.maxTable ?? 1 << 24);
+  const start = R.cost;
+  for (let it = 0; it < (o.passes ?? 8); it++) {
+    let saved = 0;
+    for (let pi = 0; pi < g.pops.length; pi++) if (!g.pops[pi].host) saved += R.pass(pi, coreRange[pi][0], coreRange[pi][1]);
+    if (saved <= 0.002 * start) break;
   }
+  const refined = true, moves = R.moves, swaps = R.swaps;
   const m = mergeCores(g, L, tp, core, o.rate);
   return { part: tp, cores: m.cores, corePop: corePopOf(g, tp, m.cores), moves, swaps, merges: m.merges, refined, fellBack: false, attempts: 1 };
 }
