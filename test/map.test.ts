@@ -38,16 +38,23 @@ function netSynapses(net: Network): string[] {
   return out.sort();
 }
 
+interface Lim {
+  neurons: number; fanIn: number; fanOut: number; memBytes: number; neuronFanOut: number; axonBits: number;
+  encoding: 'sparse' | 'dense' | 'crossbar'; synapses: number; weightBits: number; weightLevels: number; maxCores: number;
+}
+
 /**
  * Independent check of a decoded deployment against the network and the profile's limits: brute force with
  * sets, sharing no code with the mapper. Returns the broken constraints (empty when the mapping is valid).
  */
-function verify(net: Network, d: Record<string, any>, lim: { neurons: number; fanIn: number; fanOut: number; memBytes: number; neuronFanOut: number; axonBits: number }): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+function verify(net: Network, d: Record<string, any>, lim: Lim): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
   const broken: string[] = [];
   const placedAt = new Map<string, number>(); // "pop/i" -> core
   const seen: string[] = [];
   const idxBits = Math.max(1, Math.ceil(Math.log2(lim.neurons)));
-  const tgtOf = (name: string) => net.projections.find((q) => q.name === name)!;
+  const proj = (name: string) => net.projections.find((q) => q.name === name)!;
+  const levels = new Map<string, Set<number>>();
+  if (d.cores.length > lim.maxCores) broken.push(`${d.cores.length} cores > ${lim.maxCores}`);
   for (const c of d.cores) {
     const localToGlobal: string[] = [];
     for (const r of c.neurons) for (let k = 0; k < r.count; k++) {
@@ -58,23 +65,31 @@ function verify(net: Network, d: Record<string, any>, lim: { neurons: number; fa
     }
     if (localToGlobal.length > lim.neurons) broken.push(`core ${c.index}: ${localToGlobal.length} neurons`);
     const axons = new Set<string>();
-    let bits = 0;
+    let bits = 0, nSyn = 0, maxWb = 0;
     for (const b of c.synapses) {
-      const q = tgtOf(b.projection);
+      const q = proj(b.projection);
+      maxWb = Math.max(maxWb, b.weight_bits);
       for (let a = 0; a < b.axons.length; a++) {
         axons.add(`${q.source}/${b.axons[a]}`);
         for (let j = b.indptr[a]; j < b.indptr[a + 1]; j++) {
-          const [pop, i] = localToGlobal[b.targets[j]].split('/');
+          const tgt = localToGlobal[b.targets[j]], [pop, i] = tgt.split('/');
           if (pop !== q.target) broken.push(`synapse of ${q.name} stored on a core without its target`);
           seen.push(`${q.name}/${b.axons[a]}/${i}/${b.weights[j]}`);
+          if (b.weights[j] < -(2 ** (lim.weightBits - 1)) || b.weights[j] >= 2 ** (lim.weightBits - 1)) broken.push(`${q.name}: weight ${b.weights[j]} > ${lim.weightBits} bits`);
+          if (b.weights[j] !== 0) (levels.get(tgt) ?? levels.set(tgt, new Set()).get(tgt)!).add(b.weights[j] * 2 ** b.exponent);
           bits += q.weightBits + idxBits;
+          nSyn++;
         }
       }
     }
-    bits += axons.size * lim.axonBits;
+    if (lim.encoding === 'dense') bits = axons.size * localToGlobal.length * maxWb;
+    else if (lim.encoding === 'crossbar') bits = axons.size * localToGlobal.length;
+    else bits += axons.size * lim.axonBits;
     if (axons.size > lim.fanIn) broken.push(`core ${c.index}: fan-in ${axons.size}`);
+    if (nSyn > lim.synapses) broken.push(`core ${c.index}: ${nSyn} synapses`);
     if (bits > lim.memBytes * 8) broken.push(`core ${c.index}: ${bits} bits of synapses`);
   }
+  for (const [t, set] of levels) if (set.size > lim.weightLevels) broken.push(`${t}: ${set.size} weight levels`);
   for (const p of net.populations) if (p.model !== 'input') for (let i = 0; i < p.size; i++) if (!placedAt.has(`${p.name}/${i}`)) broken.push(`neuron ${p.name}/${i} not placed`);
   if (!isDeepStrictEqual(seen.sort(), netSynapses(net))) broken.push('synapses stored differ from the network (missing, duplicated or changed)');
   // Fan-out: distinct destination cores of each source neuron, summed on the source's core.
@@ -88,9 +103,10 @@ function verify(net: Network, d: Record<string, any>, lim: { neurons: number; fa
   }
   const fanOut = new Map<number, number>();
   for (const [key, set] of dests) {
-    if (set.size > lim.neuronFanOut) broken.push(`${key} reaches ${set.size} cores`);
     const home = placedAt.get(key);
-    if (home !== undefined) fanOut.set(home, (fanOut.get(home) ?? 0) + set.size);
+    if (home === undefined) continue; // the host
+    if (set.size > lim.neuronFanOut) broken.push(`${key} reaches ${set.size} cores`);
+    fanOut.set(home, (fanOut.get(home) ?? 0) + set.size);
   }
   for (const [c, n] of fanOut) if (n > lim.fanOut) broken.push(`core ${c}: fan-out ${n}`);
   return broken;
@@ -154,24 +170,47 @@ describe('mapper', () => {
     expect(r.totals.inter_core_spikes_per_step).toBe(0.25);
   });
 
-  it('property: every mapping keeps every limit, places each neuron once, stores each synapse once on its target\'s core', () => {
-    fc.assert(fc.property(arbNet, fc.record({ neurons: fc.integer({ min: 3, max: 40 }), fanIn: fc.integer({ min: 20, max: 200 }), memBytes: fc.integer({ min: 200, max: 4000 }), axonBits: fc.integer({ min: 0, max: 16 }), strategy: fc.constantFrom('fill', 'traffic'), listMode: fc.boolean() }),
-      (net, o) => {
-        const lim = { neurons: o.neurons, fanIn: o.fanIn, fanOut: 4 * o.fanIn, memBytes: o.memBytes, neuronFanOut: Infinity, axonBits: o.axonBits };
-        const prof = profile({ neurons: o.neurons, fan_in_axons: o.fanIn, fan_out_axons: 4 * o.fanIn, synapse_memory_bytes: o.memBytes, axon_entry_bits: o.axonBits || 1 });
-        lim.axonBits = o.axonBits || 1;
-        const m = mapNetwork(net, prof, { strategy: o.strategy as 'fill' | 'traffic', maxTable: o.listMode ? 0 : undefined });
-        const d = roundTrip(net, m);
-        const broken = verify(net, d, lim);
-        if (m.violations.length === 0) expect(broken).toEqual([]);
-        else {
-          // A reported violation is real: either a limit is broken, or no core can hold some neuron.
-          expect(broken.length + m.violations.filter((v) => v.constraint.startsWith('core.')).length).toBeGreaterThan(0);
-          // Placement and storage hold even then.
-          expect(broken.filter((b) => /placed|synapses stored/.test(b))).toEqual([]);
-        }
-        expect(d.totals.inter_core_spikes_per_step).toBeCloseTo(bruteTraffic(net, d), 9);
-      }), { numRuns: 60 });
+  it('property: a mapping with no reported violation keeps every limit (and one with violations breaks one); each neuron placed once, each synapse stored once on its target\'s core', () => {
+    const arbLim = fc.record({
+      neurons: fc.integer({ min: 3, max: 40 }), fanIn: fc.integer({ min: 10, max: 200 }), memBytes: fc.integer({ min: 100, max: 4000 }),
+      axonBits: fc.integer({ min: 1, max: 16 }), encoding: fc.constantFrom('sparse', 'dense', 'crossbar'), synapses: fc.integer({ min: 20, max: 2000 }),
+      fanOutMul: fc.integer({ min: 1, max: 6 }), neuronFanOut: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      weightBits: fc.integer({ min: 4, max: 9 }), weightLevels: fc.option(fc.integer({ min: 2, max: 40 }), { nil: undefined }),
+      perChip: fc.integer({ min: 2, max: 16 }), chips: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      strategy: fc.constantFrom('fill', 'traffic'), listMode: fc.boolean(),
+    });
+    let valid = 0, invalid = 0;
+    fc.assert(fc.property(arbNet, arbLim, (net, o) => {
+      const e = (v: unknown) => ({ value: v, source: 'test', confidence: 'assumption' });
+      const prof = parseProfile(JSON.stringify({
+        format: 'ipvae.profile', version: 1, name: 'prop',
+        chip: { cores_per_chip: e(o.perChip), ...(o.chips ? { chips: e(o.chips) } : {}) },
+        core: {
+          neurons: e(o.neurons), fan_in_axons: e(o.fanIn), fan_out_axons: e(o.fanOutMul * o.fanIn), synapse_memory_bytes: e(o.memBytes),
+          axon_entry_bits: e(o.axonBits), synapse_encoding: e(o.encoding), synapses: e(o.synapses), ...(o.neuronFanOut ? { neuron_fan_out: e(o.neuronFanOut) } : {}),
+        },
+        precision: { weight_bits: e(o.weightBits), ...(o.weightLevels ? { weight_levels: e(o.weightLevels) } : {}) },
+        spikes: { kind: e('graded'), payload_bits: e(16) },
+      }), 'prop.json');
+      const lim: Lim = {
+        neurons: o.neurons, fanIn: o.fanIn, fanOut: o.fanOutMul * o.fanIn, memBytes: o.memBytes, neuronFanOut: o.neuronFanOut ?? Infinity,
+        axonBits: o.axonBits, encoding: o.encoding as Lim['encoding'], synapses: o.synapses, weightBits: o.weightBits,
+        weightLevels: o.weightLevels ?? Infinity, maxCores: o.chips ? o.chips * o.perChip : Infinity,
+      };
+      const m = mapNetwork(net, prof, { strategy: o.strategy as 'fill' | 'traffic', maxTable: o.listMode ? 0 : undefined });
+      const d = roundTrip(net, m);
+      const broken = verify(net, d, lim);
+      if (m.violations.length === 0) { expect(broken).toEqual([]); valid++; } else {
+        expect(broken.length, m.violations.map((v) => v.message).join('; ')).toBeGreaterThan(0);
+        invalid++;
+      }
+      // Placement and storage hold either way.
+      expect(broken.filter((b) => /placed|synapses stored|without its target/.test(b))).toEqual([]);
+      expect(d.totals.inter_core_spikes_per_step).toBeCloseTo(bruteTraffic(net, d), 9);
+    }), { numRuns: 150 });
+    // Both branches were exercised.
+    expect(valid).toBeGreaterThan(10);
+    expect(invalid).toBeGreaterThan(10);
   });
 
   it('property: traffic never moves more spikes between cores than fill; both pin-count tables agree', () => {

@@ -103,9 +103,13 @@ export function checkNetwork(net: Network, g: MapGraph, profile: Profile, L: Lim
   for (const q of net.projections) {
     const T = placedPop(q.target);
     if (T.host) continue;
-    if (q.weightBits > L.weightBits) {
-      violations.push({ constraint: 'precision.weight_bits', where: `projection ${q.name}`, value: q.weightBits, limit: L.weightBits,
-        message: `projection ${q.name}: ${q.weightBits}-bit weights > ${L.weightBits} bits on ${chip} (over by ${q.weightBits - L.weightBits}; re-quantise with --weight-bits ${L.weightBits})` });
+    // The stored mantissas must fit the chip's signed weight width (what they need, not the declared width).
+    let lo = 0, hi = 0;
+    for (let j = 0; j < q.weights.length; j++) { const w = q.weights[j]; if (w < lo) lo = w; else if (w > hi) hi = w; }
+    const need = Math.max(lo < 0 ? Math.ceil(Math.log2(-lo)) + 1 : 1, hi > 0 ? Math.floor(Math.log2(hi)) + 2 : 1);
+    if (need > L.weightBits) {
+      violations.push({ constraint: 'precision.weight_bits', where: `projection ${q.name}`, value: need, limit: L.weightBits,
+        message: `projection ${q.name}: weights in [${lo}, ${hi}] need ${need} bits > ${L.weightBits} on ${chip} (over by ${need - L.weightBits}; re-quantise with --weight-bits ${L.weightBits})` });
     }
     if (q.payload === 'graded' && !q.static) {
       if (L.graded && q.payloadBits > L.payloadBits) {
