@@ -29,3 +29,9 @@ export { fromIpVae, fromIpVae as quantize, quantizeTensor, DEFAULT_QUANT, type Q
 export { Simulator, combineDigests, type Counters, type EngineKind, type SimOptions } from './sim/engine.js';
 export { runIpVaeNet, runIpVaeNetParallel, type NetRunOptions, type NetRunResult } from './sim/run.js';
 export { lifStep, lifConst, type LifArrays, type LifMode } from './sim/lif.js';
+export { loadProfile, parseProfile, profileNumber, profileText, BUNDLED_PROFILES, type Profile, type Sourced } from './hardware/profile.js';
+export { limitsOf, checkNetwork, type Limits, type Violation, type GradedMode } from './hardware/check.js';
+export { mapNetwork, type Mapping, type MapOptions, type Totals, type Routes, type Mesh } from './hardware/mapper.js';
+export { coreLoads, trafficOf, type Strategy } from './hardware/partition.js';
+export { deploymentObject, encodeDeployment, decodeDeployment, readDeployment } from './hardware/deploy.js';
+export { clusteredNetwork, type ClusteredOptions } from './net/random.js';
