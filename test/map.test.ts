@@ -207,6 +207,14 @@ describe('mapper', () => {
       // Placement and storage hold either way.
       expect(broken.filter((b) => /placed|synapses stored|without its target/.test(b))).toEqual([]);
       expect(d.totals.inter_core_spikes_per_step).toBeCloseTo(bruteTraffic(net, d), 9);
+      // Hops of every route: the Manhattan distance between its cores' tiles.
+      for (const r of d.routes) {
+        if (r.src < 0) continue;
+        const a = d.cores[r.src], b = d.cores[r.dst];
+        expect([r.hops_x, r.hops_y, r.hops]).toEqual([Math.abs(a.x - b.x), Math.abs(a.y - b.y), Math.abs(a.x - b.x) + Math.abs(a.y - b.y)]);
+      }
+      // No two cores share a slot.
+      expect(new Set(d.cores.map((c: { slot: number }) => c.slot)).size).toBe(d.cores.length);
     }), { numRuns: 150 });
     // Both branches were exercised.
     expect(valid).toBeGreaterThan(10);

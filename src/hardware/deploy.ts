@@ -119,7 +119,7 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
       payload: q.payload, payload_bits: q.payloadBits, static: q.static, synapses: q.indices.length,
     })),
     cores,
-    routes: Array.from(R.src, (src, i) => ({ src, dst: R.dst[i], spikes_per_step: R.spikes[i], hops: R.hops[i], sources: R.sources[i], per_input: R.perInput[i] === 1 })),
+    routes: Array.from(R.src, (src, i) => ({ src, dst: R.dst[i], spikes_per_step: R.spikes[i], hops: R.hops[i], sources: R.sources[i], per_input: R.perInput[i] === 1, hops_x: R.hopsX[i], hops_y: R.hopsY[i] })),
     totals: { ...m.totals },
     choices: m.choices,
     notes: m.notes,

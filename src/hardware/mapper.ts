@@ -42,6 +42,9 @@ export interface Routes {
   dst: Int32Array;
   spikes: Float64Array;
   hops: Int32Array;
+  /** Hops along x (east-west) and y (north-south). */
+  hopsX: Int32Array;
+  hopsY: Int32Array;
   /** Source neurons using the route. */
   sources: Int32Array;
   /** 1 when the route carries static inputs (once per input, not per step). */
@@ -103,12 +106,6 @@ export function meshOf(p: Profile, cores: number): Mesh {
 export function slotXY(m: Mesh, slot: number): [number, number] {
   const chip = Math.floor(slot / m.perChip), tile = Math.floor((slot % m.perChip) / m.perTile);
   return [chip * m.cols + (tile % m.cols), Math.floor(tile / m.cols)];
-}
-
-/** Hops between two slots (Manhattan distance between their tiles; 0 within a tile). */
-export function hopsBetween(m: Mesh, a: number, b: number): number {
-  const [ax, ay] = slotXY(m, a), [bx, by] = slotXY(m, b);
-  return Math.abs(ax - bx) + Math.abs(ay - by);
 }
 
 /** Rates by all id: spikes (binary chip) or messages (graded chip) per step; 1 where nothing is known. */
@@ -265,6 +262,7 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
   }
   return {
     src: Int32Array.from(rs), dst: Int32Array.from(rd), spikes: Float64Array.from(rsp), hops: new Int32Array(rs.length),
+    hopsX: new Int32Array(rs.length), hopsY: new Int32Array(rs.length),
     sources: Int32Array.from(rn), perInput: Uint8Array.from(rpi),
   };
 }
@@ -304,7 +302,9 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
       if (R.perInput[i]) totals.host_spikes_per_input += r; else totals.host_spikes_per_step += r;
       continue;
     }
-    R.hops[i] = hopsBetween(mesh, slot[a], slot[b]);
+    const [ax, ay] = slotXY(mesh, slot[a]), [bx, by] = slotXY(mesh, slot[b]);
+    R.hopsX[i] = Math.abs(ax - bx); R.hopsY[i] = Math.abs(ay - by);
+    R.hops[i] = R.hopsX[i] + R.hopsY[i];
     cores.spikesOut[a] += r; cores.spikesIn[b] += r;
     totals.inter_core_spikes_per_step += r;
     totals.hop_weighted_traffic += r * R.hops[i];
