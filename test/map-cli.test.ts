@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { clusteredNetwork } from '../src/net/random.js';
 import { toJson } from '../src/net/json.js';
 import { encodeIdxImages } from '../src/io/idx.js';
+import { encodeDeployment } from '../src/hardware/deploy.js';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'ipvae.js');
@@ -54,7 +55,9 @@ describe('ipvae map / inspect', () => {
     const script = [
       'import sys, json', `sys.path.insert(0, ${JSON.stringify(py)})`, 'from ipvae.deploy.v1 import deploy_pb2',
       'from google.protobuf.json_format import MessageToDict', 'd = deploy_pb2.Deployment()', 'd.ParseFromString(open(sys.argv[1], "rb").read())',
-      'print(json.dumps(MessageToDict(d, preserving_proto_field_name=True, including_default_value_fields=True)))',
+      'try: out = MessageToDict(d, preserving_proto_field_name=True, including_default_value_fields=True)',
+      'except TypeError: out = MessageToDict(d, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)',
+      'print(json.dumps(out))',
     ].join('\n');
     const p = spawnSync('python3', ['-c', script, pb], { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: 'system' }, maxBuffer: 1 << 28 });
     expect(p.status, `python3 with google.protobuf (Debian: python3-protobuf): ${p.error ?? p.stderr}`).toBe(0);
@@ -78,9 +81,33 @@ describe('ipvae map / inspect', () => {
       expect(r.stderr).toContain(f);
       expect(r.stdout).toBe('');
     }
+    // A well-formed file (checksum and all) that lacks a required part.
+    const partial = join(dir, 'partial.pb');
+    writeFileSync(partial, encodeDeployment({ format: 'ipvae.deploy', schema_version: 1 }));
+    const p = run('inspect', partial);
+    expect(p.status).toBe(2);
+    expect(p.stderr.trim()).toMatch(/partial\.pb: not a valid ipvae deployment file \(provenance is missing\)/);
     const missing = run('inspect', join(dir, 'nope.pb'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read/);
+  });
+
+  it('bad input to map: one line naming what is wrong, exit 2, nothing written', () => {
+    const sur = join(dir, 'surrogate.json');
+    writeFileSync(sur, readFileSync(netFile, 'utf8').replace('"name":"lif"', '"name":"bad\\ud800name"').replace(/"(source|target)":"lif"/g, '"$1":"bad\\ud800name"'));
+    const a = run('map', '--net', sur, '--out', join(dir, 'sur.pb'));
+    expect(a.status).toBe(2);
+    expect(a.stderr.trim()).toMatch(/surrogate\.json: populations\[0\]\.name has a lone UTF-16 surrogate/);
+    expect(existsSync(join(dir, 'sur.pb'))).toBe(false);
+    const b = run('map', '--net', netFile, '--profile', 'generic', '--out', dir);
+    expect(b.status).toBe(2);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+    expect(b.stderr).toMatch(/cannot write the file \(it is a directory\)/);
+    const noNeurons = join(dir, 'noneurons.json');
+    writeFileSync(noNeurons, JSON.stringify({ format: 'ipvae.profile', version: 1, name: 'nn', chip: { cores_per_chip: { value: 4, source: 't', confidence: 'assumption' } } }));
+    const c = run('map', '--net', netFile, '--profile', noNeurons);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/core\.neurons is missing/);
   });
 
   it('an unfit network fails naming each constraint and its numbers; no file is left behind', () => {
@@ -111,7 +138,7 @@ describe('ipvae map / inspect', () => {
     expect(sum).toBeCloseTo(counters.spikes / 20, 2);
     const a = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--rates', rates, '--strategy', 'fill', '--json').stdout);
     const u = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--strategy', 'fill', '--json').stdout);
-    expect(a.rate_source).toContain(rates);
+    expect(a.rate_source).toMatch(/^rates\.json \(sha256 [0-9a-f]{16}; spikes per step\)$/);
     expect(a.totals.cores).toBe(u.totals.cores);
     // Dense recurrent weights: every z spike reaches every other core, so traffic = rate sum x (cores - 1) for z.
     const zSum = rj.rates.z.spikes.reduce((x: number, y: number) => x + y, 0);

@@ -90,6 +90,7 @@ function verify(net: Network, d: Record<string, any>, lim: Lim): string[] { // e
     if (bits > lim.memBytes * 8) broken.push(`core ${c.index}: ${bits} bits of synapses`);
   }
   for (const [t, set] of levels) if (set.size > lim.weightLevels) broken.push(`${t}: ${set.size} weight levels`);
+  if (Number.isFinite(lim.weightLevels)) for (const c of d.cores) if (!axonTypesHold(c, net, lim.weightLevels)) broken.push(`core ${c.index}: axon types do not realise the weights`);
   for (const p of net.populations) if (p.model !== 'input') for (let i = 0; i < p.size; i++) if (!placedAt.has(`${p.name}/${i}`)) broken.push(`neuron ${p.name}/${i} not placed`);
   if (!isDeepStrictEqual(seen.sort(), netSynapses(net))) broken.push('synapses stored differ from the network (missing, duplicated or changed)');
   // Fan-out: distinct destination cores of each source neuron, summed on the source's core.
@@ -110,6 +111,35 @@ function verify(net: Network, d: Record<string, any>, lim: Lim): string[] { // e
   }
   for (const [c, n] of fanOut) if (n > lim.fanOut) broken.push(`core ${c}: fan-out ${n}`);
   return broken;
+}
+
+/** Whether the axon types recorded in a core's synapse blocks give every neuron one weight per type. */
+function axonTypesHold(c: Record<string, any>, net: Network, levels: number): boolean { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const table = new Map<string, number>();
+  for (const b of c.synapses) {
+    if (b.axon_types.length !== b.axons.length) return false;
+    for (let a = 0; a < b.axons.length; a++) {
+      const t = b.axon_types[a];
+      if (t >= levels) return false;
+      for (let j = b.indptr[a]; j < b.indptr[a + 1]; j++) {
+        if (b.weights[j] === 0) continue;
+        const key = `${b.targets[j]}:${t}`, w = b.weights[j] * 2 ** b.exponent;
+        if (table.has(key) && table.get(key) !== w) return false;
+        table.set(key, w);
+      }
+    }
+  }
+  // The same axon (source neuron) has one type on the core, whatever the projection.
+  const typeOf = new Map<string, number>();
+  for (const b of c.synapses) {
+    const src = net.projections.find((q) => q.name === b.projection)!.source;
+    for (let a = 0; a < b.axons.length; a++) {
+      const key = `${src}/${b.axons[a]}`;
+      if (typeOf.has(key) && typeOf.get(key) !== b.axon_types[a]) return false;
+      typeOf.set(key, b.axon_types[a]);
+    }
+  }
+  return true;
 }
 
 /** Spikes per step between cores, recomputed by brute force from a decoded deployment (rate 1 everywhere). */
@@ -175,7 +205,7 @@ describe('mapper', () => {
       neurons: fc.integer({ min: 3, max: 40 }), fanIn: fc.integer({ min: 10, max: 200 }), memBytes: fc.integer({ min: 100, max: 4000 }),
       axonBits: fc.integer({ min: 1, max: 16 }), encoding: fc.constantFrom('sparse', 'dense', 'crossbar'), synapses: fc.integer({ min: 20, max: 2000 }),
       fanOutMul: fc.integer({ min: 1, max: 6 }), neuronFanOut: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
-      weightBits: fc.integer({ min: 4, max: 9 }), weightLevels: fc.option(fc.integer({ min: 2, max: 40 }), { nil: undefined }),
+      weightBits: fc.integer({ min: 4, max: 9 }), weightLevels: fc.option(fc.integer({ min: 2, max: 8 }), { nil: undefined }),
       perChip: fc.integer({ min: 2, max: 16 }), chips: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
       strategy: fc.constantFrom('fill', 'traffic'), listMode: fc.boolean(),
     });
@@ -201,7 +231,9 @@ describe('mapper', () => {
       const d = roundTrip(net, m);
       const broken = verify(net, d, lim);
       if (m.violations.length === 0) { expect(broken).toEqual([]); valid++; } else {
-        expect(broken.length, m.violations.map((v) => v.message).join('; ')).toBeGreaterThan(0);
+        // A failed axon-type search is not a proof of impossibility (the search has a budget), so only the
+        // other constraints must show up in the independent check.
+        if (m.violations.some((v) => v.constraint !== 'precision.axon_types')) expect(broken.length, m.violations.map((v) => v.message).join('; ')).toBeGreaterThan(0);
         invalid++;
       }
       // Placement and storage hold either way.
@@ -232,6 +264,23 @@ describe('mapper', () => {
     }), { numRuns: 40 });
   });
 
+  it('traffic never breaks more placement limits than fill (a fan-out limit that fill breaks, one chip)', () => {
+    const net = clusteredNetwork({ neurons: 400, clusters: 4, fanIn: 8, pWithin: 0.5, seed: 1 });
+    const prof = profile({ neurons: 100, fan_out_axons: 150 });
+    const lim: Lim = { neurons: 100, fanIn: Infinity, fanOut: 150, memBytes: Infinity, neuronFanOut: Infinity, axonBits: 0, encoding: 'sparse', synapses: Infinity, weightBits: 9, weightLevels: Infinity, maxCores: 16 };
+    const one = parseProfile(JSON.stringify({ ...JSON.parse(JSON.stringify({ format: 'ipvae.profile', version: 1, name: 'one' })),
+      chip: { cores_per_chip: { value: 4, source: 't', confidence: 'assumption' }, chips: { value: 1, source: 't', confidence: 'assumption' } },
+      core: { neurons: { value: 100, source: 't', confidence: 'assumption' }, fan_out_axons: { value: 150, source: 't', confidence: 'assumption' } } }), 'one.json');
+    for (const p of [prof, one]) {
+      const f = mapNetwork(net, p, { strategy: 'fill' }), t = mapNetwork(net, p, { strategy: 'traffic' });
+      const maxCores = p === one ? 4 : 16;
+      const bf = verify(net, roundTrip(net, f), { ...lim, maxCores }), bt = verify(net, roundTrip(net, t), { ...lim, maxCores });
+      expect(bf.length).toBeGreaterThan(0); // fill's chop breaks the fan-out limit
+      expect(bt.length).toBeLessThanOrEqual(bf.length);
+      if (bt.length === bf.length) expect(t.totals.inter_core_spikes_per_step).toBeLessThanOrEqual(f.totals.inter_core_spikes_per_step);
+    }
+  });
+
   it('property: decode(encode(x)) = x, and the same input gives the same bytes', () => {
     fc.assert(fc.property(arbNet, fc.constantFrom('fill', 'traffic'), (net, s) => {
       const m = mapNetwork(net, profile({ neurons: 8 }), { strategy: s as 'fill' | 'traffic' });
@@ -244,6 +293,12 @@ describe('mapper', () => {
       const again = encodeDeployment(deploymentObject(net, mapNetwork(net, profile({ neurons: 8 }), { strategy: s as 'fill' | 'traffic' }), 'spikes'));
       expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
     }), { numRuns: 30 });
+  });
+
+  it('random test networks refuse parameters that cannot be met instead of looping', () => {
+    expect(() => clusteredNetwork({ neurons: 100, clusters: 50, fanIn: 8, pWithin: 1, seed: 0 })).toThrow(/more than fanIn/);
+    expect(() => clusteredNetwork({ neurons: 100, clusters: 0, fanIn: 8, pWithin: 0.5, seed: 0 })).toThrow(/clusters/);
+    expect(() => clusteredNetwork({ neurons: 100, clusters: 4, fanIn: 8, pWithin: 1.5, seed: 0 })).toThrow(/pWithin/);
   });
 
   it('a truncated or corrupted deployment is refused with one line', () => {
@@ -298,6 +353,19 @@ describe('mapper', () => {
       expect(t2.totals.cores).toBe(1);
       expect(t2.totals.inter_core_spikes_per_step).toBe(0);
     }
+  });
+
+  it('TrueNorth axon types: 4 weights per neuron is not enough when an axon\'s type must serve all its targets', () => {
+    // Neuron 0 takes weights 1, 2, 3, 4, 1 from axons 0-4, so axons 0 and 4 share a type; neuron 1 takes 5 and 6
+    // from axons 0 and 4: impossible with 4 types on one core, though each neuron has at most 4 distinct weights.
+    const W = [1, 2, 3, 4, 1, /* neuron 1 */ 5, 0, 0, 0, 6];
+    const mk = (w: number[]): Network => ({ name: 'tn', meta: {}, populations: [{ name: 'in', model: 'input', size: 5, params: {}, formats: {} }, lif('a', 2)],
+      projections: [{ name: 'p', source: 'in', target: 'a', ...csrFromDense(w, 2, 5), weightBits: 8, exponent: 0, delay: 1, payload: 'binary', payloadBits: 1, static: false }] });
+    const tn = profile({ neurons: 256, fan_in_axons: 256 }, { precision: { weight_levels: { value: 4, source: 'test', confidence: 'assumption' } } });
+    const bad = mapNetwork(mk(W), tn, { strategy: 'fill' });
+    expect(bad.violations.map((v) => v.constraint)).toEqual(['precision.axon_types']);
+    // With neuron 1 taking 5 from both axons 0 and 4 a type assignment exists.
+    expect(mapNetwork(mk([1, 2, 3, 4, 1, 5, 0, 0, 0, 5]), tn, { strategy: 'fill' }).violations).toEqual([]);
   });
 
   it('an iP-VAE does not fit TrueNorth: each violated constraint is named with its numbers', () => {

@@ -43,6 +43,9 @@ describe('chip profiles', () => {
     ['a bad mesh', (j: any) => { j.chip.mesh.value = [8]; }, /chip\.mesh\.value = \[8\]/],
     ['an unknown synapse encoding', (j: any) => { j.core.synapse_encoding.value = 'csr'; }, /core\.synapse_encoding\.value = "csr", expected one of "sparse", "dense", "crossbar"/],
     ['a wrong format tag', (j: any) => { j.format = 'x'; }, /format = "x"/],
+    ['a mesh smaller than the chip', (j: any) => { j.chip.mesh.value = [4, 4]; }, /chip\.mesh\.value = \[4, 4\] x 1 core\(s\) per tile holds 16 cores, fewer than chip\.cores_per_chip = 64/],
+    ['a count too large for the file', (j: any) => { j.chip.cores_per_chip.value = 5e9; }, /chip\.cores_per_chip\.value = 5000000000, expected less than 2\^31/],
+    ['a lone surrogate in a source', (j: any) => { j.core.neurons.source = 'x\ud800'; }, /core\.neurons\.source has a lone UTF-16 surrogate/],
   ])('rejects %s, naming the field', (_n, mutate, msg) => {
     const j = raw('generic');
     mutate(j);

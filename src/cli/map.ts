@@ -1,5 +1,7 @@
 /** ipvae map | inspect: a Network onto a chip profile, the protobuf deployment file, and its pretty-printer. */
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { fromJson } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES } from '../hardware/profile.js';
@@ -26,7 +28,8 @@ export function readRates(file: string, net: Network, graded: boolean): Record<s
     const arr = Array.isArray(v) ? v : (v as Record<string, unknown>)?.[key];
     if (!Array.isArray(arr)) throw new UserError(`${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`} must be an array of ${pop.size} numbers`);
     if (arr.length !== pop.size) throw new UserError(`${file}: rates.${name}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
-    if (!arr.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new UserError(`${file}: rates.${name}: expected non-negative numbers`);
+    const bad = arr.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
+    if (bad >= 0) throw new UserError(`${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`}[${bad}] = ${JSON.stringify(arr[bad])}, expected a non-negative number`);
     out[name] = Float64Array.from(arr as number[]);
   }
   return out;
@@ -67,7 +70,7 @@ export function addMapCommands(program: Command): void {
     .option('--graded <mode>', 'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)', 'spikes')
     .option('--out <file>', 'write the deployment file (.pb, protobuf ipvae.deploy.v1)')
     .option('--rows <n>', 'core rows to print (all with --json)', '40')
-    .option('--json', 'print {cores, routes, totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes}', false)
+    .option('--json', 'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes, seconds}', false)
     .action((o) => {
       const strategy = oneOf('--strategy', o.strategy, STRATEGIES) as Strategy;
       const graded = oneOf('--graded', o.graded, GRADED_MODES) as GradedMode;
@@ -78,13 +81,15 @@ export function addMapCommands(program: Command): void {
       const profile = loadProfile(o.profile);
       const isGraded = profile.sections.spikes?.kind?.value === 'graded';
       const rates = o.rates ? readRates(o.rates, net, isGraded) : undefined;
-      const m = mapNetwork(net, profile, { strategy, rates, rateSource: o.rates ? `${o.rates} (${isGraded ? 'events' : 'spikes'} per step)` : undefined, graded });
+      const rateSource = o.rates
+        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(readFileSync(o.rates)).digest('hex').slice(0, 16)}; ${isGraded ? 'events' : 'spikes'} per step)` : undefined;
+      const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded });
       const summary = mappingSummary(m);
       if (m.violations.length) {
         if (o.json) console.log(JSON.stringify({ ...summary, out: null }));
         const head = `map: ${net.name} does not fit ${profile.name} (${m.violations.length} violated constraint${m.violations.length === 1 ? '' : 's'}); no file written`;
         process.exitCode = 2;
-        if (!o.json) console.error([head, ...m.violations.map((v) => `  ${v.constraint}: ${v.message}`)].join('\n'));
+        console.error(o.json ? head : [head, ...m.violations.map((v) => `  ${v.constraint}: ${v.message}`)].join('\n'));
         return;
       }
       if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));

@@ -7,6 +7,7 @@
 import type { Network } from '../net/network.js';
 import { profileNumber, profileText, type Profile, type SynapseEncoding } from './profile.js';
 import { weightLevels, type MapGraph } from './graph.js';
+import { UserError } from '../errors.js';
 
 export interface Violation {
   /** e.g. "precision.weight_bits", "core.fan_in_axons", "chip.cores". */
@@ -52,7 +53,7 @@ export function limitsOf(p: Profile): Limits {
     return v;
   };
   const neurons = profileNumber(p, 'core', 'neurons');
-  if (neurons === undefined) throw new Error(`profile ${p.name}: core.neurons is required to map onto cores`);
+  if (neurons === undefined) throw new UserError(`profile ${p.name}: core.neurons is missing; mapping needs the neurons per core`);
   const encoding = (profileText(p, 'core', 'synapse_encoding') ?? 'sparse') as SynapseEncoding;
   if (!profileText(p, 'core', 'synapse_encoding')) notes.push('core.synapse_encoding not stated: synapses costed as sparse (weight + index bits)');
   const graded = profileText(p, 'spikes', 'kind') === 'graded';
@@ -68,7 +69,7 @@ export function limitsOf(p: Profile): Limits {
     encoding,
     indexBits: Math.max(1, Math.ceil(Math.log2(neurons))),
     axonBits: profileNumber(p, 'core', 'axon_entry_bits') ?? 0,
-    coresPerChip: num('chip', 'cores_per_chip', 'cores per chip'),
+    coresPerChip: profileNumber(p, 'chip', 'cores_per_chip') ?? meshCores(p) ?? num('chip', 'cores_per_chip', 'cores per chip'),
     chips: profileNumber(p, 'chip', 'chips') ?? Infinity,
     graded,
     payloadBits: graded ? num('spikes', 'payload_bits', 'graded payload width') : 1,
@@ -83,6 +84,12 @@ export function limitsOf(p: Profile): Limits {
   return L;
 }
 
+/** Cores of a stated mesh (columns x rows x cores per tile), if the profile states one. */
+function meshCores(p: Profile): number | undefined {
+  const m = p.sections.chip?.mesh?.value;
+  return Array.isArray(m) ? m[0] * m[1] * (profileNumber(p, 'chip', 'cores_per_tile') ?? 1) : undefined;
+}
+
 /** Synapse memory of a core, in bits, under the profile's encoding. */
 export function coreMemoryBits(L: Limits, neurons: number, synapses: number, weightBits: number, fanIn: number, maxWeightBits: number): number {
   if (L.encoding === 'crossbar') return fanIn * neurons;
@@ -91,6 +98,8 @@ export function coreMemoryBits(L: Limits, neurons: number, synapses: number, wei
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+/** "1 neuron receives" / "3 neurons receive". */
+const neuronsVerb = (n: number, verb: string): string => `${plural(n, 'neuron')} ${n === 1 ? `${verb}s` : verb}`;
 
 /**
  * Constraints a network breaks whatever the placement. Returns the violations and the reported choices
@@ -102,7 +111,10 @@ export function checkNetwork(net: Network, g: MapGraph, profile: Profile, L: Lim
   const placedPop = (name: string) => g.pops.find((p) => p.name === name)!;
   for (const q of net.projections) {
     const T = placedPop(q.target);
-    if (T.host) continue;
+    if (T.host) {
+      choices.push(`projection ${q.name}: targets the input population ${q.target}, which lives on the host; its ${q.indices.length} synapses are not stored on chip and its spikes leave the chip (not counted as inter-core traffic)`);
+      continue;
+    }
     // The stored mantissas must fit the chip's signed weight width (what they need, not the declared width).
     let lo = 0, hi = 0;
     for (let j = 0; j < q.weights.length; j++) { const w = q.weights[j]; if (w < lo) lo = w; else if (w > hi) hi = w; }
@@ -122,7 +134,12 @@ export function checkNetwork(net: Network, g: MapGraph, profile: Profile, L: Lim
           : `projection ${q.name}: ${chip} has binary spikes; each step is split into ${max} sub-steps and a count n is a spike in n of them (latency x ${max})`);
       }
     }
-    if (q.static) choices.push(`projection ${q.name}: static, its ${q.source} values enter from the host once per input (host traffic, not inter-core)`);
+    if (q.static) {
+      const mixed = net.projections.some((o) => o.source === q.source && !o.static);
+      choices.push(mixed
+        ? `projection ${q.name}: static, but ${q.source} also feeds per-step projections, so all its host routes are counted per step`
+        : `projection ${q.name}: static, its ${q.source} values enter from the host once per input (host traffic, not inter-core)`);
+    }
   }
   if (Number.isFinite(L.weightLevels)) {
     const lv = weightLevels(net, g);
@@ -131,7 +148,7 @@ export function checkNetwork(net: Network, g: MapGraph, profile: Profile, L: Lim
       let over = 0, max = 0;
       for (let j = 0; j < P.size; j++) { const n = lv[P.placedOffset + j]; if (n > L.weightLevels) over++; max = Math.max(max, n); }
       if (over) violations.push({ constraint: 'precision.weight_levels', where: `population ${P.name}`, value: max, limit: L.weightLevels,
-        message: `population ${P.name}: ${plural(over, 'neuron')} receive more than ${L.weightLevels} distinct weights (max ${max}) on ${chip}` });
+        message: `population ${P.name}: ${neuronsVerb(over, 'receive')} more than ${L.weightLevels} distinct weights (max ${max}) on ${chip}` });
     }
   }
   for (const p of net.populations) {
@@ -154,11 +171,11 @@ export function checkNetwork(net: Network, g: MapGraph, profile: Profile, L: Lim
       if (mem > L.memoryBits) { worst.mem[0]++; worst.mem[1] = Math.max(worst.mem[1], mem); }
     }
     if (worst.fanIn[0]) violations.push({ constraint: 'core.fan_in_axons', where: `population ${P.name}`, value: worst.fanIn[1], limit: L.fanIn,
-      message: `population ${P.name}: ${plural(worst.fanIn[0], 'neuron')} receive from more sources than a core has input axons (max ${worst.fanIn[1]} > ${L.fanIn} on ${chip}, over by ${worst.fanIn[1] - L.fanIn})` });
+      message: `population ${P.name}: ${neuronsVerb(worst.fanIn[0], 'receive')} from more sources than a core has input axons (max ${worst.fanIn[1]} > ${L.fanIn} on ${chip}, over by ${worst.fanIn[1] - L.fanIn})` });
     if (worst.syn[0]) violations.push({ constraint: 'core.synapses', where: `population ${P.name}`, value: worst.syn[1], limit: L.synapses,
-      message: `population ${P.name}: ${plural(worst.syn[0], 'neuron')} have more synapses than a core holds (max ${worst.syn[1]} > ${L.synapses} on ${chip})` });
+      message: `population ${P.name}: ${plural(worst.syn[0], 'neuron')} ${worst.syn[0] === 1 ? 'has' : 'have'} more synapses than a core holds (max ${worst.syn[1]} > ${L.synapses} on ${chip})` });
     if (worst.mem[0]) violations.push({ constraint: 'core.synapse_memory_bytes', where: `population ${P.name}`, value: Math.ceil(worst.mem[1] / 8), limit: L.memoryBits / 8,
-      message: `population ${P.name}: ${plural(worst.mem[0], 'neuron')} need more synapse memory than a core has (max ${Math.ceil(worst.mem[1] / 8)} B > ${L.memoryBits / 8} B on ${chip})` });
+      message: `population ${P.name}: ${neuronsVerb(worst.mem[0], 'need')} more synapse memory than a core has (max ${Math.ceil(worst.mem[1] / 8)} B > ${L.memoryBits / 8} B on ${chip})` });
   }
   return { violations, choices: [...new Set(choices)] };
 }

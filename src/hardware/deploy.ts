@@ -31,6 +31,13 @@ function toolVersion(): string {
   try { return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
 }
 
+const U32 = 2 ** 32 - 1;
+/** A count for a uint32 field, or a UserError naming it (a profile without limits can make numbers huge). */
+const u32 = (v: number, what: string): number => {
+  if (!Number.isInteger(v) || v < 0 || v > U32) throw new UserError(`${what} = ${v}: too large for the deployment file's 32-bit field`);
+  return v;
+};
+
 const int32 = (v: number, what: string): number => {
   if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new UserError(`${what} = ${v}: a deployment parameter must be a 32-bit integer`);
   return v;
@@ -69,7 +76,7 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
     return {
       index: c, chip: m.cores.chip[c], x: m.cores.x[c], y: m.cores.y[c], slot: m.cores.slot[c], neurons, params, synapses: [] as Record<string, unknown>[],
       neuron_count: m.cores.neurons[c], synapse_count: m.cores.synapses[c], fan_in: m.cores.fanIn[c], fan_out: m.cores.fanOut[c],
-      memory_bytes: Number.isFinite(m.cores.memoryBits[c]) ? Math.ceil(m.cores.memoryBits[c] / 8) : 0,
+      memory_bytes: u32(Math.ceil(m.cores.memoryBits[c] / 8), `core ${c} memory_bytes`),
       spikes_in_per_step: m.cores.spikesIn[c], spikes_out_per_step: m.cores.spikesOut[c], host_in: m.cores.hostIn[c],
     };
   });
@@ -87,9 +94,12 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
         b.targets.push(local[v]); b.weights.push(q.weights[j]);
       }
     }
+    const S = g.pops[popOfName.get(q.source)!];
     for (const [c, b] of [...blocks].sort((x, y) => x[0] - y[0])) {
       b.indptr.push(b.targets.length);
-      cores[c].synapses.push({ projection: q.name, ...b, weight_bits: q.weightBits, exponent: q.exponent });
+      // An axon whose every weight is 0 never needed a type: 0.
+      const axon_types = m.axonTypes ? b.axons.map((s) => m.axonTypes!.get((S.offset + s) * C + c) ?? 0) : [];
+      cores[c].synapses.push({ projection: q.name, ...b, weight_bits: q.weightBits, exponent: q.exponent, axon_types });
     }
   }
   const R = m.routes;
@@ -109,7 +119,8 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
       network_sha256: createHash('sha256').update(toJson(net)).digest('hex'), strategy: m.strategy, rate_source: m.rateSource, graded_mode: graded,
     },
     profile: { name: m.profile.name, description: m.profile.description, values: profileValues },
-    mesh: { cols: m.mesh.cols, rows: m.mesh.rows, cores_per_tile: m.mesh.perTile, cores_per_chip: m.mesh.perChip, chips: m.mesh.chips, note: m.mesh.note ?? '' },
+    mesh: { cols: u32(m.mesh.cols, 'mesh cols'), rows: u32(m.mesh.rows, 'mesh rows'), cores_per_tile: u32(m.mesh.perTile, 'cores_per_tile'),
+      cores_per_chip: u32(m.mesh.perChip, 'cores_per_chip'), chips: u32(m.mesh.chips, 'chips'), note: m.mesh.note ?? '' },
     populations: net.populations.map((p, i) => ({
       name: p.name, model: p.model, size: p.size, host: g.pops[i].host,
       formats: Object.keys(p.formats).sort().map((k) => ({ name: k, bits: p.formats[k].bits, frac: p.formats[k].frac, signed: p.formats[k].signed })),
@@ -158,6 +169,7 @@ export function decodeDeployment(bytes: Uint8Array, file: string): Record<string
   const obj = renderObject(msg);
   if (obj.format !== DEPLOY_FORMAT) bad(`format = ${JSON.stringify(obj.format)}, expected "${DEPLOY_FORMAT}"`);
   if (obj.schema_version !== DEPLOY_SCHEMA_VERSION) bad(`schema_version = ${obj.schema_version}, this ipvae reads ${DEPLOY_SCHEMA_VERSION}`);
+  for (const k of ['provenance', 'profile', 'mesh', 'totals']) if (obj[k] == null) bad(`${k} is missing`);
   return obj;
 }
 

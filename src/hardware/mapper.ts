@@ -78,6 +78,8 @@ export interface Mapping {
   choices: string[];
   notes: string[];
   rateSource: string;
+  /** With a weight-levels profile (TrueNorth): the type of each input axon on each core (source all-id x cores + core). */
+  axonTypes?: Map<number, number>;
   seconds: { partition: number; place: number; total: number };
 }
 
@@ -94,9 +96,10 @@ export interface MapOptions {
 
 export function meshOf(p: Profile, cores: number): Mesh {
   const perTile = profileNumber(p, 'chip', 'cores_per_tile') ?? 1;
-  const perChip = profileNumber(p, 'chip', 'cores_per_chip') ?? Math.max(1, cores);
-  const chips = Math.max(1, Math.ceil(cores / perChip));
   const m = p.sections.chip?.mesh?.value;
+  // Without cores_per_chip a stated mesh is one chip; without either, one chip holds every core.
+  const perChip = profileNumber(p, 'chip', 'cores_per_chip') ?? (Array.isArray(m) ? m[0] * m[1] * perTile : Math.max(1, cores));
+  const chips = Math.max(1, Math.ceil(cores / perChip));
   if (Array.isArray(m)) return { cols: m[0], rows: m[1], perTile, perChip, chips };
   const tiles = Math.ceil(perChip / perTile), cols = Math.ceil(Math.sqrt(tiles)), rows = Math.ceil(tiles / cols);
   return { cols, rows, perTile, perChip, chips, note: `chip.mesh not stated: assumed a ${cols} x ${rows} grid of ${perTile === 1 ? 'cores' : `tiles of ${perTile} cores`} per chip, chips side by side` };
@@ -267,19 +270,82 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
   };
 }
 
+/**
+ * TrueNorth-style axon types: on a core every input axon has one of `levels` types and every neuron one weight
+ * per type, so w(n, s) = W_n[type(s)]. A backtracking search per core (20,000 nodes at most); returns the
+ * cores where no assignment exists or none was found within the budget, and the type of every (axon, core)
+ * (key: source all-id x cores + core) elsewhere.
+ */
+export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number, levels: number): { failed: number[]; types: Map<number, number> } {
+  let n = 0;
+  for (const q of net.projections) for (let j = 0; j < q.weights.length; j++) if (q.weights[j] !== 0) n++;
+  const core = new Int32Array(n), src = new Int32Array(n), tgt = new Int32Array(n), w = new Float64Array(n);
+  const popIdx = new Map(g.pops.map((p, i) => [p.name, i]));
+  n = 0;
+  for (const q of net.projections) {
+    const S = g.pops[popIdx.get(q.source)!], T = g.pops[popIdx.get(q.target)!], f = 2 ** q.exponent;
+    if (T.host) continue;
+    for (let s = 0; s + 1 < q.indptr.length; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+      if (q.weights[j] === 0) continue;
+      const v = T.placedOffset + q.indices[j];
+      core[n] = part[v]; src[n] = S.offset + s; tgt[n] = v; w[n] = q.weights[j] * f; n++;
+    }
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => core[a] - core[b] || src[a] - src[b] || tgt[a] - tgt[b]);
+  const failed: number[] = [], W = new Map<number, number>(), types = new Map<number, number>();
+  for (let i = 0; i < n;) {
+    const c = core[order[i]];
+    let end = i;
+    while (end < n && core[order[end]] === c) end++;
+    const axons: number[] = []; // starts of runs of one source; a run ends where the next starts
+    for (let a = i; a < end; a++) if (a === i || src[order[a]] !== src[order[a - 1]]) axons.push(a);
+    const runEnd = (k: number) => (k + 1 < axons.length ? axons[k + 1] : end);
+    const byDeg = axons.map((_, k) => k).sort((x, y) => (runEnd(y) - axons[y]) - (runEnd(x) - axons[x]) || x - y);
+    // Depth-first search over the axons (most synapses first) with undo, types tried in order and a new type
+    // only after the used ones (symmetry); a node budget keeps pathological cores bounded.
+    W.clear();
+    const typeOf = new Int32Array(byDeg.length), trail: number[] = [];
+    let nodes = 0;
+    const place = (d: number, used: number): boolean => {
+      if (d === byDeg.length) return true;
+      if (++nodes > 20_000) return false;
+      const k = byDeg[d], a = axons[k], b = runEnd(k);
+      for (let t = 0; t < Math.min(levels, used + 1); t++) {
+        let fits = true;
+        for (let m = a; m < b && fits; m++) { const e = order[m], x = W.get(tgt[e] * levels + t); if (x !== undefined && x !== w[e]) fits = false; }
+        if (!fits) continue;
+        const mark = trail.length;
+        for (let m = a; m < b; m++) { const e = order[m], key = tgt[e] * levels + t; if (!W.has(key)) { W.set(key, w[e]); trail.push(key); } }
+        typeOf[d] = t;
+        if (place(d + 1, Math.max(used, t + 1))) return true;
+        while (trail.length > mark) W.delete(trail.pop()!);
+      }
+      return false;
+    };
+    // An axon reaching one neuron twice (two projections) with different weights can have no type.
+    let clash = false;
+    for (let a = i + 1; a < end && !clash; a++) { const e = order[a], f = order[a - 1]; clash = src[e] === src[f] && tgt[e] === tgt[f] && w[e] !== w[f]; }
+    if (!clash && place(0, 0)) byDeg.forEach((k, d) => types.set(src[order[axons[k]]] * C + c, typeOf[d]));
+    else failed.push(c);
+    i = end;
+  }
+  return { failed, types };
+}
+
 export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mapping {
   const t0 = performance.now();
   const g = buildGraph(net), L = limitsOf(profile), mode = o.graded ?? 'spikes';
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
+  const unfit = violations.length > 0;
   // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
-  const P = partition(g, L, { strategy: violations.length ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });
+  const P = partition(g, L, { strategy: unfit ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });
   const t1 = performance.now();
   const C = P.cores;
   const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
   const S = { ...coreLoads(g, L, P.part, C, rate), routes: routesOf(g, P.part, C, rate, staticHost) };
   const mesh = meshOf(profile, C);
-  const slot = place(mesh, C, coreTraffic(C, S.routes), violations.length ? 'fill' : o.strategy);
+  const slot = place(mesh, C, coreTraffic(C, S.routes), unfit ? 'fill' : o.strategy);
   const t2 = performance.now();
   const R = S.routes;
   const cores: CoreStats = {
@@ -315,7 +381,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
     let over = 0, max = 0, first = -1;
     for (let c = 0; c < C; c++) if (P.corePop[c] === pi && cores.fanOut[c] > L.fanOut) { over++; max = Math.max(max, cores.fanOut[c]); if (first < 0) first = c; }
     if (over) violations.push({ constraint: 'core.fan_out_axons', where: `population ${g.pops[pi].name}`, value: max, limit: L.fanOut,
-      message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? '' : 's'} (first: core ${first}) need more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})` });
+      message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? ' (core ' + first + ') needs' : `s (first: core ${first}) need`} more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})` });
   }
   if (Number.isFinite(L.neuronFanOut)) {
     for (const Pp of g.pops) {
@@ -323,21 +389,28 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
       let over = 0, max = 0;
       for (let j = 0; j < Pp.size; j++) { const l = S.lam[Pp.offset + j]; if (l > L.neuronFanOut) over++; max = Math.max(max, l); }
       if (over) violations.push({ constraint: 'core.neuron_fan_out', where: `population ${Pp.name}`, value: max, limit: L.neuronFanOut,
-        message: `population ${Pp.name}: ${over} neuron${over === 1 ? '' : 's'} reach more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)` });
+        message: `population ${Pp.name}: ${over} neuron${over === 1 ? ' reaches' : 's reach'} more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)` });
     }
+  }
+  let axonTypeOf: Map<number, number> | undefined;
+  if (Number.isFinite(L.weightLevels) && !violations.some((v) => v.constraint === 'precision.weight_levels')) {
+    const at = axonTypes(net, g, P.part, C, L.weightLevels), failed = at.failed;
+    axonTypeOf = at.types;
+    if (failed.length) violations.push({ constraint: 'precision.axon_types', where: `core ${failed[0]}`, value: failed.length, limit: 0,
+      message: `${failed.length} core${failed.length === 1 ? '' : 's'} (first: core ${failed[0]}): no assignment of ${L.weightLevels} axon types gives every neuron its weights (each neuron has at most ${L.weightLevels} distinct weights, but an axon's type is shared by all its targets on the core)` });
   }
   if (mesh.chips > L.chips) violations.push({ constraint: 'chip.chips', where: 'network', value: mesh.chips, limit: L.chips,
     message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}` });
   const notes = [...L.notes];
   if (mesh.note) notes.push(mesh.note);
-  if (o.strategy === 'traffic' && violations.length) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
+  if (o.strategy === 'traffic' && unfit) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
   else if (o.strategy === 'traffic') {
-    notes.push(P.fellBack ? 'traffic: found no partition with less traffic than fill; fill\'s partition is used (placement still traffic-aware)'
+    notes.push(P.fellBack ? 'traffic: found no partition better than fill (fewer broken limits, then less traffic); fill\'s partition is used (placement still traffic-aware)'
       : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.moves} moves and ${P.swaps} swaps, ${P.merges} core merges`);
   }
   return {
     strategy: o.strategy, profile, limits: L, graph: g, mesh, part: P.part, corePop: P.corePop, cores, routes: R, totals,
-    violations, choices, notes, rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
+    violations, choices, notes, axonTypes: axonTypeOf, rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
     seconds: { partition: (t1 - t0) / 1000, place: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
   };
 }

@@ -266,7 +266,7 @@ class Refiner {
       if (this.inc(s, B) === 1) {
         this.lam[s]++; this.fanIn[B]++;
         if (h >= 0 && ++this.fanOut[h] > L.fanOut) bad |= 2;
-        if (this.lam[s] > L.neuronFanOut) bad |= 2;
+        if (h >= 0 && this.lam[s] > L.neuronFanOut) bad |= 2; // host sources are not neurons of the chip
       }
     }
     const lv = this.lam[sv];
@@ -286,7 +286,7 @@ class Refiner {
     const g = this.g, P = g.pops[pi], k = c1 - c0;
     // Candidate cores: the 4 (or all, when k <= 5) with the most rate-weighted links to v: its targets and
     // sources in this population and two co-targets of each of its input nets.
-    const weight = new Float64Array(k), touched = new Int32Array(k), cands: number[] = [];
+    const weight = new Float64Array(k), touched = new Int32Array(k), seenAt = new Int32Array(k).fill(-1), cands: number[] = [];
     const lo = P.placedOffset, hi = P.placedOffset + P.size, part = this.part, rate = this.rate;
     let saved = 0;
     for (let j = 0; j < P.size; j++) {
@@ -300,14 +300,14 @@ class Refiner {
           if (w < lo || w >= hi) continue;
           const c = part[w] - c0;
           if (c + c0 === A) continue;
-          if (weight[c] === 0) touched[nt++] = c;
+          if (seenAt[c] !== j) { seenAt[c] = j; touched[nt++] = c; }
           weight[c] += rv;
         }
         for (let q = g.inPtr[v]; q < g.inPtr[v + 1]; q++) {
           const s = g.inSrc[q], ps = g.placedOf[s], r = rate[s];
           if (r === 0) continue;
           if (ps >= lo && ps < hi) {
-            if (part[ps] !== A) { const c = part[ps] - c0; if (weight[c] === 0) touched[nt++] = c; weight[c] += r; }
+            if (part[ps] !== A) { const c = part[ps] - c0; if (seenAt[c] !== j) { seenAt[c] = j; touched[nt++] = c; } weight[c] += r; }
             continue; // a source of this population is a candidate itself; co-targets only for other sources
           }
           for (let t = g.netPtr[s], m = 0; t < g.netPtr[s + 1] && m < 2; t++) {
@@ -316,7 +316,7 @@ class Refiner {
             m++;
             const c = part[w] - c0;
             if (c + c0 === A) continue;
-            if (weight[c] === 0) touched[nt++] = c;
+            if (seenAt[c] !== j) { seenAt[c] = j; touched[nt++] = c; }
             weight[c] += r;
           }
         }
@@ -327,7 +327,7 @@ class Refiner {
             const c = touched[t];
             if (c >= 0 && (bi < 0 || weight[c] > weight[touched[bi]] || (weight[c] === weight[touched[bi]] && c < touched[bi]))) bi = t;
           }
-          if (bi < 0) break;
+          if (bi < 0 || weight[touched[bi]] <= 0) break;
           cands.push(touched[bi] + c0);
           weight[touched[bi]] = 0; touched[bi] = -1;
         }
@@ -417,7 +417,7 @@ function mergeCores(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: F
   let merges = 0;
   const stampA = new Int32Array(g.nAll).fill(-1), stampB = new Int32Array(g.nAll).fill(-1), seen = new Int32Array(C).fill(-1);
   const targetsOwn = new Uint8Array(g.nAll);
-  let tag = 0;
+  let tag = 0, pairTag = 0;
   for (let round = 0; round < 64 && C > 1; round++) {
     const ld = coreLoads(g, L, part, C, rate);
     const members: number[][] = Array.from({ length: C }, () => []);
@@ -455,7 +455,7 @@ function mergeCores(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: F
       for (let B = 0; B < C; B++) {
         if (B === A) continue;
         let shared = 0, saving = bonus[B];
-        const tagB = tag * C + B;
+        const tagB = ++pairTag;
         for (const v of members[B]) for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
           const s = g.inSrc[j];
           if (stampA[s] !== tag || stampB[s] === tagB) continue;
@@ -506,12 +506,14 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
   // Traffic. A chop cannot see fan-out (it depends on where the targets go): when cores come out over the
   // output-axon limit, grow again with fewer neurons per core in the offending populations.
   const caps = g.pops.map(() => L.neurons);
-  let best: (Growth & { traffic: number; over: number; attempts: number }) | undefined;
+  let best: (Growth & { traffic: number; bad: number; attempts: number }) | undefined;
   for (let attempt = 1; attempt <= 8; attempt++) {
     const r = growAll(g, L, caps);
     const ld = coreLoads(g, L, r.part, r.cores, o.rate);
-    let over = 0;
+    const bad = badness(g, L, ld, r.cores);
+    if (!best || bad < best.bad || (bad === best.bad && ld.traffic < best.traffic)) best = { ...r, traffic: ld.traffic, bad, attempts: attempt };
     const worst = g.pops.map(() => [0, 0]); // per population: [max fan-out ratio, neurons of that core]
+    let over = 0;
     for (let pi = 0; pi < g.pops.length; pi++) {
       for (let c = r.coreRange[pi][0]; c < r.coreRange[pi][1]; c++) {
         if (ld.fanOut[c] <= L.fanOut) continue;
@@ -520,19 +522,25 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
         if (ratio > worst[pi][0]) worst[pi] = [ratio, ld.neurons[c]];
       }
     }
-    if (!best || over < best.over || (over === best.over && ld.traffic < best.traffic)) best = { ...r, traffic: ld.traffic, over, attempts: attempt };
     if (!over) break;
     worst.forEach(([ratio, n], pi) => { if (ratio > 0) caps[pi] = Math.max(1, Math.min(caps[pi] - 1, Math.floor((0.97 * n) / ratio))); });
   }
   const b = best!;
   const r = refineAndMerge(g, L, o, b);
-  const ld = coreLoads(g, L, r.part, r.cores, o.rate);
-  let over = 0, fillOver = 0;
-  for (let c = 0; c < r.cores; c++) if (ld.fanOut[c] > L.fanOut) over++;
-  const fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
-  for (let c = 0; c < fill.cores; c++) if (fillLd.fanOut[c] > L.fanOut) fillOver++;
-  if (fillOver < over || (fillOver === over && fillLd.traffic < ld.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
+  const ld = coreLoads(g, L, r.part, r.cores, o.rate), fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
+  const bad = badness(g, L, ld, r.cores), fillBad = badness(g, L, fillLd, fill.cores);
+  // Never worse than the baseline: fewer broken placement limits first, then less traffic.
+  if (fillBad < bad || (fillBad === bad && fillLd.traffic < ld.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
   return { ...r, attempts: b.attempts };
+}
+
+/** How much of a partition breaks the limits only placement decides: cores over fan-out, neurons over their destination-core limit, chips. */
+function badness(g: MapGraph, L: Limits, ld: CoreLoads, C: number): number {
+  let n = 0;
+  for (let c = 0; c < C; c++) if (ld.fanOut[c] > L.fanOut) n++;
+  if (Number.isFinite(L.neuronFanOut)) for (let s = 0; s < g.nAll; s++) if (g.placedOf[s] >= 0 && ld.lam[s] > L.neuronFanOut) n++;
+  if (C > L.coresPerChip * L.chips) n++;
+  return n;
 }
 
 interface Growth { part: Int32Array; cores: number; coreRange: Int32Array[] }

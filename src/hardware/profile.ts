@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
+import { LONE_SURROGATE } from '../net/json.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
 export const PROFILE_VERSION = 1;
@@ -73,6 +74,9 @@ export function parseProfile(text: string, file: string): Profile {
   if (r.format !== PROFILE_FORMAT) fail('format', `= ${JSON.stringify(r.format)}, expected "${PROFILE_FORMAT}"`);
   if (r.version !== PROFILE_VERSION) fail('version', `= ${JSON.stringify(r.version)}, expected ${PROFILE_VERSION}`);
   if (typeof r.name !== 'string' || !r.name) fail('name', 'must be a non-empty string');
+  // Every string goes into the deployment file as UTF-8.
+  const wellFormed = (v: unknown, field: string): void => { if (typeof v === 'string' && LONE_SURROGATE.test(v)) fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)'); };
+  wellFormed(r.name, 'name'); wellFormed(r.description, 'description');
   const sections: Profile['sections'] = {};
   for (const [sec, body] of Object.entries(r)) {
     if (['format', 'version', 'name', 'description'].includes(sec)) continue;
@@ -88,18 +92,28 @@ export function parseProfile(text: string, file: string): Profile {
       if (typeof e.source !== 'string' || !e.source.trim()) fail(`${f}.source`, 'is missing: every number needs its source');
       if (!CONFIDENCE.includes(e.confidence as Confidence)) fail(`${f}.confidence`, `= ${JSON.stringify(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
       if (e.unit !== undefined && typeof e.unit !== 'string') fail(`${f}.unit`, 'must be a string');
+      wellFormed(e.source, `${f}.source`); wellFormed(e.unit, `${f}.unit`);
       const v = e.value;
       if (kind === 'mesh') {
-        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers`);
+        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0 && x <= 65536)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers up to 65536`);
       } else if (kind === 'spike-kind') {
         if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
       } else if (kind === 'encoding') {
         if (!SYNAPSE_ENCODINGS.includes(v as SynapseEncoding)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`);
       } else if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || ((kind === 'count' || kind === 'bits' || kind === 'bytes') && !Number.isInteger(v))) {
         fail(`${f}.value`, `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`);
+      } else if ((kind === 'count' || kind === 'bytes') && v >= 2 ** 31) {
+        fail(`${f}.value`, `= ${v}, expected less than 2^31 (the deployment file stores 32-bit counts)`);
+      } else if (kind === 'bits' && v > 64) {
+        fail(`${f}.value`, `= ${v}, expected at most 64 bits`);
       }
       sections[sec][key] = { value: v as number | number[] | string, unit: e.unit as string | undefined, source: e.source as string, confidence: e.confidence as Confidence };
     }
+  }
+  const mesh = sections.chip?.mesh?.value as number[] | undefined, perChip = sections.chip?.cores_per_chip?.value as number | undefined;
+  const perTile = (sections.chip?.cores_per_tile?.value as number | undefined) ?? 1;
+  if (mesh && perChip !== undefined && mesh[0] * mesh[1] * perTile < perChip) {
+    fail('chip.mesh.value', `= [${mesh.join(', ')}] x ${perTile} core(s) per tile holds ${mesh[0] * mesh[1] * perTile} cores, fewer than chip.cores_per_chip = ${perChip}`);
   }
   return { name: r.name as string, description: typeof r.description === 'string' ? r.description : '', sections };
 }

@@ -29,13 +29,17 @@ export function toJson(net: Network): string {
 
 type J = Record<string, unknown>;
 
+/** A UTF-16 surrogate without its pair: JSON allows it, UTF-8 (protobuf strings, files) cannot carry it. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function fromJson(text: string, file: string): Network {
   let root: unknown;
   try { root = JSON.parse(text); } catch (e) { throw new UserError(`${file}: not JSON (${(e as Error).message})`); }
   const fail = (field: string, what: string): never => { throw new UserError(`${file}: ${field} ${what}`); };
   const obj = (v: unknown, field: string): J => (v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : fail(field, 'must be an object'));
   const get = (o: J, k: string, field: string): unknown => (k in o ? o[k] : fail(`${field}.${k}`.replace(/^\./, ''), 'is missing'));
-  const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(field, 'must be a non-empty string'));
+  const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0
+    ? (LONE_SURROGATE.test(v) ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)') : v) : fail(field, 'must be a non-empty string'));
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
     (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fail(field, `= ${JSON.stringify(v)}, expected an integer in [${lo}, ${hi}]`));
   const ints = (v: unknown, field: string, lo: number, hi: number): Int32Array => {
@@ -102,5 +106,6 @@ export function fromJson(text: string, file: string): Network {
     return { name: str(get(q, 'name', f), `${f}.name`), source, target, delay, payload, payloadBits, static: isStatic, weightBits, exponent, indptr, indices, weights };
   });
   const meta = 'meta' in r ? obj(r.meta, 'meta') : {};
-  return { name: typeof r.name === 'string' ? r.name : 'network', populations, projections, meta };
+  const name = typeof r.name === 'string' && r.name ? str(r.name, 'name') : 'network';
+  return { name, populations, projections, meta };
 }

@@ -27,7 +27,11 @@ function draw(seed: number, i: number, j: number, n: number): number {
 
 export function clusteredNetwork(o: ClusteredOptions): Network {
   const N = o.neurons, K = o.clusters, bits = o.weightBits ?? 8, wmax = 2 ** (bits - 1) - 1;
-  if (o.fanIn >= N) throw new RangeError('clusteredNetwork: fanIn must be below the neuron count');
+  if (!Number.isInteger(N) || N < 2) throw new RangeError('clusteredNetwork: neurons must be an integer >= 2');
+  if (!Number.isInteger(K) || K < 1 || K > N) throw new RangeError('clusteredNetwork: clusters must be an integer in [1, neurons]');
+  if (!Number.isInteger(o.fanIn) || o.fanIn < 1 || o.fanIn >= N) throw new RangeError('clusteredNetwork: fanIn must be an integer in [1, neurons)');
+  if (!(o.pWithin >= 0 && o.pWithin <= 1)) throw new RangeError('clusteredNetwork: pWithin must be in [0, 1]');
+  if (o.pWithin === 1 && Math.floor(N / K) - 1 < o.fanIn) throw new RangeError('clusteredNetwork: with pWithin 1 every cluster needs more than fanIn neurons');
   // Cluster c holds the neurons perm[c], perm[c + K], perm[c + 2K], ...: scattered over the indices.
   const perm = Int32Array.from({ length: N }, (_, i) => i);
   for (let i = N - 1; i > 0; i--) { const j = draw(o.seed, 0x7fffffff, i, i + 1); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
@@ -41,6 +45,7 @@ export function clusteredNetwork(o: ClusteredOptions): Network {
     const c = clusterOf[t];
     let n = 0;
     for (let a = 0; n < o.fanIn; a++) {
+      if (a > 1000 * o.fanIn) throw new RangeError(`clusteredNetwork: cannot find ${o.fanIn} distinct sources for neuron ${t}`);
       const within = draw(o.seed, t, 3 * a, 1 << 30) < o.pWithin * (1 << 30);
       const s = within ? perm[c + K * draw(o.seed, t, 3 * a + 1, size(c))] : draw(o.seed, t, 3 * a + 1, N);
       if (s === t || mark[s] === t) continue;
