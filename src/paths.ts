@@ -23,6 +23,11 @@ export function packageRoot(): string {
   }
 }
 
+/** The package's version (package.json), or 0.0.0 if it cannot be read. */
+export function packageVersion(): string {
+  try { return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
+}
+
 /** Cache folder: $IPVAE_CACHE, else $XDG_CACHE_HOME/ipvae, else ~/.cache/ipvae. */
 export function cacheDir(): string {
   if (process.env.IPVAE_CACHE) return process.env.IPVAE_CACHE;

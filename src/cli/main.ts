@@ -1,9 +1,7 @@
 /** The ipvae command line. */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { packageVersion } from '../paths.js';
 import { addInferOptions, inferArgs, runInfer } from './infer.js';
 import { initParams, parameterCount } from '../model/params.js';
 import { saveModel } from '../io/safetensors.js';
@@ -14,13 +12,6 @@ import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
 
-function version(): string {
-  try {
-    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,7 +19,7 @@ export function buildProgram(): Command {
     .name('ipvae')
     .description('The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
       'Float reference inference on whitened natural-image patches, MNIST or any IDX image file.')
-    .version(version())
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
 
   addInferOptions(program.command('demo')
@@ -61,10 +52,10 @@ export function buildProgram(): Command {
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const scale = parseFloatOpt('--phi-scale', o.phiScale, 0);
       const p = initParams(D, K, seed, scale);
-      saveModel(o.out, p, { ipvae: version(), init_seed: String(seed), phi_scale: String(scale) });
+      saveModel(o.out, p, { ipvae: packageVersion(), init_seed: String(seed), phi_scale: String(scale) });
       console.log(`wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`);
     });
-  addTrainCommand(program, version());
+  addTrainCommand(program, packageVersion());
   addAtomsCommand(program);
   addNetCommands(program);
   addMapCommands(program);

@@ -97,6 +97,11 @@ export function coreMemoryBits(L: Limits, neurons: number, synapses: number, wei
   return weightBits + synapses * L.indexBits + fanIn * L.axonBits;
 }
 
+/** Whether a core with these loads keeps the per-core limits a chop can see (neurons, synapses, fan-in, memory). */
+export function coreFits(L: Limits, neurons: number, synapses: number, weightBits: number, fanIn: number, maxWeightBits: number, capNeurons = L.neurons): boolean {
+  return neurons <= capNeurons && synapses <= L.synapses && fanIn <= L.fanIn && coreMemoryBits(L, neurons, synapses, weightBits, fanIn, maxWeightBits) <= L.memoryBits;
+}
+
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 /** "1 neuron receives" / "3 neurons receive". */
 const neuronsVerb = (n: number, verb: string): string => `${plural(n, 'neuron')} ${n === 1 ? `${verb}s` : verb}`;

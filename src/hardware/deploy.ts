@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import type { Network } from '../net/network.js';
 import { toJson } from '../net/json.js';
-import { packageRoot } from '../paths.js';
+import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { Mapping } from './mapper.js';
 
@@ -25,10 +25,6 @@ let cached: protobuf.Type | undefined;
 export function deploymentType(): protobuf.Type {
   if (!cached) cached = new protobuf.Root().loadSync(join(packageRoot(), DEPLOY_PROTO), { keepCase: true }).lookupType('ipvae.deploy.v1.Deployment');
   return cached;
-}
-
-function toolVersion(): string {
-  try { return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
 }
 
 const U32 = 2 ** 32 - 1;
@@ -115,7 +111,7 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
   return {
     format: DEPLOY_FORMAT, schema_version: DEPLOY_SCHEMA_VERSION,
     provenance: {
-      tool: 'ipvae', tool_version: toolVersion(), network_name: net.name,
+      tool: 'ipvae', tool_version: packageVersion(), network_name: net.name,
       network_sha256: createHash('sha256').update(toJson(net)).digest('hex'), strategy: m.strategy, rate_source: m.rateSource, graded_mode: graded,
     },
     profile: { name: m.profile.name, description: m.profile.description, values: profileValues },

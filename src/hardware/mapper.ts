@@ -94,11 +94,12 @@ export interface MapOptions {
   maxTable?: number;
 }
 
-export function meshOf(p: Profile, cores: number): Mesh {
+/** The mesh of a profile; `perChip` from limitsOf (cores_per_chip, else the stated mesh, else unknown). */
+export function meshOf(p: Profile, cores: number, perChipLimit: number): Mesh {
   const perTile = profileNumber(p, 'chip', 'cores_per_tile') ?? 1;
   const m = p.sections.chip?.mesh?.value;
   // Without cores_per_chip a stated mesh is one chip; without either, one chip holds every core.
-  const perChip = profileNumber(p, 'chip', 'cores_per_chip') ?? (Array.isArray(m) ? m[0] * m[1] * perTile : Math.max(1, cores));
+  const perChip = Number.isFinite(perChipLimit) ? perChipLimit : Math.max(1, cores);
   const chips = Math.max(1, Math.ceil(cores / perChip));
   if (Array.isArray(m)) return { cols: m[0], rows: m[1], perTile, perChip, chips };
   const tiles = Math.ceil(perChip / perTile), cols = Math.ceil(Math.sqrt(tiles)), rows = Math.ceil(tiles / cols);
@@ -344,7 +345,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const C = P.cores;
   const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
   const S = { ...coreLoads(g, L, P.part, C, rate), routes: routesOf(g, P.part, C, rate, staticHost) };
-  const mesh = meshOf(profile, C);
+  const mesh = meshOf(profile, C, L.coresPerChip);
   const slot = place(mesh, C, coreTraffic(C, S.routes), unfit ? 'fill' : o.strategy);
   const t2 = performance.now();
   const R = S.routes;

@@ -10,7 +10,7 @@
  *    core of s) = spikes sent between cores per step.
  * Both are deterministic: no random draw anywhere.
  */
-import { coreMemoryBits, type Limits } from './check.js';
+import { coreFits, coreMemoryBits, type Limits } from './check.js';
 import type { MapGraph } from './graph.js';
 
 export type Strategy = 'fill' | 'traffic';
@@ -45,7 +45,7 @@ class CoreLoad {
   }
   fits(v: number, capNeurons: number): boolean {
     const g = this.g, L = this.L, n = this.n + 1, syn = this.syn + g.inSyn[v], fanIn = this.fanIn + this.newAxons(v);
-    return n <= capNeurons && syn <= L.synapses && fanIn <= L.fanIn && coreMemoryBits(L, n, syn, this.wbits + g.inWeightBits[v], fanIn, this.maxWB) <= L.memoryBits;
+    return coreFits(L, n, syn, this.wbits + g.inWeightBits[v], fanIn, this.maxWB, capNeurons);
   }
   add(v: number): void {
     const g = this.g;
@@ -231,27 +231,38 @@ class Refiner {
     }
     throw new Error('partition: pin count out of step');
   }
-  mem(c: number): number {
-    return coreMemoryBits(this.L, this.neurons[c], this.syn[c], this.wbits[c], this.fanIn[c], this.g.pops[this.corePop[c]].maxWeightBits);
-  }
+
+  private one = new Int32Array(1);
+  private oneOut = new Float64Array(1);
   /** Traffic lost (negative = saved) by moving placed neuron v to core B. */
   delta(v: number, B: number): number {
+    this.one[0] = B;
+    this.deltas(v, this.one, 1, this.oneOut);
+    return this.oneOut[0];
+  }
+  /** delta(v, B) for the first n cores of `cands`, into out, in one sweep over v's input nets. */
+  deltas(v: number, cands: ArrayLike<number>, n: number, out: Float64Array): void {
     const g = this.g, A = this.part[v], sv = g.allOf[v];
-    let d = 0, self = false;
+    let self = false;
+    out.fill(0, 0, n);
     for (let j = g.inPtr[v]; j < g.inPtr[v + 1]; j++) {
       const s = g.inSrc[j], r = this.rate[s];
       if (r === 0) continue;
-      const cA = this.count(s, A), cB = this.count(s, B);
-      if (s === sv) { self = true; d += r * (+(cA > 1) - +(cB > 0)); continue; }
+      if (s === sv) {
+        self = true;
+        const cA = this.count(s, A);
+        for (let i = 0; i < n; i++) out[i] += r * (+(cA > 1) - +(this.count(s, cands[i]) > 0));
+        continue;
+      }
       const h = this.home(s);
       if (h < 0) continue; // host nets are not inter-core traffic
-      d += r * ((+(cA > 1 && A !== h) + +(B !== h)) - (+(cA > 0 && A !== h) + +(cB > 0 && B !== h)));
+      const cA = this.count(s, A), fromA = +(cA > 1 && A !== h) - +(cA > 0 && A !== h);
+      for (let i = 0; i < n; i++) { const B = cands[i]; out[i] += r * (fromA + +(B !== h) - +(B !== h && this.count(s, B) > 0)); }
     }
     if (!self && g.netPtr[sv + 1] > g.netPtr[sv]) {
-      const r = this.rate[sv];
-      d += r * (+(this.count(sv, A) > 0) - +(this.count(sv, B) > 0));
+      const r = this.rate[sv], a = +(this.count(sv, A) > 0);
+      for (let i = 0; i < n; i++) out[i] += r * (a - +(this.count(sv, cands[i]) > 0));
     }
-    return d;
   }
   /**
    * Move v to B. Returns 0, or a mask of the limits the move pushed over: 1 = a limit of core B (neurons,
@@ -287,6 +298,7 @@ class Refiner {
     // Candidate cores: the 4 (or all, when k <= 5) with the most rate-weighted links to v: its targets and
     // sources in this population and two co-targets of each of its input nets.
     const weight = new Float64Array(k), touched = new Int32Array(k), seenAt = new Int32Array(k).fill(-1), cands: number[] = [];
+    const dOut = new Float64Array(Math.max(k, 4));
     const lo = P.placedOffset, hi = P.placedOffset + P.size, part = this.part, rate = this.rate;
     let saved = 0;
     for (let j = 0; j < P.size; j++) {
@@ -334,7 +346,8 @@ class Refiner {
         for (let t = 0; t < nt; t++) if (touched[t] >= 0) weight[touched[t]] = 0;
       }
       let best = -1, bestD = -1e-9;
-      for (const B of cands) { const d = this.delta(v, B); if (d < bestD) { bestD = d; best = B; } }
+      this.deltas(v, cands, cands.length, dOut);
+      for (let i = 0; i < cands.length; i++) if (dOut[i] < bestD) { bestD = dOut[i]; best = cands[i]; }
       if (best < 0) continue;
       if (this.apply(v, best) === 0) { saved -= bestD; this.moves++; continue; }
       this.apply(v, A); // revert, then try a swap with a neuron of the best core
@@ -355,8 +368,7 @@ class Refiner {
     return saved;
   }
   private coreOk(c: number): boolean {
-    const L = this.L;
-    return this.neurons[c] <= L.neurons && this.syn[c] <= L.synapses && this.fanIn[c] <= L.fanIn && this.mem(c) <= L.memoryBits;
+    return coreFits(this.L, this.neurons[c], this.syn[c], this.wbits[c], this.fanIn[c], this.g.pops[this.corePop[c]].maxWeightBits);
   }
 }
 
@@ -462,9 +474,9 @@ function mergeCores(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: F
           stampB[s] = tagB; shared++;
           if (g.placedOf[s] >= 0) saving += rate[s];
         }
-        const n = ld.neurons[A] + ld.neurons[B], syn = ld.synapses[A] + ld.synapses[B], fi = ld.fanIn[A] + ld.fanIn[B] - shared;
-        const mem = coreMemoryBits(L, n, syn, ld.wbits[A] + ld.wbits[B], fi, Math.max(ld.maxWeightBits[A], ld.maxWeightBits[B]));
-        if (n > L.neurons || syn > L.synapses || fi > L.fanIn || mem > L.memoryBits || ld.fanOut[A] + ld.fanOut[B] > L.fanOut) continue;
+        const fits = coreFits(L, ld.neurons[A] + ld.neurons[B], ld.synapses[A] + ld.synapses[B], ld.wbits[A] + ld.wbits[B],
+          ld.fanIn[A] + ld.fanIn[B] - shared, Math.max(ld.maxWeightBits[A], ld.maxWeightBits[B]));
+        if (!fits || ld.fanOut[A] + ld.fanOut[B] > L.fanOut) continue;
         if (!best || saving > best[2]) best = [A, B, saving];
       }
     }
