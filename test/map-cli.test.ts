@@ -37,6 +37,18 @@ describe('ipvae map / inspect', () => {
     expect(t.stdout).toMatch(/generic, fill: \d+ cores on 1 chip/);
   });
 
+  it('profiles lists the bundled chips, marking secondary (*), assumed (?) and unpublished (-) numbers', () => {
+    const r = run('profiles');
+    expect(r.status, r.stderr).toBe(0);
+    const row = (name: string) => r.stdout.split('\n').find((l) => l.trim().startsWith(name))!.trim().split(/\s+/);
+    expect(row('loihi1').slice(0, 6)).toEqual(['loihi1', '128', '8x4', '1,024', '131,072', '4,096']);
+    expect(row('loihi2').slice(0, 5)).toEqual(['loihi2', '128*', '-', '8,192*', '-']);
+    expect(row('truenorth')[3]).toBe('256');
+    expect(row('generic')[1]).toBe('64?');
+    const j = JSON.parse(run('profiles', '--json').stdout);
+    expect(j.map((p: { name: string }) => p.name)).toEqual(['loihi1', 'loihi2', 'truenorth', 'spinnaker2', 'generic']);
+  });
+
   it('inspect pretty-prints the file; --json renders every field', () => {
     const r = run('inspect', pb);
     expect(r.status, r.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { fromJson } from '../net/json.js';
-import { loadProfile, BUNDLED_PROFILES } from '../hardware/profile.js';
+import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
 import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
 import { GRADED_MODES, type GradedMode } from '../hardware/check.js';
@@ -60,7 +60,27 @@ function corePopulations(m: Mapping): string[][] {
   return sets.map((s) => [...s].sort((a, b) => a - b).map((i) => g.pops[i].name));
 }
 
+/** A profile value for a table: the number (or text), with * for secondary and ? for assumption. */
+function cell(p: Profile, sec: string, key: string): string {
+  const e = p.sections[sec]?.[key];
+  if (!e) return '-';
+  const v = Array.isArray(e.value) ? e.value.join('x') : typeof e.value === 'number' ? e.value.toLocaleString('en-US') : e.value;
+  return `${v}${e.confidence === 'secondary' ? '*' : e.confidence === 'assumption' ? '?' : ''}`;
+}
+
 export function addMapCommands(program: Command): void {
+  program.command('profiles')
+    .description('list the bundled chip profiles and their main numbers (* secondary source, ? assumption, - not published)')
+    .option('--json', 'print every profile in full (values with unit, source and confidence)', false)
+    .action((o) => {
+      const ps = BUNDLED_PROFILES.map((n) => loadProfile(n));
+      if (o.json) { console.log(JSON.stringify(ps)); return; }
+      console.log(table(['profile', 'cores/chip', 'mesh', 'neurons/core', 'synapse memory B', 'fan-in', 'fan-out', 'weight bits', 'spikes', 'pJ/syn op'],
+        ps.map((p) => [p.name, cell(p, 'chip', 'cores_per_chip'), cell(p, 'chip', 'mesh'), cell(p, 'core', 'neurons'), cell(p, 'core', 'synapse_memory_bytes'),
+          cell(p, 'core', 'fan_in_axons'), cell(p, 'core', 'fan_out_axons'), cell(p, 'precision', 'weight_bits'), cell(p, 'spikes', 'kind'), cell(p, 'energy_pj', 'synaptic_op')])));
+      console.log('sources and every other field: hardware/profiles/NAME.json, or ipvae profiles --json; copy generic.json to describe your own chip');
+    });
+
   program.command('map')
     .description('map an integer Network onto a chip profile: resource check, cores, placement, routes; writes the protobuf deployment file')
     .requiredOption('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
