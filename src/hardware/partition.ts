@@ -349,8 +349,11 @@ class Refiner {
       this.deltas(v, cands, cands.length, dOut);
       for (let i = 0; i < cands.length; i++) if (dOut[i] < bestD) { bestD = dOut[i]; best = cands[i]; }
       if (best < 0) continue;
-      if (this.apply(v, best) === 0) { saved -= bestD; this.moves++; continue; }
-      this.apply(v, A); // revert, then try a swap with a neuron of the best core
+      // A full core cannot take v: go straight to a swap (apply would only be undone).
+      if (this.neurons[best] < this.L.neurons) {
+        if (this.apply(v, best) === 0) { saved -= bestD; this.moves++; continue; }
+        this.apply(v, A); // revert, then try a swap with a neuron of the best core
+      }
       const mB = this.members[best];
       let bu = -1, bd = 0;
       for (let t = 0, m = Math.min(6, mB.length); t < m; t++) {
@@ -360,7 +363,7 @@ class Refiner {
       }
       if (bu < 0) continue;
       // Both halves of a swap: core limits are judged on the final state, fan-out limits on every step.
-      const d1 = this.delta(v, best), b1 = this.apply(v, best);
+      const d1 = bestD, b1 = this.apply(v, best); // the state is as when bestD was computed
       const d2 = this.delta(bu, A), b2 = this.apply(bu, A);
       if (((b1 | b2) & 2) === 0 && this.coreOk(A) && this.coreOk(best) && d1 + d2 < -1e-9) { saved -= d1 + d2; this.swaps++; }
       else { this.apply(bu, best); this.apply(v, A); }
