@@ -32,6 +32,6 @@ export { lifStep, lifConst, type LifArrays, type LifMode } from './sim/lif.js';
 export { loadProfile, parseProfile, profileNumber, profileText, BUNDLED_PROFILES, type Profile, type Sourced } from './hardware/profile.js';
 export { limitsOf, checkNetwork, type Limits, type Violation, type GradedMode } from './hardware/check.js';
 export { mapNetwork, type Mapping, type MapOptions, type Totals, type Routes, type Mesh } from './hardware/mapper.js';
-export { coreLoads, trafficOf, type Strategy } from './hardware/partition.js';
+export { coreLoads, type Strategy } from './hardware/partition.js';
 export { deploymentObject, encodeDeployment, decodeDeployment, readDeployment } from './hardware/deploy.js';
 export { clusteredNetwork, type ClusteredOptions } from './net/random.js';

@@ -8,7 +8,7 @@ import type { Network } from '../net/network.js';
 import { profileNumber, type Profile } from './profile.js';
 import { buildGraph, type MapGraph } from './graph.js';
 import { checkNetwork, limitsOf, type GradedMode, type Limits, type Violation } from './check.js';
-import { coreLoads, partition, type Strategy } from './partition.js';
+import { partition, type Strategy } from './partition.js';
 
 export interface Mesh {
   /** Tile columns and rows of one chip; chips sit side by side along x. */
@@ -344,7 +344,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const t1 = performance.now();
   const C = P.cores;
   const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
-  const S = { ...coreLoads(g, L, P.part, C, rate), routes: routesOf(g, P.part, C, rate, staticHost) };
+  const S = { ...P.loads, routes: routesOf(g, P.part, C, rate, staticHost) };
   const mesh = meshOf(profile, C, L.coresPerChip);
   const slot = place(mesh, C, coreTraffic(C, S.routes), unfit ? 'fill' : o.strategy);
   const t2 = performance.now();

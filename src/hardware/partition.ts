@@ -26,11 +26,12 @@ export interface Partition {
   moves: number;
   swaps: number;
   merges: number;
-  refined: boolean;
   /** traffic found nothing better than fill and returned fill's partition. */
   fellBack: boolean;
   /** Growth attempts (traffic retries with fewer neurons per core when cores break the fan-out limit). */
   attempts: number;
+  /** Per-core loads of this partition (the mapper's numbers). */
+  loads: CoreLoads;
 }
 
 /** Fan-in bookkeeping shared by the chops: stamp[s] = the core whose fan-in already counts net s. */
@@ -147,11 +148,8 @@ class Refiner {
   pinCore: Int32Array;
   pinCnt: Int32Array;
   pinLen: Int32Array;
-  segOff: Int32Array;
-  segLo: Int32Array;
-  segLen: Int32Array;
   lam: Int32Array;
-  /** segOff - segLo: cnt index of (s, c) is segBase[s] + c; cores [popLo, popHi) of each source population. */
+  /** Dense mode: the count of (s, c) is cnt[segBase[s] + c] for c in [popLo, popHi) of s's population. */
   segBase: Int32Array;
   popLo: Int32Array;
   popHi: Int32Array;
@@ -165,22 +163,15 @@ class Refiner {
   constructor(private g: MapGraph, private L: Limits, private part: Int32Array, cores: number, private corePop: Int32Array,
     private rate: Float64Array, ranges: Int32Array[], maxTable: number) {
     const { nAll } = g;
-    this.segOff = new Int32Array(nAll + 1); this.segLo = new Int32Array(nAll); this.segLen = new Int32Array(nAll);
+    // Each net's segment spans the cores of its target populations; segments are laid end to end.
+    this.segBase = new Int32Array(nAll);
     let table = 0;
-    for (let s = 0; s < nAll; s++) { const r = ranges[g.popOf[s]]; table += r[1] - r[0]; }
+    for (let s = 0; s < nAll; s++) { const r = ranges[g.popOf[s]]; this.segBase[s] = table - r[0]; table += r[1] - r[0]; }
     this.listMode = table > maxTable;
-    if (!this.listMode) {
-      for (let s = 0; s < nAll; s++) {
-        const r = ranges[g.popOf[s]];
-        this.segLo[s] = r[0]; this.segLen[s] = r[1] - r[0];
-        this.segOff[s + 1] = this.segOff[s] + this.segLen[s];
-      }
-    }
-    this.cnt = new Int32Array(this.listMode ? 0 : this.segOff[nAll]);
+    this.cnt = new Int32Array(this.listMode ? 0 : table);
     this.pinCore = new Int32Array(this.listMode ? g.netTgt.length : 0);
     this.pinCnt = new Int32Array(this.listMode ? g.netTgt.length : 0);
     this.pinLen = new Int32Array(this.listMode ? nAll : 0);
-    this.segBase = Int32Array.from({ length: nAll }, (_, s) => this.segOff[s] - this.segLo[s]);
     this.popLo = Int32Array.from(ranges, (r) => r[0]);
     this.popHi = Int32Array.from(ranges, (r) => r[1]);
     this.lam = new Int32Array(nAll);
@@ -492,22 +483,6 @@ function mergeCores(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: F
   return { cores: C, merges };
 }
 
-/** Spikes per step between cores of a partition. */
-export function trafficOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array): number {
-  const seen = new Int32Array(C).fill(-1);
-  let t = 0;
-  for (let s = 0; s < g.nAll; s++) {
-    const ps = g.placedOf[s];
-    if (ps < 0) continue;
-    const h = part[ps];
-    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) {
-      const c = part[g.netTgt[k]];
-      if (seen[c] !== s) { seen[c] = s; if (c !== h) t += rate[s]; }
-    }
-  }
-  return t;
-}
-
 export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partition {
   const part = new Int32Array(g.nPlaced), stamp = new Int32Array(g.nAll).fill(-1);
   let core = 0;
@@ -516,7 +491,7 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
     const P = g.pops[pi];
     if (!P.host) core = chop(new CoreLoad(g, L, stamp, P.maxWeightBits), Int32Array.from({ length: P.size }, (_, j) => P.placedOffset + j), core, L.neurons, part);
   }
-  const fill: Partition = { part, cores: core, corePop: corePopOf(g, part, core), moves: 0, swaps: 0, merges: 0, refined: false, fellBack: false, attempts: 0 };
+  const fill: Partition = { part, cores: core, corePop: corePopOf(g, part, core), moves: 0, swaps: 0, merges: 0, fellBack: false, attempts: 0, loads: coreLoads(g, L, part, core, o.rate) };
   if (o.strategy === 'fill') return fill;
   // Traffic. A chop cannot see fan-out (it depends on where the targets go): when cores come out over the
   // output-axon limit, grow again with fewer neurons per core in the offending populations.
@@ -542,7 +517,7 @@ export function partition(g: MapGraph, L: Limits, o: PartitionOptions): Partitio
   }
   const b = best!;
   const r = refineAndMerge(g, L, o, b);
-  const ld = coreLoads(g, L, r.part, r.cores, o.rate), fillLd = coreLoads(g, L, fill.part, fill.cores, o.rate);
+  const ld = r.loads, fillLd = fill.loads;
   const bad = badness(g, L, ld, r.cores), fillBad = badness(g, L, fillLd, fill.cores);
   // Never worse than the baseline: fewer broken placement limits first, then less traffic.
   if (fillBad < bad || (fillBad === bad && fillLd.traffic < ld.traffic)) return { ...fill, fellBack: true, attempts: b.attempts };
@@ -590,9 +565,9 @@ function refineAndMerge(g: MapGraph, L: Limits, o: PartitionOptions, gr: Growth)
     for (let pi = 0; pi < g.pops.length; pi++) if (!g.pops[pi].host) saved += R.pass(pi, coreRange[pi][0], coreRange[pi][1]);
     if (saved <= 0.002 * start) break;
   }
-  const refined = true, moves = R.moves, swaps = R.swaps;
   const m = mergeCores(g, L, tp, core, o.rate);
-  return { part: tp, cores: m.cores, corePop: corePopOf(g, tp, m.cores), moves, swaps, merges: m.merges, refined, fellBack: false, attempts: 1 };
+  return { part: tp, cores: m.cores, corePop: corePopOf(g, tp, m.cores), moves: R.moves, swaps: R.swaps, merges: m.merges, fellBack: false, attempts: 1,
+    loads: coreLoads(g, L, tp, m.cores, o.rate) };
 }
 
 /** The population of each core's first neuron (cores of traffic may hold several). */
