@@ -60,23 +60,30 @@ function synthesise(m: IpVaeParams, N: number, active: number): Float32Array {
 async function tune(m: IpVaeParams): Promise<{ active: number; bFactor: number; pz: number }> {
   const pzAt = async (active: number) =>
     (await evaluate(m, synthesise(m, 40, active), 40, { steps, seed: 1, workers: 2, record: [steps] })).metrics[0].pz;
-  let lo = 0.01, hi = 0.8, active = 0.2, pz = 0;
+  let lo = 0.01,
+    hi = 0.8,
+    active = 0.2,
+    pz = 0;
   for (let it = 0; it < 12; it++) {
     active = (lo + hi) / 2;
     pz = await pzAt(active);
     if (Math.abs(pz - targetPz) < 0.01) return { active, bFactor: 1, pz };
-    if (pz > targetPz) lo = active; else hi = active;
+    if (pz > targetPz) lo = active;
+    else hi = active;
   }
   if (pz < targetPz) return { active, bFactor: 1, pz };
   active = 0.8;
   const base = Float32Array.from(m.logBias);
-  let flo = -9, fhi = 0, f = 0;
+  let flo = -9,
+    fhi = 0,
+    f = 0;
   for (let it = 0; it < 12; it++) {
     f = (flo + fhi) / 2;
     for (let k = 0; k < m.K; k++) m.logBias[k] = base[k] + f;
     pz = await pzAt(active);
     if (Math.abs(pz - targetPz) < 0.01) break;
-    if (pz > targetPz) fhi = f; else flo = f;
+    if (pz > targetPz) fhi = f;
+    else flo = f;
   }
   return { active, bFactor: Math.exp(f), pz };
 }
@@ -90,12 +97,20 @@ const cases = [
   { name: 'wasm event 2 workers', backend: 'wasm', mode: 'event', workers: 2 },
 ] as const;
 
-async function run(tag: string, prep: Prepared, X: Float32Array, c: { name: string; backend: 'js' | 'wasm'; mode: 'event' | 'dense'; workers: number }, base: number) {
+async function run(
+  tag: string,
+  prep: Prepared,
+  X: Float32Array,
+  c: { name: string; backend: 'js' | 'wasm'; mode: 'event' | 'dense'; workers: number },
+  base: number,
+) {
   const n = c.backend === 'js' ? Math.min(jsBatch, batch) : batch;
   const r = await evaluate(prep, X, n, { steps, seed: 0, backend: c.backend, mode: c.mode, workers: c.workers });
   const rate = (n * steps) / r.seconds;
   const last = r.metrics[r.metrics.length - 1];
-  console.error(`  ${c.name}: ${Math.round(rate)} samples x steps / s over ${n} samples (R2 ${last.r2.toFixed(3)}, PZ ${last.pz.toFixed(3)})`);
+  console.error(
+    `  ${c.name}: ${Math.round(rate)} samples x steps / s over ${n} samples (R2 ${last.r2.toFixed(3)}, PZ ${last.pz.toFixed(3)})`,
+  );
   rows.push({ case: `${tag} ${c.name}`, metric: 'throughput', value: rate, unit: 'samples x steps / s' });
   if (base > 0) rows.push({ case: `${tag} ${c.name}`, metric: 'speed-up vs js dense', value: rate / base, unit: 'x' });
   rows.push({ case: `${tag} ${c.name}`, metric: 'PZ at t=T', value: last.pz, unit: 'fraction' });
@@ -110,12 +125,17 @@ for (const dataName of ['patches', 'mnist'] as const) {
   const prep = prepare(model, true);
   const X = synthesise(model, batch, t.active);
   const tag = `D=${model.D} K=${model.K} PZ~${targetPz}`;
-  console.error(`${dataName}: ${choice.label}; synthetic inputs with ${(100 * t.active).toFixed(1)} % of atoms active, ` +
-    `b x ${t.bFactor.toPrecision(3)} (tuning PZ ${t.pz.toFixed(3)}); batch ${batch}, ${steps} steps`);
+  console.error(
+    `${dataName}: ${choice.label}; synthetic inputs with ${(100 * t.active).toFixed(1)} % of atoms active, ` +
+      `b x ${t.bFactor.toPrecision(3)} (tuning PZ ${t.pz.toFixed(3)}); batch ${batch}, ${steps} steps`,
+  );
   let base = 0;
   for (const c of cases) {
     const rate = await run(tag, prep, X, c, base || 0);
-    if (c.name === 'js dense') { base = rate; rows.push({ case: `${tag} js dense`, metric: 'speed-up vs js dense', value: 1, unit: 'x' }); }
+    if (c.name === 'js dense') {
+      base = rate;
+      rows.push({ case: `${tag} js dense`, metric: 'speed-up vs js dense', value: 1, unit: 'x' });
+    }
   }
   const data = loadData(dataName, 'test');
   console.error(`${dataName}: the bundled model on ${batch} real held-out inputs`);

@@ -18,11 +18,13 @@ import { packageRoot } from '../src/paths.js';
 import type { Network } from '../src/net/network.js';
 import { report, type BenchRecord } from './common.js';
 
-const loihi1 = loadProfile('loihi1'), loihi2 = loadProfile('loihi2');
+const loihi1 = loadProfile('loihi1'),
+  loihi2 = loadProfile('loihi2');
 const rows: BenchRecord[] = [];
 
 function best(net: Network, prof: Profile, strategy: 'fill' | 'traffic', runs: number): { m: Mapping; sec: number } {
-  let m!: Mapping, sec = Infinity;
+  let m!: Mapping,
+    sec = Infinity;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     m = mapNetwork(net, prof, { strategy });
@@ -33,28 +35,64 @@ function best(net: Network, prof: Profile, strategy: 'fill' | 'traffic', runs: n
 
 function compare(name: string, net: Network, runs: number, prof = loihi1): void {
   name = `${name}, ${prof.name}`;
-  const f = best(net, prof, 'fill', runs), t = best(net, prof, 'traffic', runs);
-  for (const [s, r] of [['fill', f], ['traffic', t]] as const) {
+  const f = best(net, prof, 'fill', runs),
+    t = best(net, prof, 'traffic', runs);
+  for (const [s, r] of [
+    ['fill', f],
+    ['traffic', t],
+  ] as const) {
     rows.push({ case: `${name}, ${s}`, metric: 'map time', value: r.sec, unit: 's' });
     rows.push({ case: `${name}, ${s}`, metric: 'cores', value: r.m.totals.cores, unit: '' });
-    rows.push({ case: `${name}, ${s}`, metric: 'spikes between cores per step', value: r.m.totals.inter_core_spikes_per_step, unit: '' });
-    rows.push({ case: `${name}, ${s}`, metric: 'hop-weighted traffic', value: r.m.totals.hop_weighted_traffic, unit: 'spike hops/step' });
+    rows.push({
+      case: `${name}, ${s}`,
+      metric: 'spikes between cores per step',
+      value: r.m.totals.interCoreSpikesPerStep,
+      unit: '',
+    });
+    rows.push({
+      case: `${name}, ${s}`,
+      metric: 'hop-weighted traffic',
+      value: r.m.totals.hopWeightedTraffic,
+      unit: 'spike hops/step',
+    });
     rows.push({ case: `${name}, ${s}`, metric: 'violations', value: r.m.violations.length, unit: '' });
   }
-  rows.push({ case: `${name}, traffic / fill`, metric: 'spikes between cores', value: t.m.totals.inter_core_spikes_per_step / f.m.totals.inter_core_spikes_per_step, unit: 'ratio' });
-  rows.push({ case: `${name}, traffic / fill`, metric: 'hop-weighted traffic', value: t.m.totals.hop_weighted_traffic / f.m.totals.hop_weighted_traffic, unit: 'ratio' });
+  rows.push({
+    case: `${name}, traffic / fill`,
+    metric: 'spikes between cores',
+    value: t.m.totals.interCoreSpikesPerStep / f.m.totals.interCoreSpikesPerStep,
+    unit: 'ratio',
+  });
+  rows.push({
+    case: `${name}, traffic / fill`,
+    metric: 'hop-weighted traffic',
+    value: t.m.totals.hopWeightedTraffic / f.m.totals.hopWeightedTraffic,
+    unit: 'ratio',
+  });
   if (name.startsWith('clustered 1M')) {
     const t0 = performance.now();
     const bytes = encodeDeployment(deploymentObject(net, t.m, 'spikes'));
-    rows.push({ case: `${name}, traffic`, metric: 'deployment file encode', value: (performance.now() - t0) / 1000, unit: 's' });
+    rows.push({
+      case: `${name}, traffic`,
+      metric: 'deployment file encode',
+      value: (performance.now() - t0) / 1000,
+      unit: 's',
+    });
     rows.push({ case: `${name}, traffic`, metric: 'deployment file size', value: bytes.length / 1e6, unit: 'MB' });
   }
 }
 
 const big = clusteredNetwork({ neurons: 20_000, clusters: 40, fanIn: 50, pWithin: 0.9, seed: 2 });
 compare('clustered 1M synapses (20k x 50)', big, 3);
-compare('clustered 131k synapses (4096 x 32, the test network)', clusteredNetwork({ neurons: 4096, clusters: 32, fanIn: 32, pWithin: 0.9, seed: 1 }), 3);
-for (const [label, file] of [['iP-VAE patches (D=256, K=512)', 'patches-k512.safetensors'], ['iP-VAE MNIST (D=784, K=512)', 'mnist-k512.safetensors']]) {
+compare(
+  'clustered 131k synapses (4096 x 32, the test network)',
+  clusteredNetwork({ neurons: 4096, clusters: 32, fanIn: 32, pWithin: 0.9, seed: 1 }),
+  3,
+);
+for (const [label, file] of [
+  ['iP-VAE patches (D=256, K=512)', 'patches-k512.safetensors'],
+  ['iP-VAE MNIST (D=784, K=512)', 'mnist-k512.safetensors'],
+]) {
   const net = fromIpVae(loadModel(join(packageRoot(), 'models', file))).net;
   compare(label, net, 1);
   compare(label, net, 1, loihi2);

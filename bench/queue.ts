@@ -9,19 +9,37 @@
 import FastPriorityQueue from 'fastpriorityqueue';
 import { report, type BenchRecord } from './common.js';
 
-const N = 10_000, PER_STEP = 15_000, MAXD = 16, STEPS = 2_000;
+const N = 10_000,
+  PER_STEP = 15_000,
+  MAXD = 16,
+  STEPS = 2_000;
 let s = 12345;
-const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
-const tgt = new Int32Array(PER_STEP * STEPS), del = new Int32Array(PER_STEP * STEPS), w = new Int32Array(PER_STEP * STEPS);
-for (let i = 0; i < tgt.length; i++) { tgt[i] = rnd() % N; del[i] = 1 + (rnd() % MAXD); w[i] = (rnd() % 255) - 127; }
+const rnd = () => {
+  s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+  return s;
+};
+const tgt = new Int32Array(PER_STEP * STEPS),
+  del = new Int32Array(PER_STEP * STEPS),
+  w = new Int32Array(PER_STEP * STEPS);
+for (let i = 0; i < tgt.length; i++) {
+  tgt[i] = rnd() % N;
+  del[i] = 1 + (rnd() % MAXD);
+  w[i] = (rnd() % 255) - 127;
+}
 
 function ring(): { sec: number; check: number } {
-  const L = MAXD + 1, buf = new Float64Array(L * N), inp = new Float64Array(N);
+  const L = MAXD + 1,
+    buf = new Float64Array(L * N),
+    inp = new Float64Array(N);
   let check = 0;
   const t0 = performance.now();
   for (let t = 0; t < STEPS; t++) {
     const base = (t % L) * N;
-    for (let k = 0; k < N; k++) { const r = buf[base + k]; inp[k] = r; if (r !== 0) buf[base + k] = 0; }
+    for (let k = 0; k < N; k++) {
+      const r = buf[base + k];
+      inp[k] = r;
+      if (r !== 0) buf[base + k] = 0;
+    }
     check += inp[t % N];
     for (let e = t * PER_STEP, end = e + PER_STEP; e < end; e++) buf[((t + del[e]) % L) * N + tgt[e]] += w[e];
   }
@@ -31,14 +49,16 @@ function ring(): { sec: number; check: number } {
 function heap(): { sec: number; check: number } {
   // key = arrival step * 2^26 + event index (unique, ordered by time); no object per event
   const q = new FastPriorityQueue<number>((a, b) => a < b);
-  const inp = new Float64Array(N), SH = 2 ** 26;
+  const inp = new Float64Array(N),
+    SH = 2 ** 26;
   let check = 0;
   const t0 = performance.now();
   for (let t = 0; t < STEPS; t++) {
     inp.fill(0);
     const lim = (t + 1) * SH;
     while (!q.isEmpty() && (q.peek() as number) < lim) {
-      const key = q.poll() as number, e = key % SH;
+      const key = q.poll() as number,
+        e = key % SH;
       inp[tgt[e]] += w[e];
     }
     check += inp[t % N];
@@ -48,10 +68,21 @@ function heap(): { sec: number; check: number } {
 }
 
 const rows: BenchRecord[] = [];
-const a = ring(), b = heap();
+const a = ring(),
+  b = heap();
 if (a.check !== b.check) throw new Error(`the two queues disagree: ${a.check} vs ${b.check}`);
 const events = PER_STEP * STEPS;
-rows.push({ case: 'ring buffers (one slot per delay step)', metric: 'events per second', value: events / a.sec, unit: '1/s' });
-rows.push({ case: 'fastpriorityqueue 0.8.0 (binary heap)', metric: 'events per second', value: events / b.sec, unit: '1/s' });
+rows.push({
+  case: 'ring buffers (one slot per delay step)',
+  metric: 'events per second',
+  value: events / a.sec,
+  unit: '1/s',
+});
+rows.push({
+  case: 'fastpriorityqueue 0.8.0 (binary heap)',
+  metric: 'events per second',
+  value: events / b.sec,
+  unit: '1/s',
+});
 rows.push({ case: 'ring / heap', metric: 'speed ratio', value: b.sec / a.sec, unit: 'x' });
 report('queue', rows);

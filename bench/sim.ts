@@ -19,39 +19,84 @@ import { report, type BenchRecord } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
-const STEPS = opt('--steps', 2000), SAMPLES = opt('--samples', 4);
+const STEPS = opt('--steps', 2000),
+  SAMPLES = opt('--samples', 4);
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 const rows: BenchRecord[] = [];
 
 /** Simulator state bytes per synapse: every typed array the engine holds, over the synapse count. */
 function bytesPerSynapse(sim: Simulator): number {
-  let bytes = 0, syn = 0;
+  let bytes = 0,
+    syn = 0;
   for (const p of sim.projs) {
     if (p.isStatic) continue;
     syn += p.idx.length;
-    bytes += p.idx.byteLength + p.w.byteLength + p.indptr.byteLength + p.ring.byteLength + p.hist.byteLength + p.nnzRow.byteLength;
+    bytes +=
+      p.idx.byteLength +
+      p.w.byteLength +
+      p.indptr.byteLength +
+      p.ring.byteLength +
+      p.hist.byteLength +
+      p.nnzRow.byteLength;
     if (p.tptr) bytes += p.tptr.byteLength + p.tsrc!.byteLength + p.tw!.byteLength;
   }
-  for (const P of sim.pops) bytes += P.out.byteLength + P.inp.byteLength + P.drive.byteLength + P.ext.byteLength + P.u.byteLength + P.v.byteLength;
+  for (const P of sim.pops)
+    bytes +=
+      P.out.byteLength + P.inp.byteLength + P.drive.byteLength + P.ext.byteLength + P.u.byteLength + P.v.byteLength;
   return bytes / syn;
 }
 
 function lifNet(n: number, fanOut: number, seed: number): Network {
   let s = seed >>> 0;
-  const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-  const indptr = new Int32Array(n + 1), indices = new Int32Array(n * fanOut), weights = new Int32Array(n * fanOut);
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const indptr = new Int32Array(n + 1),
+    indices = new Int32Array(n * fanOut),
+    weights = new Int32Array(n * fanOut);
   for (let i = 0; i < n; i++) {
     indptr[i + 1] = (i + 1) * fanOut;
-    for (let j = 0; j < fanOut; j++) { indices[i * fanOut + j] = Math.floor(rnd() * n); weights[i * fanOut + j] = Math.floor(rnd() * 41) - 20; }
+    for (let j = 0; j < fanOut; j++) {
+      indices[i * fanOut + j] = Math.floor(rnd() * n);
+      weights[i * fanOut + j] = Math.floor(rnd() * 41) - 20;
+    }
   }
   return {
-    name: 'random-lif', meta: {},
-    populations: [{
-      name: 'lif', model: 'lif', size: n, formats: {},
-      // no leak on v, one-step current; v rises by bias_mant * 64 per step to vth * 64 = 64,000: 50-100 steps
-      params: { du: 4095, dv: 0, vth: 1000, bias_exp: 6, bias_mant: Int32Array.from({ length: n }, () => 10 + Math.floor(rnd() * 11)) },
-    }],
-    projections: [{ name: 'rec', source: 'lif', target: 'lif', indptr, indices, weights, weightBits: 8, exponent: 0, delay: 1, payload: 'binary', payloadBits: 1, static: false }],
+    name: 'random-lif',
+    meta: {},
+    populations: [
+      {
+        name: 'lif',
+        model: 'lif',
+        size: n,
+        formats: {},
+        // no leak on v, one-step current; v rises by bias_mant * 64 per step to vth * 64 = 64,000: 50-100 steps
+        params: {
+          du: 4095,
+          dv: 0,
+          vth: 1000,
+          bias_exp: 6,
+          bias_mant: Int32Array.from({ length: n }, () => 10 + Math.floor(rnd() * 11)),
+        },
+      },
+    ],
+    projections: [
+      {
+        name: 'rec',
+        source: 'lif',
+        target: 'lif',
+        indptr,
+        indices,
+        weights,
+        weightBits: 8,
+        exponent: 0,
+        delay: 1,
+        payload: 'binary',
+        payloadBits: 1,
+        static: false,
+      },
+    ],
   };
 }
 
@@ -60,13 +105,17 @@ for (const engine of (ONLY === 'ipvae' ? [] : ['event', 'clock']) as EngineKind[
   const sim = new Simulator(net, { engine, seed: 0 });
   sim.reset(0);
   for (let t = 0; t < 200; t++) sim.step(); // warm-up (rates settle, JIT)
-  const c0 = sim.counters.synEvents, s0 = sim.counters.spikes;
+  const c0 = sim.counters.synEvents,
+    s0 = sim.counters.spikes;
   const t0 = performance.now();
   for (let t = 0; t < STEPS; t++) sim.step();
   const sec = (performance.now() - t0) / 1000;
-  const ev = sim.counters.synEvents - c0, rate = (sim.counters.spikes - s0) / 10_000 / STEPS * 1000;
+  const ev = sim.counters.synEvents - c0,
+    rate = ((sim.counters.spikes - s0) / 10_000 / STEPS) * 1000;
   const name = `random LIF 10k x 100, delay 1, ${engine}`;
-  console.error(`${name}: ${(ev / sec / 1e6).toFixed(1)} M synaptic events/s at ${rate.toFixed(1)} spikes per 1000 steps per neuron`);
+  console.error(
+    `${name}: ${(ev / sec / 1e6).toFixed(1)} M synaptic events/s at ${rate.toFixed(1)} spikes per 1000 steps per neuron`,
+  );
   rows.push({ case: name, metric: 'synaptic events per second', value: ev / sec, unit: '1/s' });
   rows.push({ case: name, metric: 'mean rate', value: rate, unit: 'Hz at 1 ms/step' });
   rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });
@@ -83,14 +132,19 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
     const steps = Math.min(STEPS, 1000);
     const t0 = performance.now();
     for (let n = 0; n < SAMPLES; n++) {
-      sim.setInput('x', Array.from(va.X.subarray(n * p.D, (n + 1) * p.D), (v) => toQ(v, xf)));
+      sim.setInput(
+        'x',
+        Array.from(va.X.subarray(n * p.D, (n + 1) * p.D), (v) => toQ(v, xf)),
+      );
       sim.reset(n);
       for (let t = 0; t < steps; t++) sim.step();
     }
     const sec = (performance.now() - t0) / 1000;
     const name = `iP-VAE D ${p.D} K ${p.K} (${m.label}), ${engine}`;
     const c = sim.counters;
-    console.error(`${name}: ${(c.synEvents / sec / 1e6).toFixed(1)} M synaptic events/s, ${(SAMPLES * steps / sec).toFixed(0)} samples x steps/s`);
+    console.error(
+      `${name}: ${(c.synEvents / sec / 1e6).toFixed(1)} M synaptic events/s, ${((SAMPLES * steps) / sec).toFixed(0)} samples x steps/s`,
+    );
     rows.push({ case: name, metric: 'synaptic events per second', value: c.synEvents / sec, unit: '1/s' });
     rows.push({ case: name, metric: 'samples x steps per second', value: (SAMPLES * steps) / sec, unit: '1/s' });
     rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });

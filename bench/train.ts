@@ -15,10 +15,28 @@ const args = process.argv.slice(2);
 const iters = args.includes('--iters') ? Number(args[args.indexOf('--iters') + 1]) : 5;
 const rows: BenchRecord[] = [];
 
-for (const [name, batch] of [['patches', 200], ['mnist', 100]] as const) {
+for (const [name, batch] of [
+  ['patches', 200],
+  ['mnist', 100],
+] as const) {
   const d = loadData(name, 'train');
-  for (const [workers, gradForm] of [[1, 'auto'], [2, 'auto'], [2, 'pixel'], [2, 'latent']] as const) {
-    const tr = new Trainer(d.X, d.N, d.D, { ...DEFAULT_TRAIN, K: 512, tTrain: 16, beta: 24, epochs: 1, batch, init: 'data', workers, gradForm });
+  for (const [workers, gradForm] of [
+    [1, 'auto'],
+    [2, 'auto'],
+    [2, 'pixel'],
+    [2, 'latent'],
+  ] as const) {
+    const tr = new Trainer(d.X, d.N, d.D, {
+      ...DEFAULT_TRAIN,
+      K: 512,
+      tTrain: 16,
+      beta: 24,
+      epochs: 1,
+      batch,
+      init: 'data',
+      workers,
+      gradForm,
+    });
     await tr.step(); // warm-up: first touches of the WebAssembly memories, compilation tiers
     await tr.step();
     const t0 = performance.now();
@@ -34,12 +52,19 @@ for (const [name, batch] of [['patches', 200], ['mnist', 100]] as const) {
 const w = instantiate();
 const K = 512;
 const u = new Float32Array(K).map((_, k) => (k % 10 === 0 ? 1.5 : -5 + (k % 7) * 0.3));
-const pu = w.putF32(u), pz = w.alloc(K * 4), pd = w.alloc(K * 4);
+const pu = w.putF32(u),
+  pz = w.alloc(K * 4),
+  pd = w.alloc(K * 4);
 for (const n of [10, 64]) {
   w.x.relaxedAll(pu, K, 0.3, n, 123, 0, 0, pz, pd);
   const R = 200;
   const t0 = performance.now();
   for (let r = 0; r < R; r++) w.x.relaxedAll(pu, K, 0.3, n, 123, r, 0, pz, pd);
-  rows.push({ case: `relaxed sampler K 512, n_exp ${n}`, metric: 'per input and step', value: ((performance.now() - t0) * 1000) / R, unit: 'us' });
+  rows.push({
+    case: `relaxed sampler K 512, n_exp ${n}`,
+    metric: 'per input and step',
+    value: ((performance.now() - t0) * 1000) / R,
+    unit: 'us',
+  });
 }
 report('train', rows);

@@ -6,24 +6,46 @@
  *   npm run build && node dist/examples/map-api.js [loihi1|loihi2|spinnaker2|generic|profile.json]
  */
 import { writeFileSync } from 'node:fs';
-import { decodeDeployment, deploymentObject, encodeDeployment, loadData, loadModel, loadProfile, mapNetwork, quantize, runIpVaeNetParallel } from '../src/index.js';
+import {
+  decodeDeployment,
+  deploymentObject,
+  encodeDeployment,
+  loadData,
+  loadModel,
+  loadProfile,
+  mapNetwork,
+  quantize,
+  runIpVaeNetParallel,
+} from '../src/index.js';
 
 const profile = loadProfile(process.argv[2] ?? 'loihi1');
 const { net } = quantize(loadModel('models/patches-k512.safetensors'), { weightBits: 8 });
-const N = 20, steps = 200;
-const run = await runIpVaeNetParallel(net, loadData('patches', 'test').X, N, { steps, seed: 0, engine: 'event', workers: 2, record: [steps], rates: true });
+const N = 20,
+  steps = 200;
+const run = await runIpVaeNetParallel(net, loadData('patches', 'test').X, N, {
+  steps,
+  seed: 0,
+  engine: 'event',
+  workers: 2,
+  record: [steps],
+  rates: true,
+});
 // Binary-spike chips carry counts as spikes; graded chips send one message per nonzero count.
 const graded = profile.sections.spikes?.kind?.value === 'graded';
-const rates = Object.fromEntries(Object.entries(run.rates!).map(([k, v]) => [k, Array.from(graded ? v.events : v.spikes, (x) => x / (N * steps))]));
+const rates = Object.fromEntries(
+  Object.entries(run.rates!).map(([k, v]) => [k, Array.from(graded ? v.events : v.spikes, (x) => x / (N * steps))]),
+);
 for (const strategy of ['fill', 'traffic'] as const) {
   const m = mapNetwork(net, profile, { strategy, rates, rateSource: `${N} patches x ${steps} steps` });
   const t = m.totals;
-  console.log(`${strategy}: ${t.cores} cores, ${t.inter_core_spikes_per_step.toFixed(1)} ${graded ? 'messages' : 'spikes'}/step between cores, ` +
-    `hop-weighted ${t.hop_weighted_traffic.toFixed(1)}, ${m.violations.length} violations`);
+  console.log(
+    `${strategy}: ${t.cores} cores, ${t.interCoreSpikesPerStep.toFixed(1)} ${graded ? 'messages' : 'spikes'}/step between cores, ` +
+      `hop-weighted ${t.hopWeightedTraffic.toFixed(1)}, ${m.violations.length} violations`,
+  );
   if (strategy === 'traffic' && m.violations.length === 0) {
     const bytes = encodeDeployment(deploymentObject(net, m, 'spikes'));
     writeFileSync('patches.pb', bytes);
-    const back = decodeDeployment(bytes, 'patches.pb') as { cores: unknown[]; routes: unknown[] };
+    const back = decodeDeployment(bytes, 'patches.pb');
     console.log(`wrote patches.pb: ${bytes.length} bytes, ${back.cores.length} cores, ${back.routes.length} routes`);
   }
 }

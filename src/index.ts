@@ -1,7 +1,31 @@
 /** The ipvae library API (the CLI is built on the same functions). */
-export { initParams, prepare, parameterCount, recurrentWeights, type IpVaeParams, type Prepared } from './model/params.js';
-export { evaluate, recordSteps, reduceMetrics, type EvalOptions, type EvalResult, type MetricRow } from './model/evaluate.js';
-export { softclamp, softplus, klCode, klExact, kl, poissonPpf, poissonPmf, logSigmaOf, type KlForm } from './model/math.js';
+export {
+  initParams,
+  prepare,
+  parameterCount,
+  recurrentWeights,
+  type IpVaeParams,
+  type Prepared,
+} from './model/params.js';
+export {
+  evaluate,
+  recordSteps,
+  reduceMetrics,
+  type EvalOptions,
+  type EvalResult,
+  type MetricRow,
+} from './model/evaluate.js';
+export {
+  softclamp,
+  softplus,
+  klCode,
+  klExact,
+  kl,
+  poissonPpf,
+  poissonPmf,
+  logSigmaOf,
+  type KlForm,
+} from './model/math.js';
 export { freeEnergyStep, trainingLoss, lossScale } from './model/free-energy.js';
 export { poissonDraw, rateOf } from './model/poisson.js';
 export { referenceRun, referenceMetrics } from './model/reference.js';
@@ -23,13 +47,35 @@ export { q, qMin, qMax, toQ, fromQ, satCounter, type QFormat, type SatCounter } 
 export { iexp, EXP_REL_BOUND } from './fixed/iexp.js';
 export { isoftclamp } from './fixed/isoftclamp.js';
 export { iPoisson, pmfOf } from './fixed/ipoisson.js';
-export { csrFromDense, denseWeights, type Network, type Population, type Projection, type NeuronModel } from './net/network.js';
+export {
+  csrFromDense,
+  denseWeights,
+  type Network,
+  type Population,
+  type Projection,
+  type NeuronModel,
+} from './net/network.js';
 export { toJson as networkToJson, fromJson as networkFromJson } from './net/json.js';
-export { fromIpVae, fromIpVae as quantize, quantizeTensor, DEFAULT_QUANT, type QuantOptions, type TensorReport } from './net/quantize.js';
+export {
+  fromIpVae,
+  fromIpVae as quantize,
+  quantizeTensor,
+  DEFAULT_QUANT,
+  type QuantOptions,
+  type TensorReport,
+} from './net/quantize.js';
 export { Simulator, combineDigests, type Counters, type EngineKind, type SimOptions } from './sim/engine.js';
 export { runIpVaeNet, runIpVaeNetParallel, type NetRunOptions, type NetRunResult } from './sim/run.js';
 export { lifStep, lifConst, type LifArrays, type LifMode } from './sim/lif.js';
-export { loadProfile, parseProfile, profileNumber, profileText, BUNDLED_PROFILES, type Profile, type Sourced } from './hardware/profile.js';
+export {
+  loadProfile,
+  parseProfile,
+  profileNumber,
+  profileText,
+  BUNDLED_PROFILES,
+  type Profile,
+  type Sourced,
+} from './hardware/profile.js';
 export { limitsOf, checkNetwork, type Limits, type Violation, type GradedMode } from './hardware/check.js';
 export { mapNetwork, type Mapping, type MapOptions, type Totals, type Routes, type Mesh } from './hardware/mapper.js';
 export { coreLoads, type Strategy } from './hardware/partition.js';

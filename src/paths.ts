@@ -15,7 +15,9 @@ export function packageRoot(): string {
     if (existsSync(pj)) {
       try {
         if (JSON.parse(readFileSync(pj, 'utf8')).name === 'ipvae') return (root = dir);
-      } catch { /* keep looking */ }
+      } catch {
+        /* keep looking */
+      }
     }
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the ipvae package root');
@@ -25,7 +27,11 @@ export function packageRoot(): string {
 
 /** The package's version (package.json), or 0.0.0 if it cannot be read. */
 export function packageVersion(): string {
-  try { return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
+  try {
+    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
 /** Cache folder: $IPVAE_CACHE, else $XDG_CACHE_HOME/ipvae, else ~/.cache/ipvae. */

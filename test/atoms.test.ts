@@ -8,7 +8,9 @@ describe('atom mosaic', () => {
     const p = initParams(4, 3, 0); // 2x2 atoms
     p.phi.fill(0);
     // atom 1: pixel (0,0) = +2, pixel (1,1) = -2; atom 2: pixel (0,1) = 0.5
-    p.phi[0 * 3 + 1] = 2; p.phi[3 * 3 + 1] = -2; p.phi[1 * 3 + 2] = 0.5;
+    p.phi[0 * 3 + 1] = 2;
+    p.phi[3 * 3 + 1] = -2;
+    p.phi[1 * 3 + 2] = 0.5;
     const m = atomMosaic(p, [2, 2], 2, 1, 'index');
     expect([m.width, m.height]).toEqual([2 * 3 + 1, 2 * 3 + 1]);
     const img = decodePng(m.png);

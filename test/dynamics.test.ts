@@ -21,8 +21,14 @@ describe('one-neuron fixed point (model-spec section 2)', () => {
   for (const eta of [0.01, 0.03, 0.05]) {
     it(`eta ${eta}: the mean spike count converges to lambda* = (phi x - sigma^2 b) / phi^2 = 4.95 within 1 %`, () => {
       const p = oneNeuron(eta);
-      let sum = 0, n = 0;
-      referenceRun(p, [5], 1, 0, 3000, 10, (s) => { if (s.t >= 1000) { sum += s.z[0]; n++; } });
+      let sum = 0,
+        n = 0;
+      referenceRun(p, [5], 1, 0, 3000, 10, (s) => {
+        if (s.t >= 1000) {
+          sum += s.z[0];
+          n++;
+        }
+      });
       const mean = sum / n;
       expect(Math.abs(mean - 4.95) / 4.95).toBeLessThan(0.01);
     });
@@ -48,7 +54,8 @@ describe('one-neuron fixed point (model-spec section 2)', () => {
 
 describe('zero input', () => {
   it('u falls by at least eta*b per step down to the floor -8 (one neuron)', () => {
-    const eta = 0.5, b = 0.05;
+    const eta = 0.5,
+      b = 0.05;
     const p = oneNeuron(eta);
     p.u0[0] = -1;
     let prev = NaN;
@@ -65,10 +72,19 @@ describe('zero input', () => {
   });
   it('the fraction of zero counts goes to 1 (K = 64, both backends)', async () => {
     const p = randomModel(16, 64, 0.3, 4, 0.02);
-    for (let k = 0; k < 64; k++) { p.u0[k] = 1.5; p.logBias[k] = 0; } // start dense; b = 1, eta b = 0.02 per step
+    for (let k = 0; k < 64; k++) {
+      p.u0[k] = 1.5;
+      p.logBias[k] = 0;
+    } // start dense; b = 1, eta b = 0.02 per step
     const X = new Float32Array(16 * 3);
     for (const backend of ['js', 'wasm'] as const) {
-      const r = await evaluate(p, X, 3, { steps: 1000, seed: 1, backend, mode: 'event', record: [0, 1, 10, 100, 1000] });
+      const r = await evaluate(p, X, 3, {
+        steps: 1000,
+        seed: 1,
+        backend,
+        mode: 'event',
+        record: [0, 1, 10, 100, 1000],
+      });
       expect(r.metrics[0].pz).toBeLessThan(0.5);
       expect(r.metrics[r.metrics.length - 1].pz).toBe(1);
     }

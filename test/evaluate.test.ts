@@ -10,7 +10,9 @@ describe('evaluation protocol', () => {
     expect(recordSteps(16)).toEqual([1, 2, 4, 8, 16]);
   });
 
-  const D = 36, K = 80, N = 9;
+  const D = 36,
+    K = 80,
+    N = 9;
   const p = randomModel(D, K, 0.25, 6, 0.05);
   const X = teacherData(p, N, 0.3, 0.05);
 
@@ -31,11 +33,12 @@ describe('evaluation protocol', () => {
     expect(Array.from(b.finalU!)).toEqual(Array.from(a.finalU!));
     for (let n = 0; n < 3; n++) {
       const uRef = referenceRun(p, X.subarray(n * D, (n + 1) * D), 2, n, T, 10, () => {});
-      for (let k = 0; k < K; k++) expect(Math.abs(a.finalU![n * K + k] - uRef[k])).toBeLessThan(1e-4 * (1 + Math.abs(uRef[k])));
+      for (let k = 0; k < K; k++)
+        expect(Math.abs(a.finalU![n * K + k] - uRef[k])).toBeLessThan(1e-4 * (1 + Math.abs(uRef[k])));
     }
   });
 
-  it('a sample\'s result depends on its index, not on the batch it is run in', async () => {
+  it("a sample's result depends on its index, not on the batch it is run in", async () => {
     const all = await evaluate(p, X, N, { steps: 32, seed: 3, backend: 'wasm' });
     const part = await evaluate(p, X.subarray(4 * D), N - 4, { steps: 32, seed: 3, backend: 'wasm', sampleOffset: 4 });
     const per = recordSteps(32).length * REC_FIELDS;

@@ -36,3 +36,6 @@ export function teacherData(p: IpVaeParams, N: number, rate: number, noise: numb
   }
   return X;
 }
+
+/** A parsed JSON value that corruption tests mutate freely (any field, any depth). */
+export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests reach into arbitrary parsed JSON

@@ -17,7 +17,13 @@ describe('integer-only inference of the bundled models', () => {
       const N = 24;
       const fl = await evaluate(p, d.X, N, { steps: 1000, seed: 0, workers: 2, record: [1000] });
       const { net } = fromIpVae(p, { weightBits: 8 });
-      const r = await runIpVaeNetParallel(net, d.X, N, { steps: 1000, seed: 0, engine: 'event', record: [1000], workers: 2 });
+      const r = await runIpVaeNetParallel(net, d.X, N, {
+        steps: 1000,
+        seed: 0,
+        engine: 'event',
+        record: [1000],
+        workers: 2,
+      });
       expect(Math.abs(r.metrics[0].r2 - fl.metrics[0].r2)).toBeLessThan(0.03);
       expect(Math.abs(r.metrics[0].pz - fl.metrics[0].pz)).toBeLessThan(0.02);
       expect(r.counters.saturations).toBe(0);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { clusteredNetwork } from '../src/net/random.js';
 import { toJson } from '../src/net/json.js';
 import { encodeIdxImages } from '../src/io/idx.js';
-import { encodeDeployment } from '../src/hardware/deploy.js';
+import { encodeDeployment, type Deployment } from '../src/hardware/deploy.js';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'ipvae.js');
@@ -24,7 +24,9 @@ describe('ipvae map / inspect', () => {
     const r = run('map', '--net', netFile, '--profile', 'generic', '--out', pb, '--json');
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j.totals)).toEqual(expect.arrayContaining(['cores', 'chips', 'inter_core_spikes_per_step', 'hop_weighted_traffic']));
+    expect(Object.keys(j.totals)).toEqual(
+      expect.arrayContaining(['cores', 'chips', 'inter_core_spikes_per_step', 'hop_weighted_traffic']),
+    );
     expect(j.cores).toHaveLength(j.totals.cores);
     expect(j.cores.reduce((a: number, c: { neurons: number }) => a + c.neurons, 0)).toBe(600);
     expect(j.cores.reduce((a: number, c: { synapses: number }) => a + c.synapses, 0)).toBe(600 * 12);
@@ -40,7 +42,12 @@ describe('ipvae map / inspect', () => {
   it('profiles lists the bundled chips, marking secondary (*), assumed (?) and unpublished (-) numbers', () => {
     const r = run('profiles');
     expect(r.status, r.stderr).toBe(0);
-    const row = (name: string) => r.stdout.split('\n').find((l) => l.trim().startsWith(name))!.trim().split(/\s+/);
+    const row = (name: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.trim().startsWith(name))!
+        .trim()
+        .split(/\s+/);
     expect(row('loihi1').slice(0, 6)).toEqual(['loihi1', '128', '8x4', '1,024', '131,072', '4,096']);
     expect(row('loihi2').slice(0, 5)).toEqual(['loihi2', '128*', '-', '8,192*', '-']);
     expect(row('truenorth')[3]).toBe('256');
@@ -62,16 +69,34 @@ describe('ipvae map / inspect', () => {
   it('another protobuf implementation (protoc + Python) decodes the same content', () => {
     const py = join(dir, 'py');
     mkdirSync(py, { recursive: true });
-    const protoc = spawnSync('protoc', ['--proto_path', join(ROOT, 'proto'), '--python_out', py, join(ROOT, 'proto', 'ipvae', 'deploy', 'v1', 'deploy.proto')], { encoding: 'utf8' });
+    const protoc = spawnSync(
+      'protoc',
+      [
+        '--proto_path',
+        join(ROOT, 'proto'),
+        '--python_out',
+        py,
+        join(ROOT, 'proto', 'ipvae', 'deploy', 'v1', 'deploy.proto'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(protoc.status, `protoc (Debian: protobuf-compiler): ${protoc.error ?? protoc.stderr}`).toBe(0);
     const script = [
-      'import sys, json', `sys.path.insert(0, ${JSON.stringify(py)})`, 'from ipvae.deploy.v1 import deploy_pb2',
-      'from google.protobuf.json_format import MessageToDict', 'd = deploy_pb2.Deployment()', 'd.ParseFromString(open(sys.argv[1], "rb").read())',
+      'import sys, json',
+      `sys.path.insert(0, ${JSON.stringify(py)})`,
+      'from ipvae.deploy.v1 import deploy_pb2',
+      'from google.protobuf.json_format import MessageToDict',
+      'd = deploy_pb2.Deployment()',
+      'd.ParseFromString(open(sys.argv[1], "rb").read())',
       'try: out = MessageToDict(d, preserving_proto_field_name=True, including_default_value_fields=True)',
       'except TypeError: out = MessageToDict(d, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)',
       'print(json.dumps(out))',
     ].join('\n');
-    const p = spawnSync('python3', ['-c', script, pb], { encoding: 'utf8', env: { ...process.env, PYENV_VERSION: 'system' }, maxBuffer: 1 << 28 });
+    const p = spawnSync('python3', ['-c', script, pb], {
+      encoding: 'utf8',
+      env: { ...process.env, PYENV_VERSION: 'system' },
+      maxBuffer: 1 << 28,
+    });
     expect(p.status, `python3 with google.protobuf (Debian: python3-protobuf): ${p.error ?? p.stderr}`).toBe(0);
     expect(JSON.parse(p.stdout)).toEqual(JSON.parse(run('inspect', pb, '--json').stdout));
   });
@@ -95,7 +120,7 @@ describe('ipvae map / inspect', () => {
     }
     // A well-formed file (checksum and all) that lacks a required part.
     const partial = join(dir, 'partial.pb');
-    writeFileSync(partial, encodeDeployment({ format: 'ipvae.deploy', schema_version: 1 }));
+    writeFileSync(partial, encodeDeployment({ format: 'ipvae.deploy', schemaVersion: 1 } as Deployment));
     const p = run('inspect', partial);
     expect(p.status).toBe(2);
     expect(p.stderr.trim()).toMatch(/partial\.pb: not a valid ipvae deployment file \(provenance is missing\)/);
@@ -106,7 +131,12 @@ describe('ipvae map / inspect', () => {
 
   it('bad input to map: one line naming what is wrong, exit 2, nothing written', () => {
     const sur = join(dir, 'surrogate.json');
-    writeFileSync(sur, readFileSync(netFile, 'utf8').replace('"name":"lif"', '"name":"bad\\ud800name"').replace(/"(source|target)":"lif"/g, '"$1":"bad\\ud800name"'));
+    writeFileSync(
+      sur,
+      readFileSync(netFile, 'utf8')
+        .replace('"name":"lif"', '"name":"bad\\ud800name"')
+        .replace(/"(source|target)":"lif"/g, '"$1":"bad\\ud800name"'),
+    );
     const a = run('map', '--net', sur, '--out', join(dir, 'sur.pb'));
     expect(a.status).toBe(2);
     expect(a.stderr.trim()).toMatch(/surrogate\.json: populations\[0\]\.name has a lone UTF-16 surrogate/);
@@ -116,7 +146,15 @@ describe('ipvae map / inspect', () => {
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(b.stderr).toMatch(/cannot write the file \(it is a directory\)/);
     const noNeurons = join(dir, 'noneurons.json');
-    writeFileSync(noNeurons, JSON.stringify({ format: 'ipvae.profile', version: 1, name: 'nn', chip: { cores_per_chip: { value: 4, source: 't', confidence: 'assumption' } } }));
+    writeFileSync(
+      noNeurons,
+      JSON.stringify({
+        format: 'ipvae.profile',
+        version: 1,
+        name: 'nn',
+        chip: { cores_per_chip: { value: 4, source: 't', confidence: 'assumption' } },
+      }),
+    );
     const c = run('map', '--net', netFile, '--profile', noNeurons);
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/core\.neurons is missing/);
@@ -137,9 +175,32 @@ describe('ipvae map / inspect', () => {
 
   it('simulate --rates-out feeds map --rates; a rates file of the wrong shape is refused naming the field', () => {
     const idx = join(dir, 'd.idx');
-    writeFileSync(idx, encodeIdxImages(4, 16, 16, Uint8Array.from({ length: 4 * 256 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255)));
+    writeFileSync(
+      idx,
+      encodeIdxImages(
+        4,
+        16,
+        16,
+        Uint8Array.from({ length: 4 * 256 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255),
+      ),
+    );
     const rates = join(dir, 'rates.json');
-    const s = run('simulate', '--net', ipvae, '--data', `idx:${idx}`, '--samples', '2', '--steps', '10', '--workers', '1', '--rates-out', rates, '--json');
+    const s = run(
+      'simulate',
+      '--net',
+      ipvae,
+      '--data',
+      `idx:${idx}`,
+      '--samples',
+      '2',
+      '--steps',
+      '10',
+      '--workers',
+      '1',
+      '--rates-out',
+      rates,
+      '--json',
+    );
     expect(s.status, s.stderr).toBe(0);
     const rj = JSON.parse(readFileSync(rates, 'utf8'));
     expect(rj.rates.z.spikes).toHaveLength(512);
@@ -148,7 +209,9 @@ describe('ipvae map / inspect', () => {
     const counters = JSON.parse(s.stdout).counters;
     const sum = [...rj.rates.z.spikes, ...rj.rates.xhat.spikes].reduce((a: number, b: number) => a + b, 0);
     expect(sum).toBeCloseTo(counters.spikes / 20, 2);
-    const a = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--rates', rates, '--strategy', 'fill', '--json').stdout);
+    const a = JSON.parse(
+      run('map', '--net', ipvae, '--profile', 'loihi1', '--rates', rates, '--strategy', 'fill', '--json').stdout,
+    );
     const u = JSON.parse(run('map', '--net', ipvae, '--profile', 'loihi1', '--strategy', 'fill', '--json').stdout);
     expect(a.rate_source).toMatch(/^rates\.json \(sha256 [0-9a-f]{16}; spikes per step\)$/);
     expect(a.totals.cores).toBe(u.totals.cores);

@@ -32,8 +32,11 @@ describe('bundled models on held-out data (1000 hard-Poisson steps)', () => {
     expect(last.pz).toBeGreaterThan(0.8);
   });
   it('ipvae demo runs on the bundled patches and model', () => {
-    const r = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'ipvae.js'), 'demo', '--samples', '20', '--steps', '200', '--json'],
-      { encoding: 'utf8', env: { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') } });
+    const r = spawnSync(
+      process.execPath,
+      [join(__dirname, '..', 'bin', 'ipvae.js'), 'demo', '--samples', '20', '--steps', '200', '--json'],
+      { encoding: 'utf8', env: { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') } },
+    );
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.data).toBe('patches');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdxImages } from '../src/io/idx.js';
 import { saveModel } from '../src/io/safetensors.js';
-import { randomModel } from './helpers.js';
+import { randomModel, type Json } from './helpers.js';
 
 const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
 const env = { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') };
@@ -14,18 +14,33 @@ const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encod
 describe('ipvae quantize / simulate / validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipvae-net-'));
   const idx = join(dir, 'd.idx');
-  writeFileSync(idx, encodeIdxImages(12, 4, 4, Uint8Array.from({ length: 192 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255)));
+  writeFileSync(
+    idx,
+    encodeIdxImages(
+      12,
+      4,
+      4,
+      Uint8Array.from({ length: 192 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255),
+    ),
+  );
   const model = join(dir, 'm.safetensors');
   const p = randomModel(16, 8, 0.3, 5, 0.2);
   for (let k = 0; k < 8; k++) p.u0[k] = -0.5;
   saveModel(model, p, {});
   const net = join(dir, 'net.json');
 
-  it('quantize writes a Network JSON and reports each tensor\'s error', () => {
+  it("quantize writes a Network JSON and reports each tensor's error", () => {
     const r = run('quantize', '--model', model, '--weight-bits', '8', '--out', net, '--json');
     expect(r.status, r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout).report;
-    expect(rep.map((t: { name: string }) => t.name)).toEqual(['W_ff', 'W_rec (negated)', 'Phi (decoder)', 'eta', 'b', 'u0']);
+    expect(rep.map((t: { name: string }) => t.name)).toEqual([
+      'W_ff',
+      'W_rec (negated)',
+      'Phi (decoder)',
+      'eta',
+      'b',
+      'u0',
+    ]);
     for (const t of rep.slice(0, 3)) expect(t.relRmsError).toBeLessThan(0.05);
     for (const t of rep.slice(3)) expect(t.maxError).toBeLessThanOrEqual(2 ** t.exponent / 2 + 1e-12); // half a unit
     const j = JSON.parse(readFileSync(net, 'utf8'));
@@ -40,12 +55,44 @@ describe('ipvae quantize / simulate / validate', () => {
     expect(ja.metrics.at(-1).t).toBe(30);
     expect(ja.counters.spikes).toBeGreaterThan(0);
     expect(ja.counters.synEvents).toBeGreaterThanOrEqual(ja.counters.effSynOps);
-    const b = JSON.parse(run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '30', '--json', '--engine', 'clock').stdout);
+    const b = JSON.parse(
+      run(
+        'simulate',
+        '--net',
+        net,
+        '--data',
+        `idx:${idx}`,
+        '--samples',
+        '4',
+        '--steps',
+        '30',
+        '--json',
+        '--engine',
+        'clock',
+      ).stdout,
+    );
     expect(b.spikes_sha256).toBe(ja.spikes_sha256);
     expect(b.metrics).toEqual(ja.metrics);
     // 1 worker thread against the default 2, for both engines
     for (const engine of ['event', 'clock']) {
-      const c = JSON.parse(run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '30', '--json', '--engine', engine, '--workers', '1').stdout);
+      const c = JSON.parse(
+        run(
+          'simulate',
+          '--net',
+          net,
+          '--data',
+          `idx:${idx}`,
+          '--samples',
+          '4',
+          '--steps',
+          '30',
+          '--json',
+          '--engine',
+          engine,
+          '--workers',
+          '1',
+        ).stdout,
+      );
       expect(c.spikes_sha256).toBe(ja.spikes_sha256);
       expect(c.metrics).toEqual(ja.metrics);
       expect(c.counters.synEvents).toBe(ja.counters.synEvents);
@@ -56,7 +103,16 @@ describe('ipvae quantize / simulate / validate', () => {
   it('simulate --neuron lif --drive reproduces a Lava golden vector', () => {
     const drive = join(dir, 'drive.json');
     writeFileSync(drive, JSON.stringify([[128], [0], [0], [0], [0], [0], [0], [0]]));
-    const r = run('simulate', '--neuron', 'lif', '--params', '{"du":0,"dv":2048,"vth":256}', '--drive', drive, '--json');
+    const r = run(
+      'simulate',
+      '--neuron',
+      'lif',
+      '--params',
+      '{"du":0,"dv":2048,"vth":256}',
+      '--drive',
+      drive,
+      '--json',
+    );
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.v.map((x: number[]) => x[0])).toEqual([8192, 12286, 14331, 15351, 15859, 16111, 16235, 16295]);
@@ -65,23 +121,69 @@ describe('ipvae quantize / simulate / validate', () => {
   });
 
   it('validate prints a row per width with float and integer R^2 and PZ', () => {
-    const r = run('validate', '--model', model, '--data', `idx:${idx}`, '--bits', '4,8', '--samples', '6', '--steps', '200', '--json');
+    const r = run(
+      'validate',
+      '--model',
+      model,
+      '--data',
+      `idx:${idx}`,
+      '--bits',
+      '4,8',
+      '--samples',
+      '6',
+      '--steps',
+      '200',
+      '--json',
+    );
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout).rows;
     expect(rows.map((x: { bits: number }) => x.bits)).toEqual([4, 8]);
     for (const x of rows) {
-      for (const k of ['r2', 'pz']) { expect(Number.isFinite(x.float[k])).toBe(true); expect(Number.isFinite(x.int[k])).toBe(true); }
+      for (const k of ['r2', 'pz']) {
+        expect(Number.isFinite(x.float[k])).toBe(true);
+        expect(Number.isFinite(x.int[k])).toBe(true);
+      }
       expect(x.rate_corr).toBeGreaterThan(0.5);
       expect(x.saturations).toBeGreaterThanOrEqual(0);
     }
   });
 
   it.each([
-    ['a net with a missing field', (j: any) => { delete j.populations[1].size; }, /populations\[1\]\.size is missing/],
-    ['a weight outside its width', (j: any) => { j.projections[0].weights[0] = 999; }, /outside the 8-bit range/],
-    ['an unknown neuron model', (j: any) => { j.populations[1].model = 'izhikevich'; }, /is not a neuron model/],
-    ['a delay of 0 on a dynamic projection', (j: any) => { j.projections[1].delay = 0; }, /projections\[1\]\.delay = 0, expected an integer in \[1, 65536\]/],
-    ['mismatched population sizes', (j: any) => { j.populations[1].size = 7; }, /populations\[1\]\.params\.bias has 8 values for a population of size 7/],
+    [
+      'a net with a missing field',
+      (j: Json) => {
+        delete j.populations[1].size;
+      },
+      /populations\[1\]\.size is missing/,
+    ],
+    [
+      'a weight outside its width',
+      (j: Json) => {
+        j.projections[0].weights[0] = 999;
+      },
+      /outside the 8-bit range/,
+    ],
+    [
+      'an unknown neuron model',
+      (j: Json) => {
+        j.populations[1].model = 'izhikevich';
+      },
+      /is not a neuron model/,
+    ],
+    [
+      'a delay of 0 on a dynamic projection',
+      (j: Json) => {
+        j.projections[1].delay = 0;
+      },
+      /projections\[1\]\.delay = 0, expected an integer in \[1, 65536\]/,
+    ],
+    [
+      'mismatched population sizes',
+      (j: Json) => {
+        j.populations[1].size = 7;
+      },
+      /populations\[1\]\.params\.bias has 8 values for a population of size 7/,
+    ],
   ])('bad input (%s): one line, exit 2', (_n, mutate, msg) => {
     const j = JSON.parse(readFileSync(net, 'utf8'));
     mutate(j);

@@ -23,10 +23,13 @@ describe('Threefry-2x32', () => {
   }
   it('the WebAssembly scalar generator gives the same words (property)', () => {
     const w = instantiate();
-    fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), (k0, k1, c0, c1) => {
-      const js = threefry2x32(k0, k1, c0, c1);
-      return (w.x.threefryWord0(k0, k1, c0, c1) >>> 0) === js[0] && (w.x.threefryWord1(k0, k1, c0, c1) >>> 0) === js[1];
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), (k0, k1, c0, c1) => {
+        const js = threefry2x32(k0, k1, c0, c1);
+        return w.x.threefryWord0(k0, k1, c0, c1) >>> 0 === js[0] && w.x.threefryWord1(k0, k1, c0, c1) >>> 0 === js[1];
+      }),
+      { numRuns: 300 },
+    );
   });
   it('u01f maps every word into the open interval (0, 1)', () => {
     expect(u01f(0)).toBeGreaterThan(0);
@@ -42,7 +45,10 @@ describe('Threefry-2x32', () => {
     const n = 20000;
     for (let i = 0; i < n; i++) {
       let w = threefry2x32(1, 2, i, 0)[0];
-      while (w) { ones += w & 1; w >>>= 1; }
+      while (w) {
+        ones += w & 1;
+        w >>>= 1;
+      }
     }
     const mean = ones / (n * 32);
     expect(Math.abs(mean - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / (n * 32)));

@@ -7,9 +7,19 @@ import { UserError } from '../src/errors.js';
 function handmade(D: number, K: number, opts: { nanAt?: number; phiShape?: number[] } = {}): Buffer {
   const entries: { name: string; dtype: string; shape: number[]; values: number[] }[] = [
     { name: 'layer.n_exp', dtype: 'I32', shape: [16], values: Array(16).fill(10) },
-    { name: 'layer.u_init.0', dtype: 'F32', shape: [1, K], values: Array.from({ length: K }, (_, i) => -6 + (2 * i) / K) },
+    {
+      name: 'layer.u_init.0',
+      dtype: 'F32',
+      shape: [1, K],
+      values: Array.from({ length: K }, (_, i) => -6 + (2 * i) / K),
+    },
     { name: 'layer.temp', dtype: 'F32', shape: [], values: [0.01] },
-    { name: 'layer.phi.weight', dtype: 'F64', shape: opts.phiShape ?? [D, K], values: Array.from({ length: (opts.phiShape ?? [D, K]).reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) * 0.1) },
+    {
+      name: 'layer.phi.weight',
+      dtype: 'F64',
+      shape: opts.phiShape ?? [D, K],
+      values: Array.from({ length: (opts.phiShape ?? [D, K]).reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) * 0.1),
+    },
     { name: 'layer.dec_log_sigma', dtype: 'F32', shape: [1, D], values: Array.from({ length: D }, (_, i) => i / D) },
     { name: 'layer.beta_inner', dtype: 'F32', shape: [], values: [0] },
     { name: 'layer.log_bias', dtype: 'F32', shape: [1, K], values: Array(K).fill(-3) },
@@ -38,7 +48,7 @@ function handmade(D: number, K: number, opts: { nanAt?: number; phiShape?: numbe
 }
 
 describe('safetensors checkpoints', () => {
-  it('loads a state_dict saved from the authors\' layout (extra buffers ignored, F64 converted)', () => {
+  it("loads a state_dict saved from the authors' layout (extra buffers ignored, F64 converted)", () => {
     const m = decodeModel(handmade(6, 5), 'authors.safetensors');
     expect([m.D, m.K]).toEqual([6, 5]);
     expect(m.phi[7]).toBeCloseTo(Math.sin(7) * 0.1, 7);
@@ -60,9 +70,11 @@ describe('safetensors checkpoints', () => {
   it('rejects an initial membrane above 20 (its rate would overflow a spike counter)', () => {
     const p = initParams(4, 3, 0);
     p.u0[1] = 25;
-    expect(() => decodeModel(encodeModel(p), 'big.st')).toThrow(/layer\.u_init\.0 has 25 at element 1; expected at most 20/);
+    expect(() => decodeModel(encodeModel(p), 'big.st')).toThrow(
+      /layer\.u_init\.0 has 25 at element 1; expected at most 20/,
+    );
   });
-  it('writes the authors\' names and shapes', () => {
+  it("writes the authors' names and shapes", () => {
     const f = parseSafetensors(encodeModel(initParams(256, 512, 0)), 'mem');
     expect(f.tensors.get(KEYS.phi)!.shape).toEqual([256, 512]);
     expect(f.tensors.get(KEYS.s)!.shape).toEqual([1, 256]);
@@ -75,17 +87,22 @@ describe('safetensors checkpoints', () => {
     expect(() => decodeModel(good.subarray(0, good.length - 10), 'f.st')).toThrow(/f\.st: file is truncated/);
     expect(() => decodeModel(Buffer.from('hello world, not a checkpoint'), 'f.st')).toThrow(/not a safetensors file/);
     expect(() => decodeModel(Buffer.alloc(4), 'f.st')).toThrow(/too short/);
-    expect(() => decodeModel(handmade(6, 5, { nanAt: 4 }), 'f.st')).toThrow(/layer\.phi\.weight has a non-finite value \(NaN\) at element 4/);
+    expect(() => decodeModel(handmade(6, 5, { nanAt: 4 }), 'f.st')).toThrow(
+      /layer\.phi\.weight has a non-finite value \(NaN\) at element 4/,
+    );
     expect(() => decodeModel(handmade(6, 5, { phiShape: [30] }), 'f.st')).toThrow(/expected \[D, K\]/);
     expect(() => decodeModel(Buffer.from('nope'), 'f.st')).toThrow(UserError);
-    expect(() => decodeModel(handmade(6, 5, { phiShape: [6, 0] }), 'f.st')).toThrow(/expected D >= 1 and K >= 1|data_offsets span/);
+    expect(() => decodeModel(handmade(6, 5, { phiShape: [6, 0] }), 'f.st')).toThrow(
+      /expected D >= 1 and K >= 1|data_offsets span/,
+    );
     // data_offsets given as strings
     const bad = handmade(2, 2);
     const hlen = Number(bad.readBigUInt64LE(0));
     const head = JSON.parse(bad.subarray(8, 8 + hlen).toString());
     head['layer.log_lr.0'].data_offsets = head['layer.log_lr.0'].data_offsets.map(String);
     const h2 = Buffer.from(JSON.stringify(head));
-    const len = Buffer.alloc(8); len.writeBigUInt64LE(BigInt(h2.length));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(h2.length));
     expect(() => decodeModel(Buffer.concat([len, h2, bad.subarray(8 + hlen)]), 'f.st')).toThrow(/bad data_offsets/);
   });
 });

@@ -13,9 +13,33 @@ const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encod
 describe('ipvae train', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipvae-train-'));
   const idx = join(dir, 'd.idx');
-  writeFileSync(idx, encodeIdxImages(40, 4, 4, Uint8Array.from({ length: 640 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255)));
-  const base = ['train', '--data', `idx:${idx}`, '--latents', '8', '--t-train', '3', '--batch', '10', '--beta', '1',
-    '--init', 'data', '--eval-every', '4', '--quiet'];
+  writeFileSync(
+    idx,
+    encodeIdxImages(
+      40,
+      4,
+      4,
+      Uint8Array.from({ length: 640 }, (_, i) => (i * 37 + (i >> 4) * 11) & 255),
+    ),
+  );
+  const base = [
+    'train',
+    '--data',
+    `idx:${idx}`,
+    '--latents',
+    '8',
+    '--t-train',
+    '3',
+    '--batch',
+    '10',
+    '--beta',
+    '1',
+    '--init',
+    'data',
+    '--eval-every',
+    '4',
+    '--quiet',
+  ];
 
   it('writes a checkpoint and a learning-curve log; resuming an interrupted run gives the same bytes', () => {
     const full = join(dir, 'full.safetensors');
@@ -38,11 +62,24 @@ describe('ipvae train', () => {
 
   it('Ctrl-C (SIGINT) saves a checkpoint and exits with 130', async () => {
     const ck = join(dir, 'sig.safetensors');
-    const child = spawn(process.execPath, [BIN, ...base, '--iterations', '10000000', '--out', ck, '--checkpoint-every', '0'], { env });
+    const child = spawn(
+      process.execPath,
+      [BIN, ...base, '--iterations', '10000000', '--out', ck, '--checkpoint-every', '0'],
+      { env },
+    );
     const code = await new Promise<number | null>((resolve) => {
-      const t = setInterval(() => { if (existsSync(ck)) { clearInterval(t); child.kill('SIGINT'); } }, 20);
+      const t = setInterval(() => {
+        if (existsSync(ck)) {
+          clearInterval(t);
+          child.kill('SIGINT');
+        }
+      }, 20);
       const guard = setTimeout(() => child.kill('SIGKILL'), 60_000); // never leave a runaway trainer behind
-      child.on('exit', (c) => { clearInterval(t); clearTimeout(guard); resolve(c); });
+      child.on('exit', (c) => {
+        clearInterval(t);
+        clearTimeout(guard);
+        resolve(c);
+      });
     });
     expect(code).toBe(130);
     const it = JSON.parse(parseSafetensors(readFileSync(ck), ck).metadata.ipvae_train_state).iteration;
@@ -62,7 +99,18 @@ describe('ipvae train', () => {
   });
 
   it('--init sparse: sparse coding then BPTT; its options are kept in the checkpoint, also across --resume', () => {
-    const sp = ['--init', 'sparse', '--sparse-iters', '5', '--sparse-etas', '0.1,0.2', '--sparse-u0', '-1', '--iterations', '6'];
+    const sp = [
+      '--init',
+      'sparse',
+      '--sparse-iters',
+      '5',
+      '--sparse-etas',
+      '0.1,0.2',
+      '--sparse-u0',
+      '-1',
+      '--iterations',
+      '6',
+    ];
     const ck = join(dir, 'sparse.safetensors');
     const args = [...base.filter((a, i) => a !== '--init' && base[i - 1] !== '--init'), ...sp, '--out', ck];
     expect(run(...args, '--stop-after', '3').status).toBe(130);

@@ -6,16 +6,22 @@ describe('Adamax with L2 weight decay', () => {
   it('matches a hand computation over three steps', () => {
     const th = Float64Array.of(1, -2);
     const opt = new Adamax([2], { weightDecay: 0.1 });
-    const grads = [[0.5, 0.25], [-1, 0.5], [0.2, -0.3]];
+    const grads = [
+      [0.5, 0.25],
+      [-1, 0.5],
+      [0.2, -0.3],
+    ];
     // hand-rolled reference, torch.optim.Adamax semantics
-    const ref = [1, -2], m = [0, 0], u = [0, 0];
+    const ref = [1, -2],
+      m = [0, 0],
+      u = [0, 0];
     grads.forEach((g, s) => {
       opt.update([th], [Float64Array.from(g)], 0.01);
       for (let j = 0; j < 2; j++) {
         const gj = g[j] + 0.1 * ref[j];
         m[j] = 0.9 * m[j] + 0.1 * gj;
         u[j] = Math.max(0.999 * u[j], Math.abs(gj) + 1e-8);
-        ref[j] -= (0.01 / (1 - 0.9 ** (s + 1))) * m[j] / u[j];
+        ref[j] -= ((0.01 / (1 - 0.9 ** (s + 1))) * m[j]) / u[j];
       }
       expect(th[0]).toBeCloseTo(ref[0], 14);
       expect(th[1]).toBeCloseTo(ref[1], 14);
@@ -26,7 +32,8 @@ describe('Adamax with L2 weight decay', () => {
     expect(t2[0]).toBeCloseTo(3.05, 6);
   });
   it('clips the global gradient norm', () => {
-    const a = Float64Array.of(3, 0), b = Float64Array.of(4);
+    const a = Float64Array.of(3, 0),
+      b = Float64Array.of(4);
     expect(clipGradNorm([a, b], 1)).toBeCloseTo(5, 12);
     expect(Math.hypot(a[0], a[1], b[0])).toBeCloseTo(1, 5);
     const c = Float64Array.of(0.3);

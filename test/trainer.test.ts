@@ -3,11 +3,22 @@ import { Trainer, DEFAULT_TRAIN, type TrainOptions } from '../src/train/trainer.
 import { decodeModel } from '../src/io/safetensors.js';
 import { randomModel, teacherData } from './helpers.js';
 
-const D = 12, N = 60;
+const D = 12,
+  N = 60;
 const teacher = randomModel(D, 6, 0.4, 21);
 const X = teacherData(teacher, N, 0.5, 0.05);
 const opts = (o: Partial<TrainOptions> = {}): TrainOptions => ({
-  ...DEFAULT_TRAIN, K: 8, tTrain: 3, beta: 0.5, epochs: 8, batch: 10, lr: 1e-2, clip: 100, init: 'data', nExpEvery: 5, ...o,
+  ...DEFAULT_TRAIN,
+  K: 8,
+  tTrain: 3,
+  beta: 0.5,
+  epochs: 8,
+  batch: 10,
+  lr: 1e-2,
+  clip: 100,
+  init: 'data',
+  nExpEvery: 5,
+  ...o,
 });
 
 describe('training loop', () => {
@@ -40,7 +51,7 @@ describe('training loop', () => {
     while (resumed.iteration < resumed.totalIterations) await resumed.step();
     expect(Buffer.from(resumed.checkpoint()).equals(Buffer.from(full.checkpoint()))).toBe(true);
   });
-  it('a checkpoint loads as a model with the authors\' names', async () => {
+  it("a checkpoint loads as a model with the authors' names", async () => {
     const tr = new Trainer(X, N, D, opts());
     await tr.step();
     const m = decodeModel(tr.checkpoint(), 'ckpt');
@@ -62,6 +73,8 @@ describe('starting from a model', () => {
     expect(Array.from(tr.p.phi)).toEqual(Array.from(start.phi));
     expect(tr.p.logLr).toBe(start.logLr);
     expect(Array.from(tr.p.u0)).toEqual(Array.from(start.u0));
-    expect(() => new Trainer(X, N, D, opts({ K: 9 }), undefined, start)).toThrow(/--init-from: model has D=12, K=8; the run has D=12, K=9/);
+    expect(() => new Trainer(X, N, D, opts({ K: 9 }), undefined, start)).toThrow(
+      /--init-from: model has D=12, K=8; the run has D=12, K=9/,
+    );
   });
 });

@@ -16,7 +16,8 @@ export function parseFloatOpt(name: string, v: string, min = -Infinity, max = In
 }
 
 export function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new UserError(`${name}: "${v}" is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UserError(`${name}: "${v}" is not one of ${allowed.join(', ')}`);
   return v as T;
 }
 
@@ -36,7 +37,9 @@ export function progressBar(label: string): { update(done: number, total: number
       const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
       const el = (now - t0) / 1000;
       const eta = frac > 0 ? el / frac - el : 0;
-      process.stderr.write(`\r${label} [${bar}] ${done}/${total}  ${el.toFixed(1)} s elapsed, ETA ${eta.toFixed(1)} s `);
+      process.stderr.write(
+        `\r${label} [${bar}] ${done}/${total}  ${el.toFixed(1)} s elapsed, ETA ${eta.toFixed(1)} s `,
+      );
     },
     end() {
       if (tty) process.stderr.write('\r\x1b[K');

@@ -32,37 +32,65 @@ export async function runInfer(a: InferArgs, params?: IpVaeParams, label?: strin
   const model = params ?? loadModel(a.model);
   const data = loadData(a.data, a.split);
   if (data.D !== model.D) {
-    throw new UserError(`${a.model}: model has D=${model.D} inputs but data ${a.data} has D=${data.D} (${data.width}x${data.height}); use a model trained on this data`);
+    throw new UserError(
+      `${a.model}: model has D=${model.D} inputs but data ${a.data} has D=${data.D} (${data.width}x${data.height}); use a model trained on this data`,
+    );
   }
   const N = Math.min(a.samples ?? data.N, data.N);
   if (N < 1) throw new UserError(`--data ${a.data}: no samples in the ${data.split} split`);
   const bar = progressBar('infer');
   const res = await evaluate(model, data.X, N, {
-    steps: a.steps, seed: a.seed, clamp: a.clamp, backend: a.backend, mode: a.mode, workers: a.workers,
+    steps: a.steps,
+    seed: a.seed,
+    clamp: a.clamp,
+    backend: a.backend,
+    mode: a.mode,
+    workers: a.workers,
     onProgress: a.json ? undefined : (d, t) => bar.update(d, t),
   });
   bar.end();
   const rate = (N * a.steps) / res.seconds;
   if (a.json) {
-    process.stdout.write(JSON.stringify({
-      command: 'infer', model: label ?? a.model, data: a.data, split: data.split, D: model.D, K: model.K, samples: N,
-      steps: a.steps, seed: a.seed, clamp: a.clamp, backend: a.backend, mode: a.mode, workers: res.workers,
-      metrics: res.metrics, seconds: res.seconds, samples_steps_per_second: rate,
-    }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        command: 'infer',
+        model: label ?? a.model,
+        data: a.data,
+        split: data.split,
+        D: model.D,
+        K: model.K,
+        samples: N,
+        steps: a.steps,
+        seed: a.seed,
+        clamp: a.clamp,
+        backend: a.backend,
+        mode: a.mode,
+        workers: res.workers,
+        metrics: res.metrics,
+        seconds: res.seconds,
+        samples_steps_per_second: rate,
+      }) + '\n',
+    );
     return;
   }
-  console.log(`model ${label ?? a.model} (D=${model.D}, K=${model.K}); data ${a.data} (${data.split} split, ${N} samples); ` +
-    `${a.steps} steps, hard Poisson counts, seed ${a.seed}`);
+  console.log(
+    `model ${label ?? a.model} (D=${model.D}, K=${model.K}); data ${a.data} (${data.split} split, ${N} samples); ` +
+      `${a.steps} steps, hard Poisson counts, seed ${a.seed}`,
+  );
   console.log(convergenceTable(res.metrics));
   const last = res.metrics[res.metrics.length - 1];
   console.log(`distance to the ideal corner at t=${last.t}: d = ${fmt(Math.hypot(1 - last.r2, 1 - last.pz))}`);
-  console.log(`time: ${res.seconds.toFixed(2)} s (${a.backend} ${a.mode}, ${res.workers} worker${res.workers > 1 ? 's' : ''}), ` +
-    `${Math.round(rate).toLocaleString('en-US')} samples x steps per second`);
+  console.log(
+    `time: ${res.seconds.toFixed(2)} s (${a.backend} ${a.mode}, ${res.workers} worker${res.workers > 1 ? 's' : ''}), ` +
+      `${Math.round(rate).toLocaleString('en-US')} samples x steps per second`,
+  );
 }
 
 export function convergenceTable(m: MetricRow[]): string {
-  return table(['t', 'R2', 'r2_map', 'PZ', 'MSE', 'du_norm'],
-    m.map((r) => [r.t, fmt(r.r2), fmt(r.r2_map), fmt(r.pz), fmt(r.mse, 2), fmt(r.du_norm)]));
+  return table(
+    ['t', 'R2', 'r2_map', 'PZ', 'MSE', 'du_norm'],
+    m.map((r) => [r.t, fmt(r.r2), fmt(r.r2_map), fmt(r.pz), fmt(r.mse, 2), fmt(r.du_norm)]),
+  );
 }
 
 export function addInferOptions(c: Command): Command {
@@ -73,14 +101,19 @@ export function addInferOptions(c: Command): Command {
     .option('--seed <n>', 'seed of the counter-based Poisson sampler', '0')
     .option('--clamp <c>', 'upper soft clamp c of du and u', '10')
     .option('--backend <b>', 'kernels: wasm (WebAssembly SIMD) or js', 'wasm')
-    .option('--mode <m>', 'event (W_rec z over the neurons that fired) or dense (Phi z, Phi^T e as in the authors\' code)', 'event')
+    .option(
+      '--mode <m>',
+      "event (W_rec z over the neurons that fired) or dense (Phi z, Phi^T e as in the authors' code)",
+      'event',
+    )
     .option('--workers <n>', 'worker threads (results are identical for any number)', String(defaultWorkers()))
     .option('--json', 'print one JSON object ({..., metrics: [{t, r2, r2_map, pz, mse, du_norm}]})', false);
 }
 
 export function inferArgs(o: Record<string, string | boolean | undefined>, model: string, data: string): InferArgs {
   return {
-    model, data,
+    model,
+    data,
     split: oneOf('--split', String(o.split), ['test', 'train'] as const),
     samples: o.samples === undefined ? undefined : parseIntOpt('--samples', String(o.samples), 1),
     steps: parseIntOpt('--steps', String(o.steps), 1, 1e7),

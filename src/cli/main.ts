@@ -12,35 +12,50 @@ import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
 
-
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('ipvae')
-    .description('The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
-      'Float reference inference on whitened natural-image patches, MNIST or any IDX image file.')
+    .description(
+      'The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
+        'Float reference inference on whitened natural-image patches, MNIST or any IDX image file.',
+    )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
 
-  addInferOptions(program.command('demo')
-    .description('float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table'))
-    .action(async (o) => {
-      const m = bestModel('patches');
-      const a = inferArgs({ ...o, samples: o.samples ?? '400' }, m.path, 'patches');
-      if (!a.json) console.log(`demo: ${m.note}`);
-      await runInfer(a, undefined, m.label);
-    });
+  addInferOptions(
+    program
+      .command('demo')
+      .description(
+        'float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table',
+      ),
+  ).action(async (o) => {
+    const m = bestModel('patches');
+    const a = inferArgs({ ...o, samples: o.samples ?? '400' }, m.path, 'patches');
+    if (!a.json) console.log(`demo: ${m.note}`);
+    await runInfer(a, undefined, m.label);
+  });
 
-  addInferOptions(program.command('infer')
-    .description('run float iP-VAE inference and print the convergence table (R^2, r2_map, PZ, MSE, du_norm at t = 1, 2, 4, ..., T)')
-    .requiredOption('--model <file>', 'model checkpoint (.safetensors, the authors\' state_dict names)')
-    .requiredOption('--data <name>', 'patches | mnist | idx:PATH (an IDX image file, e.g. Fashion-MNIST; .gz accepted)'))
-    .action(async (o) => {
-      await runInfer(inferArgs(o, o.model, o.data));
-    });
+  addInferOptions(
+    program
+      .command('infer')
+      .description(
+        'run float iP-VAE inference and print the convergence table (R^2, r2_map, PZ, MSE, du_norm at t = 1, 2, 4, ..., T)',
+      )
+      .requiredOption('--model <file>', "model checkpoint (.safetensors, the authors' state_dict names)")
+      .requiredOption(
+        '--data <name>',
+        'patches | mnist | idx:PATH (an IDX image file, e.g. Fashion-MNIST; .gz accepted)',
+      ),
+  ).action(async (o) => {
+    await runInfer(inferArgs(o, o.model, o.data));
+  });
 
-  program.command('init')
-    .description('write a randomly initialised model (the authors\' initialisation: Phi ~ N(0, scale^2), u0 ~ U(-6, -4), log_bias -3, log_lr 0, s 0)')
+  program
+    .command('init')
+    .description(
+      "write a randomly initialised model (the authors' initialisation: Phi ~ N(0, scale^2), u0 ~ U(-6, -4), log_bias -3, log_lr 0, s 0)",
+    )
     .requiredOption('--d <D>', 'input dimension (256 for 16x16 patches, 784 for 28x28 images)')
     .requiredOption('--k <K>', 'number of latents')
     .option('--seed <S>', 'seed', '0')
@@ -53,7 +68,9 @@ export function buildProgram(): Command {
       const scale = parseFloatOpt('--phi-scale', o.phiScale, 0);
       const p = initParams(D, K, seed, scale);
       saveModel(o.out, p, { ipvae: packageVersion(), init_seed: String(seed), phi_scale: String(scale) });
-      console.log(`wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`);
+      console.log(
+        `wrote ${o.out}: D=${D}, K=${K}, ${parameterCount(D, K).toLocaleString('en-US')} parameters, seed ${seed}`,
+      );
     });
   addTrainCommand(program, packageVersion());
   addAtomsCommand(program);
@@ -81,4 +98,3 @@ export async function main(argv: string[]): Promise<void> {
     throw e;
   }
 }
-

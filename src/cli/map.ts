@@ -8,7 +8,14 @@ import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile
 import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
 import { GRADED_MODES, type GradedMode } from '../hardware/check.js';
-import { deploymentObject, encodeDeployment, readDeployment } from '../hardware/deploy.js';
+import {
+  deploymentJson,
+  deploymentObject,
+  encodeDeployment,
+  readDeployment,
+  snakeKeys,
+  type DeployCore,
+} from '../hardware/deploy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
@@ -17,45 +24,115 @@ import { fmt, oneOf, parseIntOpt, table } from './common.js';
 /** Rates from `ipvae simulate --rates-out` (or any JSON with {rates: {population: [..] | {spikes, events}}}). */
 export function readRates(file: string, net: Network, graded: boolean): Record<string, Float64Array> {
   let root: unknown;
-  try { root = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: cannot read a JSON rates file (${(e as Error).message})`); }
+  try {
+    root = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: cannot read a JSON rates file (${(e as Error).message})`);
+  }
   const rates = (root as { rates?: unknown })?.rates;
-  if (!rates || typeof rates !== 'object' || Array.isArray(rates)) throw new UserError(`${file}: rates must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)`);
+  if (!rates || typeof rates !== 'object' || Array.isArray(rates))
+    throw new UserError(
+      `${file}: rates must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)`,
+    );
   const out: Record<string, Float64Array> = {};
   for (const [name, v] of Object.entries(rates as Record<string, unknown>)) {
     const pop = net.populations.find((p) => p.name === name);
-    if (!pop) throw new UserError(`${file}: rates.${name}: the network has no population "${name}" (${net.populations.map((p) => p.name).join(', ')})`);
+    if (!pop)
+      throw new UserError(
+        `${file}: rates.${name}: the network has no population "${name}" (${net.populations.map((p) => p.name).join(', ')})`,
+      );
     const key = graded ? 'events' : 'spikes';
     const arr = Array.isArray(v) ? v : (v as Record<string, unknown>)?.[key];
-    if (!Array.isArray(arr)) throw new UserError(`${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`} must be an array of ${pop.size} numbers`);
-    if (arr.length !== pop.size) throw new UserError(`${file}: rates.${name}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
+    if (!Array.isArray(arr))
+      throw new UserError(
+        `${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`} must be an array of ${pop.size} numbers`,
+      );
+    if (arr.length !== pop.size)
+      throw new UserError(`${file}: rates.${name}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
     const bad = arr.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
-    if (bad >= 0) throw new UserError(`${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`}[${bad}] = ${JSON.stringify(arr[bad])}, expected a non-negative number`);
+    if (bad >= 0)
+      throw new UserError(
+        `${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`}[${bad}] = ${JSON.stringify(arr[bad])}, expected a non-negative number`,
+      );
     out[name] = Float64Array.from(arr as number[]);
   }
   return out;
 }
 
-const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${(100 * a / b).toFixed(1)}%` : '-');
+const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
-/** The summary of a mapping: what `map --json` prints. */
-export function mappingSummary(m: Mapping): Record<string, unknown> {
-  const L = m.limits, c = m.cores, pops = corePopulations(m);
+/** One core in a mapping summary. */
+export interface CoreSummary {
+  core: number;
+  chip: number;
+  x: number;
+  y: number;
+  populations: string[];
+  neurons: number;
+  synapses: number;
+  memoryBytes: number;
+  /** Share of the core's synapse memory (null when the profile states no limit). */
+  memoryFrac: number | null;
+  fanIn: number;
+  fanInFrac: number | null;
+  fanOut: number;
+  spikesInPerStep: number;
+  spikesOutPerStep: number;
+  hostIn: number;
+}
+
+/** The summary of a mapping (camelCase in memory; `map --json` prints it through snakeKeys). */
+export interface MappingSummary {
+  profile: string;
+  strategy: string;
+  rateSource: string;
+  cores: CoreSummary[];
+  routes: number;
+  totals: Mapping['totals'];
+  violations: Mapping['violations'];
+  choices: string[];
+  notes: string[];
+  seconds: Mapping['seconds'];
+}
+
+export function mappingSummary(m: Mapping): MappingSummary {
+  const L = m.limits,
+    c = m.cores,
+    pops = corePopulations(m);
   return {
-    profile: m.profile.name, strategy: m.strategy, rate_source: m.rateSource,
+    profile: m.profile.name,
+    strategy: m.strategy,
+    rateSource: m.rateSource,
     cores: Array.from({ length: m.totals.cores }, (_, i) => ({
-      core: i, chip: c.chip[i], x: c.x[i], y: c.y[i], populations: pops[i], neurons: c.neurons[i], synapses: c.synapses[i],
-      memory_bytes: Math.ceil(c.memoryBits[i] / 8), memory_frac: Number.isFinite(L.memoryBits) ? c.memoryBits[i] / L.memoryBits : null,
-      fan_in: c.fanIn[i], fan_in_frac: Number.isFinite(L.fanIn) ? c.fanIn[i] / L.fanIn : null, fan_out: c.fanOut[i],
-      spikes_in_per_step: c.spikesIn[i], spikes_out_per_step: c.spikesOut[i], host_in: c.hostIn[i],
+      core: i,
+      chip: c.chip[i],
+      x: c.x[i],
+      y: c.y[i],
+      populations: pops[i],
+      neurons: c.neurons[i],
+      synapses: c.synapses[i],
+      memoryBytes: Math.ceil(c.memoryBits[i] / 8),
+      memoryFrac: Number.isFinite(L.memoryBits) ? c.memoryBits[i] / L.memoryBits : null,
+      fanIn: c.fanIn[i],
+      fanInFrac: Number.isFinite(L.fanIn) ? c.fanIn[i] / L.fanIn : null,
+      fanOut: c.fanOut[i],
+      spikesInPerStep: c.spikesIn[i],
+      spikesOutPerStep: c.spikesOut[i],
+      hostIn: c.hostIn[i],
     })),
     routes: m.routes.src.length,
-    totals: m.totals, violations: m.violations, choices: m.choices, notes: m.notes, seconds: m.seconds,
+    totals: m.totals,
+    violations: m.violations,
+    choices: m.choices,
+    notes: m.notes,
+    seconds: m.seconds,
   };
 }
 
 /** The populations on every core, in population order. */
 function corePopulations(m: Mapping): string[][] {
-  const g = m.graph, sets = Array.from({ length: m.totals.cores }, () => new Set<number>());
+  const g = m.graph,
+    sets = Array.from({ length: m.totals.cores }, () => new Set<number>());
   for (let v = 0; v < g.nPlaced; v++) sets[m.part[v]].add(g.popOf[g.allOf[v]]);
   return sets.map((s) => [...s].sort((a, b) => a - b).map((i) => g.pops[i].name));
 }
@@ -64,92 +141,234 @@ function corePopulations(m: Mapping): string[][] {
 function cell(p: Profile, sec: string, key: string): string {
   const e = p.sections[sec]?.[key];
   if (!e) return '-';
-  const v = Array.isArray(e.value) ? e.value.join('x') : typeof e.value === 'number' ? e.value.toLocaleString('en-US') : e.value;
+  const v = Array.isArray(e.value)
+    ? e.value.join('x')
+    : typeof e.value === 'number'
+      ? e.value.toLocaleString('en-US')
+      : e.value;
   return `${v}${e.confidence === 'secondary' ? '*' : e.confidence === 'assumption' ? '?' : ''}`;
 }
 
 export function addMapCommands(program: Command): void {
-  program.command('profiles')
-    .description('list the bundled chip profiles and their main numbers (* secondary source, ? assumption, - not published)')
+  program
+    .command('profiles')
+    .description(
+      'list the bundled chip profiles and their main numbers (* secondary source, ? assumption, - not published)',
+    )
     .option('--json', 'print every profile in full (values with unit, source and confidence)', false)
     .action((o) => {
       const ps = BUNDLED_PROFILES.map((n) => loadProfile(n));
-      if (o.json) { console.log(JSON.stringify(ps)); return; }
-      console.log(table(['profile', 'cores/chip', 'mesh', 'neurons/core', 'synapse memory B', 'fan-in', 'fan-out', 'weight bits', 'spikes', 'pJ/syn op'],
-        ps.map((p) => [p.name, cell(p, 'chip', 'cores_per_chip'), cell(p, 'chip', 'mesh'), cell(p, 'core', 'neurons'), cell(p, 'core', 'synapse_memory_bytes'),
-          cell(p, 'core', 'fan_in_axons'), cell(p, 'core', 'fan_out_axons'), cell(p, 'precision', 'weight_bits'), cell(p, 'spikes', 'kind'), cell(p, 'energy_pj', 'synaptic_op')])));
-      console.log('sources and every other field: hardware/profiles/NAME.json, or ipvae profiles --json; copy generic.json to describe your own chip');
+      if (o.json) {
+        console.log(JSON.stringify(ps));
+        return;
+      }
+      console.log(
+        table(
+          [
+            'profile',
+            'cores/chip',
+            'mesh',
+            'neurons/core',
+            'synapse memory B',
+            'fan-in',
+            'fan-out',
+            'weight bits',
+            'spikes',
+            'pJ/syn op',
+          ],
+          ps.map((p) => [
+            p.name,
+            cell(p, 'chip', 'cores_per_chip'),
+            cell(p, 'chip', 'mesh'),
+            cell(p, 'core', 'neurons'),
+            cell(p, 'core', 'synapse_memory_bytes'),
+            cell(p, 'core', 'fan_in_axons'),
+            cell(p, 'core', 'fan_out_axons'),
+            cell(p, 'precision', 'weight_bits'),
+            cell(p, 'spikes', 'kind'),
+            cell(p, 'energy_pj', 'synaptic_op'),
+          ]),
+        ),
+      );
+      console.log(
+        'sources and every other field: hardware/profiles/NAME.json, or ipvae profiles --json; copy generic.json to describe your own chip',
+      );
     });
 
-  program.command('map')
-    .description('map an integer Network onto a chip profile: resource check, cores, placement, routes; writes the protobuf deployment file')
+  program
+    .command('map')
+    .description(
+      'map an integer Network onto a chip profile: resource check, cores, placement, routes; writes the protobuf deployment file',
+    )
     .requiredOption('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
     .option('--profile <name|file>', `chip profile: ${BUNDLED_PROFILES.join(', ')}, or a profile .json`, 'loihi1')
-    .option('--strategy <s>', 'traffic (minimise spikes between cores, then hops) or fill (sequential baseline)', 'traffic')
-    .option('--rates <file>', 'per-neuron spike rates (ipvae simulate --rates-out); default: 1 spike per neuron per step')
-    .option('--graded <mode>', 'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)', 'spikes')
+    .option(
+      '--strategy <s>',
+      'traffic (minimise spikes between cores, then hops) or fill (sequential baseline)',
+      'traffic',
+    )
+    .option(
+      '--rates <file>',
+      'per-neuron spike rates (ipvae simulate --rates-out); default: 1 spike per neuron per step',
+    )
+    .option(
+      '--graded <mode>',
+      'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)',
+      'spikes',
+    )
     .option('--out <file>', 'write the deployment file (.pb, protobuf ipvae.deploy.v1)')
     .option('--rows <n>', 'core rows to print (all with --json)', '40')
-    .option('--json', 'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes, seconds}', false)
+    .option(
+      '--json',
+      'print {cores: [...], routes (count), totals: {cores, chips, interCoreSpikesPerStep, hopWeightedTraffic, ...}, violations, choices, notes, seconds}',
+      false,
+    )
     .action((o) => {
       const strategy = oneOf('--strategy', o.strategy, STRATEGIES) as Strategy;
       const graded = oneOf('--graded', o.graded, GRADED_MODES) as GradedMode;
       const rows = parseIntOpt('--rows', o.rows, 0);
       let text: string;
-      try { text = readFileSync(o.net, 'utf8'); } catch { throw new UserError(`${o.net}: cannot read the network file`); }
+      try {
+        text = readFileSync(o.net, 'utf8');
+      } catch {
+        throw new UserError(`${o.net}: cannot read the network file`);
+      }
       const net = fromJson(text, o.net);
       const profile = loadProfile(o.profile);
       const isGraded = profile.sections.spikes?.kind?.value === 'graded';
       const rates = o.rates ? readRates(o.rates, net, isGraded) : undefined;
       const rateSource = o.rates
-        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(readFileSync(o.rates)).digest('hex').slice(0, 16)}; ${isGraded ? 'events' : 'spikes'} per step)` : undefined;
+        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(readFileSync(o.rates)).digest('hex').slice(0, 16)}; ${isGraded ? 'events' : 'spikes'} per step)`
+        : undefined;
       const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded });
       const summary = mappingSummary(m);
       if (m.violations.length) {
-        if (o.json) console.log(JSON.stringify({ ...summary, out: null }));
+        if (o.json) console.log(JSON.stringify(snakeKeys({ ...summary, out: null })));
         const head = `map: ${net.name} does not fit ${profile.name} (${m.violations.length} violated constraint${m.violations.length === 1 ? '' : 's'}); no file written`;
         process.exitCode = 2;
         console.error(o.json ? head : [head, ...m.violations.map((v) => `  ${v.constraint}: ${v.message}`)].join('\n'));
         return;
       }
       if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));
-      if (o.json) { console.log(JSON.stringify({ ...summary, out: o.out ?? null })); return; }
-      const L = m.limits, c = m.cores, C = m.totals.cores, pops = corePopulations(m);
-      console.log(table(['core', 'chip', 'x,y', 'populations', 'neurons', 'synapses', 'memory', 'fan-in', 'fan-out', 'spikes in/step', 'spikes out/step'],
-        Array.from({ length: Math.min(C, rows) }, (_, i) => [i, c.chip[i], `${c.x[i]},${c.y[i]}`, pops[i].join('+'), c.neurons[i], c.synapses[i],
-          pct(c.memoryBits[i], L.memoryBits), pct(c.fanIn[i], L.fanIn), c.fanOut[i], fmt(c.spikesIn[i], 1), fmt(c.spikesOut[i], 1)])));
+      if (o.json) {
+        console.log(JSON.stringify(snakeKeys({ ...summary, out: o.out ?? null })));
+        return;
+      }
+      const L = m.limits,
+        c = m.cores,
+        C = m.totals.cores,
+        pops = corePopulations(m);
+      console.log(
+        table(
+          [
+            'core',
+            'chip',
+            'x,y',
+            'populations',
+            'neurons',
+            'synapses',
+            'memory',
+            'fan-in',
+            'fan-out',
+            'spikes in/step',
+            'spikes out/step',
+          ],
+          Array.from({ length: Math.min(C, rows) }, (_, i) => [
+            i,
+            c.chip[i],
+            `${c.x[i]},${c.y[i]}`,
+            pops[i].join('+'),
+            c.neurons[i],
+            c.synapses[i],
+            pct(c.memoryBits[i], L.memoryBits),
+            pct(c.fanIn[i], L.fanIn),
+            c.fanOut[i],
+            fmt(c.spikesIn[i], 1),
+            fmt(c.spikesOut[i], 1),
+          ]),
+        ),
+      );
       if (C > rows) console.log(`... ${C - rows} more cores (--rows ${C} or --json for all)`);
       const t = m.totals;
-      console.log(`${profile.name}, ${strategy}: ${t.cores} cores on ${t.chips} chip${t.chips === 1 ? '' : 's'}, ${t.neurons} neurons, ${t.synapses} synapses; ` +
-        `${fmt(t.inter_core_spikes_per_step, 1)} spikes/step between cores, hop-weighted ${fmt(t.hop_weighted_traffic, 1)}; ` +
-        `host ${fmt(t.host_spikes_per_input, 1)} spikes/input + ${fmt(t.host_spikes_per_step, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`);
+      console.log(
+        `${profile.name}, ${strategy}: ${t.cores} cores on ${t.chips} chip${t.chips === 1 ? '' : 's'}, ${t.neurons} neurons, ${t.synapses} synapses; ` +
+          `${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}; ` +
+          `host ${fmt(t.hostSpikesPerInput, 1)} spikes/input + ${fmt(t.hostSpikesPerStep, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`,
+      );
       console.log(`rates: ${m.rateSource}`);
       for (const s of m.choices) console.log(`choice: ${s}`);
       for (const s of m.notes) console.log(`note: ${s}`);
       if (o.out) console.log(`wrote ${o.out}`);
     });
 
-  program.command('inspect')
-    .description('pretty-print a deployment file (.pb from ipvae map): provenance, totals, cores, routes; --json for every field')
+  program
+    .command('inspect')
+    .description(
+      'pretty-print a deployment file (.pb from ipvae map): provenance, totals, cores, routes; --json for every field',
+    )
     .argument('<file>', 'deployment file')
     .option('--rows <n>', 'core and route rows to print', '20')
     .option('--json', 'print the whole file as JSON (field names of proto/ipvae/deploy/v1/deploy.proto)', false)
     .action((file: string, o) => {
-      const d = readDeployment(file) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      if (o.json) { console.log(JSON.stringify(d, null, 1)); return; }
+      const d = readDeployment(file);
+      if (o.json) {
+        console.log(JSON.stringify(deploymentJson(d), null, 1));
+        return;
+      }
       const rows = parseIntOpt('--rows', o.rows, 0);
-      const p = d.provenance, t = d.totals;
-      console.log(`${file}: ${d.format} v${d.schema_version}, written by ${p.tool} ${p.tool_version}`);
-      console.log(`network ${p.network_name} (sha256 ${p.network_sha256.slice(0, 16)}...), profile ${d.profile.name}, strategy ${p.strategy}, rates ${p.rate_source}`);
-      console.log(`mesh ${d.mesh.cols} x ${d.mesh.rows} tiles of ${d.mesh.cores_per_tile} core(s), ${d.mesh.cores_per_chip} cores per chip, ${d.mesh.chips} chip(s)${d.mesh.note ? ` (${d.mesh.note})` : ''}`);
-      console.log(`totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.inter_core_spikes_per_step, 1)} spikes/step between cores, hop-weighted ${fmt(t.hop_weighted_traffic, 1)}`);
-      console.log(table(['core', 'chip', 'x,y', 'neurons', 'ranges', 'synapse blocks', 'synapses', 'memory B', 'fan-in', 'fan-out'],
-        d.cores.slice(0, rows).map((c: any) => [c.index, c.chip, `${c.x},${c.y}`, c.neuron_count, // eslint-disable-line @typescript-eslint/no-explicit-any
-          c.neurons.map((r: any) => `${r.population}[${r.first}..${r.first + r.count - 1}]`).slice(0, 3).join(' ') + (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : ''), // eslint-disable-line @typescript-eslint/no-explicit-any
-          c.synapses.map((b: any) => b.projection).join(','), c.synapse_count, c.memory_bytes, c.fan_in, c.fan_out]))); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const p = d.provenance,
+        t = d.totals,
+        mesh = d.mesh;
+      console.log(`${file}: ${d.format} v${d.schemaVersion}, written by ${p.tool} ${p.toolVersion}`);
+      console.log(
+        `network ${p.networkName} (sha256 ${p.networkSha256.slice(0, 16)}...), profile ${d.profile.name}, strategy ${p.strategy}, rates ${p.rateSource}`,
+      );
+      console.log(
+        `mesh ${mesh.cols} x ${mesh.rows} tiles of ${mesh.coresPerTile} core(s), ${mesh.coresPerChip} cores per chip, ${mesh.chips} chip(s)${mesh.note ? ` (${mesh.note})` : ''}`,
+      );
+      console.log(
+        `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}`,
+      );
+      const ranges = (c: DeployCore): string =>
+        c.neurons
+          .slice(0, 3)
+          .map((r) => `${r.population}[${r.first}..${r.first + r.count - 1}]`)
+          .join(' ') + (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : '');
+      console.log(
+        table(
+          ['core', 'chip', 'x,y', 'neurons', 'ranges', 'synapse blocks', 'synapses', 'memory B', 'fan-in', 'fan-out'],
+          d.cores
+            .slice(0, rows)
+            .map((c) => [
+              c.index,
+              c.chip,
+              `${c.x},${c.y}`,
+              c.neuronCount,
+              ranges(c),
+              c.synapses.map((b) => b.projection).join(','),
+              c.synapseCount,
+              c.memoryBytes,
+              c.fanIn,
+              c.fanOut,
+            ]),
+        ),
+      );
       if (d.cores.length > rows) console.log(`... ${d.cores.length - rows} more cores`);
-      console.log(table(['route', 'src', 'dst', 'spikes/step', 'hops', 'sources'],
-        d.routes.slice(0, rows).map((r: any, i: number) => [i, r.src < 0 ? 'host' : r.src, r.dst, fmt(r.spikes_per_step, 2) + (r.per_input ? ' /input' : ''), r.hops, r.sources]))); // eslint-disable-line @typescript-eslint/no-explicit-any
+      console.log(
+        table(
+          ['route', 'src', 'dst', 'spikes/step', 'hops', 'sources'],
+          d.routes
+            .slice(0, rows)
+            .map((r, i) => [
+              i,
+              r.src < 0 ? 'host' : r.src,
+              r.dst,
+              fmt(r.spikesPerStep, 2) + (r.perInput ? ' /input' : ''),
+              r.hops,
+              r.sources,
+            ]),
+        ),
+      );
       if (d.routes.length > rows) console.log(`... ${d.routes.length - rows} more routes`);
       for (const s of d.choices) console.log(`choice: ${s}`);
     });

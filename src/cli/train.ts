@@ -12,38 +12,69 @@ import type { IpVaeParams } from '../model/params.js';
 import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
 
 export function addTrainCommand(program: Command, version: string): void {
-  program.command('train')
+  program
+    .command('train')
     .description('train the iP-VAE by backpropagation through the inference dynamics (model-spec section 3)')
     .requiredOption('--data <name>', 'patches | mnist | idx:PATH (the train split)')
-    .requiredOption('--out <file>', 'output checkpoint (.safetensors; the authors\' names plus optimiser state)')
+    .requiredOption('--out <file>', "output checkpoint (.safetensors; the authors' names plus optimiser state)")
     .option('--latents <K>', 'number of latents', '512')
     .option('--t-train <T>', 'inference steps unrolled per input', '16')
     .option('--beta <b>', 'KL weight', '24')
     .option('--epochs <E>', 'passes over the training set', '10')
     .option('--iterations <N>', 'optimiser steps (overrides --epochs)')
-    .option('--time-budget <min>', 'fit the schedule into this many minutes: times 3 iterations, then sets --iterations')
+    .option(
+      '--time-budget <min>',
+      'fit the schedule into this many minutes: times 3 iterations, then sets --iterations',
+    )
     .option('--batch <n>', 'mini-batch size', String(DEFAULT_TRAIN.batch))
     .option('--lr <x>', 'peak learning rate', String(DEFAULT_TRAIN.lr))
     .option('--clip <x>', 'gradient-norm clip (x3 during warm-up)', String(DEFAULT_TRAIN.clip))
     .option('--seed <S>', 'seed of every draw (init, shuffling, samples)', '0')
-    .option('--init <kind>', 'authors (Phi ~ N(0, 1e-4^2)), data (random training inputs as atoms) or sparse ' +
-      '(non-negative sparse coding, then eta calibration; see --sparse-*)', 'authors')
+    .option(
+      '--init <kind>',
+      'authors (Phi ~ N(0, 1e-4^2)), data (random training inputs as atoms) or sparse ' +
+        '(non-negative sparse coding, then eta calibration; see --sparse-*)',
+      'authors',
+    )
     .option('--sparse-iters <n>', '--init sparse: dictionary mini-batch updates', String(DEFAULT_SPARSE.iters))
     .option('--sparse-lr <x>', '--init sparse: peak dictionary step (cosine-decayed to 0)', String(DEFAULT_SPARSE.lr))
-    .option('--sparse-penalty <x>', '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)', String(DEFAULT_SPARSE.penalty))
-    .option('--sparse-scale <x>', '--init sparse: atom norm (smaller: more spikes, less Poisson noise)', String(DEFAULT_SPARSE.scale))
-    .option('--sparse-u0 <x>', '--init sparse: initial membrane of every neuron, or "authors" for U(-6, -4); 0 gives a dense first sweep', 'authors')
-    .option('--sparse-etas <list>', '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
-      DEFAULT_SPARSE.etas.join(','))
+    .option(
+      '--sparse-penalty <x>',
+      '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)',
+      String(DEFAULT_SPARSE.penalty),
+    )
+    .option(
+      '--sparse-scale <x>',
+      '--init sparse: atom norm (smaller: more spikes, less Poisson noise)',
+      String(DEFAULT_SPARSE.scale),
+    )
+    .option(
+      '--sparse-u0 <x>',
+      '--init sparse: initial membrane of every neuron, or "authors" for U(-6, -4); 0 gives a dense first sweep',
+      'authors',
+    )
+    .option(
+      '--sparse-etas <list>',
+      '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
+      DEFAULT_SPARSE.etas.join(','),
+    )
     .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
-    .option('--init-from <file>', 'start from this model\'s parameters (e.g. a bundled model, to fine-tune it)')
-    .option('--n-exp-cap <n>', 'upper bound on the relaxed sampler\'s terms (logged when it binds)', String(DEFAULT_TRAIN.nExpCap))
-    .option('--kl <form>', 'code (the authors\' coded KL) or exact', 'code')
+    .option('--init-from <file>', "start from this model's parameters (e.g. a bundled model, to fine-tune it)")
+    .option(
+      '--n-exp-cap <n>',
+      "upper bound on the relaxed sampler's terms (logged when it binds)",
+      String(DEFAULT_TRAIN.nExpCap),
+    )
+    .option('--kl <form>', "code (the authors' coded KL) or exact", 'code')
     .option('--checkpoint-every <min>', 'minutes between checkpoints', '5')
     .option('--eval-every <n>', 'iterations between validation R^2 measurements', '50')
     .option('--workers <n>', 'worker threads for the gradient (identical results for 1 or 2)', '2')
-    .option('--grad-form <f>', 'auto, pixel or latent: where the batched gradient is computed (same mathematics, ' +
-      'float32 rounding differs; auto = latent when D > K, the faster there)', 'auto')
+    .option(
+      '--grad-form <f>',
+      'auto, pixel or latent: where the batched gradient is computed (same mathematics, ' +
+        'float32 rounding differs; auto = latent when D > K, the faster there)',
+      'auto',
+    )
     .option('--resume', 'continue from --out (same data, shape and schedule)', false)
     .option('--stop-after <n>', 'stop as Ctrl-C would after n iterations of this run (checkpoint, exit 130)')
     .option('--quiet', 'no progress line', false)
@@ -74,9 +105,11 @@ export function addTrainCommand(program: Command, version: string): void {
         if (!existsSync(out)) throw new UserError(`${out}: --resume needs an existing checkpoint`);
         resume = readFileSync(out);
         const meta = parseSafetensors(resume, out).metadata;
-        if (!meta.ipvae_train_state) throw new UserError(`${out}: not a training checkpoint (no ipvae_train_state metadata)`);
+        if (!meta.ipvae_train_state)
+          throw new UserError(`${out}: not a training checkpoint (no ipvae_train_state metadata)`);
         const st = JSON.parse(meta.ipvae_train_state) as { options?: { iterations?: number } };
-        if (st.options?.iterations !== undefined && opts.iterations === undefined) opts.iterations = st.options.iterations;
+        if (st.options?.iterations !== undefined && opts.iterations === undefined)
+          opts.iterations = st.options.iterations;
       }
       const tStart = performance.now();
       if (o.initFrom && opts.init === 'sparse') throw new UserError('--init sparse and --init-from exclude each other');
@@ -88,26 +121,36 @@ export function addTrainCommand(program: Command, version: string): void {
       }
       if (opts.init === 'sparse' && !resume) {
         const so: SparseInitOptions = {
-          ...DEFAULT_SPARSE, K: opts.K, seed: opts.seed, workers: opts.workers,
+          ...DEFAULT_SPARSE,
+          K: opts.K,
+          seed: opts.seed,
+          workers: opts.workers,
           iters: parseIntOpt('--sparse-iters', o.sparseIters, 1),
           lr: parseFloatOpt('--sparse-lr', o.sparseLr, 0),
           penalty: parseFloatOpt('--sparse-penalty', o.sparsePenalty, 0),
           scale: parseFloatOpt('--sparse-scale', o.sparseScale, 1e-6),
           u0: o.sparseU0 === 'authors' ? undefined : parseFloatOpt('--sparse-u0', o.sparseU0, -8, 10),
-          etas: String(o.sparseEtas).split(',').map((v, j) => parseFloatOpt(`--sparse-etas[${j}]`, v, 1e-9)),
+          etas: String(o.sparseEtas)
+            .split(',')
+            .map((v, j) => parseFloatOpt(`--sparse-etas[${j}]`, v, 1e-9)),
         };
         const r = await sparseInit(data.X, data.N, data.D, so, (p) => {
           if (!o.quiet && (p.iteration % 25 === 0 || p.iteration === p.iterations)) {
-            console.error(`sparse init ${p.iteration}/${p.iterations}: code R2 ${p.r2.toFixed(3)}, zeros ${p.zeros.toFixed(3)}`);
+            console.error(
+              `sparse init ${p.iteration}/${p.iterations}: code R2 ${p.r2.toFixed(3)}, zeros ${p.zeros.toFixed(3)}`,
+            );
           }
         });
         if (!o.quiet) {
-          for (const c of r.calibration) console.error(`sparse init: eta ${c.eta}: R2 ${c.r2.toFixed(3)} PZ ${c.pz.toFixed(3)} d ${c.d.toFixed(3)}`);
+          for (const c of r.calibration)
+            console.error(`sparse init: eta ${c.eta}: R2 ${c.r2.toFixed(3)} PZ ${c.pz.toFixed(3)} d ${c.d.toFixed(3)}`);
           console.error(`sparse init: eta ${r.eta} (${((performance.now() - tStart) / 1000).toFixed(0)} s)`);
         }
         start = r.params;
         const { workers: _w, ...rest } = so;
-        initMeta = { ipvae_init: JSON.stringify({ kind: 'sparse', options: rest, eta: r.eta, calibration: r.calibration }) };
+        initMeta = {
+          ipvae_init: JSON.stringify({ kind: 'sparse', options: rest, eta: r.eta, calibration: r.calibration }),
+        };
       }
       if (o.timeBudget !== undefined && !resume) {
         const minutes = parseFloatOpt('--time-budget', o.timeBudget, 0.1);
@@ -119,27 +162,36 @@ export function addTrainCommand(program: Command, version: string): void {
         // the budget covers the initialisation and the probe too
         const left = minutes * 60 - (performance.now() - tStart) / 1000;
         opts.iterations = Math.max(1, Math.floor(left / per));
-        console.error(`time budget ${minutes} min (${(left / 60).toFixed(1)} left) at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`);
+        console.error(
+          `time budget ${minutes} min (${(left / 60).toFixed(1)} left) at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`,
+        );
       }
       const tr = new Trainer(data.X, data.N, data.D, opts, resume, start);
       const logPath = out.replace(/\.safetensors$/, '') + '.log.json';
-      const log: Record<string, unknown>[] = resume && existsSync(logPath) ? JSON.parse(readFileSync(logPath, 'utf8')) : [];
+      const log: Record<string, unknown>[] =
+        resume && existsSync(logPath) ? JSON.parse(readFileSync(logPath, 'utf8')) : [];
       const save = () => {
         writeFileAtomic(out, tr.checkpoint({ ipvae: version, ...initMeta }));
         writeFileAtomic(logPath, JSON.stringify(log, null, 0));
       };
       let stop = false;
-      const onSig = () => { stop = true; };
+      const onSig = () => {
+        stop = true;
+      };
       process.once('SIGINT', onSig);
       process.once('SIGTERM', onSig);
       const t0 = performance.now();
-      let lastSave = performance.now(), lastR2 = NaN, lastPz = NaN;
+      let lastSave = performance.now(),
+        lastR2 = NaN,
+        lastPz = NaN;
       const everyMs = parseFloatOpt('--checkpoint-every', o.checkpointEvery, 0) * 60000;
       const evalEvery = parseIntOpt('--eval-every', o.evalEvery, 1);
       const startIter = tr.iteration;
       const stopAfter = o.stopAfter === undefined ? Infinity : parseIntOpt('--stop-after', o.stopAfter, 1);
-      console.error(`training on ${data.N} ${o.data} inputs (D=${data.D}), K=${opts.K}, T=${opts.tTrain}, ${tr.totalIterations} iterations` +
-        (startIter ? `, resuming at ${startIter}` : ''));
+      console.error(
+        `training on ${data.N} ${o.data} inputs (D=${data.D}), K=${opts.K}, T=${opts.tTrain}, ${tr.totalIterations} iterations` +
+          (startIter ? `, resuming at ${startIter}` : ''),
+      );
       while (tr.iteration < tr.totalIterations && !stop) {
         await new Promise((r) => setImmediate(r)); // let Ctrl-C reach its handler
         const s = await tr.step();
@@ -147,26 +199,38 @@ export function addTrainCommand(program: Command, version: string): void {
         if (tr.iteration % evalEvery === 0 || tr.iteration === tr.totalIterations) {
           const nv = Math.min(100, val.N);
           const r = await evaluate(tr.p, val.X, nv, { steps: opts.tTrain, seed: 1, workers: 1, record: [opts.tTrain] });
-          lastR2 = r.metrics[0].r2; lastPz = r.metrics[0].pz;
-          entry.val_r2 = lastR2; entry.val_pz = lastPz;
+          lastR2 = r.metrics[0].r2;
+          lastPz = r.metrics[0].pz;
+          entry.val_r2 = lastR2;
+          entry.val_pz = lastPz;
         }
         log.push(entry);
-        const el = (performance.now() - t0) / 1000, done = tr.iteration - startIter;
+        const el = (performance.now() - t0) / 1000,
+          done = tr.iteration - startIter;
         const eta = (el / done) * (tr.totalIterations - tr.iteration);
         if (!o.quiet && process.stderr.isTTY) {
-          process.stderr.write(`\r${tr.iteration}/${tr.totalIterations}  loss ${fmt(s.loss, 2)}  val R2 ${fmt(lastR2)}  PZ ${fmt(lastPz)}  ` +
-            `n_exp ${s.nExpMax}${s.nExpMax >= opts.nExpCap ? ' (capped)' : ''}  ${(el / done).toFixed(2)} s/it  ETA ${Math.round(eta)} s \x1b[K`);
+          process.stderr.write(
+            `\r${tr.iteration}/${tr.totalIterations}  loss ${fmt(s.loss, 2)}  val R2 ${fmt(lastR2)}  PZ ${fmt(lastPz)}  ` +
+              `n_exp ${s.nExpMax}${s.nExpMax >= opts.nExpCap ? ' (capped)' : ''}  ${(el / done).toFixed(2)} s/it  ETA ${Math.round(eta)} s \x1b[K`,
+          );
         } else if (!o.quiet && tr.iteration % evalEvery === 0) {
-          console.error(`${tr.iteration}/${tr.totalIterations} loss ${fmt(s.loss, 2)} val R2 ${fmt(lastR2)} PZ ${fmt(lastPz)} ${(el / done).toFixed(2)} s/it ETA ${Math.round(eta)} s`);
+          console.error(
+            `${tr.iteration}/${tr.totalIterations} loss ${fmt(s.loss, 2)} val R2 ${fmt(lastR2)} PZ ${fmt(lastPz)} ${(el / done).toFixed(2)} s/it ETA ${Math.round(eta)} s`,
+          );
         }
-        if (performance.now() - lastSave > everyMs) { save(); lastSave = performance.now(); }
+        if (performance.now() - lastSave > everyMs) {
+          save();
+          lastSave = performance.now();
+        }
         if (tr.iteration - startIter >= stopAfter && tr.iteration < tr.totalIterations) stop = true;
       }
       save();
       await tr.close();
       if (!o.quiet && process.stderr.isTTY) process.stderr.write('\n');
-      console.log(`${stop ? 'interrupted; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
-        (stop ? ` (continue with --resume)` : ''));
+      console.log(
+        `${stop ? 'interrupted; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
+          (stop ? ` (continue with --resume)` : ''),
+      );
       if (stop) process.exit(130);
     });
 }

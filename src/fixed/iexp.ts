@@ -31,17 +31,25 @@ export function iexp(u: number, fin: number, fout: number, maxOut = 2 ** 31 - 1,
   const i = Math.floor(y * POW2[64 - YF]);
   const f = y - i * POW2[64 + YF]; // [0, 2^YF)
   const sh = YF - 8;
-  const j = Math.floor(f * POW2[64 - sh]), r = f - j * POW2[64 + sh];
-  const t0 = TABLE_Q30[j], t1 = TABLE_Q30[j + 1];
+  const j = Math.floor(f * POW2[64 - sh]),
+    r = f - j * POW2[64 + sh];
+  const t0 = TABLE_Q30[j],
+    t1 = TABLE_Q30[j + 1];
   const m = t0 + shiftRightRound((t1 - t0) * r, sh); // 2^f in Q30, in [2^30, 2^31]
   const e = i + fout - 30; // result = m * 2^e
   if (e >= 0) {
     const v = m * POW2[64 + Math.min(e, 64)];
-    if (v > maxOut) { if (c) c[0]++; return maxOut; }
+    if (v > maxOut) {
+      if (c) c[0]++;
+      return maxOut;
+    }
     return v;
   }
   if (e < -62) return 0;
   const v = shiftRightRound(m, -e);
-  if (v > maxOut) { if (c) c[0]++; return maxOut; }
+  if (v > maxOut) {
+    if (c) c[0]++;
+    return maxOut;
+  }
   return v;
 }

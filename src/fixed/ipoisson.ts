@@ -34,7 +34,8 @@ export function chunkCount(cq: number, frac: number, U: number): number {
   // the count is 0 without evaluating the exponential (most neurons of a sparse code, most steps)
   if (U < (1 - cq / 2 ** frac - 1e-5) * 2 ** 31) return 0;
   let p = iexp(-cq, frac, 31);
-  let cdf = p, k = 0;
+  let cdf = p,
+    k = 0;
   const den = 2 ** frac;
   while (U >= cdf && k < KMAX) {
     k++;
@@ -49,7 +50,8 @@ export function chunkCount(cq: number, frac: number, U: number): number {
 export function chunkRate(lq: number, frac: number, j: number): { n: number; rate: number } {
   const cmax = CHUNK * 2 ** frac;
   const n = Math.max(1, Math.ceil(lq / cmax));
-  const base = Math.floor(lq / n), rem = lq - base * n;
+  const base = Math.floor(lq / n),
+    rem = lq - base * n;
   return { n, rate: base + (j < rem ? 1 : 0) };
 }
 
@@ -57,16 +59,30 @@ export function chunkRate(lq: number, frac: number, j: number): { n: number; rat
  * A Poisson(lq / 2^frac) count from the counter-based generator, saturating at cap (counted in c).
  * frac <= 20 keeps every product exact.
  */
-export function iPoisson(lq: number, frac: number, seed: number, sample: number, neuron: number, step: number,
-  cap: number, c?: SatCounter, w: Uint32Array = new Uint32Array(2)): number {
+export function iPoisson(
+  lq: number,
+  frac: number,
+  seed: number,
+  sample: number,
+  neuron: number,
+  step: number,
+  cap: number,
+  c?: SatCounter,
+  w: Uint32Array = new Uint32Array(2),
+): number {
   if (lq <= 0) return 0;
   const cmax = CHUNK * 2 ** frac;
-  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax), base = Math.floor(lq / n), rem = lq - base * n;
+  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
+    base = Math.floor(lq / n),
+    rem = lq - base * n;
   let total = 0;
   for (let j = 0; j < n; j++) {
     if ((j & 1) === 0) threefry2x32(seed, sample, neuron, step * 65536 + (j >> 1), 20, w);
     total += chunkCount(base + (j < rem ? 1 : 0), frac, w[j & 1] >>> 1);
-    if (total > cap) { if (c) c[0]++; return cap; }
+    if (total > cap) {
+      if (c) c[0]++;
+      return cap;
+    }
   }
   return total;
 }
@@ -80,17 +96,26 @@ export function pmfOf(cq: number, frac: number): Float64Array {
   // the thresholds the sampler compares U against: k is returned for U in [cdf_{k-1}, cdf_k), and the last k
   // reached (p = 0 or KMAX) also for every U above
   const cdfs: number[] = [];
-  let p = iexp(-cq, frac, 31), cdf = p, k = 0;
+  let p = iexp(-cq, frac, 31),
+    cdf = p,
+    k = 0;
   cdfs.push(cdf);
   const den = 2 ** frac;
   while (cdf < TOP && k < KMAX) {
     k++;
     p = idiv(p * cq, k * den);
-    if (p === 0) { cdfs.push(TOP); break; }
+    if (p === 0) {
+      cdfs.push(TOP);
+      break;
+    }
     cdf += p;
     cdfs.push(cdf);
   }
   cdfs[cdfs.length - 1] = TOP;
   let prev = 0;
-  return Float64Array.from(cdfs, (v) => { const m = Math.min(v, TOP) - Math.min(prev, TOP); prev = v; return m / TOP; });
+  return Float64Array.from(cdfs, (v) => {
+    const m = Math.min(v, TOP) - Math.min(prev, TOP);
+    prev = v;
+    return m / TOP;
+  });
 }

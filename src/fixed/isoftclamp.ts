@@ -16,8 +16,10 @@ export function isoftplus(d: number, f: number): number {
   // exp(-|d|) * 2^16 < 0.5 rounds to 0 for |d| > ln(2^17) = 11.8, and log1p(0) = 0: the same result, sooner
   if (a >= 12 * 2 ** f) return pos;
   const e = iexp(-a, f, 16); // exp(-|d|) in Q16, in [0, 65536]
-  const j = e >> 8, r = e & 255; // table index over [0, 1] in steps of 1/256
-  const t0 = LOG1P_Q24[j], t1 = LOG1P_Q24[Math.min(256, j + 1)];
+  const j = e >> 8,
+    r = e & 255; // table index over [0, 1] in steps of 1/256
+  const t0 = LOG1P_Q24[j],
+    t1 = LOG1P_Q24[Math.min(256, j + 1)];
   const l = t0 + shiftRightRound((t1 - t0) * r, 8); // log1p(e) in Q24
   return pos + shiftRightRound(l, 24 - f);
 }

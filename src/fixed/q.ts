@@ -12,8 +12,10 @@ export interface QFormat {
 }
 
 export function q(bits: number, frac: number, signed = true): QFormat {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 48) throw new RangeError(`QFormat: bits ${bits} must be an integer in [1, 48]`);
-  if (!Number.isInteger(frac) || frac < -64 || frac > 64) throw new RangeError(`QFormat: frac ${frac} must be an integer in [-64, 64]`);
+  if (!Number.isInteger(bits) || bits < 1 || bits > 48)
+    throw new RangeError(`QFormat: bits ${bits} must be an integer in [1, 48]`);
+  if (!Number.isInteger(frac) || frac < -64 || frac > 64)
+    throw new RangeError(`QFormat: frac ${frac} must be an integer in [-64, 64]`);
   return { bits, frac, signed };
 }
 
@@ -36,8 +38,14 @@ export const satCounter = (): SatCounter => new Float64Array(1);
 
 /** Clip an integer to [lo, hi], counting a clip. */
 export function sat(v: number, lo: number, hi: number, c?: SatCounter): number {
-  if (v > hi) { if (c) c[0]++; return hi; }
-  if (v < lo) { if (c) c[0]++; return lo; }
+  if (v > hi) {
+    if (c) c[0]++;
+    return hi;
+  }
+  if (v < lo) {
+    if (c) c[0]++;
+    return lo;
+  }
   return v;
 }
 
@@ -94,7 +102,8 @@ export function shlSat(v: number, s: number, f: QFormat, c?: SatCounter): number
 
 /** Two's-complement wrap into `bits` bits (compatibility modes only, e.g. Lava's 24-bit u). */
 export function wrapSigned(v: number, bits: number): number {
-  const m = 2 ** bits, h = 2 ** (bits - 1);
+  const m = 2 ** bits,
+    h = 2 ** (bits - 1);
   let r = v % m;
   if (r >= h) r -= m;
   else if (r < -h) r += m;

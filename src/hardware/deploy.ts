@@ -23,57 +23,244 @@ export const DEPLOY_PROTO = join('proto', 'ipvae', 'deploy', 'v1', 'deploy.proto
 let cached: protobuf.Type | undefined;
 /** The Deployment message type, parsed from the bundled .proto (field names as written: snake_case). */
 export function deploymentType(): protobuf.Type {
-  if (!cached) cached = new protobuf.Root().loadSync(join(packageRoot(), DEPLOY_PROTO), { keepCase: true }).lookupType('ipvae.deploy.v1.Deployment');
+  if (!cached)
+    cached = new protobuf.Root()
+      .loadSync(join(packageRoot(), DEPLOY_PROTO), { keepCase: true })
+      .lookupType('ipvae.deploy.v1.Deployment');
   return cached;
+}
+
+/**
+ * The typed Deployment view: the messages of deploy.proto with camelCase fields, as every reader in ipvae
+ * sees them. snake_case appears only at the file boundary (the protobuf field names, and the JSON rendering of
+ * deploymentJson / ipvae inspect --json). Every field is present after decoding (proto3 defaults filled in).
+ */
+export interface Deployment {
+  format: string;
+  schemaVersion: number;
+  provenance: DeployProvenance;
+  profile: DeployProfile;
+  mesh: DeployMesh;
+  populations: DeployPopulation[];
+  projections: DeployProjection[];
+  cores: DeployCore[];
+  routes: DeployRoute[];
+  totals: DeployTotals;
+  choices: string[];
+  notes: string[];
+  networkMetaJson: string;
+  /** SHA-256 of the bytes before it, base64 ('' before encoding; encodeDeployment computes it). */
+  checksum: string;
+}
+export interface DeployProvenance {
+  tool: string;
+  toolVersion: string;
+  networkName: string;
+  networkSha256: string;
+  strategy: string;
+  rateSource: string;
+  gradedMode: string;
+}
+export interface DeployProfileValue {
+  section: string;
+  key: string;
+  number: number;
+  text: string;
+  list: number[];
+  unit: string;
+  source: string;
+  confidence: string;
+}
+export interface DeployProfile {
+  name: string;
+  description: string;
+  values: DeployProfileValue[];
+}
+export interface DeployMesh {
+  cols: number;
+  rows: number;
+  coresPerTile: number;
+  coresPerChip: number;
+  chips: number;
+  note: string;
+}
+export interface DeployFormat {
+  name: string;
+  bits: number;
+  frac: number;
+  signed: boolean;
+}
+export interface DeployPopulation {
+  name: string;
+  model: string;
+  size: number;
+  host: boolean;
+  formats: DeployFormat[];
+}
+export interface DeployProjection {
+  name: string;
+  source: string;
+  target: string;
+  weightBits: number;
+  exponent: number;
+  delay: number;
+  payload: string;
+  payloadBits: number;
+  static: boolean;
+  synapses: number;
+}
+export interface DeployNeuronRange {
+  population: string;
+  first: number;
+  count: number;
+}
+export interface DeployParam {
+  population: string;
+  name: string;
+  perNeuron: boolean;
+  value: number;
+  values: number[];
+}
+export interface DeploySynapseBlock {
+  projection: string;
+  axons: number[];
+  indptr: number[];
+  targets: number[];
+  weights: number[];
+  weightBits: number;
+  exponent: number;
+  axonTypes: number[];
+}
+export interface DeployCore {
+  index: number;
+  chip: number;
+  x: number;
+  y: number;
+  slot: number;
+  neurons: DeployNeuronRange[];
+  params: DeployParam[];
+  synapses: DeploySynapseBlock[];
+  neuronCount: number;
+  synapseCount: number;
+  fanIn: number;
+  fanOut: number;
+  memoryBytes: number;
+  spikesInPerStep: number;
+  spikesOutPerStep: number;
+  hostIn: number;
+}
+export interface DeployRoute {
+  src: number;
+  dst: number;
+  spikesPerStep: number;
+  hops: number;
+  sources: number;
+  perInput: boolean;
+  hopsX: number;
+  hopsY: number;
+}
+export interface DeployTotals {
+  cores: number;
+  chips: number;
+  neurons: number;
+  synapses: number;
+  interCoreSpikesPerStep: number;
+  hopWeightedTraffic: number;
+  hostSpikesPerStep: number;
+  hostSpikesPerInput: number;
+}
+
+/** snake_case -> camelCase keys, recursively (values untouched). */
+export function camelKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelKeys);
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), camelKeys(x)]),
+  );
+}
+
+/** camelCase -> snake_case keys, recursively (values untouched): the file boundary's spelling. */
+export function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]),
+  );
 }
 
 const U32 = 2 ** 32 - 1;
 /** A count for a uint32 field, or a UserError naming it (a profile without limits can make numbers huge). */
 const u32 = (v: number, what: string): number => {
-  if (!Number.isInteger(v) || v < 0 || v > U32) throw new UserError(`${what} = ${v}: too large for the deployment file's 32-bit field`);
+  if (!Number.isInteger(v) || v < 0 || v > U32)
+    throw new UserError(`${what} = ${v}: too large for the deployment file's 32-bit field`);
   return v;
 };
 
 const int32 = (v: number, what: string): number => {
-  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new UserError(`${what} = ${v}: a deployment parameter must be a 32-bit integer`);
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
+    throw new UserError(`${what} = ${v}: a deployment parameter must be a 32-bit integer`);
   return v;
 };
 
-/** The plain object of a Deployment message (field names of the .proto). */
-export function deploymentObject(net: Network, m: Mapping, graded: string): Record<string, unknown> {
-  const g = m.graph, C = m.totals.cores;
+/** The Deployment of a mapping (typed, camelCase; encodeDeployment writes it). */
+export function deploymentObject(net: Network, m: Mapping, graded: string): Deployment {
+  const g = m.graph,
+    C = m.totals.cores;
   // Neurons of each core in placed-id order, and each neuron's local index on its core.
   const counts = new Int32Array(C + 1);
   for (let v = 0; v < g.nPlaced; v++) counts[m.part[v] + 1]++;
   for (let c = 0; c < C; c++) counts[c + 1] += counts[c];
-  const order = new Int32Array(g.nPlaced), local = new Int32Array(g.nPlaced), at = counts.slice(0, C);
-  for (let v = 0; v < g.nPlaced; v++) { const c = m.part[v]; local[v] = at[c] - counts[c]; order[at[c]++] = v; }
+  const order = new Int32Array(g.nPlaced),
+    local = new Int32Array(g.nPlaced),
+    at = counts.slice(0, C);
+  for (let v = 0; v < g.nPlaced; v++) {
+    const c = m.part[v];
+    local[v] = at[c] - counts[c];
+    order[at[c]++] = v;
+  }
   const popOfName = new Map(g.pops.map((p, i) => [p.name, i]));
-  const cores = Array.from({ length: C }, (_, c) => {
-    const neurons: Record<string, unknown>[] = [];
+  const cores = Array.from({ length: C }, (_, c): DeployCore => {
+    const neurons: DeployNeuronRange[] = [];
     const byPop = new Map<number, number[]>();
     for (let i = counts[c]; i < counts[c + 1]; i++) {
-      const v = order[i], pi = g.popOf[g.allOf[v]], P = g.pops[pi], j = v - P.placedOffset;
-      const last = neurons[neurons.length - 1] as { population: string; first: number; count: number } | undefined;
+      const v = order[i],
+        pi = g.popOf[g.allOf[v]],
+        P = g.pops[pi],
+        j = v - P.placedOffset;
+      const last = neurons[neurons.length - 1] as DeployNeuronRange | undefined;
       if (last && last.population === P.name && last.first + last.count === j) last.count++;
       else neurons.push({ population: P.name, first: j, count: 1 });
       (byPop.get(pi) ?? byPop.set(pi, []).get(pi)!).push(j);
     }
-    const params: Record<string, unknown>[] = [];
+    const params: DeployParam[] = [];
     for (const [pi, js] of byPop) {
       const pop = net.populations[pi];
       for (const name of Object.keys(pop.params).sort()) {
         const p = pop.params[name];
-        params.push(typeof p === 'number'
-          ? { population: pop.name, name, per_neuron: false, value: int32(p, `${pop.name}.${name}`), values: [] }
-          : { population: pop.name, name, per_neuron: true, value: 0, values: js.map((j) => p[j]) });
+        params.push(
+          typeof p === 'number'
+            ? { population: pop.name, name, perNeuron: false, value: int32(p, `${pop.name}.${name}`), values: [] }
+            : { population: pop.name, name, perNeuron: true, value: 0, values: js.map((j) => p[j]) },
+        );
       }
     }
     return {
-      index: c, chip: m.cores.chip[c], x: m.cores.x[c], y: m.cores.y[c], slot: m.cores.slot[c], neurons, params, synapses: [] as Record<string, unknown>[],
-      neuron_count: m.cores.neurons[c], synapse_count: m.cores.synapses[c], fan_in: m.cores.fanIn[c], fan_out: m.cores.fanOut[c],
-      memory_bytes: u32(Math.ceil(m.cores.memoryBits[c] / 8), `core ${c} memory_bytes`),
-      spikes_in_per_step: m.cores.spikesIn[c], spikes_out_per_step: m.cores.spikesOut[c], host_in: m.cores.hostIn[c],
+      index: c,
+      chip: m.cores.chip[c],
+      x: m.cores.x[c],
+      y: m.cores.y[c],
+      slot: m.cores.slot[c],
+      neurons,
+      params,
+      synapses: [],
+      neuronCount: m.cores.neurons[c],
+      synapseCount: m.cores.synapses[c],
+      fanIn: m.cores.fanIn[c],
+      fanOut: m.cores.fanOut[c],
+      memoryBytes: u32(Math.ceil(m.cores.memoryBits[c] / 8), `core ${c} memory_bytes`),
+      spikesInPerStep: m.cores.spikesIn[c],
+      spikesOutPerStep: m.cores.spikesOut[c],
+      hostIn: m.cores.hostIn[c],
     };
   });
   // Synapse blocks: one pass per projection over its CSR (sources ascending), bucketed by the target's core.
@@ -83,90 +270,153 @@ export function deploymentObject(net: Network, m: Mapping, graded: string): Reco
     const blocks = new Map<number, { axons: number[]; indptr: number[]; targets: number[]; weights: number[] }>();
     for (let s = 0; s + 1 < q.indptr.length; s++) {
       for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
-        const v = T.placedOffset + q.indices[j], c = m.part[v];
+        const v = T.placedOffset + q.indices[j],
+          c = m.part[v];
         let b = blocks.get(c);
-        if (!b) { b = { axons: [], indptr: [0], targets: [], weights: [] }; blocks.set(c, b); }
-        if (b.axons[b.axons.length - 1] !== s) { if (b.axons.length) b.indptr.push(b.targets.length); b.axons.push(s); }
-        b.targets.push(local[v]); b.weights.push(q.weights[j]);
+        if (!b) {
+          b = { axons: [], indptr: [0], targets: [], weights: [] };
+          blocks.set(c, b);
+        }
+        if (b.axons[b.axons.length - 1] !== s) {
+          if (b.axons.length) b.indptr.push(b.targets.length);
+          b.axons.push(s);
+        }
+        b.targets.push(local[v]);
+        b.weights.push(q.weights[j]);
       }
     }
     const S = g.pops[popOfName.get(q.source)!];
     for (const [c, b] of [...blocks].sort((x, y) => x[0] - y[0])) {
       b.indptr.push(b.targets.length);
       // An axon whose every weight is 0 never needed a type: 0.
-      const axon_types = m.axonTypes ? b.axons.map((s) => m.axonTypes!.get((S.offset + s) * C + c) ?? 0) : [];
-      cores[c].synapses.push({ projection: q.name, ...b, weight_bits: q.weightBits, exponent: q.exponent, axon_types });
+      const axonTypes = m.axonTypes ? b.axons.map((s) => m.axonTypes!.get((S.offset + s) * C + c) ?? 0) : [];
+      cores[c].synapses.push({ projection: q.name, ...b, weightBits: q.weightBits, exponent: q.exponent, axonTypes });
     }
   }
   const R = m.routes;
-  const profileValues: Record<string, unknown>[] = [];
+  const profileValues: DeployProfileValue[] = [];
   for (const [section, entries] of Object.entries(m.profile.sections)) {
     for (const [key, e] of Object.entries(entries)) {
       profileValues.push({
-        section, key, number: typeof e.value === 'number' ? e.value : 0, text: typeof e.value === 'string' ? e.value : '',
-        list: Array.isArray(e.value) ? e.value : [], unit: e.unit ?? '', source: e.source, confidence: e.confidence,
+        section,
+        key,
+        number: typeof e.value === 'number' ? e.value : 0,
+        text: typeof e.value === 'string' ? e.value : '',
+        list: Array.isArray(e.value) ? e.value : [],
+        unit: e.unit ?? '',
+        source: e.source,
+        confidence: e.confidence,
       });
     }
   }
   return {
-    format: DEPLOY_FORMAT, schema_version: DEPLOY_SCHEMA_VERSION,
+    format: DEPLOY_FORMAT,
+    schemaVersion: DEPLOY_SCHEMA_VERSION,
     provenance: {
-      tool: 'ipvae', tool_version: packageVersion(), network_name: net.name,
-      network_sha256: createHash('sha256').update(toJson(net)).digest('hex'), strategy: m.strategy, rate_source: m.rateSource, graded_mode: graded,
+      tool: 'ipvae',
+      toolVersion: packageVersion(),
+      networkName: net.name,
+      networkSha256: createHash('sha256').update(toJson(net)).digest('hex'),
+      strategy: m.strategy,
+      rateSource: m.rateSource,
+      gradedMode: graded,
     },
     profile: { name: m.profile.name, description: m.profile.description, values: profileValues },
-    mesh: { cols: u32(m.mesh.cols, 'mesh cols'), rows: u32(m.mesh.rows, 'mesh rows'), cores_per_tile: u32(m.mesh.perTile, 'cores_per_tile'),
-      cores_per_chip: u32(m.mesh.perChip, 'cores_per_chip'), chips: u32(m.mesh.chips, 'chips'), note: m.mesh.note ?? '' },
+    mesh: {
+      cols: u32(m.mesh.cols, 'mesh cols'),
+      rows: u32(m.mesh.rows, 'mesh rows'),
+      coresPerTile: u32(m.mesh.perTile, 'cores_per_tile'),
+      coresPerChip: u32(m.mesh.perChip, 'cores_per_chip'),
+      chips: u32(m.mesh.chips, 'chips'),
+      note: m.mesh.note ?? '',
+    },
     populations: net.populations.map((p, i) => ({
-      name: p.name, model: p.model, size: p.size, host: g.pops[i].host,
-      formats: Object.keys(p.formats).sort().map((k) => ({ name: k, bits: p.formats[k].bits, frac: p.formats[k].frac, signed: p.formats[k].signed })),
+      name: p.name,
+      model: p.model,
+      size: p.size,
+      host: g.pops[i].host,
+      formats: Object.keys(p.formats)
+        .sort()
+        .map((k) => ({ name: k, bits: p.formats[k].bits, frac: p.formats[k].frac, signed: p.formats[k].signed })),
     })),
     projections: net.projections.map((q) => ({
-      name: q.name, source: q.source, target: q.target, weight_bits: q.weightBits, exponent: q.exponent, delay: q.delay,
-      payload: q.payload, payload_bits: q.payloadBits, static: q.static, synapses: q.indices.length,
+      name: q.name,
+      source: q.source,
+      target: q.target,
+      weightBits: q.weightBits,
+      exponent: q.exponent,
+      delay: q.delay,
+      payload: q.payload,
+      payloadBits: q.payloadBits,
+      static: q.static,
+      synapses: q.indices.length,
     })),
     cores,
-    routes: Array.from(R.src, (src, i) => ({ src, dst: R.dst[i], spikes_per_step: R.spikes[i], hops: R.hops[i], sources: R.sources[i], per_input: R.perInput[i] === 1, hops_x: R.hopsX[i], hops_y: R.hopsY[i] })),
+    routes: Array.from(R.src, (src, i) => ({
+      src,
+      dst: R.dst[i],
+      spikesPerStep: R.spikes[i],
+      hops: R.hops[i],
+      sources: R.sources[i],
+      perInput: R.perInput[i] === 1,
+      hopsX: R.hopsX[i],
+      hopsY: R.hopsY[i],
+    })),
     totals: { ...m.totals },
     choices: m.choices,
     notes: m.notes,
-    network_meta_json: JSON.stringify(net.meta),
+    networkMetaJson: JSON.stringify(net.meta),
+    checksum: '',
   };
 }
 
 const CHECKSUM_TAG = (15 << 3) | 2; // field 15, length-delimited
 
-/** Encode a Deployment object; the checksum field (SHA-256 of the bytes before it) is appended last. */
-export function encodeDeployment(obj: Record<string, unknown>): Uint8Array {
+/** Encode a Deployment; the checksum field (SHA-256 of the bytes before it) is appended last. */
+export function encodeDeployment(d: Deployment): Uint8Array {
   const T = deploymentType();
-  const { checksum: _drop, ...rest } = obj;
+  const { checksum: _drop, ...rest } = snakeKeys(d) as Record<string, unknown>;
   const err = T.verify(rest);
   if (err) throw new Error(`deployment: ${err}`);
   const body = T.encode(T.fromObject(rest)).finish();
   const sum = createHash('sha256').update(body).digest();
   const out = new Uint8Array(body.length + 34);
   out.set(body, 0);
-  out[body.length] = CHECKSUM_TAG; out[body.length + 1] = 32;
+  out[body.length] = CHECKSUM_TAG;
+  out[body.length + 1] = 32;
   out.set(sum, body.length + 2);
   return out;
 }
 
 /** Decode and check a deployment file's bytes; any problem is one UserError line naming the file. */
-export function decodeDeployment(bytes: Uint8Array, file: string): Record<string, unknown> {
-  const bad = (why: string): never => { throw new UserError(`${file}: not a valid ipvae deployment file (${why})`); };
+export function decodeDeployment(bytes: Uint8Array, file: string): Deployment {
+  const bad = (why: string): never => {
+    throw new UserError(`${file}: not a valid ipvae deployment file (${why})`);
+  };
   if (bytes.length < 34) bad(`${bytes.length} bytes, too short`);
   const n = bytes.length - 34;
-  if (bytes[n] !== CHECKSUM_TAG || bytes[n + 1] !== 32) bad('no checksum at the end: truncated, or not written by ipvae map');
+  if (bytes[n] !== CHECKSUM_TAG || bytes[n + 1] !== 32)
+    bad('no checksum at the end: truncated, or not written by ipvae map');
   const sum = createHash('sha256').update(bytes.subarray(0, n)).digest();
   if (!sum.equals(Buffer.from(bytes.subarray(n + 2)))) bad('checksum mismatch: the file is corrupted or truncated');
   const T = deploymentType();
   let msg: protobuf.Message;
-  try { msg = T.decode(bytes); } catch (e) { return bad(`protobuf: ${(e as Error).message}`); }
+  try {
+    msg = T.decode(bytes);
+  } catch (e) {
+    return bad(`protobuf: ${(e as Error).message}`);
+  }
   const obj = renderObject(msg);
   if (obj.format !== DEPLOY_FORMAT) bad(`format = ${JSON.stringify(obj.format)}, expected "${DEPLOY_FORMAT}"`);
-  if (obj.schema_version !== DEPLOY_SCHEMA_VERSION) bad(`schema_version = ${obj.schema_version}, this ipvae reads ${DEPLOY_SCHEMA_VERSION}`);
+  if (obj.schema_version !== DEPLOY_SCHEMA_VERSION)
+    bad(`schema_version = ${obj.schema_version}, this ipvae reads ${DEPLOY_SCHEMA_VERSION}`);
   for (const k of ['provenance', 'profile', 'mesh', 'totals']) if (obj[k] == null) bad(`${k} is missing`);
-  return obj;
+  return camelKeys(obj) as Deployment;
+}
+
+/** The JSON image of a Deployment: every field, snake_case names of the .proto (what ipvae inspect --json prints). */
+export function deploymentJson(d: Deployment): Record<string, unknown> {
+  return snakeKeys(d) as Record<string, unknown>;
 }
 
 /** The JSON rendering: every field (defaults included), bytes as base64, field names of the .proto. */
@@ -174,8 +424,12 @@ export function renderObject(msg: protobuf.Message): Record<string, unknown> {
   return deploymentType().toObject(msg, { defaults: true, arrays: true, bytes: String, longs: Number });
 }
 
-export function readDeployment(file: string): Record<string, unknown> {
+export function readDeployment(file: string): Deployment {
   let bytes: Uint8Array;
-  try { bytes = readFileSync(file); } catch { throw new UserError(`${file}: cannot read the deployment file`); }
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    throw new UserError(`${file}: cannot read the deployment file`);
+  }
   return decodeDeployment(bytes, file);
 }

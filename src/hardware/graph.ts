@@ -47,33 +47,53 @@ export interface MapGraph {
 
 export function buildGraph(net: Network): MapGraph {
   const pops: GraphPop[] = [];
-  let nAll = 0, nPlaced = 0;
+  let nAll = 0,
+    nPlaced = 0;
   for (const p of net.populations) {
     const host = p.model === 'input';
-    pops.push({ name: p.name, model: p.model, size: p.size, host, offset: nAll, placedOffset: host ? -1 : nPlaced, maxWeightBits: 0 });
+    pops.push({
+      name: p.name,
+      model: p.model,
+      size: p.size,
+      host,
+      offset: nAll,
+      placedOffset: host ? -1 : nPlaced,
+      maxWeightBits: 0,
+    });
     nAll += p.size;
     if (!host) nPlaced += p.size;
   }
   const popIndex = new Map(pops.map((p, i) => [p.name, i]));
-  const popOf = new Int32Array(nAll), allOf = new Int32Array(nPlaced), placedOf = new Int32Array(nAll).fill(-1);
+  const popOf = new Int32Array(nAll),
+    allOf = new Int32Array(nPlaced),
+    placedOf = new Int32Array(nAll).fill(-1);
   for (let i = 0; i < pops.length; i++) {
     const p = pops[i];
     popOf.fill(i, p.offset, p.offset + p.size);
-    if (!p.host) for (let j = 0; j < p.size; j++) { allOf[p.placedOffset + j] = p.offset + j; placedOf[p.offset + j] = p.placedOffset + j; }
+    if (!p.host)
+      for (let j = 0; j < p.size; j++) {
+        allOf[p.placedOffset + j] = p.offset + j;
+        placedOf[p.offset + j] = p.placedOffset + j;
+      }
   }
   const projs = net.projections.map((q) => ({ q, s: popIndex.get(q.source)!, t: popIndex.get(q.target)! }));
-  const inSyn = new Int32Array(nPlaced), inWeightBits = new Float64Array(nPlaced);
+  const inSyn = new Int32Array(nPlaced),
+    inWeightBits = new Float64Array(nPlaced);
   let synapses = 0;
   for (const { q, t } of projs) {
     const T = pops[t];
     if (T.host) continue; // synapses into the host are not stored on chip
     T.maxWeightBits = Math.max(T.maxWeightBits, q.weightBits);
-    for (let j = 0; j < q.indices.length; j++) { const v = T.placedOffset + q.indices[j]; inSyn[v]++; inWeightBits[v] += q.weightBits; }
+    for (let j = 0; j < q.indices.length; j++) {
+      const v = T.placedOffset + q.indices[j];
+      inSyn[v]++;
+      inWeightBits[v] += q.weightBits;
+    }
     synapses += q.indices.length;
   }
   // Nets: two passes with a stamp array to drop a target reached by two projections.
   const stamp = new Int32Array(nPlaced).fill(-1);
-  const bySource: typeof projs[] = pops.map(() => []);
+  const bySource: (typeof projs)[] = pops.map(() => []);
   for (const e of projs) if (!pops[e.t].host) bySource[e.s].push(e);
   const netPtr = new Int32Array(nAll + 1);
   const walk = (emit: (s: number, v: number) => void): void => {
@@ -86,29 +106,53 @@ export function buildGraph(net: Network): MapGraph {
           const base = pops[t].placedOffset;
           for (let j = q.indptr[i]; j < q.indptr[i + 1]; j++) {
             const v = base + q.indices[j];
-            if (stamp[v] !== s) { stamp[v] = s; emit(s, v); }
+            if (stamp[v] !== s) {
+              stamp[v] = s;
+              emit(s, v);
+            }
           }
         }
       }
     }
   };
-  walk((s) => { netPtr[s + 1]++; });
+  walk((s) => {
+    netPtr[s + 1]++;
+  });
   for (let s = 0; s < nAll; s++) netPtr[s + 1] += netPtr[s];
-  const netTgt = new Int32Array(netPtr[nAll]), fillAt = netPtr.slice(0, nAll);
-  walk((s, v) => { netTgt[fillAt[s]++] = v; });
+  const netTgt = new Int32Array(netPtr[nAll]),
+    fillAt = netPtr.slice(0, nAll);
+  walk((s, v) => {
+    netTgt[fillAt[s]++] = v;
+  });
   // Transpose.
   const inPtr = new Int32Array(nPlaced + 1);
   for (let j = 0; j < netTgt.length; j++) inPtr[netTgt[j] + 1]++;
   for (let v = 0; v < nPlaced; v++) inPtr[v + 1] += inPtr[v];
-  const inSrc = new Int32Array(netTgt.length), at = inPtr.slice(0, nPlaced);
+  const inSrc = new Int32Array(netTgt.length),
+    at = inPtr.slice(0, nPlaced);
   for (let s = 0; s < nAll; s++) for (let j = netPtr[s]; j < netPtr[s + 1]; j++) inSrc[at[netTgt[j]]++] = s;
-  return { pops, nAll, nPlaced, allOf, placedOf, popOf, netPtr, netTgt, inPtr, inSrc, inSyn, inWeightBits, synapses,
-    edges: projs.filter((e) => !pops[e.t].host).map((e) => [e.s, e.t] as [number, number]) };
+  return {
+    pops,
+    nAll,
+    nPlaced,
+    allOf,
+    placedOf,
+    popOf,
+    netPtr,
+    netTgt,
+    inPtr,
+    inSrc,
+    inSyn,
+    inWeightBits,
+    synapses,
+    edges: projs.filter((e) => !pops[e.t].host).map((e) => [e.s, e.t] as [number, number]),
+  };
 }
 
 /** Distinct nonzero real weights (mantissa x 2^exponent) into each placed neuron: TrueNorth's weight levels. */
 export function weightLevels(net: Network, g: MapGraph): Int32Array {
-  const out = new Int32Array(g.nPlaced), levels: (Set<number> | undefined)[] = [];
+  const out = new Int32Array(g.nPlaced),
+    levels: (Set<number> | undefined)[] = [];
   for (const q of net.projections) {
     const T = g.pops.find((p) => p.name === q.target)!;
     if (T.host) continue;

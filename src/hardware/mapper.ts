@@ -56,10 +56,10 @@ export interface Totals {
   chips: number;
   neurons: number;
   synapses: number;
-  inter_core_spikes_per_step: number;
-  hop_weighted_traffic: number;
-  host_spikes_per_step: number;
-  host_spikes_per_input: number;
+  interCoreSpikesPerStep: number;
+  hopWeightedTraffic: number;
+  hostSpikesPerStep: number;
+  hostSpikesPerInput: number;
 }
 
 export interface Mapping {
@@ -102,13 +102,23 @@ export function meshOf(p: Profile, cores: number, perChipLimit: number): Mesh {
   const perChip = Number.isFinite(perChipLimit) ? perChipLimit : Math.max(1, cores);
   const chips = Math.max(1, Math.ceil(cores / perChip));
   if (Array.isArray(m)) return { cols: m[0], rows: m[1], perTile, perChip, chips };
-  const tiles = Math.ceil(perChip / perTile), cols = Math.ceil(Math.sqrt(tiles)), rows = Math.ceil(tiles / cols);
-  return { cols, rows, perTile, perChip, chips, note: `chip.mesh not stated: assumed a ${cols} x ${rows} grid of ${perTile === 1 ? 'cores' : `tiles of ${perTile} cores`} per chip, chips side by side` };
+  const tiles = Math.ceil(perChip / perTile),
+    cols = Math.ceil(Math.sqrt(tiles)),
+    rows = Math.ceil(tiles / cols);
+  return {
+    cols,
+    rows,
+    perTile,
+    perChip,
+    chips,
+    note: `chip.mesh not stated: assumed a ${cols} x ${rows} grid of ${perTile === 1 ? 'cores' : `tiles of ${perTile} cores`} per chip, chips side by side`,
+  };
 }
 
 /** Global tile coordinates of a slot. */
 export function slotXY(m: Mesh, slot: number): [number, number] {
-  const chip = Math.floor(slot / m.perChip), tile = Math.floor((slot % m.perChip) / m.perTile);
+  const chip = Math.floor(slot / m.perChip),
+    tile = Math.floor((slot % m.perChip) / m.perTile);
   return [chip * m.cols + (tile % m.cols), Math.floor(tile / m.cols)];
 }
 
@@ -119,25 +129,39 @@ function rateVector(g: MapGraph, rates: MapOptions['rates']): Float64Array {
   for (const P of g.pops) {
     const v = rates[P.name];
     if (!v) continue;
-    if (v.length !== P.size) throw new Error(`rates: population ${P.name} has ${P.size} neurons, the rates give ${v.length}`);
+    if (v.length !== P.size)
+      throw new Error(`rates: population ${P.name} has ${P.size} neurons, the rates give ${v.length}`);
     for (let j = 0; j < P.size; j++) r[P.offset + j] = v[j];
   }
   return r;
 }
 
-interface CoreTraffic { ptr: Int32Array; nbr: Int32Array; w: Float64Array }
+interface CoreTraffic {
+  ptr: Int32Array;
+  nbr: Int32Array;
+  w: Float64Array;
+}
 
 /** Undirected core x core traffic (both directions summed), CSR. */
 function coreTraffic(C: number, routes: Routes): CoreTraffic {
   const deg = new Int32Array(C + 1);
-  for (let i = 0; i < routes.src.length; i++) if (routes.src[i] >= 0) { deg[routes.src[i] + 1]++; deg[routes.dst[i] + 1]++; }
+  for (let i = 0; i < routes.src.length; i++)
+    if (routes.src[i] >= 0) {
+      deg[routes.src[i] + 1]++;
+      deg[routes.dst[i] + 1]++;
+    }
   for (let c = 0; c < C; c++) deg[c + 1] += deg[c];
-  const nbr = new Int32Array(deg[C]), w = new Float64Array(deg[C]), at = deg.slice(0, C);
+  const nbr = new Int32Array(deg[C]),
+    w = new Float64Array(deg[C]),
+    at = deg.slice(0, C);
   for (let i = 0; i < routes.src.length; i++) {
-    const a = routes.src[i], b = routes.dst[i];
+    const a = routes.src[i],
+      b = routes.dst[i];
     if (a < 0) continue;
-    nbr[at[a]] = b; w[at[a]++] = routes.spikes[i];
-    nbr[at[b]] = a; w[at[b]++] = routes.spikes[i];
+    nbr[at[a]] = b;
+    w[at[a]++] = routes.spikes[i];
+    nbr[at[b]] = a;
+    w[at[b]++] = routes.spikes[i];
   }
   return { ptr: deg, nbr, w };
 }
@@ -146,17 +170,24 @@ function coreTraffic(C: number, routes: Routes): CoreTraffic {
 function place(m: Mesh, C: number, T: CoreTraffic, strategy: Strategy): Int32Array {
   const slot = Int32Array.from({ length: C }, (_, c) => c);
   if (strategy === 'fill' || C <= 1) return slot;
-  const S = m.chips * m.perChip, W = m.chips * m.cols;
-  const occ = new Int32Array(S).fill(-1), placed = new Uint8Array(C), attach = new Float64Array(C), total = new Float64Array(C);
+  const S = m.chips * m.perChip,
+    W = m.chips * m.cols;
+  const occ = new Int32Array(S).fill(-1),
+    placed = new Uint8Array(C),
+    attach = new Float64Array(C),
+    total = new Float64Array(C);
   for (let c = 0; c < C; c++) for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) total[c] += T.w[k];
-  const SX = new Int32Array(S), SY = new Int32Array(S);
+  const SX = new Int32Array(S),
+    SY = new Int32Array(S);
   for (let s = 0; s < S; s++) [SX[s], SY[s]] = slotXY(m, s);
   const slotAt = (tx: number, ty: number, k: number): number => {
-    const chip = Math.floor(tx / m.cols), i = (ty * m.cols + (tx % m.cols)) * m.perTile + k;
+    const chip = Math.floor(tx / m.cols),
+      i = (ty * m.cols + (tx % m.cols)) * m.perTile + k;
     return i < m.perChip ? chip * m.perChip + i : -1;
   };
   const cost = (c: number, s: number): number => {
-    const x = SX[s], y = SY[s];
+    const x = SX[s],
+      y = SY[s];
     let e = 0;
     for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) {
       const o = T.nbr[k];
@@ -166,12 +197,23 @@ function place(m: Mesh, C: number, T: CoreTraffic, strategy: Strategy): Int32Arr
     return e;
   };
   let nextFree = 0;
-  const put = (c: number, s: number) => { slot[c] = s; occ[s] = c; placed[c] = 1; for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) attach[T.nbr[k]] += T.w[k]; };
+  const put = (c: number, s: number) => {
+    slot[c] = s;
+    occ[s] = c;
+    placed[c] = 1;
+    for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) attach[T.nbr[k]] += T.w[k];
+  };
   for (let n = 0; n < C; n++) {
     let c = -1;
-    for (let i = 0; i < C; i++) if (!placed[i] && (c < 0 || attach[i] > attach[c] || (attach[i] === attach[c] && attach[i] === 0 && total[i] > total[c]))) c = i;
+    for (let i = 0; i < C; i++)
+      if (
+        !placed[i] &&
+        (c < 0 || attach[i] > attach[c] || (attach[i] === attach[c] && attach[i] === 0 && total[i] > total[c]))
+      )
+        c = i;
     if (attach[c] === 0) {
-      if (n === 0) { // the busiest core near the middle of chip 0
+      if (n === 0) {
+        // the busiest core near the middle of chip 0
         const s0 = slotAt(Math.floor(m.cols / 2), Math.floor(m.rows / 2), 0);
         put(c, s0 >= 0 ? s0 : 0);
       } else {
@@ -181,52 +223,79 @@ function place(m: Mesh, C: number, T: CoreTraffic, strategy: Strategy): Int32Arr
       continue;
     }
     // Free slots nearest the traffic-weighted centre of the placed neighbours.
-    let cx = 0, cy = 0, ws = 0;
+    let cx = 0,
+      cy = 0,
+      ws = 0;
     for (let k = T.ptr[c]; k < T.ptr[c + 1]; k++) {
       const o = T.nbr[k];
       if (!placed[o]) continue;
-      cx += T.w[k] * SX[slot[o]]; cy += T.w[k] * SY[slot[o]]; ws += T.w[k];
+      cx += T.w[k] * SX[slot[o]];
+      cy += T.w[k] * SY[slot[o]];
+      ws += T.w[k];
     }
-    const tx0 = Math.round(cx / ws), ty0 = Math.round(cy / ws);
-    let best = -1, bestE = Infinity, found = 0;
+    const tx0 = Math.round(cx / ws),
+      ty0 = Math.round(cy / ws);
+    let best = -1,
+      bestE = Infinity,
+      found = 0;
     for (let r = 0; r <= W + m.rows && found < 24; r++) {
       for (let dx = -r; dx <= r; dx++) {
         for (const dy of r - Math.abs(dx) === 0 ? [0] : [r - Math.abs(dx), -(r - Math.abs(dx))]) {
-          const tx = tx0 + dx, ty = ty0 + dy;
+          const tx = tx0 + dx,
+            ty = ty0 + dy;
           if (tx < 0 || tx >= W || ty < 0 || ty >= m.rows) continue;
           for (let k = 0; k < m.perTile; k++) {
             const s = slotAt(tx, ty, k);
             if (s < 0 || s >= S || occ[s] >= 0) continue;
             found++;
             const e = cost(c, s);
-            if (e < bestE || (e === bestE && s < best)) { bestE = e; best = s; }
+            if (e < bestE || (e === bestE && s < best)) {
+              bestE = e;
+              best = s;
+            }
           }
         }
       }
     }
-    if (best < 0) { while (occ[nextFree] >= 0) nextFree++; best = nextFree; }
+    if (best < 0) {
+      while (occ[nextFree] >= 0) nextFree++;
+      best = nextFree;
+    }
     put(c, best);
   }
   // Swaps with the occupants (or empty slots) of the tiles around each core.
   for (let pass = 0; pass < 3; pass++) {
     let improved = false;
     for (let c = 0; c < C; c++) {
-      const x0 = SX[slot[c]], y0 = SY[slot[c]];
-      for (let dx = -2; dx <= 2; dx++) for (let dy = -2; dy <= 2; dy++) {
-        const tx = x0 + dx, ty = y0 + dy;
-        if ((dx === 0 && dy === 0) || tx < 0 || tx >= W || ty < 0 || ty >= m.rows) continue;
-        for (let k = 0; k < m.perTile; k++) {
-          const s = slotAt(tx, ty, k);
-          if (s < 0 || s >= S) continue;
-          const o = occ[s], sc = slot[c];
-          const before = cost(c, sc) + (o >= 0 ? cost(o, s) : 0);
-          // Swap, measure, keep or undo (cost() reads slot[], so it sees the swap).
-          slot[c] = s; occ[s] = c; occ[sc] = o; if (o >= 0) slot[o] = sc;
-          const after = cost(c, s) + (o >= 0 ? cost(o, sc) : 0);
-          if (after < before - 1e-9) { improved = true; break; }
-          slot[c] = sc; occ[sc] = c; occ[s] = o; if (o >= 0) slot[o] = s;
+      const x0 = SX[slot[c]],
+        y0 = SY[slot[c]];
+      for (let dx = -2; dx <= 2; dx++)
+        for (let dy = -2; dy <= 2; dy++) {
+          const tx = x0 + dx,
+            ty = y0 + dy;
+          if ((dx === 0 && dy === 0) || tx < 0 || tx >= W || ty < 0 || ty >= m.rows) continue;
+          for (let k = 0; k < m.perTile; k++) {
+            const s = slotAt(tx, ty, k);
+            if (s < 0 || s >= S) continue;
+            const o = occ[s],
+              sc = slot[c];
+            const before = cost(c, sc) + (o >= 0 ? cost(o, s) : 0);
+            // Swap, measure, keep or undo (cost() reads slot[], so it sees the swap).
+            slot[c] = s;
+            occ[s] = c;
+            occ[sc] = o;
+            if (o >= 0) slot[o] = sc;
+            const after = cost(c, s) + (o >= 0 ? cost(o, sc) : 0);
+            if (after < before - 1e-9) {
+              improved = true;
+              break;
+            }
+            slot[c] = sc;
+            occ[sc] = c;
+            occ[s] = o;
+            if (o >= 0) slot[o] = s;
+          }
         }
-      }
     }
     if (!improved) break;
   }
@@ -238,13 +307,24 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
   // Sources grouped by home core (host first), so each group's routes are summed in one dense array and come
   // out in (src, dst) order without a map or a sort over all routes.
   const bucket = new Int32Array(C + 2);
-  const homeOf = (s: number) => { const ps = g.placedOf[s]; return ps >= 0 ? part[ps] : -1; };
+  const homeOf = (s: number) => {
+    const ps = g.placedOf[s];
+    return ps >= 0 ? part[ps] : -1;
+  };
   for (let s = 0; s < g.nAll; s++) bucket[homeOf(s) + 2]++;
   for (let b = 0; b <= C; b++) bucket[b + 1] += bucket[b];
-  const bySrc = new Int32Array(g.nAll), at = bucket.slice(0, C + 1);
+  const bySrc = new Int32Array(g.nAll),
+    at = bucket.slice(0, C + 1);
   for (let s = 0; s < g.nAll; s++) bySrc[at[homeOf(s) + 1]++] = s;
-  const seen = new Int32Array(C).fill(-1), acc = new Float64Array(C), num = new Int32Array(C), touched = new Int32Array(C);
-  const rs: number[] = [], rd: number[] = [], rsp: number[] = [], rn: number[] = [], rpi: number[] = [];
+  const seen = new Int32Array(C).fill(-1),
+    acc = new Float64Array(C),
+    num = new Int32Array(C),
+    touched = new Int32Array(C);
+  const rs: number[] = [],
+    rd: number[] = [],
+    rsp: number[] = [],
+    rn: number[] = [],
+    rpi: number[] = [];
   for (let b = 0; b <= C; b++) {
     const h = b - 1;
     for (const perInput of h < 0 ? [1, 0] : [0]) {
@@ -257,17 +337,31 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
           if (seen[c] === s || c === h) continue;
           seen[c] = s;
           if (num[c] === 0) touched[nt++] = c;
-          acc[c] += rate[s]; num[c]++;
+          acc[c] += rate[s];
+          num[c]++;
         }
       }
       const list = touched.subarray(0, nt).sort();
-      for (const c of list) { rs.push(h); rd.push(c); rsp.push(acc[c]); rn.push(num[c]); rpi.push(perInput); acc[c] = 0; num[c] = 0; }
+      for (const c of list) {
+        rs.push(h);
+        rd.push(c);
+        rsp.push(acc[c]);
+        rn.push(num[c]);
+        rpi.push(perInput);
+        acc[c] = 0;
+        num[c] = 0;
+      }
     }
   }
   return {
-    src: Int32Array.from(rs), dst: Int32Array.from(rd), spikes: Float64Array.from(rsp), hops: new Int32Array(rs.length),
-    hopsX: new Int32Array(rs.length), hopsY: new Int32Array(rs.length),
-    sources: Int32Array.from(rn), perInput: Uint8Array.from(rpi),
+    src: Int32Array.from(rs),
+    dst: Int32Array.from(rd),
+    spikes: Float64Array.from(rsp),
+    hops: new Int32Array(rs.length),
+    hopsX: new Int32Array(rs.length),
+    hopsY: new Int32Array(rs.length),
+    sources: Int32Array.from(rn),
+    perInput: Uint8Array.from(rpi),
   };
 }
 
@@ -277,23 +371,43 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
  * cores where no assignment exists or none was found within the budget, and the type of every (axon, core)
  * (key: source all-id x cores + core) elsewhere.
  */
-export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number, levels: number): { failed: number[]; types: Map<number, number> } {
+export function axonTypes(
+  net: Network,
+  g: MapGraph,
+  part: Int32Array,
+  C: number,
+  levels: number,
+): { failed: number[]; types: Map<number, number> } {
   let n = 0;
   for (const q of net.projections) for (let j = 0; j < q.weights.length; j++) if (q.weights[j] !== 0) n++;
-  const core = new Int32Array(n), src = new Int32Array(n), tgt = new Int32Array(n), w = new Float64Array(n);
+  const core = new Int32Array(n),
+    src = new Int32Array(n),
+    tgt = new Int32Array(n),
+    w = new Float64Array(n);
   const popIdx = new Map(g.pops.map((p, i) => [p.name, i]));
   n = 0;
   for (const q of net.projections) {
-    const S = g.pops[popIdx.get(q.source)!], T = g.pops[popIdx.get(q.target)!], f = 2 ** q.exponent;
+    const S = g.pops[popIdx.get(q.source)!],
+      T = g.pops[popIdx.get(q.target)!],
+      f = 2 ** q.exponent;
     if (T.host) continue;
-    for (let s = 0; s + 1 < q.indptr.length; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
-      if (q.weights[j] === 0) continue;
-      const v = T.placedOffset + q.indices[j];
-      core[n] = part[v]; src[n] = S.offset + s; tgt[n] = v; w[n] = q.weights[j] * f; n++;
-    }
+    for (let s = 0; s + 1 < q.indptr.length; s++)
+      for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+        if (q.weights[j] === 0) continue;
+        const v = T.placedOffset + q.indices[j];
+        core[n] = part[v];
+        src[n] = S.offset + s;
+        tgt[n] = v;
+        w[n] = q.weights[j] * f;
+        n++;
+      }
   }
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => core[a] - core[b] || src[a] - src[b] || tgt[a] - tgt[b]);
-  const failed: number[] = [], W = new Map<number, number>(), types = new Map<number, number>();
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => core[a] - core[b] || src[a] - src[b] || tgt[a] - tgt[b],
+  );
+  const failed: number[] = [],
+    W = new Map<number, number>(),
+    types = new Map<number, number>();
   for (let i = 0; i < n;) {
     const c = core[order[i]];
     let end = i;
@@ -301,22 +415,36 @@ export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number
     const axons: number[] = []; // starts of runs of one source; a run ends where the next starts
     for (let a = i; a < end; a++) if (a === i || src[order[a]] !== src[order[a - 1]]) axons.push(a);
     const runEnd = (k: number) => (k + 1 < axons.length ? axons[k + 1] : end);
-    const byDeg = axons.map((_, k) => k).sort((x, y) => (runEnd(y) - axons[y]) - (runEnd(x) - axons[x]) || x - y);
+    const byDeg = axons.map((_, k) => k).sort((x, y) => runEnd(y) - axons[y] - (runEnd(x) - axons[x]) || x - y);
     // Depth-first search over the axons (most synapses first) with undo, types tried in order and a new type
     // only after the used ones (symmetry); a node budget keeps pathological cores bounded.
     W.clear();
-    const typeOf = new Int32Array(byDeg.length), trail: number[] = [];
+    const typeOf = new Int32Array(byDeg.length),
+      trail: number[] = [];
     let nodes = 0;
     const place = (d: number, used: number): boolean => {
       if (d === byDeg.length) return true;
       if (++nodes > 20_000) return false;
-      const k = byDeg[d], a = axons[k], b = runEnd(k);
+      const k = byDeg[d],
+        a = axons[k],
+        b = runEnd(k);
       for (let t = 0; t < Math.min(levels, used + 1); t++) {
         let fits = true;
-        for (let m = a; m < b && fits; m++) { const e = order[m], x = W.get(tgt[e] * levels + t); if (x !== undefined && x !== w[e]) fits = false; }
+        for (let m = a; m < b && fits; m++) {
+          const e = order[m],
+            x = W.get(tgt[e] * levels + t);
+          if (x !== undefined && x !== w[e]) fits = false;
+        }
         if (!fits) continue;
         const mark = trail.length;
-        for (let m = a; m < b; m++) { const e = order[m], key = tgt[e] * levels + t; if (!W.has(key)) { W.set(key, w[e]); trail.push(key); } }
+        for (let m = a; m < b; m++) {
+          const e = order[m],
+            key = tgt[e] * levels + t;
+          if (!W.has(key)) {
+            W.set(key, w[e]);
+            trail.push(key);
+          }
+        }
         typeOf[d] = t;
         if (place(d + 1, Math.max(used, t + 1))) return true;
         while (trail.length > mark) W.delete(trail.pop()!);
@@ -325,7 +453,11 @@ export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number
     };
     // An axon reaching one neuron twice (two projections) with different weights can have no type.
     let clash = false;
-    for (let a = i + 1; a < end && !clash; a++) { const e = order[a], f = order[a - 1]; clash = src[e] === src[f] && tgt[e] === tgt[f] && w[e] !== w[f]; }
+    for (let a = i + 1; a < end && !clash; a++) {
+      const e = order[a],
+        f = order[a - 1];
+      clash = src[e] === src[f] && tgt[e] === tgt[f] && w[e] !== w[f];
+    }
     if (!clash && place(0, 0)) byDeg.forEach((k, d) => types.set(src[order[axons[k]]] * C + c, typeOf[d]));
     else failed.push(c);
     i = end;
@@ -335,7 +467,9 @@ export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number
 
 export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mapping {
   const t0 = performance.now();
-  const g = buildGraph(net), L = limitsOf(profile), mode = o.graded ?? 'spikes';
+  const g = buildGraph(net),
+    L = limitsOf(profile),
+    mode = o.graded ?? 'spikes';
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
   const unfit = violations.length > 0;
@@ -343,75 +477,155 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const P = partition(g, L, { strategy: unfit ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });
   const t1 = performance.now();
   const C = P.cores;
-  const staticHost = Uint8Array.from(g.pops, (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)));
+  const staticHost = Uint8Array.from(
+    g.pops,
+    (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)),
+  );
   const S = { ...P.loads, routes: routesOf(g, P.part, C, rate, staticHost) };
   const mesh = meshOf(profile, C, L.coresPerChip);
   const slot = place(mesh, C, coreTraffic(C, S.routes), unfit ? 'fill' : o.strategy);
   const t2 = performance.now();
   const R = S.routes;
   const cores: CoreStats = {
-    chip: new Int32Array(C), x: new Int32Array(C), y: new Int32Array(C), slot,
-    neurons: S.neurons, synapses: S.synapses, memoryBits: S.memoryBits, fanIn: S.fanIn, fanOut: S.fanOut,
-    spikesIn: new Float64Array(C), spikesOut: new Float64Array(C), hostIn: new Float64Array(C),
+    chip: new Int32Array(C),
+    x: new Int32Array(C),
+    y: new Int32Array(C),
+    slot,
+    neurons: S.neurons,
+    synapses: S.synapses,
+    memoryBits: S.memoryBits,
+    fanIn: S.fanIn,
+    fanOut: S.fanOut,
+    spikesIn: new Float64Array(C),
+    spikesOut: new Float64Array(C),
+    hostIn: new Float64Array(C),
   };
   for (let c = 0; c < C; c++) {
     const [x, y] = slotXY(mesh, slot[c]);
-    cores.chip[c] = Math.floor(slot[c] / mesh.perChip); cores.x[c] = x; cores.y[c] = y;
+    cores.chip[c] = Math.floor(slot[c] / mesh.perChip);
+    cores.x[c] = x;
+    cores.y[c] = y;
   }
   const totals: Totals = {
-    cores: C, chips: mesh.chips, neurons: g.nPlaced, synapses: g.synapses,
-    inter_core_spikes_per_step: 0, hop_weighted_traffic: 0, host_spikes_per_step: 0, host_spikes_per_input: 0,
+    cores: C,
+    chips: mesh.chips,
+    neurons: g.nPlaced,
+    synapses: g.synapses,
+    interCoreSpikesPerStep: 0,
+    hopWeightedTraffic: 0,
+    hostSpikesPerStep: 0,
+    hostSpikesPerInput: 0,
   };
   for (let i = 0; i < R.src.length; i++) {
-    const a = R.src[i], b = R.dst[i], r = R.spikes[i];
+    const a = R.src[i],
+      b = R.dst[i],
+      r = R.spikes[i];
     if (a < 0) {
       cores.hostIn[b] += r;
-      if (R.perInput[i]) totals.host_spikes_per_input += r; else totals.host_spikes_per_step += r;
+      if (R.perInput[i]) totals.hostSpikesPerInput += r;
+      else totals.hostSpikesPerStep += r;
       continue;
     }
-    const [ax, ay] = slotXY(mesh, slot[a]), [bx, by] = slotXY(mesh, slot[b]);
-    R.hopsX[i] = Math.abs(ax - bx); R.hopsY[i] = Math.abs(ay - by);
+    const [ax, ay] = slotXY(mesh, slot[a]),
+      [bx, by] = slotXY(mesh, slot[b]);
+    R.hopsX[i] = Math.abs(ax - bx);
+    R.hopsY[i] = Math.abs(ay - by);
     R.hops[i] = R.hopsX[i] + R.hopsY[i];
-    cores.spikesOut[a] += r; cores.spikesIn[b] += r;
-    totals.inter_core_spikes_per_step += r;
-    totals.hop_weighted_traffic += r * R.hops[i];
+    cores.spikesOut[a] += r;
+    cores.spikesIn[b] += r;
+    totals.interCoreSpikesPerStep += r;
+    totals.hopWeightedTraffic += r * R.hops[i];
   }
   // Limits only a placement can break.
   const chip = profile.name;
   for (let pi = 0; pi < g.pops.length; pi++) {
-    let over = 0, max = 0, first = -1;
-    for (let c = 0; c < C; c++) if (P.corePop[c] === pi && cores.fanOut[c] > L.fanOut) { over++; max = Math.max(max, cores.fanOut[c]); if (first < 0) first = c; }
-    if (over) violations.push({ constraint: 'core.fan_out_axons', where: `population ${g.pops[pi].name}`, value: max, limit: L.fanOut,
-      message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? ' (core ' + first + ') needs' : `s (first: core ${first}) need`} more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})` });
+    let over = 0,
+      max = 0,
+      first = -1;
+    for (let c = 0; c < C; c++)
+      if (P.corePop[c] === pi && cores.fanOut[c] > L.fanOut) {
+        over++;
+        max = Math.max(max, cores.fanOut[c]);
+        if (first < 0) first = c;
+      }
+    if (over)
+      violations.push({
+        constraint: 'core.fan_out_axons',
+        where: `population ${g.pops[pi].name}`,
+        value: max,
+        limit: L.fanOut,
+        message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? ' (core ' + first + ') needs' : `s (first: core ${first}) need`} more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})`,
+      });
   }
   if (Number.isFinite(L.neuronFanOut)) {
     for (const Pp of g.pops) {
       if (Pp.host) continue;
-      let over = 0, max = 0;
-      for (let j = 0; j < Pp.size; j++) { const l = S.lam[Pp.offset + j]; if (l > L.neuronFanOut) over++; max = Math.max(max, l); }
-      if (over) violations.push({ constraint: 'core.neuron_fan_out', where: `population ${Pp.name}`, value: max, limit: L.neuronFanOut,
-        message: `population ${Pp.name}: ${over} neuron${over === 1 ? ' reaches' : 's reach'} more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)` });
+      let over = 0,
+        max = 0;
+      for (let j = 0; j < Pp.size; j++) {
+        const l = S.lam[Pp.offset + j];
+        if (l > L.neuronFanOut) over++;
+        max = Math.max(max, l);
+      }
+      if (over)
+        violations.push({
+          constraint: 'core.neuron_fan_out',
+          where: `population ${Pp.name}`,
+          value: max,
+          limit: L.neuronFanOut,
+          message: `population ${Pp.name}: ${over} neuron${over === 1 ? ' reaches' : 's reach'} more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)`,
+        });
     }
   }
   let axonTypeOf: Map<number, number> | undefined;
   if (Number.isFinite(L.weightLevels) && !violations.some((v) => v.constraint === 'precision.weight_levels')) {
-    const at = axonTypes(net, g, P.part, C, L.weightLevels), failed = at.failed;
+    const at = axonTypes(net, g, P.part, C, L.weightLevels),
+      failed = at.failed;
     axonTypeOf = at.types;
-    if (failed.length) violations.push({ constraint: 'precision.axon_types', where: `core ${failed[0]}`, value: failed.length, limit: 0,
-      message: `${failed.length} core${failed.length === 1 ? '' : 's'} (first: core ${failed[0]}): no assignment of ${L.weightLevels} axon types gives every neuron its weights (each neuron has at most ${L.weightLevels} distinct weights, but an axon's type is shared by all its targets on the core)` });
+    if (failed.length)
+      violations.push({
+        constraint: 'precision.axon_types',
+        where: `core ${failed[0]}`,
+        value: failed.length,
+        limit: 0,
+        message: `${failed.length} core${failed.length === 1 ? '' : 's'} (first: core ${failed[0]}): no assignment of ${L.weightLevels} axon types gives every neuron its weights (each neuron has at most ${L.weightLevels} distinct weights, but an axon's type is shared by all its targets on the core)`,
+      });
   }
-  if (mesh.chips > L.chips) violations.push({ constraint: 'chip.chips', where: 'network', value: mesh.chips, limit: L.chips,
-    message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}` });
+  if (mesh.chips > L.chips)
+    violations.push({
+      constraint: 'chip.chips',
+      where: 'network',
+      value: mesh.chips,
+      limit: L.chips,
+      message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}`,
+    });
   const notes = [...L.notes];
   if (mesh.note) notes.push(mesh.note);
-  if (o.strategy === 'traffic' && unfit) notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
+  if (o.strategy === 'traffic' && unfit)
+    notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
   else if (o.strategy === 'traffic') {
-    notes.push(P.fellBack ? 'traffic: found no partition better than fill (fewer broken limits, then less traffic); fill\'s partition is used (placement still traffic-aware)'
-      : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.moves} moves and ${P.swaps} swaps, ${P.merges} core merges`);
+    notes.push(
+      P.fellBack
+        ? "traffic: found no partition better than fill (fewer broken limits, then less traffic); fill's partition is used (placement still traffic-aware)"
+        : `traffic: greedy growth${P.attempts > 1 ? ` (${P.attempts} attempts, fewer neurons per core for the fan-out limit)` : ''}, ${P.moves} moves and ${P.swaps} swaps, ${P.merges} core merges`,
+    );
   }
   return {
-    strategy: o.strategy, profile, limits: L, graph: g, mesh, part: P.part, corePop: P.corePop, cores, routes: R, totals,
-    violations, choices, notes, axonTypes: axonTypeOf, rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
+    strategy: o.strategy,
+    profile,
+    limits: L,
+    graph: g,
+    mesh,
+    part: P.part,
+    corePop: P.corePop,
+    cores,
+    routes: R,
+    totals,
+    violations,
+    choices,
+    notes,
+    axonTypes: axonTypeOf,
+    rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
     seconds: { partition: (t1 - t0) / 1000, place: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
   };
 }

@@ -31,13 +31,23 @@ export type SynapseEncoding = (typeof SYNAPSE_ENCODINGS)[number];
 export const PROFILE_FIELDS: Record<string, Record<string, Kind>> = {
   chip: { cores_per_chip: 'count', chips: 'count', mesh: 'mesh', cores_per_tile: 'count' },
   core: {
-    neurons: 'count', synapse_memory_bytes: 'bytes', synapses: 'count', synapse_encoding: 'encoding', axon_entry_bits: 'bits',
-    fan_in_axons: 'count', fan_out_axons: 'count', neuron_fan_out: 'count',
+    neurons: 'count',
+    synapse_memory_bytes: 'bytes',
+    synapses: 'count',
+    synapse_encoding: 'encoding',
+    axon_entry_bits: 'bits',
+    fan_in_axons: 'count',
+    fan_out_axons: 'count',
+    neuron_fan_out: 'count',
   },
   precision: { weight_bits: 'bits', state_bits: 'bits', weight_levels: 'count' },
   spikes: { kind: 'spike-kind', payload_bits: 'bits' },
   energy_pj: {
-    synaptic_op: 'pj', neuron_update: 'pj', spike_hop: 'pj', spike_within_tile: 'pj', spike_hop_east_west: 'pj',
+    synaptic_op: 'pj',
+    neuron_update: 'pj',
+    spike_hop: 'pj',
+    spike_within_tile: 'pj',
+    spike_hop_east_west: 'pj',
     spike_hop_north_south: 'pj',
   },
   latency_ns: { step: 'ns', synaptic_op: 'ns', spike_hop: 'ns' },
@@ -67,20 +77,31 @@ export function profileNumber(p: Profile, section: string, key: string): number 
 /** Parse and check a profile's JSON text. */
 export function parseProfile(text: string, file: string): Profile {
   let root: unknown;
-  try { root = JSON.parse(text); } catch (e) { throw new UserError(`${file}: not JSON (${(e as Error).message})`); }
-  const fail = (field: string, what: string): never => { throw new UserError(`${file}: ${field} ${what}`); };
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const fail = (field: string, what: string): never => {
+    throw new UserError(`${file}: ${field} ${what}`);
+  };
   if (!root || typeof root !== 'object' || Array.isArray(root)) fail('the file', 'must be a JSON object');
   const r = root as Record<string, unknown>;
   if (r.format !== PROFILE_FORMAT) fail('format', `= ${JSON.stringify(r.format)}, expected "${PROFILE_FORMAT}"`);
   if (r.version !== PROFILE_VERSION) fail('version', `= ${JSON.stringify(r.version)}, expected ${PROFILE_VERSION}`);
   if (typeof r.name !== 'string' || !r.name) fail('name', 'must be a non-empty string');
   // Every string goes into the deployment file as UTF-8.
-  const wellFormed = (v: unknown, field: string): void => { if (typeof v === 'string' && LONE_SURROGATE.test(v)) fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)'); };
-  wellFormed(r.name, 'name'); wellFormed(r.description, 'description');
+  const wellFormed = (v: unknown, field: string): void => {
+    if (typeof v === 'string' && LONE_SURROGATE.test(v))
+      fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)');
+  };
+  wellFormed(r.name, 'name');
+  wellFormed(r.description, 'description');
   const sections: Profile['sections'] = {};
   for (const [sec, body] of Object.entries(r)) {
     if (['format', 'version', 'name', 'description'].includes(sec)) continue;
-    const fields = PROFILE_FIELDS[sec] ?? fail(sec, `is not a profile section (${Object.keys(PROFILE_FIELDS).join(', ')})`);
+    const fields =
+      PROFILE_FIELDS[sec] ?? fail(sec, `is not a profile section (${Object.keys(PROFILE_FIELDS).join(', ')})`);
     if (!body || typeof body !== 'object' || Array.isArray(body)) fail(sec, 'must be an object');
     sections[sec] = {};
     for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
@@ -88,32 +109,60 @@ export function parseProfile(text: string, file: string): Profile {
       const kind = fields[key] ?? fail(f, `is not a field of ${sec} (${Object.keys(fields).join(', ')})`);
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(f, 'must be {value, source, confidence}');
       const e = entry as Record<string, unknown>;
-      for (const k of Object.keys(e)) if (!['value', 'unit', 'source', 'confidence'].includes(k)) fail(`${f}.${k}`, 'is not allowed (value, unit, source, confidence)');
-      if (typeof e.source !== 'string' || !e.source.trim()) fail(`${f}.source`, 'is missing: every number needs its source');
-      if (!CONFIDENCE.includes(e.confidence as Confidence)) fail(`${f}.confidence`, `= ${JSON.stringify(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
+      for (const k of Object.keys(e))
+        if (!['value', 'unit', 'source', 'confidence'].includes(k))
+          fail(`${f}.${k}`, 'is not allowed (value, unit, source, confidence)');
+      if (typeof e.source !== 'string' || !e.source.trim())
+        fail(`${f}.source`, 'is missing: every number needs its source');
+      if (!CONFIDENCE.includes(e.confidence as Confidence))
+        fail(`${f}.confidence`, `= ${JSON.stringify(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
       if (e.unit !== undefined && typeof e.unit !== 'string') fail(`${f}.unit`, 'must be a string');
-      wellFormed(e.source, `${f}.source`); wellFormed(e.unit, `${f}.unit`);
+      wellFormed(e.source, `${f}.source`);
+      wellFormed(e.unit, `${f}.unit`);
       const v = e.value;
       if (kind === 'mesh') {
-        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0 && x <= 65536)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers up to 65536`);
+        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0 && x <= 65536))
+          fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers up to 65536`);
       } else if (kind === 'spike-kind') {
-        if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
+        if (v !== 'binary' && v !== 'graded')
+          fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
       } else if (kind === 'encoding') {
-        if (!SYNAPSE_ENCODINGS.includes(v as SynapseEncoding)) fail(`${f}.value`, `= ${JSON.stringify(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`);
-      } else if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || ((kind === 'count' || kind === 'bits' || kind === 'bytes') && !Number.isInteger(v))) {
-        fail(`${f}.value`, `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`);
+        if (!SYNAPSE_ENCODINGS.includes(v as SynapseEncoding))
+          fail(
+            `${f}.value`,
+            `= ${JSON.stringify(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`,
+          );
+      } else if (
+        typeof v !== 'number' ||
+        !Number.isFinite(v) ||
+        v <= 0 ||
+        ((kind === 'count' || kind === 'bits' || kind === 'bytes') && !Number.isInteger(v))
+      ) {
+        fail(
+          `${f}.value`,
+          `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`,
+        );
       } else if ((kind === 'count' || kind === 'bytes') && v >= 2 ** 31) {
         fail(`${f}.value`, `= ${v}, expected less than 2^31 (the deployment file stores 32-bit counts)`);
       } else if (kind === 'bits' && v > 64) {
         fail(`${f}.value`, `= ${v}, expected at most 64 bits`);
       }
-      sections[sec][key] = { value: v as number | number[] | string, unit: e.unit as string | undefined, source: e.source as string, confidence: e.confidence as Confidence };
+      sections[sec][key] = {
+        value: v as number | number[] | string,
+        unit: e.unit as string | undefined,
+        source: e.source as string,
+        confidence: e.confidence as Confidence,
+      };
     }
   }
-  const mesh = sections.chip?.mesh?.value as number[] | undefined, perChip = sections.chip?.cores_per_chip?.value as number | undefined;
+  const mesh = sections.chip?.mesh?.value as number[] | undefined,
+    perChip = sections.chip?.cores_per_chip?.value as number | undefined;
   const perTile = (sections.chip?.cores_per_tile?.value as number | undefined) ?? 1;
   if (mesh && perChip !== undefined && mesh[0] * mesh[1] * perTile < perChip) {
-    fail('chip.mesh.value', `= [${mesh.join(', ')}] x ${perTile} core(s) per tile holds ${mesh[0] * mesh[1] * perTile} cores, fewer than chip.cores_per_chip = ${perChip}`);
+    fail(
+      'chip.mesh.value',
+      `= [${mesh.join(', ')}] x ${perTile} core(s) per tile holds ${mesh[0] * mesh[1] * perTile} cores, fewer than chip.cores_per_chip = ${perChip}`,
+    );
   }
   return { name: r.name as string, description: typeof r.description === 'string' ? r.description : '', sections };
 }
@@ -123,8 +172,12 @@ export function loadProfile(nameOrPath: string): Profile {
   const bundled = join(packageRoot(), 'hardware', 'profiles', `${nameOrPath}.json`);
   const file = existsSync(bundled) && !nameOrPath.includes('/') ? bundled : nameOrPath;
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch {
-    throw new UserError(`${nameOrPath}: no such profile (bundled: ${BUNDLED_PROFILES.join(', ')}; or give a path to a .json profile)`);
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(
+      `${nameOrPath}: no such profile (bundled: ${BUNDLED_PROFILES.join(', ')}; or give a path to a .json profile)`,
+    );
   }
   return parseProfile(text, file);
 }

@@ -13,6 +13,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot write the file (${code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message})`);
+    throw new UserError(
+      `${path}: cannot write the file (${code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message)})`,
+    );
   }
 }

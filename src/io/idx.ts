@@ -29,14 +29,19 @@ export function readIdxImages(path: string): IdxImages {
       throw new UserError(`${path}: corrupt gzip data`);
     }
   }
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new UserError(`${path}: not an IDX file (magic must start with two zero bytes)`);
-  if (buf[2] !== 0x08) throw new UserError(`${path}: IDX type 0x${buf[2].toString(16)} not supported (expected 0x08, unsigned byte)`);
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0)
+    throw new UserError(`${path}: not an IDX file (magic must start with two zero bytes)`);
+  if (buf[2] !== 0x08)
+    throw new UserError(`${path}: IDX type 0x${buf[2].toString(16)} not supported (expected 0x08, unsigned byte)`);
   const nd = buf[3];
   if (nd !== 3) throw new UserError(`${path}: IDX file has ${nd} dimensions (expected 3: images x rows x columns)`);
   if (buf.length < 16) throw new UserError(`${path}: IDX header is truncated`);
-  const n = buf.readUInt32BE(4), height = buf.readUInt32BE(8), width = buf.readUInt32BE(12);
+  const n = buf.readUInt32BE(4),
+    height = buf.readUInt32BE(8),
+    width = buf.readUInt32BE(12);
   const need = 16 + n * height * width;
-  if (buf.length < need) throw new UserError(`${path}: IDX data is truncated (${buf.length} bytes, header says ${need})`);
+  if (buf.length < need)
+    throw new UserError(`${path}: IDX data is truncated (${buf.length} bytes, header says ${need})`);
   const data = new Float32Array(n * height * width);
   for (let i = 0; i < data.length; i++) data[i] = buf[16 + i] / 255;
   return { n, height, width, data };
@@ -45,7 +50,10 @@ export function readIdxImages(path: string): IdxImages {
 /** Write N x H x W unsigned-byte images as IDX (used by tests and examples). */
 export function encodeIdxImages(n: number, height: number, width: number, pixels: Uint8Array): Buffer {
   const head = Buffer.alloc(16);
-  head[2] = 0x08; head[3] = 3;
-  head.writeUInt32BE(n, 4); head.writeUInt32BE(height, 8); head.writeUInt32BE(width, 12);
+  head[2] = 0x08;
+  head[3] = 3;
+  head.writeUInt32BE(n, 4);
+  head.writeUInt32BE(height, 8);
+  head.writeUInt32BE(width, 12);
   return Buffer.concat([head, Buffer.from(pixels.buffer, pixels.byteOffset, n * height * width)]);
 }

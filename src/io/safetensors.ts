@@ -28,18 +28,25 @@ export interface SafeFile {
 }
 
 function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
-  if (buf.length < 8) throw new UserError(`${path}: not a safetensors file (${buf.length} bytes, too short for the 8-byte header length)`);
+  if (buf.length < 8)
+    throw new UserError(
+      `${path}: not a safetensors file (${buf.length} bytes, too short for the 8-byte header length)`,
+    );
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n === 0n || n > BigInt(buf.length - 8)) {
-    throw new UserError(`${path}: not a safetensors file or truncated (header length ${n}, file has ${buf.length - 8} bytes after it)`);
+    throw new UserError(
+      `${path}: not a safetensors file or truncated (header length ${n}, file has ${buf.length - 8} bytes after it)`,
+    );
   }
   const hlen = Number(n);
   let header: Record<string, unknown>;
@@ -48,41 +55,72 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
   } catch {
     throw new UserError(`${path}: not a safetensors file (the header is not valid JSON)`);
   }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new UserError(`${path}: safetensors header is not a JSON object`);
+  if (!header || typeof header !== 'object' || Array.isArray(header))
+    throw new UserError(`${path}: safetensors header is not a JSON object`);
   const dataStart = 8 + hlen;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, Tensor>();
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header)) {
-    if (name === '__metadata__') { metadata = (v ?? {}) as Record<string, string>; continue; }
+    if (name === '__metadata__') {
+      metadata = (v ?? {}) as Record<string, string>;
+      continue;
+    }
     const info = v as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     const dtype = info?.dtype as DType;
-    if (!Object.hasOwn(DTYPE_BYTES, dtype)) throw new UserError(`${path}: tensor ${name} has unsupported dtype ${info?.dtype} (expected F32, F64, F16, BF16, I32 or I64)`);
+    if (!Object.hasOwn(DTYPE_BYTES, dtype))
+      throw new UserError(
+        `${path}: tensor ${name} has unsupported dtype ${info?.dtype} (expected F32, F64, F16, BF16, I32 or I64)`,
+      );
     const shape = info.shape;
     const off = info.data_offsets;
-    if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) throw new UserError(`${path}: tensor ${name} has a bad shape`);
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o)) || !(off[0] >= 0 && off[1] >= off[0])) {
-      throw new UserError(`${path}: tensor ${name} has bad data_offsets ${JSON.stringify(off)} (expected two integers [begin, end])`);
+    if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0))
+      throw new UserError(`${path}: tensor ${name} has a bad shape`);
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((o) => Number.isSafeInteger(o)) ||
+      !(off[0] >= 0 && off[1] >= off[0])
+    ) {
+      throw new UserError(
+        `${path}: tensor ${name} has bad data_offsets ${JSON.stringify(off)} (expected two integers [begin, end])`,
+      );
     }
     const count = shape.reduce((a, b) => a * b, 1);
     const bytes = count * DTYPE_BYTES[dtype];
-    if (off[1] - off[0] !== bytes) throw new UserError(`${path}: tensor ${name} data_offsets span ${off[1] - off[0]} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${bytes}`);
-    if (off[1] > dataLen) throw new UserError(`${path}: file is truncated (tensor ${name} ends at byte ${off[1]} of a ${dataLen}-byte data section)`);
+    if (off[1] - off[0] !== bytes)
+      throw new UserError(
+        `${path}: tensor ${name} data_offsets span ${off[1] - off[0]} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${bytes}`,
+      );
+    if (off[1] > dataLen)
+      throw new UserError(
+        `${path}: file is truncated (tensor ${name} ends at byte ${off[1]} of a ${dataLen}-byte data section)`,
+      );
     const base = dataStart + off[0];
     const data = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       switch (dtype) {
-        case 'F32': data[i] = dv.getFloat32(base + 4 * i, true); break;
-        case 'F64': data[i] = dv.getFloat64(base + 8 * i, true); break;
-        case 'F16': data[i] = halfToFloat(dv.getUint16(base + 2 * i, true)); break;
+        case 'F32':
+          data[i] = dv.getFloat32(base + 4 * i, true);
+          break;
+        case 'F64':
+          data[i] = dv.getFloat64(base + 8 * i, true);
+          break;
+        case 'F16':
+          data[i] = halfToFloat(dv.getUint16(base + 2 * i, true));
+          break;
         case 'BF16': {
           const f = new DataView(new ArrayBuffer(4));
           f.setUint32(0, dv.getUint16(base + 2 * i, true) << 16);
           data[i] = f.getFloat32(0);
           break;
         }
-        case 'I32': data[i] = dv.getInt32(base + 4 * i, true); break;
-        case 'I64': data[i] = Number(dv.getBigInt64(base + 8 * i, true)); break;
+        case 'I32':
+          data[i] = dv.getInt32(base + 4 * i, true);
+          break;
+        case 'I64':
+          data[i] = Number(dv.getBigInt64(base + 8 * i, true));
+          break;
       }
     }
     tensors.set(name, { dtype, shape, data });
@@ -115,9 +153,16 @@ export function encodeSafetensors(tensors: [string, OutTensor][], metadata: Reco
   let p = 8 + h.length;
   for (const [, t] of tensors) {
     for (let i = 0; i < t.data.length; i++) {
-      if (t.dtype === 'F32') { dv.setFloat32(p, t.data[i], true); p += 4; }
-      else if (t.dtype === 'F64') { dv.setFloat64(p, t.data[i], true); p += 8; }
-      else { dv.setInt32(p, t.data[i], true); p += 4; }
+      if (t.dtype === 'F32') {
+        dv.setFloat32(p, t.data[i], true);
+        p += 4;
+      } else if (t.dtype === 'F64') {
+        dv.setFloat64(p, t.data[i], true);
+        p += 8;
+      } else {
+        dv.setInt32(p, t.data[i], true);
+        p += 4;
+      }
     }
   }
   return out;
@@ -133,7 +178,11 @@ export const KEYS = {
 } as const;
 
 /** Serialise a model with the authors' state_dict names (plus any extra tensors, e.g. optimiser state). */
-export function encodeModel(p: IpVaeParams, metadata: Record<string, string> = {}, extra: [string, OutTensor][] = []): Uint8Array {
+export function encodeModel(
+  p: IpVaeParams,
+  metadata: Record<string, string> = {},
+  extra: [string, OutTensor][] = [],
+): Uint8Array {
   const t: [string, OutTensor][] = [
     [KEYS.phi, { dtype: 'F32', shape: [p.D, p.K], data: p.phi }],
     [KEYS.s, { dtype: 'F32', shape: [1, p.D], data: p.s }],
@@ -154,23 +203,43 @@ export function decodeModel(buf: Uint8Array, path: string): IpVaeParams & { meta
   const f = parseSafetensors(buf, path);
   const need = (key: string): Tensor => {
     const t = f.tensors.get(key);
-    if (!t) throw new UserError(`${path}: missing tensor ${key} (an iP-VAE checkpoint needs ${Object.values(KEYS).slice(0, 5).join(', ')})`);
+    if (!t)
+      throw new UserError(
+        `${path}: missing tensor ${key} (an iP-VAE checkpoint needs ${Object.values(KEYS).slice(0, 5).join(', ')})`,
+      );
     return t;
   };
   const phi = need(KEYS.phi);
-  if (phi.shape.length !== 2) throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected [D, K])`);
+  if (phi.shape.length !== 2)
+    throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected [D, K])`);
   const [D, K] = phi.shape;
-  if (D < 1 || K < 1) throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected D >= 1 and K >= 1)`);
+  if (D < 1 || K < 1)
+    throw new UserError(
+      `${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected D >= 1 and K >= 1)`,
+    );
   const check = (key: string, t: Tensor, n: number, desc: string) => {
-    if (t.data.length !== n) throw new UserError(`${path}: tensor ${key} has shape ${JSON.stringify(t.shape)} (expected ${desc} with D=${D}, K=${K})`);
+    if (t.data.length !== n)
+      throw new UserError(
+        `${path}: tensor ${key} has shape ${JSON.stringify(t.shape)} (expected ${desc} with D=${D}, K=${K})`,
+      );
   };
-  const s = need(KEYS.s); check(KEYS.s, s, D, '[1, D]');
-  const lb = need(KEYS.logBias); check(KEYS.logBias, lb, K, '[1, K]');
-  const lr = need(KEYS.logLr); check(KEYS.logLr, lr, 1, '[1]');
-  const u0 = need(KEYS.u0); check(KEYS.u0, u0, K, '[1, K]');
+  const s = need(KEYS.s);
+  check(KEYS.s, s, D, '[1, D]');
+  const lb = need(KEYS.logBias);
+  check(KEYS.logBias, lb, K, '[1, K]');
+  const lr = need(KEYS.logLr);
+  check(KEYS.logLr, lr, 1, '[1]');
+  const u0 = need(KEYS.u0);
+  check(KEYS.u0, u0, K, '[1, K]');
   const p: IpVaeParams & { metadata: Record<string, string> } = {
-    D, K, phi: Float32Array.from(phi.data), s: Float32Array.from(s.data), logBias: Float32Array.from(lb.data),
-    logLr: Math.fround(lr.data[0]), u0: Float32Array.from(u0.data), metadata: f.metadata,
+    D,
+    K,
+    phi: Float32Array.from(phi.data),
+    s: Float32Array.from(s.data),
+    logBias: Float32Array.from(lb.data),
+    logLr: Math.fround(lr.data[0]),
+    u0: Float32Array.from(u0.data),
+    metadata: f.metadata,
   };
   const ne = f.tensors.get(KEYS.nExp);
   if (ne) p.nExp = Int32Array.from(ne.data);

@@ -40,7 +40,12 @@ export function denseProject(rows: Float32Array, K: number, D: number, v: Float3
  * Only neurons that fired are touched, each weighted by its integer count.
  */
 export function eventAccumulate(
-  rows: Float32Array, width: number, active: Int32Array, counts: Int32Array, nActive: number, out: Float32Array,
+  rows: Float32Array,
+  width: number,
+  active: Int32Array,
+  counts: Int32Array,
+  nActive: number,
+  out: Float32Array,
 ): void {
   out.fill(0, 0, width);
   for (let i = 0; i < nActive; i++) {
@@ -61,12 +66,26 @@ const EPS32 = 1.1920928955078125e-7;
 
 /** Scratch buffers for one sample's run, reused across samples. */
 export class JsScratch {
-  u: Float32Array; zf: Float32Array; counts: Int32Array; active: Int32Array; acts: Int32Array;
-  acc: Float32Array; drive: Float32Array; xhat: Float32Array; e: Float32Array; rate: Float32Array;
+  u: Float32Array;
+  zf: Float32Array;
+  counts: Int32Array;
+  active: Int32Array;
+  acts: Int32Array;
+  acc: Float32Array;
+  drive: Float32Array;
+  xhat: Float32Array;
+  e: Float32Array;
+  rate: Float32Array;
   constructor(D: number, K: number) {
-    this.u = new Float32Array(K); this.zf = new Float32Array(K); this.counts = new Int32Array(K);
-    this.active = new Int32Array(K); this.acts = new Int32Array(K); this.acc = new Float32Array(K);
-    this.drive = new Float32Array(K); this.xhat = new Float32Array(D); this.e = new Float32Array(D);
+    this.u = new Float32Array(K);
+    this.zf = new Float32Array(K);
+    this.counts = new Int32Array(K);
+    this.active = new Int32Array(K);
+    this.acts = new Int32Array(K);
+    this.acc = new Float32Array(K);
+    this.drive = new Float32Array(K);
+    this.xhat = new Float32Array(D);
+    this.e = new Float32Array(D);
     this.rate = new Float32Array(K);
   }
 }
@@ -76,7 +95,11 @@ function sampleAll(u: Float32Array, K: number, seed: number, sample: number, ste
   let n = 0;
   for (let k = 0; k < K; k++) {
     const z = poissonDraw(rateOf(u[k]), seed, sample, k, step);
-    if (z > 0) { s.active[n] = k; s.acts[n] = z; n++; }
+    if (z > 0) {
+      s.active[n] = k;
+      s.acts[n] = z;
+      n++;
+    }
   }
   return n;
 }
@@ -86,17 +109,30 @@ function sampleAll(u: Float32Array, K: number, seed: number, sample: number, ste
  * r2 via spikes (Phi z), r2_map via rates (Phi exp(u)), the fraction of zero counts, mse, du_norm.
  */
 function record(
-  m: RunModel, x: Float32Array, xo: number, ssTot: number, nActive: number, s: JsScratch, duNorm: number,
-  out: Float64Array, o: number,
+  m: RunModel,
+  x: Float32Array,
+  xo: number,
+  ssTot: number,
+  nActive: number,
+  s: JsScratch,
+  duNorm: number,
+  out: Float64Array,
+  o: number,
 ): void {
   const { D, K, phiT } = m;
   eventAccumulate(phiT, D, s.active, s.acts, nActive, s.xhat);
   let res = 0;
-  for (let d = 0; d < D; d++) { const r = x[xo + d] - s.xhat[d]; res += r * r; }
+  for (let d = 0; d < D; d++) {
+    const r = x[xo + d] - s.xhat[d];
+    res += r * r;
+  }
   for (let k = 0; k < K; k++) s.rate[k] = Math.exp(s.u[k]);
   denseDecode(phiT, K, D, s.rate, s.xhat);
   let resMap = 0;
-  for (let d = 0; d < D; d++) { const r = x[xo + d] - s.xhat[d]; resMap += r * r; }
+  for (let d = 0; d < D; d++) {
+    const r = x[xo + d] - s.xhat[d];
+    resMap += r * r;
+  }
   out[o] = 1 - res / (ssTot + EPS32);
   out[o + 1] = 1 - resMap / (ssTot + EPS32);
   out[o + 2] = (K - nActive) / K;
@@ -113,8 +149,18 @@ function record(
  * z_t ~ Poisson(exp(u_t)) keyed (seed, sample, neuron, t) drives u_t -> u_{t+1} and is the sample reported at t.
  */
 export function runSampleJs(
-  m: RunModel, mode: Mode, x: Float32Array, xo: number, sample: number, seed: number, T: number, c: number,
-  recSteps: Int32Array, out: Float64Array, oo: number, s: JsScratch,
+  m: RunModel,
+  mode: Mode,
+  x: Float32Array,
+  xo: number,
+  sample: number,
+  seed: number,
+  T: number,
+  c: number,
+  recSteps: Int32Array,
+  out: Float64Array,
+  oo: number,
+  s: JsScratch,
 ): void {
   const { D, K, phiT, invVar, bias, eta } = m;
   const u = s.u;
@@ -123,7 +169,10 @@ export function runSampleJs(
   for (let d = 0; d < D; d++) mean += x[xo + d];
   mean /= D;
   let ssTot = 0;
-  for (let d = 0; d < D; d++) { const r = x[xo + d] - mean; ssTot += r * r; }
+  for (let d = 0; d < D; d++) {
+    const r = x[xo + d] - mean;
+    ssTot += r * r;
+  }
   if (mode === 'event') {
     if (!m.wrec) throw new Error('runSampleJs: the event-driven mode needs W_rec (prepare(model, true))');
     for (let d = 0; d < D; d++) s.e[d] = x[xo + d] * invVar[d];
@@ -136,7 +185,10 @@ export function runSampleJs(
     const needRecord = ri < recSteps.length && recSteps[ri] === t;
     if (t === T && !needRecord) break;
     const nActive = sampleAll(u, K, seed, sample, t, s);
-    if (needRecord) { record(m, x, xo, ssTot, nActive, s, duNorm, out, oo + ri * REC_FIELDS); ri++; }
+    if (needRecord) {
+      record(m, x, xo, ssTot, nActive, s, duNorm, out, oo + ri * REC_FIELDS);
+      ri++;
+    }
     if (t === T) break;
     const g = s.acc;
     if (mode === 'event') {
@@ -163,4 +215,3 @@ export function runSampleJs(
     duNorm = Math.sqrt(dn);
   }
 }
-

@@ -38,7 +38,20 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
     return {
       run(X, i0, i1, out, onSample, uOut) {
         for (let i = i0; i < i1; i++) {
-          runSampleJs(m, cfg.mode, X, i * D, off + i, cfg.seed, cfg.steps, cfg.clamp, cfg.recSteps, out, i * per, scratch);
+          runSampleJs(
+            m,
+            cfg.mode,
+            X,
+            i * D,
+            off + i,
+            cfg.seed,
+            cfg.steps,
+            cfg.clamp,
+            cfg.recSteps,
+            out,
+            i * per,
+            scratch,
+          );
           if (uOut) uOut.set(scratch.u, i * K);
           onSample?.();
         }
@@ -54,15 +67,34 @@ export function makeRunner(m: RunModel, cfg: RunConfig): Runner {
   const pRec = w.putI32(cfg.recSteps);
   const pX = w.alloc(D * 4);
   const pOut = w.alloc(per * 8);
-  const kb = ((K + 3) & ~3) * 4, db = ((D + 3) & ~3) * 4;
+  const kb = ((K + 3) & ~3) * 4,
+    db = ((D + 3) & ~3) * 4;
   const pScratch = w.alloc(7 * kb + 2 * db);
   const modeId = cfg.mode === 'event' ? 0 : 1;
   return {
     run(X, i0, i1, out, onSample, uOut) {
       for (let i = i0; i < i1; i++) {
         w.f32(pX, D).set(X.subarray(i * D, (i + 1) * D));
-        w.x.runSample(modeId, D, K, pPhiT, pInvVar, pBias, pWrec, m.eta, pU0, pX, off + i, cfg.seed, cfg.steps,
-          cfg.clamp, pRec, nRec, pOut, pScratch);
+        w.x.runSample(
+          modeId,
+          D,
+          K,
+          pPhiT,
+          pInvVar,
+          pBias,
+          pWrec,
+          m.eta,
+          pU0,
+          pX,
+          off + i,
+          cfg.seed,
+          cfg.steps,
+          cfg.clamp,
+          pRec,
+          nRec,
+          pOut,
+          pScratch,
+        );
         out.set(w.f64(pOut, per), i * per);
         if (uOut) uOut.set(w.f32(pScratch, K), i * K); // u is the first block of the scratch area
         onSample?.();

@@ -24,15 +24,67 @@ export interface WasmExports {
   /** log(x) in float32 lanes (training noise). */
   logf1(x: number): number;
   /** Relaxed soft counts and dz/du for K neurons of one input at one step (see relaxedCount). */
-  relaxedAll(u: number, K: number, tau: number, nExp: number, key0: number, sample: number, step: number, z: number, dz: number): void;
-  fondForward(B: number, K: number, u: number, G: number, bias: number, eta: number, c: number, form: number,
-    duRaw: number, Y: number, U1: number): number;
-  fondBackward(B: number, K: number, u: number, U1: number, G: number, bias: number, duRaw: number, Y: number,
-    eta: number, c: number, form: number, ks: number, gU: number, gPrev: number, dG: number, dLogBias: number): number;
+  relaxedAll(
+    u: number,
+    K: number,
+    tau: number,
+    nExp: number,
+    key0: number,
+    sample: number,
+    step: number,
+    z: number,
+    dz: number,
+  ): void;
+  fondForward(
+    B: number,
+    K: number,
+    u: number,
+    G: number,
+    bias: number,
+    eta: number,
+    c: number,
+    form: number,
+    duRaw: number,
+    Y: number,
+    U1: number,
+  ): number;
+  fondBackward(
+    B: number,
+    K: number,
+    u: number,
+    U1: number,
+    G: number,
+    bias: number,
+    duRaw: number,
+    Y: number,
+    eta: number,
+    c: number,
+    form: number,
+    ks: number,
+    gU: number,
+    gPrev: number,
+    dG: number,
+    dLogBias: number,
+  ): number;
   runSample(
-    mode: number, D: number, K: number, phiT: number, invVar: number, bias: number, wrec: number, eta: number,
-    u0: number, x: number, sample: number, seed: number, T: number, c: number, rec: number, nRec: number,
-    out: number, scratch: number,
+    mode: number,
+    D: number,
+    K: number,
+    phiT: number,
+    invVar: number,
+    bias: number,
+    wrec: number,
+    eta: number,
+    u0: number,
+    x: number,
+    sample: number,
+    seed: number,
+    T: number,
+    c: number,
+    rec: number,
+    nRec: number,
+    out: number,
+    scratch: number,
   ): void;
 }
 
@@ -55,7 +107,13 @@ function module(): WebAssembly.Module {
 
 /** A fresh kernel instance with its own memory. */
 export function instantiate(): WasmKernels {
-  const inst = new WebAssembly.Instance(module(), { env: { abort: () => { throw new Error('wasm abort'); } } });
+  const inst = new WebAssembly.Instance(module(), {
+    env: {
+      abort: () => {
+        throw new Error('wasm abort');
+      },
+    },
+  });
   return new WasmKernels(inst.exports as unknown as WasmExports);
 }
 
@@ -70,8 +128,10 @@ export class WasmKernels {
   alloc(bytes: number): number {
     this.used += bytes + 16;
     if (!(bytes >= 0) || this.used > WASM_MAX_BYTES) {
-      throw new UserError(`the WebAssembly kernels cannot hold ${(this.used / 2 ** 30).toFixed(2)} GiB ` +
-        `(32-bit memory, at most ${(WASM_MAX_BYTES / 2 ** 30).toFixed(2)} GiB); use --backend js or a smaller model`);
+      throw new UserError(
+        `the WebAssembly kernels cannot hold ${(this.used / 2 ** 30).toFixed(2)} GiB ` +
+          `(32-bit memory, at most ${(WASM_MAX_BYTES / 2 ** 30).toFixed(2)} GiB); use --backend js or a smaller model`,
+      );
     }
     return this.x.alloc(bytes);
   }

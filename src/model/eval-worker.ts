@@ -5,5 +5,14 @@ import type { WorkerJob } from './evaluate.js';
 
 const job = workerData as WorkerJob;
 const runner = makeRunner(job.model, job);
-runner.run(job.X, job.i0, job.i1, job.out, () => { Atomics.add(job.progress, 0, 1); }, job.finalU);
+runner.run(
+  job.X,
+  job.i0,
+  job.i1,
+  job.out,
+  () => {
+    Atomics.add(job.progress, 0, 1);
+  },
+  job.finalU,
+);
 parentPort!.postMessage('done');

@@ -90,7 +90,10 @@ function shareF32(a: Float32Array): Float32Array {
 }
 
 export async function evaluate(
-  model: IpVaeParams | Prepared, X: Float32Array, N: number, opts: EvalOptions,
+  model: IpVaeParams | Prepared,
+  X: Float32Array,
+  N: number,
+  opts: EvalOptions,
 ): Promise<EvalResult> {
   const mode = opts.mode ?? 'event';
   const backend = opts.backend ?? 'wasm';
@@ -112,34 +115,85 @@ export async function evaluate(
   if (workers === 1) {
     out = new Float64Array(N * per);
     if (opts.keepFinalU) finalU = new Float32Array(N * prep.K);
-    const runner = makeRunner(prep, { backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps, sampleOffset: opts.sampleOffset });
+    const runner = makeRunner(prep, {
+      backend,
+      mode,
+      seed: opts.seed,
+      steps: opts.steps,
+      clamp,
+      recSteps,
+      sampleOffset: opts.sampleOffset,
+    });
     let done = 0;
-    runner.run(X, 0, N, out, () => { done++; if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N); }, finalU);
+    runner.run(
+      X,
+      0,
+      N,
+      out,
+      () => {
+        done++;
+        if (opts.onProgress && (done % 8 === 0 || done === N)) opts.onProgress(done, N);
+      },
+      finalU,
+    );
   } else {
     out = new Float64Array(new SharedArrayBuffer(N * per * 8));
     if (opts.keepFinalU) finalU = new Float32Array(new SharedArrayBuffer(N * prep.K * 4));
     const Xs = shareF32(X.subarray(0, N * prep.D));
     const shared: Prepared = {
-      D: prep.D, K: prep.K, eta: prep.eta, phiT: shareF32(prep.phiT), invVar: shareF32(prep.invVar),
-      bias: shareF32(prep.bias), u0: shareF32(prep.u0), wrec: prep.wrec ? shareF32(prep.wrec) : undefined,
+      D: prep.D,
+      K: prep.K,
+      eta: prep.eta,
+      phiT: shareF32(prep.phiT),
+      invVar: shareF32(prep.invVar),
+      bias: shareF32(prep.bias),
+      u0: shareF32(prep.u0),
+      wrec: prep.wrec ? shareF32(prep.wrec) : undefined,
     };
     const progress = new Int32Array(new SharedArrayBuffer(4 * workers));
     const jobs: Promise<void>[] = [];
     const timer = opts.onProgress
-      ? setInterval(() => opts.onProgress!(progress.reduce((a, b) => a + b, 0), N), 250)
+      ? setInterval(
+          () =>
+            opts.onProgress!(
+              progress.reduce((a, b) => a + b, 0),
+              N,
+            ),
+          250,
+        )
       : undefined;
     for (let w = 0; w < workers; w++) {
-      const i0 = Math.floor((w * N) / workers), i1 = Math.floor(((w + 1) * N) / workers);
+      const i0 = Math.floor((w * N) / workers),
+        i1 = Math.floor(((w + 1) * N) / workers);
       const job: WorkerJob = {
-        model: shared, X: Xs, out, i0, i1, backend, mode, seed: opts.seed, steps: opts.steps, clamp, recSteps,
-        sampleOffset: opts.sampleOffset, progress: progress.subarray(w, w + 1), finalU,
+        model: shared,
+        X: Xs,
+        out,
+        i0,
+        i1,
+        backend,
+        mode,
+        seed: opts.seed,
+        steps: opts.steps,
+        clamp,
+        recSteps,
+        sampleOffset: opts.sampleOffset,
+        progress: progress.subarray(w, w + 1),
+        finalU,
       };
-      jobs.push(new Promise<void>((resolve, reject) => {
-        const wk = new Worker(workerUrl(), { workerData: job });
-        wk.once('message', () => { resolve(); void wk.terminate(); });
-        wk.once('error', reject);
-        wk.once('exit', (code) => { if (code !== 0 && code !== 1) reject(new Error(`evaluation worker exited with code ${code}`)); });
-      }));
+      jobs.push(
+        new Promise<void>((resolve, reject) => {
+          const wk = new Worker(workerUrl(), { workerData: job });
+          wk.once('message', () => {
+            resolve();
+            void wk.terminate();
+          });
+          wk.once('error', reject);
+          wk.once('exit', (code) => {
+            if (code !== 0 && code !== 1) reject(new Error(`evaluation worker exited with code ${code}`));
+          });
+        }),
+      );
     }
     try {
       await Promise.all(jobs);

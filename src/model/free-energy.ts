@@ -18,8 +18,13 @@ export interface FreeEnergyTerms {
 }
 
 export function freeEnergyStep(
-  p: IpVaeParams, x: ArrayLike<number>, uPrev: ArrayLike<number>, u: ArrayLike<number>, z: ArrayLike<number>,
-  beta: number, form: KlForm = 'code',
+  p: IpVaeParams,
+  x: ArrayLike<number>,
+  uPrev: ArrayLike<number>,
+  u: ArrayLike<number>,
+  z: ArrayLike<number>,
+  beta: number,
+  form: KlForm = 'code',
 ): FreeEnergyTerms {
   const { D, K } = p;
   let nll = 0;

@@ -49,7 +49,8 @@ export function kl(form: KlForm, u: number, uPrev: number): number {
 
 /** [dKL/du, dKL/du_prev] of either KL form. */
 export function klGrad(form: KlForm, u: number, uPrev: number): [number, number] {
-  const d = u - uPrev, ed = Math.exp(d);
+  const d = u - uPrev,
+    ed = Math.exp(d);
   if (form === 'code') {
     const eu = Math.exp(u);
     return [eu * (1 + ed * (d - 1)) + eu * ed * d, -eu * ed * d];
@@ -99,7 +100,8 @@ export function poissonPmf(k: number, lambda: number): number {
 
 /** Poisson quantile: the smallest k with CDF(k; lambda) >= q (scipy's poisson.ppf), for lambda up to 700. */
 export function poissonPpf(q: number, lambda: number): number {
-  if (!(lambda >= 0 && lambda <= 700)) throw new Error(`poissonPpf: lambda ${lambda} outside [0, 700] (exp(-lambda) would underflow)`);
+  if (!(lambda >= 0 && lambda <= 700))
+    throw new Error(`poissonPpf: lambda ${lambda} outside [0, 700] (exp(-lambda) would underflow)`);
   let k = 0;
   let p = Math.exp(-lambda);
   let cdf = p;

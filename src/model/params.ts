@@ -37,7 +37,8 @@ function normalFromWords(w0: number, w1: number): number {
 }
 
 /** Stream ids so each initialised tensor draws from its own counter space. */
-const STREAM_PHI = 0x50480001, STREAM_U0 = 0x55300002;
+const STREAM_PHI = 0x50480001,
+  STREAM_U0 = 0x55300002;
 
 /**
  * The authors' initialisation: Phi ~ N(0, phiScale^2) (1e-4), u0 ~ U(-6, -4), log_bias = -3, log_lr = 0, s = 0.
@@ -89,7 +90,9 @@ export function prepare(p: IpVaeParams, withWrec = true): Prepared {
   const prep: Prepared = { D, K, phiT, invVar, bias, eta: Math.fround(Math.exp(p.logLr)), u0: p.u0 };
   if (withWrec) {
     if (K * K * 4 > 2 ** 32) {
-      throw new UserError(`K = ${K}: W_rec (K x K float32) would need ${((K * K * 4) / 2 ** 30).toFixed(1)} GiB; use --mode dense`);
+      throw new UserError(
+        `K = ${K}: W_rec (K x K float32) would need ${((K * K * 4) / 2 ** 30).toFixed(1)} GiB; use --mode dense`,
+      );
     }
     prep.wrec = recurrentWeights(phiT, invVar, K, D);
   }
@@ -123,19 +126,26 @@ export const U_MAX = 20;
 /** Throws a clear error naming the tensor if any parameter is not finite, or u0 is above U_MAX. */
 export function checkFinite(p: IpVaeParams, where: string): void {
   const tensors: [string, ArrayLike<number>][] = [
-    ['layer.phi.weight', p.phi], ['layer.dec_log_sigma', p.s], ['layer.log_bias', p.logBias],
-    ['layer.log_lr.0', [p.logLr]], ['layer.u_init.0', p.u0],
+    ['layer.phi.weight', p.phi],
+    ['layer.dec_log_sigma', p.s],
+    ['layer.log_bias', p.logBias],
+    ['layer.log_lr.0', [p.logLr]],
+    ['layer.u_init.0', p.u0],
   ];
   for (const [name, arr] of tensors) {
     for (let i = 0; i < arr.length; i++) {
       if (!Number.isFinite(arr[i])) {
-        throw new Error(`${where}: tensor ${name} has a non-finite value (${arr[i]}) at element ${i}; expected finite numbers`);
+        throw new Error(
+          `${where}: tensor ${name} has a non-finite value (${arr[i]}) at element ${i}; expected finite numbers`,
+        );
       }
     }
   }
   for (let k = 0; k < p.K; k++) {
     if (p.u0[k] > U_MAX) {
-      throw new Error(`${where}: tensor layer.u_init.0 has ${p.u0[k]} at element ${k}; expected at most ${U_MAX} (rate e^u must stay countable)`);
+      throw new Error(
+        `${where}: tensor layer.u_init.0 has ${p.u0[k]} at element ${k}; expected at most ${U_MAX} (rate e^u must stay countable)`,
+      );
     }
   }
 }

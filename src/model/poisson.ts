@@ -32,7 +32,10 @@ const INV_K = Float32Array.from({ length: MAX_INVERSION_K + 1 }, (_, k) => (k ==
  */
 export function poissonInvertF32(U: number, lambda: number, p0: number): number {
   const f = Math.fround;
-  let p = f(p0), F = f(p0), prevF = -1, z = 0;
+  let p = f(p0),
+    F = f(p0),
+    prevF = -1,
+    z = 0;
   for (let k = 1; k <= MAX_INVERSION_K; k++) {
     if (!(U > F && F > prevF)) break;
     z = k;
@@ -61,7 +64,7 @@ export function poissonPtrs(lambda: number, seed: number, sample: number, neuron
     const U = u01f(tfw[0]) - 0.5;
     const V = u01f(tfw[1]);
     const us = 0.5 - Math.abs(U);
-    const k = Math.floor((2 * a / us + b) * U + lambda + 0.43);
+    const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
     if (us >= 0.07 && V <= vr) return k;
     if (k < 0 || (us < 0.013 && V > us)) continue;
     if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logGamma(k + 1)) {

@@ -22,7 +22,12 @@ export interface RefStep {
  * reference and the kernels see the same counts whenever their membranes agree to float32 precision.
  */
 export function referenceRun(
-  p: IpVaeParams, x: ArrayLike<number>, seed: number, sample: number, T: number, c: number,
+  p: IpVaeParams,
+  x: ArrayLike<number>,
+  seed: number,
+  sample: number,
+  T: number,
+  c: number,
   onStep: (s: RefStep) => void,
 ): Float64Array {
   const { D, K } = p;
@@ -64,10 +69,17 @@ export function referenceMetrics(p: IpVaeParams, x: ArrayLike<number>, u: ArrayL
   let mean = 0;
   for (let d = 0; d < D; d++) mean += x[d];
   mean /= D;
-  let ssTot = 0, res = 0, resMap = 0, zeros = 0;
+  let ssTot = 0,
+    res = 0,
+    resMap = 0,
+    zeros = 0;
   for (let d = 0; d < D; d++) {
-    let xh = 0, xm = 0;
-    for (let k = 0; k < K; k++) { xh += p.phi[d * K + k] * z[k]; xm += p.phi[d * K + k] * Math.exp(u[k]); }
+    let xh = 0,
+      xm = 0;
+    for (let k = 0; k < K; k++) {
+      xh += p.phi[d * K + k] * z[k];
+      xm += p.phi[d * K + k] * Math.exp(u[k]);
+    }
     ssTot += (x[d] - mean) ** 2;
     res += (x[d] - xh) ** 2;
     resMap += (x[d] - xm) ** 2;

@@ -4,7 +4,15 @@
  * (`net.json: projections[1].weights[17] = 300 is outside the 8-bit range [-128, 127]`).
  */
 import { UserError } from '../errors.js';
-import { NETWORK_FORMAT, NETWORK_VERSION, NEURON_MODELS, type Network, type NeuronModel, type Population, type Projection } from './network.js';
+import {
+  NETWORK_FORMAT,
+  NETWORK_VERSION,
+  NEURON_MODELS,
+  type Network,
+  type NeuronModel,
+  type Population,
+  type Projection,
+} from './network.js';
 import type { QFormat } from '../fixed/q.js';
 
 export function toJson(net: Network): string {
@@ -14,14 +22,25 @@ export function toJson(net: Network): string {
     version: NETWORK_VERSION,
     name: net.name,
     populations: net.populations.map((p) => ({
-      name: p.name, model: p.model, size: p.size,
+      name: p.name,
+      model: p.model,
+      size: p.size,
       params: Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, typeof v === 'number' ? v : arr(v)])),
       formats: p.formats,
     })),
     projections: net.projections.map((p) => ({
-      name: p.name, source: p.source, target: p.target, delay: p.delay, payload: p.payload, payload_bits: p.payloadBits,
-      static: p.static, weight_bits: p.weightBits, exponent: p.exponent,
-      indptr: arr(p.indptr), indices: arr(p.indices), weights: arr(p.weights),
+      name: p.name,
+      source: p.source,
+      target: p.target,
+      delay: p.delay,
+      payload: p.payload,
+      payload_bits: p.payloadBits,
+      static: p.static,
+      weight_bits: p.weightBits,
+      exponent: p.exponent,
+      indptr: arr(p.indptr),
+      indices: arr(p.indices),
+      weights: arr(p.weights),
     })),
     meta: net.meta,
   });
@@ -34,18 +53,34 @@ export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\u
 
 export function fromJson(text: string, file: string): Network {
   let root: unknown;
-  try { root = JSON.parse(text); } catch (e) { throw new UserError(`${file}: not JSON (${(e as Error).message})`); }
-  const fail = (field: string, what: string): never => { throw new UserError(`${file}: ${field} ${what}`); };
-  const obj = (v: unknown, field: string): J => (v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : fail(field, 'must be an object'));
-  const get = (o: J, k: string, field: string): unknown => (k in o ? o[k] : fail(`${field}.${k}`.replace(/^\./, ''), 'is missing'));
-  const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0
-    ? (LONE_SURROGATE.test(v) ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)') : v) : fail(field, 'must be a non-empty string'));
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const fail = (field: string, what: string): never => {
+    throw new UserError(`${file}: ${field} ${what}`);
+  };
+  const obj = (v: unknown, field: string): J =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : fail(field, 'must be an object');
+  const get = (o: J, k: string, field: string): unknown =>
+    k in o ? o[k] : fail(`${field}.${k}`.replace(/^\./, ''), 'is missing');
+  const str = (v: unknown, field: string): string =>
+    typeof v === 'string' && v.length > 0
+      ? LONE_SURROGATE.test(v)
+        ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)')
+        : v
+      : fail(field, 'must be a non-empty string');
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
-    (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fail(field, `= ${JSON.stringify(v)}, expected an integer in [${lo}, ${hi}]`));
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
+      ? v
+      : fail(field, `= ${JSON.stringify(v)}, expected an integer in [${lo}, ${hi}]`);
   const ints = (v: unknown, field: string, lo: number, hi: number): Int32Array => {
     if (!Array.isArray(v)) fail(field, 'must be an array of integers');
     const a = new Int32Array((v as unknown[]).length);
-    (v as unknown[]).forEach((x, i) => { a[i] = int(x, `${field}[${i}]`, lo, hi); });
+    (v as unknown[]).forEach((x, i) => {
+      a[i] = int(x, `${field}[${i}]`, lo, hi);
+    });
     return a;
   };
   const r = obj(root, 'the file');
@@ -54,9 +89,11 @@ export function fromJson(text: string, file: string): Network {
   const pops = get(r, 'populations', '');
   if (!Array.isArray(pops) || pops.length === 0) fail('populations', 'must be a non-empty array');
   const populations: Population[] = (pops as unknown[]).map((pv, i) => {
-    const f = `populations[${i}]`, p = obj(pv, f);
+    const f = `populations[${i}]`,
+      p = obj(pv, f);
     const model = str(get(p, 'model', f), `${f}.model`) as NeuronModel;
-    if (!NEURON_MODELS.includes(model)) fail(`${f}.model`, `= "${model}" is not a neuron model (${NEURON_MODELS.join(', ')})`);
+    if (!NEURON_MODELS.includes(model))
+      fail(`${f}.model`, `= "${model}" is not a neuron model (${NEURON_MODELS.join(', ')})`);
     const size = int(get(p, 'size', f), `${f}.size`, 1, 2 ** 26);
     const params: Population['params'] = {};
     for (const [k, v] of Object.entries(obj(get(p, 'params', f), `${f}.params`))) {
@@ -77,33 +114,65 @@ export function fromJson(text: string, file: string): Network {
     return { name: str(get(p, 'name', f), `${f}.name`), model, size, params, formats };
   });
   const names = new Set<string>();
-  populations.forEach((p, i) => { if (names.has(p.name)) fail(`populations[${i}].name`, `"${p.name}" is used twice`); names.add(p.name); });
+  populations.forEach((p, i) => {
+    if (names.has(p.name)) fail(`populations[${i}].name`, `"${p.name}" is used twice`);
+    names.add(p.name);
+  });
   const projs = get(r, 'projections', '');
   if (!Array.isArray(projs)) fail('projections', 'must be an array');
   const projections: Projection[] = (projs as unknown[]).map((qv, i) => {
-    const f = `projections[${i}]`, q = obj(qv, f);
-    const source = str(get(q, 'source', f), `${f}.source`), target = str(get(q, 'target', f), `${f}.target`);
+    const f = `projections[${i}]`,
+      q = obj(qv, f);
+    const source = str(get(q, 'source', f), `${f}.source`),
+      target = str(get(q, 'target', f), `${f}.target`);
     const src = populations.find((p) => p.name === source) ?? fail(`${f}.source`, `= "${source}" names no population`);
     const tgt = populations.find((p) => p.name === target) ?? fail(`${f}.target`, `= "${target}" names no population`);
     const sv = get(q, 'static', f);
     const isStatic = typeof sv === 'boolean' ? sv : fail(`${f}.static`, 'must be true or false');
-    if (isStatic && src.model !== 'input') fail(`${f}.static`, `is true but the source "${source}" is not an input population`);
+    if (isStatic && src.model !== 'input')
+      fail(`${f}.static`, `is true but the source "${source}" is not an input population`);
     const delay = int(get(q, 'delay', f), `${f}.delay`, isStatic ? 0 : 1, 1 << 16);
     const pv = get(q, 'payload', f);
-    const payload = pv === 'binary' || pv === 'graded' ? pv : fail(`${f}.payload`, `= ${JSON.stringify(pv)}, expected "binary" or "graded"`);
+    const payload =
+      pv === 'binary' || pv === 'graded'
+        ? pv
+        : fail(`${f}.payload`, `= ${JSON.stringify(pv)}, expected "binary" or "graded"`);
     const payloadBits = int(get(q, 'payload_bits', f), `${f}.payload_bits`, 1, 32);
     const weightBits = int(get(q, 'weight_bits', f), `${f}.weight_bits`, 2, 32);
     const exponent = int(get(q, 'exponent', f), `${f}.exponent`, -64, 64);
     const indptr = ints(get(q, 'indptr', f), `${f}.indptr`, 0, 2 ** 31 - 1);
-    if (indptr.length !== src.size + 1) fail(`${f}.indptr`, `has ${indptr.length} entries; the source "${source}" has ${src.size} neurons, so expected ${src.size + 1}`);
+    if (indptr.length !== src.size + 1)
+      fail(
+        `${f}.indptr`,
+        `has ${indptr.length} entries; the source "${source}" has ${src.size} neurons, so expected ${src.size + 1}`,
+      );
     const indices = ints(get(q, 'indices', f), `${f}.indices`, 0, tgt.size - 1);
     const lim = 2 ** (weightBits - 1);
     const weights = ints(get(q, 'weights', f), `${f}.weights`, -(2 ** 31), 2 ** 31 - 1);
-    weights.forEach((w, j) => { if (w < -lim || w >= lim) fail(`${f}.weights[${j}]`, `= ${w} is outside the ${weightBits}-bit range [${-lim}, ${lim - 1}]`); });
-    if (indices.length !== weights.length) fail(`${f}.weights`, `has ${weights.length} values but indices has ${indices.length}`);
-    if (indptr[0] !== 0 || indptr[src.size] !== indices.length) fail(`${f}.indptr`, `must start at 0 and end at ${indices.length} (the number of synapses)`);
-    for (let s = 0; s < src.size; s++) if (indptr[s + 1] < indptr[s]) fail(`${f}.indptr[${s + 1}]`, 'decreases (CSR row pointers must not)');
-    return { name: str(get(q, 'name', f), `${f}.name`), source, target, delay, payload, payloadBits, static: isStatic, weightBits, exponent, indptr, indices, weights };
+    weights.forEach((w, j) => {
+      if (w < -lim || w >= lim)
+        fail(`${f}.weights[${j}]`, `= ${w} is outside the ${weightBits}-bit range [${-lim}, ${lim - 1}]`);
+    });
+    if (indices.length !== weights.length)
+      fail(`${f}.weights`, `has ${weights.length} values but indices has ${indices.length}`);
+    if (indptr[0] !== 0 || indptr[src.size] !== indices.length)
+      fail(`${f}.indptr`, `must start at 0 and end at ${indices.length} (the number of synapses)`);
+    for (let s = 0; s < src.size; s++)
+      if (indptr[s + 1] < indptr[s]) fail(`${f}.indptr[${s + 1}]`, 'decreases (CSR row pointers must not)');
+    return {
+      name: str(get(q, 'name', f), `${f}.name`),
+      source,
+      target,
+      delay,
+      payload,
+      payloadBits,
+      static: isStatic,
+      weightBits,
+      exponent,
+      indptr,
+      indices,
+      weights,
+    };
   });
   const meta = 'meta' in r ? obj(r.meta, 'meta') : {};
   const name = typeof r.name === 'string' && r.name ? str(r.name, 'name') : 'network';

@@ -61,23 +61,36 @@ export const synapses = (p: Projection): number => p.indices.length;
 
 /** Dense (target x source) float64 view of a projection's real weights, for tests and small networks. */
 export function denseWeights(net: Network, p: Projection): Float64Array {
-  const nS = population(net, p.source).size, nT = population(net, p.target).size;
-  const out = new Float64Array(nT * nS), f = 2 ** p.exponent;
-  for (let i = 0; i < nS; i++) for (let j = p.indptr[i]; j < p.indptr[i + 1]; j++) out[p.indices[j] * nS + i] += p.weights[j] * f;
+  const nS = population(net, p.source).size,
+    nT = population(net, p.target).size;
+  const out = new Float64Array(nT * nS),
+    f = 2 ** p.exponent;
+  for (let i = 0; i < nS; i++)
+    for (let j = p.indptr[i]; j < p.indptr[i + 1]; j++) out[p.indices[j] * nS + i] += p.weights[j] * f;
   return out;
 }
 
 /** Build CSR from a dense integer matrix W[target][source] (row-major, nT x nS), dropping zeros. */
-export function csrFromDense(W: ArrayLike<number>, nT: number, nS: number): { indptr: Int32Array; indices: Int32Array; weights: Int32Array } {
+export function csrFromDense(
+  W: ArrayLike<number>,
+  nT: number,
+  nS: number,
+): { indptr: Int32Array; indices: Int32Array; weights: Int32Array } {
   let nnz = 0;
   for (let i = 0; i < W.length; i++) if (W[i] !== 0) nnz++;
-  const indptr = new Int32Array(nS + 1), indices = new Int32Array(nnz), weights = new Int32Array(nnz);
+  const indptr = new Int32Array(nS + 1),
+    indices = new Int32Array(nnz),
+    weights = new Int32Array(nnz);
   let n = 0;
   for (let s = 0; s < nS; s++) {
     indptr[s] = n;
     for (let t = 0; t < nT; t++) {
       const v = W[t * nS + s];
-      if (v !== 0) { indices[n] = t; weights[n] = v; n++; }
+      if (v !== 0) {
+        indices[n] = t;
+        weights[n] = v;
+        n++;
+      }
     }
   }
   indptr[nS] = n;

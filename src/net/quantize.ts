@@ -27,7 +27,15 @@ export interface QuantOptions {
   clamp: number;
 }
 
-export const DEFAULT_QUANT: QuantOptions = { weightBits: 8, inputBits: 12, uBits: 24, uFrac: 16, etaBits: 16, countBits: 8, clamp: 10 };
+export const DEFAULT_QUANT: QuantOptions = {
+  weightBits: 8,
+  inputBits: 12,
+  uBits: 24,
+  uFrac: 16,
+  etaBits: 16,
+  countBits: 8,
+  clamp: 10,
+};
 
 export interface TensorReport {
   name: string;
@@ -41,22 +49,42 @@ export interface TensorReport {
 }
 
 /** Integer mantissas and exponent of a real tensor at `bits` bits (symmetric range). */
-export function quantizeTensor(w: ArrayLike<number>, bits: number): { m: Int32Array; exponent: number; report: Omit<TensorReport, 'name'> } {
+export function quantizeTensor(
+  w: ArrayLike<number>,
+  bits: number,
+): { m: Int32Array; exponent: number; report: Omit<TensorReport, 'name'> } {
   let maxAbs = 0;
   for (let i = 0; i < w.length; i++) maxAbs = Math.max(maxAbs, Math.abs(w[i]));
   const top = 2 ** (bits - 1) - 1;
   const exponent = maxAbs > 0 ? Math.ceil(Math.log2(maxAbs / top)) : 0;
-  const f = 2 ** exponent, m = new Int32Array(w.length);
-  let se = 0, sw = 0, me = 0;
+  const f = 2 ** exponent,
+    m = new Int32Array(w.length);
+  let se = 0,
+    sw = 0,
+    me = 0;
   for (let i = 0; i < w.length; i++) {
     let v = Math.round(w[i] / f);
-    if (v > top) v = top; else if (v < -top) v = -top; // only reachable through floating rounding at the edge
+    if (v > top) v = top;
+    else if (v < -top) v = -top; // only reachable through floating rounding at the edge
     m[i] = v;
     const e = Math.abs(v * f - w[i]);
-    se += e * e; sw += w[i] * w[i]; me = Math.max(me, e);
+    se += e * e;
+    sw += w[i] * w[i];
+    me = Math.max(me, e);
   }
   const n = Math.max(1, w.length);
-  return { m, exponent, report: { bits, exponent, maxAbs, rmsError: Math.sqrt(se / n), maxError: me, relRmsError: sw > 0 ? Math.sqrt(se / sw) : 0 } };
+  return {
+    m,
+    exponent,
+    report: {
+      bits,
+      exponent,
+      maxAbs,
+      rmsError: Math.sqrt(se / n),
+      maxError: me,
+      relRmsError: sw > 0 ? Math.sqrt(se / sw) : 0,
+    },
+  };
 }
 
 export function inputFormat(o: QuantOptions): QFormat {
@@ -68,10 +96,16 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
   const o = { ...DEFAULT_QUANT, ...opts };
   const { D, K } = p;
   const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
-  const wff = new Float64Array(K * D), phi = new Float64Array(D * K);
-  for (let d = 0; d < D; d++) for (let k = 0; k < K; k++) { wff[k * D + d] = p.phi[d * K + k] * wv[d]; phi[d * K + k] = p.phi[d * K + k]; }
+  const wff = new Float64Array(K * D),
+    phi = new Float64Array(D * K);
+  for (let d = 0; d < D; d++)
+    for (let k = 0; k < K; k++) {
+      wff[k * D + d] = p.phi[d * K + k] * wv[d];
+      phi[d * K + k] = p.phi[d * K + k];
+    }
   // -W_rec = -Phi^T diag(w) Phi in float64
-  const negRec = new Float64Array(K * K), row = new Float64Array(K);
+  const negRec = new Float64Array(K * K),
+    row = new Float64Array(K);
   for (let d = 0; d < D; d++) {
     for (let k = 0; k < K; k++) row[k] = phi[d * K + k];
     for (let i = 0; i < K; i++) {
@@ -80,28 +114,53 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
       for (let j = 0; j < K; j++) negRec[i * K + j] -= a * row[j];
     }
   }
-  const qf = quantizeTensor(wff, o.weightBits), qr = quantizeTensor(negRec, o.weightBits), qd = quantizeTensor(phi, o.weightBits);
-  const fu = o.uFrac, uf = q(o.uBits, fu), xf = inputFormat(o);
+  const qf = quantizeTensor(wff, o.weightBits),
+    qr = quantizeTensor(negRec, o.weightBits),
+    qd = quantizeTensor(phi, o.weightBits);
+  const fu = o.uFrac,
+    uf = q(o.uBits, fu),
+    xf = inputFormat(o);
   const eta = Math.exp(p.logLr);
   const etaShift = o.etaBits - 1 - Math.floor(Math.log2(eta));
   const etaMant = Math.min(2 ** o.etaBits - 1, Math.round(eta * 2 ** etaShift));
   const floor = -8 * 2 ** fu;
-  const proj = (name: string, source: string, target: string, mq: { m: Int32Array; exponent: number }, nT: number, nS: number,
-    extra: Partial<Projection>): Projection => ({
-    name, source, target, ...csrFromDense(mq.m, nT, nS), weightBits: o.weightBits, exponent: mq.exponent,
-    delay: 1, payload: 'graded', payloadBits: o.countBits, static: false, ...extra,
+  const proj = (
+    name: string,
+    source: string,
+    target: string,
+    mq: { m: Int32Array; exponent: number },
+    nT: number,
+    nS: number,
+    extra: Partial<Projection>,
+  ): Projection => ({
+    name,
+    source,
+    target,
+    ...csrFromDense(mq.m, nT, nS),
+    weightBits: o.weightBits,
+    exponent: mq.exponent,
+    delay: 1,
+    payload: 'graded',
+    payloadBits: o.countBits,
+    static: false,
+    ...extra,
   });
   const net: Network = {
     name: 'ipvae',
     populations: [
       { name: 'x', model: 'input', size: D, params: {}, formats: { x: xf } },
       {
-        name: 'z', model: 'ipvae', size: K,
+        name: 'z',
+        model: 'ipvae',
+        size: K,
         params: {
-          eta_mant: etaMant, eta_shift: etaShift,
+          eta_mant: etaMant,
+          eta_shift: etaShift,
           bias: Int32Array.from(p.logBias, (b) => toQ(Math.exp(b), uf)),
           u0: Int32Array.from(p.u0, (u) => Math.max(floor, toQ(u, uf))),
-          clamp: o.clamp * 2 ** fu, floor, count_cap: 2 ** o.countBits - 1,
+          clamp: o.clamp * 2 ** fu,
+          floor,
+          count_cap: 2 ** o.countBits - 1,
         },
         formats: { u: uf, rate: q(32, 16, false) },
       },
@@ -114,24 +173,55 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
     ],
     meta: {
       source: 'iP-VAE (Vafaii, Galor, Yates 2025), quantised by ipvae',
-      sampler: 'integer Poisson: rate = iexp(u) in Q16, chunked inverse CDF on Threefry-2x32-20 words keyed (seed, sample), counter (neuron, step)',
+      sampler:
+        'integer Poisson: rate = iexp(u) in Q16, chunked inverse CDF on Threefry-2x32-20 words keyed (seed, sample), counter (neuron, step)',
       quant: o,
     },
   };
-  const scalarReport = (name: string, real: ArrayLike<number>, q: ArrayLike<number>, f: number, bits: number, exponent: number): TensorReport => {
-    let se = 0, sw = 0, me = 0, ma = 0;
+  const scalarReport = (
+    name: string,
+    real: ArrayLike<number>,
+    q: ArrayLike<number>,
+    f: number,
+    bits: number,
+    exponent: number,
+  ): TensorReport => {
+    let se = 0,
+      sw = 0,
+      me = 0,
+      ma = 0;
     for (let i = 0; i < real.length; i++) {
       const e = Math.abs(q[i] * f - real[i]);
-      se += e * e; sw += real[i] ** 2; me = Math.max(me, e); ma = Math.max(ma, Math.abs(real[i]));
+      se += e * e;
+      sw += real[i] ** 2;
+      me = Math.max(me, e);
+      ma = Math.max(ma, Math.abs(real[i]));
     }
-    return { name, bits, exponent, maxAbs: ma, rmsError: Math.sqrt(se / real.length), maxError: me, relRmsError: sw > 0 ? Math.sqrt(se / sw) : 0 };
+    return {
+      name,
+      bits,
+      exponent,
+      maxAbs: ma,
+      rmsError: Math.sqrt(se / real.length),
+      maxError: me,
+      relRmsError: sw > 0 ? Math.sqrt(se / sw) : 0,
+    };
   };
   const zp = net.populations[1].params;
   const report: TensorReport[] = [
-    { name: 'W_ff', ...qf.report }, { name: 'W_rec (negated)', ...qr.report }, { name: 'Phi (decoder)', ...qd.report },
+    { name: 'W_ff', ...qf.report },
+    { name: 'W_rec (negated)', ...qr.report },
+    { name: 'Phi (decoder)', ...qd.report },
     scalarReport('eta', [eta], [etaMant], 2 ** -etaShift, o.etaBits, -etaShift),
     scalarReport('b', Array.from(p.logBias, Math.exp), zp.bias as Int32Array, 2 ** -fu, o.uBits, -fu),
-    scalarReport('u0', Array.from(p.u0, (u) => Math.max(-8, u)), zp.u0 as Int32Array, 2 ** -fu, o.uBits, -fu),
+    scalarReport(
+      'u0',
+      Array.from(p.u0, (u) => Math.max(-8, u)),
+      zp.u0 as Int32Array,
+      2 ** -fu,
+      o.uBits,
+      -fu,
+    ),
   ];
   return { net, report };
 }

@@ -8,7 +8,14 @@
  * as used by Random123; the known-answer vectors in test/rng.test.ts come from Random123's kat_vectors.
  */
 
-const R0 = 13, R1 = 15, R2 = 26, R3 = 6, R4 = 17, R5 = 29, R6 = 16, R7 = 24;
+const R0 = 13,
+  R1 = 15,
+  R2 = 26,
+  R3 = 6,
+  R4 = 17,
+  R5 = 29,
+  R6 = 16,
+  R7 = 24;
 
 /** Output buffer reused by threefry2x32 (no allocation per draw). */
 export const tfOut = new Uint32Array(2);
@@ -18,22 +25,52 @@ export const tfOut = new Uint32Array(2);
  * passes BigCrush). Writes two uint32 words into `out` (default: the shared `tfOut`).
  */
 export function threefry2x32(
-  k0: number, k1: number, c0: number, c1: number, rounds = 20, out: Uint32Array = tfOut,
+  k0: number,
+  k1: number,
+  c0: number,
+  c1: number,
+  rounds = 20,
+  out: Uint32Array = tfOut,
 ): Uint32Array {
-  const ks0 = k0 >>> 0, ks1 = k1 >>> 0, ks2 = (0x1bd11bda ^ ks0 ^ ks1) >>> 0;
-  let x0 = (c0 + ks0) | 0, x1 = (c1 + ks1) | 0;
+  const ks0 = k0 >>> 0,
+    ks1 = k1 >>> 0,
+    ks2 = (0x1bd11bda ^ ks0 ^ ks1) >>> 0;
+  let x0 = (c0 + ks0) | 0,
+    x1 = (c1 + ks1) | 0;
   for (let r = 0; r < rounds; r++) {
     let rot: number;
     switch (r & 7) {
-      case 0: rot = R0; break; case 1: rot = R1; break; case 2: rot = R2; break; case 3: rot = R3; break;
-      case 4: rot = R4; break; case 5: rot = R5; break; case 6: rot = R6; break; default: rot = R7;
+      case 0:
+        rot = R0;
+        break;
+      case 1:
+        rot = R1;
+        break;
+      case 2:
+        rot = R2;
+        break;
+      case 3:
+        rot = R3;
+        break;
+      case 4:
+        rot = R4;
+        break;
+      case 5:
+        rot = R5;
+        break;
+      case 6:
+        rot = R6;
+        break;
+      default:
+        rot = R7;
     }
     x0 = (x0 + x1) | 0;
     x1 = (x1 << rot) | (x1 >>> (32 - rot));
     x1 ^= x0;
     if ((r & 3) === 3) {
       const s = (r >>> 2) + 1;
-      const a = s % 3, b = (s + 1) % 3;
+      const a = s % 3,
+        b = (s + 1) % 3;
       x0 = (x0 + (a === 0 ? ks0 : a === 1 ? ks1 : ks2)) | 0;
       x1 = (x1 + (b === 0 ? ks0 : b === 1 ? ks1 : ks2) + s) | 0;
     }

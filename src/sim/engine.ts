@@ -106,7 +106,7 @@ function inputFrac(p: Population): number {
 }
 
 function payloadFrac(p: Population): number {
-  return p.model === 'input' ? p.formats.x?.frac ?? 0 : 0;
+  return p.model === 'input' ? (p.formats.x?.frac ?? 0) : 0;
 }
 
 export class Simulator {
@@ -122,12 +122,26 @@ export class Simulator {
   readonly sampleDigests: Buffer[] = [];
   private started = false;
 
-  constructor(readonly net: Network, readonly o: SimOptions) {
+  constructor(
+    readonly net: Network,
+    readonly o: SimOptions,
+  ) {
     for (const p of net.populations) {
       const n = p.size;
       const pop: Pop = {
-        p, n, out: new Int32Array(n), fired: new Int32Array(n), nFired: 0, inp: new Float64Array(n), drive: new Float64Array(n), ext: new Float64Array(n), extSet: false,
-        u: new Int32Array(n), v: new Int32Array(n), incoming: [], outgoing: [],
+        p,
+        n,
+        out: new Int32Array(n),
+        fired: new Int32Array(n),
+        nFired: 0,
+        inp: new Float64Array(n),
+        drive: new Float64Array(n),
+        ext: new Float64Array(n),
+        extSet: false,
+        u: new Int32Array(n),
+        v: new Int32Array(n),
+        incoming: [],
+        outgoing: [],
       };
       if (p.model === 'lif' || p.model === 'if') {
         pop.lif = lifConst({
@@ -141,11 +155,23 @@ export class Simulator {
         const fu = p.formats.u?.frac;
         if (fu === undefined) throw new UserError(`network: population "${p.name}" (ipvae) needs formats.u`);
         const ub = p.formats.u.bits;
-        const sc = (k: string) => { const v = p.params[k]; if (typeof v !== 'number') throw new UserError(`network: population "${p.name}" needs scalar parameter "${k}"`); return v; };
+        const sc = (k: string) => {
+          const v = p.params[k];
+          if (typeof v !== 'number')
+            throw new UserError(`network: population "${p.name}" needs scalar parameter "${k}"`);
+          return v;
+        };
         pop.ipv = {
-          fu, uMin: -(2 ** (ub - 1)), uMax: 2 ** (ub - 1) - 1, etaMant: sc('eta_mant'), etaShift: sc('eta_shift'),
-          bias: arr(p.params.bias, n, 'bias', p.name), u0: arr(p.params.u0, n, 'u0', p.name),
-          clamp: sc('clamp'), floor: sc('floor'), countCap: sc('count_cap'),
+          fu,
+          uMin: -(2 ** (ub - 1)),
+          uMax: 2 ** (ub - 1) - 1,
+          etaMant: sc('eta_mant'),
+          etaShift: sc('eta_shift'),
+          bias: arr(p.params.bias, n, 'bias', p.name),
+          u0: arr(p.params.u0, n, 'u0', p.name),
+          clamp: sc('clamp'),
+          floor: sc('floor'),
+          countCap: sc('count_cap'),
         };
       } else if (p.model === 'input') {
         pop.values = new Int32Array(n);
@@ -154,36 +180,76 @@ export class Simulator {
     }
     const index = (name: string) => net.populations.findIndex((q) => q.name === name);
     for (const q of net.projections) this.projs.push(this.compile(q, index(q.source), index(q.target)));
-    for (const pr of this.projs) { this.pops[pr.src].outgoing.push(pr); this.pops[pr.tgt].incoming.push(pr); }
+    for (const pr of this.projs) {
+      this.pops[pr.src].outgoing.push(pr);
+      this.pops[pr.tgt].incoming.push(pr);
+    }
     this.counters = {
-      steps: 0, spikes: 0, events: 0, synEvents: 0, effSynOps: 0, denseSynOps: 0, neuronUpdates: 0, saturations: 0,
+      steps: 0,
+      spikes: 0,
+      events: 0,
+      synEvents: 0,
+      effSynOps: 0,
+      denseSynOps: 0,
+      neuronUpdates: 0,
+      saturations: 0,
       perProjection: this.projs.map((p) => ({ name: p.name, messages: 0, synEvents: 0 })),
     };
   }
 
   private compile(q: Projection, si: number, ti: number): Proj {
-    const S = this.net.populations[si], T = this.net.populations[ti];
-    const nS = S.size, nT = T.size, nnz = q.indices.length;
+    const S = this.net.populations[si],
+      T = this.net.populations[ti];
+    const nS = S.size,
+      nT = T.size,
+      nnz = q.indices.length;
     const idx: IdxArray = nT <= 65536 ? Uint16Array.from(q.indices) : Int32Array.from(q.indices);
-    const w: WArray = q.weightBits <= 8 ? Int8Array.from(q.weights) : q.weightBits <= 16 ? Int16Array.from(q.weights) : Int32Array.from(q.weights);
+    const w: WArray =
+      q.weightBits <= 8
+        ? Int8Array.from(q.weights)
+        : q.weightBits <= 16
+          ? Int16Array.from(q.weights)
+          : Int32Array.from(q.weights);
     const nnzRow = new Int32Array(nS);
-    for (let s = 0; s < nS; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) if (q.weights[j] !== 0) nnzRow[s]++;
+    for (let s = 0; s < nS; s++)
+      for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) if (q.weights[j] !== 0) nnzRow[s]++;
     const pr: Proj = {
-      name: q.name, src: si, tgt: ti, nS, nT, indptr: Int32Array.from(q.indptr), idx, w, delay: q.delay,
-      shift: q.exponent + inputFrac(T) - payloadFrac(S), isStatic: q.static,
-      ring: new Float64Array(q.static ? 0 : (q.delay + 1) * nT), hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS), nnzRow,
+      name: q.name,
+      src: si,
+      tgt: ti,
+      nS,
+      nT,
+      indptr: Int32Array.from(q.indptr),
+      idx,
+      w,
+      delay: q.delay,
+      shift: q.exponent + inputFrac(T) - payloadFrac(S),
+      isStatic: q.static,
+      ring: new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
+      hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
+      nnzRow,
     };
     if (this.o.engine === 'clock' && !q.static) {
       const tptr = new Int32Array(nT + 1);
       for (let j = 0; j < nnz; j++) tptr[q.indices[j] + 1]++;
       for (let t = 0; t < nT; t++) tptr[t + 1] += tptr[t];
-      const fill = tptr.slice(0, nT), tsrc = new Int32Array(nnz);
-      const tw = (w instanceof Int8Array ? new Int8Array(nnz) : w instanceof Int16Array ? new Int16Array(nnz) : new Int32Array(nnz));
-      for (let s = 0; s < nS; s++) for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
-        const d = fill[q.indices[j]]++;
-        tsrc[d] = s; tw[d] = q.weights[j];
-      }
-      pr.tptr = tptr; pr.tsrc = tsrc; pr.tw = tw;
+      const fill = tptr.slice(0, nT),
+        tsrc = new Int32Array(nnz);
+      const tw =
+        w instanceof Int8Array
+          ? new Int8Array(nnz)
+          : w instanceof Int16Array
+            ? new Int16Array(nnz)
+            : new Int32Array(nnz);
+      for (let s = 0; s < nS; s++)
+        for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
+          const d = fill[q.indices[j]]++;
+          tsrc[d] = s;
+          tw[d] = q.weights[j];
+        }
+      pr.tptr = tptr;
+      pr.tsrc = tsrc;
+      pr.tw = tw;
     }
     return pr;
   }
@@ -198,14 +264,16 @@ export class Simulator {
   setInput(name: string, values: ArrayLike<number>): void {
     const p = this.pop(name);
     if (!p.values) throw new UserError(`network: population "${name}" is not an input population`);
-    if (values.length !== p.n) throw new UserError(`network: input "${name}" has ${p.n} neurons, got ${values.length} values`);
+    if (values.length !== p.n)
+      throw new UserError(`network: input "${name}" has ${p.n} neurons, got ${values.length} values`);
     p.values.set(values);
   }
 
   /** External integer input current of the next step, added to a population's synaptic input. */
   setDrive(name: string, values: ArrayLike<number>): void {
     const p = this.pop(name);
-    if (values.length !== p.n) throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
+    if (values.length !== p.n)
+      throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
     p.ext.set(values);
     p.extSet = true;
   }
@@ -219,15 +287,26 @@ export class Simulator {
     }
     this.sample = sample;
     this.t = 0;
-    for (const pr of this.projs) { pr.ring.fill(0); pr.hist.fill(0); }
+    for (const pr of this.projs) {
+      pr.ring.fill(0);
+      pr.hist.fill(0);
+    }
     for (const P of this.pops) {
-      P.u.fill(0); P.v.fill(0); P.out.fill(0); P.nFired = 0; P.ext.fill(0); P.extSet = false; P.drive.fill(0);
+      P.u.fill(0);
+      P.v.fill(0);
+      P.out.fill(0);
+      P.nFired = 0;
+      P.ext.fill(0);
+      P.extSet = false;
+      P.drive.fill(0);
       if (P.ipv) P.u.set(P.ipv.u0);
     }
     // static projections: W x once per input, held as a drive
     for (const pr of this.projs) {
       if (!pr.isStatic) continue;
-      const src = this.pops[pr.src].values!, raw = new Float64Array(pr.nT), drive = this.pops[pr.tgt].drive;
+      const src = this.pops[pr.src].values!,
+        raw = new Float64Array(pr.nT),
+        drive = this.pops[pr.tgt].drive;
       for (let s = 0; s < pr.nS; s++) {
         const c = src[s];
         if (c === 0) continue;
@@ -250,61 +329,100 @@ export class Simulator {
   private emitInput(P: Pop): void {
     if (!P.values || !P.outgoing.some((q) => !q.isStatic)) return;
     let nf = 0;
-    for (let k = 0; k < P.n; k++) { const v = P.values[k]; P.out[k] = v; if (v !== 0) P.fired[nf++] = k; }
+    for (let k = 0; k < P.n; k++) {
+      const v = P.values[k];
+      P.out[k] = v;
+      if (v !== 0) P.fired[nf++] = k;
+    }
     P.nFired = nf;
   }
 
   /** Deliver this step's emissions (step t) to step t + delay. */
   private deliverAll(): void {
-    const t = this.t, C = this.counters;
-    if (this.hash) for (const P of this.pops) if (P.p.model !== 'input') this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
+    const t = this.t,
+      C = this.counters;
+    if (this.hash)
+      for (const P of this.pops)
+        if (P.p.model !== 'input') this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
     this.projs.forEach((pr, pi) => {
       if (pr.isStatic) return;
-      const S = this.pops[pr.src], out = S.out, fired = S.fired, nFired = S.nFired;
+      const S = this.pops[pr.src],
+        out = S.out,
+        fired = S.fired,
+        nFired = S.nFired;
       const L = pr.delay + 1;
       if (this.o.engine === 'clock') {
         pr.hist.set(out, (t % L) * pr.nS);
         C.denseSynOps += pr.idx.length;
       }
-      let msgs = 0, syn = 0, eff = 0;
-      const base = ((t + pr.delay) % L) * pr.nT, ring = pr.ring, idx = pr.idx, w = pr.w, ptr = pr.indptr;
+      let msgs = 0,
+        syn = 0,
+        eff = 0;
+      const base = ((t + pr.delay) % L) * pr.nT,
+        ring = pr.ring,
+        idx = pr.idx,
+        w = pr.w,
+        ptr = pr.indptr;
       for (let f = 0; f < nFired; f++) {
-        const s = fired[f], c = out[s];
-        const a = ptr[s], b = ptr[s + 1];
-        msgs++; syn += c * (b - a); eff += pr.nnzRow[s];
+        const s = fired[f],
+          c = out[s];
+        const a = ptr[s],
+          b = ptr[s + 1];
+        msgs++;
+        syn += c * (b - a);
+        eff += pr.nnzRow[s];
         if (this.o.engine === 'event') for (let j = a; j < b; j++) ring[base + idx[j]] += w[j] * c;
       }
-      C.perProjection[pi].messages += msgs; C.perProjection[pi].synEvents += syn;
-      C.events += msgs; C.synEvents += syn; C.effSynOps += eff;
+      C.perProjection[pi].messages += msgs;
+      C.perProjection[pi].synEvents += syn;
+      C.events += msgs;
+      C.synEvents += syn;
+      C.effSynOps += eff;
     });
   }
 
   /** Gather the synaptic input of step t into each population's inp. */
   private gather(): void {
     const t = this.t;
-    for (const P of this.pops) { if (P.extSet) P.inp.set(P.ext); else P.inp.fill(0); }
+    for (const P of this.pops) {
+      if (P.extSet) P.inp.set(P.ext);
+      else P.inp.fill(0);
+    }
     for (const pr of this.projs) {
       if (pr.isStatic) continue;
-      const inp = this.pops[pr.tgt].inp, L = pr.delay + 1, sh = pr.shift;
+      const inp = this.pops[pr.tgt].inp,
+        L = pr.delay + 1,
+        sh = pr.shift;
       if (this.o.engine === 'event') {
-        const base = (t % L) * pr.nT, ring = pr.ring;
+        const base = (t % L) * pr.nT,
+          ring = pr.ring;
         if (sh >= 0) {
           const f = 2 ** sh; // a left shift: exact
           for (let k = 0; k < pr.nT; k++) {
             const r = ring[base + k];
-            if (r !== 0) { inp[k] += r * f; ring[base + k] = 0; }
+            if (r !== 0) {
+              inp[k] += r * f;
+              ring[base + k] = 0;
+            }
           }
         } else {
           for (let k = 0; k < pr.nT; k++) {
             const r = ring[base + k];
-            if (r !== 0) { inp[k] += shiftRight(r, -sh); ring[base + k] = 0; }
+            if (r !== 0) {
+              inp[k] += shiftRight(r, -sh);
+              ring[base + k] = 0;
+            }
           }
         }
       } else {
         // counts emitted at step t - delay
         const from = t - pr.delay;
         if (from < 0) continue;
-        const hb = (from % L) * pr.nS, hist = pr.hist, tptr = pr.tptr!, tsrc = pr.tsrc!, tw = pr.tw!;
+        const hb = (from % L) * pr.nS,
+          hist = pr.hist,
+          tptr = pr.tptr!,
+          tsrc = pr.tsrc!,
+          tw = pr.tw!;
         for (let k = 0; k < pr.nT; k++) {
           let r = 0;
           for (let j = tptr[k]; j < tptr[k + 1]; j++) r += tw[j] * hist[hb + tsrc[j]];
@@ -320,7 +438,10 @@ export class Simulator {
     const C = this.counters;
     this.gather();
     for (const P of this.pops) {
-      if (P.p.model === 'input') { this.emitInput(P); continue; }
+      if (P.p.model === 'input') {
+        this.emitInput(P);
+        continue;
+      }
       C.neuronUpdates += P.n;
       if (P.lif) {
         const k = lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out, P.fired);
@@ -334,7 +455,10 @@ export class Simulator {
       } else if (P.p.model === 'readout') {
         for (let k = 0; k < P.n; k++) P.v[k] = P.inp[k] + P.drive[k];
       }
-      if (P.extSet) { P.ext.fill(0); P.extSet = false; }
+      if (P.extSet) {
+        P.ext.fill(0);
+        P.extSet = false;
+      }
     }
     this.deliverAll();
     C.steps++;

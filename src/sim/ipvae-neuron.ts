@@ -31,9 +31,20 @@ export interface IpVaeNeuronParams {
 
 /** Sample counts from the current membranes (neuron k's draw keyed by (seed, sample, k, step)); the indices
  *  of the neurons with a nonzero count go to fired[0 .. nFired) when given. */
-export function ipvaeEmit(n: number, u: Int32Array, p: IpVaeNeuronParams, seed: number, sample: number, step: number,
-  counts: Int32Array, sat: SatCounter, w: Uint32Array, fired?: Int32Array): { spikes: number; nFired: number } {
-  let total = 0, nf = 0;
+export function ipvaeEmit(
+  n: number,
+  u: Int32Array,
+  p: IpVaeNeuronParams,
+  seed: number,
+  sample: number,
+  step: number,
+  counts: Int32Array,
+  sat: SatCounter,
+  w: Uint32Array,
+  fired?: Int32Array,
+): { spikes: number; nFired: number } {
+  let total = 0,
+    nf = 0;
   for (let k = 0; k < n; k++) {
     const rate = iexp(u[k], p.fu, RATE_FRAC, 2 ** 31 - 1, sat);
     const z = iPoisson(rate, RATE_FRAC, seed, sample, k, step, p.countCap, sat, w);
@@ -45,7 +56,14 @@ export function ipvaeEmit(n: number, u: Int32Array, p: IpVaeNeuronParams, seed: 
 }
 
 /** The membrane update from this step's inputs (drive and inp in Q(fu)). */
-export function ipvaeUpdate(n: number, u: Int32Array, drive: ArrayLike<number>, inp: ArrayLike<number>, p: IpVaeNeuronParams, sat: SatCounter): void {
+export function ipvaeUpdate(
+  n: number,
+  u: Int32Array,
+  drive: ArrayLike<number>,
+  inp: ArrayLike<number>,
+  p: IpVaeNeuronParams,
+  sat: SatCounter,
+): void {
   const { fu, clamp, floor } = p;
   for (let k = 0; k < n; k++) {
     const a = drive[k] + inp[k] - p.bias[k];
@@ -55,7 +73,13 @@ export function ipvaeUpdate(n: number, u: Int32Array, drive: ArrayLike<number>, 
     let uu = u[k] + du;
     if (uu < floor) uu = floor;
     uu = isoftclamp(uu, clamp, fu);
-    if (uu > p.uMax) { uu = p.uMax; sat[0]++; } else if (uu < p.uMin) { uu = p.uMin; sat[0]++; }
+    if (uu > p.uMax) {
+      uu = p.uMax;
+      sat[0]++;
+    } else if (uu < p.uMin) {
+      uu = p.uMin;
+      sat[0]++;
+    }
     u[k] = uu;
   }
 }

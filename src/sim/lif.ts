@@ -24,7 +24,9 @@ export interface LifArrays {
   biasExp: Int32Array;
 }
 
-const U_MAX = 2 ** 23 - 1, U_MIN = -(2 ** 23), V_LIM = 2 ** 23 - 1;
+const U_MAX = 2 ** 23 - 1,
+  U_MIN = -(2 ** 23),
+  V_LIM = 2 ** 23 - 1;
 
 /** Per-neuron constants of the update: decay factors 4096 - (du + 1) and 4096 - dv, bias_mant << bias_exp. */
 export interface LifConst {
@@ -49,21 +51,48 @@ export function lifConst(p: LifArrays): LifConst {
  * Returns the number of spikes; their indices go to fired[0 .. spikes) when given. trunc0(x / 4096) is (x / 4096) | 0: the division by a power of two is exact and
  * |x / 4096| < 2^31 for 24-bit registers.
  */
-export function lifStep(n: number, u: Int32Array, v: Int32Array, aIn: Float64Array, c: LifConst, mode: LifMode,
-  sat: SatCounter, out: Int32Array, fired?: Int32Array): number {
-  let spikes = 0, clips = 0;
+export function lifStep(
+  n: number,
+  u: Int32Array,
+  v: Int32Array,
+  aIn: Float64Array,
+  c: LifConst,
+  mode: LifMode,
+  sat: SatCounter,
+  out: Int32Array,
+  fired?: Int32Array,
+): number {
+  let spikes = 0,
+    clips = 0;
   const { decU, decV, bias, thr } = c;
   const wrap = mode === 'lava-wrap';
   for (let i = 0; i < n; i++) {
-    let uu = ((u[i] * decU[i]) / 4096 | 0) + aIn[i] * 64;
+    let uu = (((u[i] * decU[i]) / 4096) | 0) + aIn[i] * 64;
     if (wrap) {
       if (uu > 8388608) uu -= 16777216;
       else if (uu <= -8388608) uu += 16777216;
-    } else if (uu > U_MAX) { uu = U_MAX; clips++; } else if (uu < U_MIN) { uu = U_MIN; clips++; }
+    } else if (uu > U_MAX) {
+      uu = U_MAX;
+      clips++;
+    } else if (uu < U_MIN) {
+      uu = U_MIN;
+      clips++;
+    }
     u[i] = uu;
-    let vv = ((v[i] * decV[i]) / 4096 | 0) + uu + bias[i];
-    if (vv > V_LIM) { vv = V_LIM; clips++; } else if (vv < -V_LIM) { vv = -V_LIM; clips++; }
-    if (vv > thr[i]) { out[i] = 1; if (fired) fired[spikes] = i; spikes++; vv = 0; } else out[i] = 0;
+    let vv = (((v[i] * decV[i]) / 4096) | 0) + uu + bias[i];
+    if (vv > V_LIM) {
+      vv = V_LIM;
+      clips++;
+    } else if (vv < -V_LIM) {
+      vv = -V_LIM;
+      clips++;
+    }
+    if (vv > thr[i]) {
+      out[i] = 1;
+      if (fired) fired[spikes] = i;
+      spikes++;
+      vv = 0;
+    } else out[i] = 0;
     v[i] = vv;
   }
   sat[0] += clips;

@@ -4,5 +4,8 @@ import { runIpVaeNet } from './run.js';
 import type { SimJob } from './run.js';
 
 const job = workerData as SimJob;
-const r = runIpVaeNet(job.net, job.X, job.n, { ...job.opts, onProgress: (d) => parentPort!.postMessage({ progress: d }) });
+const r = runIpVaeNet(job.net, job.X, job.n, {
+  ...job.opts,
+  onProgress: (d) => parentPort!.postMessage({ progress: d }),
+});
 parentPort!.postMessage({ result: { ...r, digests: r.digests } });

@@ -40,17 +40,33 @@ export interface Grads {
 }
 
 export function zeroGrads(D: number, K: number): Grads {
-  return { phi: new Float64Array(D * K), s: new Float64Array(D), logBias: new Float64Array(K), logLr: 0, u0: new Float64Array(K) };
+  return {
+    phi: new Float64Array(D * K),
+    s: new Float64Array(D),
+    logBias: new Float64Array(K),
+    logLr: 0,
+    u0: new Float64Array(K),
+  };
 }
 
 /** Loss of one input and its gradient (accumulated into grads if given). */
-export function lossAndGrad64(p: IpVaeParams, x: ArrayLike<number>, noise: NoiseFn, cfg: TrainConfig, grads?: Grads): number {
+export function lossAndGrad64(
+  p: IpVaeParams,
+  x: ArrayLike<number>,
+  noise: NoiseFn,
+  cfg: TrainConfig,
+  grads?: Grads,
+): number {
   const { D, K } = p;
   const { T, beta, tau, clamp: c } = cfg;
   const form = cfg.klForm ?? 'code';
   const nAt = (t: number) => (typeof cfg.nExp === 'number' ? cfg.nExp : cfg.nExp[t]);
-  const logSig = new Float64Array(D), w = new Float64Array(D);
-  for (let d = 0; d < D; d++) { logSig[d] = logSigmaOf(p.s[d]); w[d] = Math.exp(-2 * logSig[d]); }
+  const logSig = new Float64Array(D),
+    w = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    logSig[d] = logSigmaOf(p.s[d]);
+    w[d] = Math.exp(-2 * logSig[d]);
+  }
   const b = new Float64Array(K);
   for (let k = 0; k < K; k++) b[k] = Math.exp(p.logBias[k]);
   const eta = Math.exp(p.logLr);
@@ -68,7 +84,8 @@ export function lossAndGrad64(p: IpVaeParams, x: ArrayLike<number>, noise: Noise
   const DuRaw = Array.from({ length: T }, () => new Float64Array(K));
   const Y = Array.from({ length: T }, () => new Float64Array(K)); // u_t + du_c
   const Rl = Array.from({ length: T }, () => new Float64Array(D)); // x - Phi z~_{t+1}
-  const S = new Float64Array(4096), zz = new Float64Array(2);
+  const S = new Float64Array(4096),
+    zz = new Float64Array(2);
   const sample = (t: number, stream: 0 | 1, u: Float64Array, z: Float64Array, dz: Float64Array, step: number) => {
     const n = nAt(t);
     for (let k = 0; k < K; k++) {

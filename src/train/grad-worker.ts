@@ -8,7 +8,13 @@ const bg = makeBatchGradient(D, K, B, T, form);
 parentPort!.on('message', (job: ChunkJob) => {
   try {
     const r = runChunk(bg, job);
-    parentPort!.postMessage(r, [r.phi.buffer, r.s.buffer, r.logBias.buffer, r.u0.buffer, r.maxRate.buffer] as ArrayBuffer[]);
+    parentPort!.postMessage(r, [
+      r.phi.buffer,
+      r.s.buffer,
+      r.logBias.buffer,
+      r.u0.buffer,
+      r.maxRate.buffer,
+    ] as ArrayBuffer[]);
   } catch (e) {
     parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) });
   }

@@ -36,7 +36,10 @@ export class Adamax {
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
     const clr = lr / (1 - Math.pow(b1, this.step));
     for (let i = 0; i < params.length; i++) {
-      const th = params[i], g = grads[i], m = this.m[i], u = this.u[i];
+      const th = params[i],
+        g = grads[i],
+        m = this.m[i],
+        u = this.u[i];
       for (let j = 0; j < th.length; j++) {
         const gj = g[j] + wd * th[j];
         m[j] = b1 * m[j] + (1 - b1) * gj;

@@ -12,7 +12,15 @@ import type { IpVaeParams } from '../model/params.js';
 export const CHUNKS = 2;
 
 export interface ChunkJob {
-  params: { D: number; K: number; phi: Float32Array; s: Float32Array; logBias: Float32Array; logLr: number; u0: Float32Array };
+  params: {
+    D: number;
+    K: number;
+    phi: Float32Array;
+    s: Float32Array;
+    logBias: Float32Array;
+    logLr: number;
+    u0: Float32Array;
+  };
   X: Float32Array;
   samples: Int32Array;
   seed: number;
@@ -38,7 +46,15 @@ export function chunkRange(B: number, c: number): [number, number] {
 export function runChunk(bg: BatchGradient, job: ChunkJob): ChunkResult {
   const g = zeroGrads(job.params.D, job.params.K);
   const loss = bg.lossAndGrad(job.params as IpVaeParams, job.X, { seed: job.seed, samples: job.samples }, job.cfg, g);
-  return { loss, phi: g.phi, s: g.s, logBias: g.logBias, logLr: g.logLr, u0: g.u0, maxRate: Float64Array.from(bg.maxRate) };
+  return {
+    loss,
+    phi: g.phi,
+    s: g.s,
+    logBias: g.logBias,
+    logLr: g.logLr,
+    u0: g.u0,
+    maxRate: Float64Array.from(bg.maxRate),
+  };
 }
 
 function workerUrl(): URL {
@@ -52,8 +68,14 @@ export class GradientPool {
   private readonly workers: Worker[] = [];
   readonly maxRate: Float64Array;
 
-  constructor(readonly D: number, readonly K: number, readonly B: number, readonly T: number, readonly nWorkers: number,
-    form: GradForm = 'auto') {
+  constructor(
+    readonly D: number,
+    readonly K: number,
+    readonly B: number,
+    readonly T: number,
+    readonly nWorkers: number,
+    form: GradForm = 'auto',
+  ) {
     this.maxRate = new Float64Array(T);
     for (let c = 0; c < CHUNKS; c++) {
       const [a, b] = chunkRange(B, c);
@@ -63,7 +85,14 @@ export class GradientPool {
   }
 
   /** Mean loss over the batch; gradient accumulated into grads. */
-  async lossAndGrad(p: IpVaeParams, X: Float32Array, samples: Int32Array, seed: number, cfg: TrainConfig, grads: Grads): Promise<number> {
+  async lossAndGrad(
+    p: IpVaeParams,
+    X: Float32Array,
+    samples: Int32Array,
+    seed: number,
+    cfg: TrainConfig,
+    grads: Grads,
+  ): Promise<number> {
     const { D, B } = this;
     const params = { D: p.D, K: p.K, phi: p.phi, s: p.s, logBias: p.logBias, logLr: p.logLr, u0: p.u0 };
     const jobs: ChunkJob[] = [];
@@ -73,16 +102,25 @@ export class GradientPool {
     }
     let results: ChunkResult[];
     if (this.workers.length) {
-      results = await Promise.all(this.workers.map((w, c) => new Promise<ChunkResult>((resolve, reject) => {
-        const onMsg = (r: ChunkResult | { error: string }) => {
-          w.off('error', onErr);
-          if ('error' in r) reject(new Error(r.error)); else resolve(r);
-        };
-        const onErr = (e: Error) => { w.off('message', onMsg); reject(e); };
-        w.once('message', onMsg);
-        w.once('error', onErr);
-        w.postMessage(jobs[c]);
-      })));
+      results = await Promise.all(
+        this.workers.map(
+          (w, c) =>
+            new Promise<ChunkResult>((resolve, reject) => {
+              const onMsg = (r: ChunkResult | { error: string }) => {
+                w.off('error', onErr);
+                if ('error' in r) reject(new Error(r.error));
+                else resolve(r);
+              };
+              const onErr = (e: Error) => {
+                w.off('message', onMsg);
+                reject(e);
+              };
+              w.once('message', onMsg);
+              w.once('error', onErr);
+              w.postMessage(jobs[c]);
+            }),
+        ),
+      );
     } else {
       results = jobs.map((j, c) => runChunk(this.inline[c], j));
     }

@@ -25,13 +25,26 @@ export const A_MAX = 30;
  * Soft count and its derivative with respect to lambda, from cumulative exponential noise S[0..n).
  * Writes [z, dz/dlambda] into out.
  */
-export function relaxedCount(lambda: number, tau: number, S: ArrayLike<number>, n: number, out: Float64Array): Float64Array {
-  let z = 0, dz = 0;
+export function relaxedCount(
+  lambda: number,
+  tau: number,
+  S: ArrayLike<number>,
+  n: number,
+  out: Float64Array,
+): Float64Array {
+  let z = 0,
+    dz = 0;
   for (let j = 0; j < n; j++) {
     const a = (1 - S[j] / lambda) / tau;
     // S only grows, so once a < -A_MAX every remaining term is the constant sigmoid(-A_MAX), with no gradient
-    if (a < -A_MAX) { z += (n - j) * sigmoid(-A_MAX); break; }
-    if (a > A_MAX) { z += sigmoid(A_MAX); continue; } // clamped: no gradient
+    if (a < -A_MAX) {
+      z += (n - j) * sigmoid(-A_MAX);
+      break;
+    }
+    if (a > A_MAX) {
+      z += sigmoid(A_MAX);
+      continue;
+    } // clamped: no gradient
     const s = sigmoid(a);
     z += s;
     dz += (s * (1 - s) * S[j]) / (tau * lambda * lambda);
@@ -42,7 +55,8 @@ export function relaxedCount(lambda: number, tau: number, S: ArrayLike<number>, 
 }
 
 /** Noise streams: which of the two samples of a training step the exponentials feed. */
-export const NOISE_DRIVE = 0x44520001, NOISE_LOSS = 0x4c530002;
+export const NOISE_DRIVE = 0x44520001,
+  NOISE_LOSS = 0x4c530002;
 
 /**
  * Cumulative Exp(1) noise S_1..S_n for (seed, sample, neuron, step, stream): E_j = -log U_j with U_j the
@@ -51,7 +65,13 @@ export const NOISE_DRIVE = 0x44520001, NOISE_LOSS = 0x4c530002;
  * Order-free like every draw; the WebAssembly kernel (relaxedAll) computes the same noise in float32.
  */
 export function cumulativeExpNoise(
-  seed: number, stream: number, sample: number, neuron: number, step: number, n: number, out: Float64Array,
+  seed: number,
+  stream: number,
+  sample: number,
+  neuron: number,
+  step: number,
+  n: number,
+  out: Float64Array,
 ): Float64Array {
   const w = new Uint32Array(2);
   let S = 0;

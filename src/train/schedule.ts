@@ -36,7 +36,8 @@ export interface ScheduleAt {
 }
 
 function ramp(i: number, N: number, hold: number, rampF: number, from: number, to: number): number {
-  const h = hold * N, r = rampF * N;
+  const h = hold * N,
+    r = rampF * N;
   if (i < h) return from;
   if (i >= h + r) return to;
   return from + ((to - from) * (i - h)) / r;
@@ -50,9 +51,11 @@ export function scheduleAt(i: number, c: ScheduleConfig): ScheduleAt {
   const lr = warmup
     ? (c.lr * (i + 1)) / W
     : lrMin + 0.5 * (c.lr - lrMin) * (1 + Math.cos((Math.PI * (i - W)) / Math.max(1, N - 1 - W)));
-  const hold = c.holdFraction ?? 0.001, rampF = c.rampFraction ?? 0.1;
+  const hold = c.holdFraction ?? 0.001,
+    rampF = c.rampFraction ?? 0.1;
   const tauF = (c.tauFraction ?? 0.5) * N;
-  const t0 = c.tauStart ?? 1, t1 = c.tauEnd ?? 0.01;
+  const t0 = c.tauStart ?? 1,
+    t1 = c.tauEnd ?? 0.01;
   return {
     lr,
     beta: ramp(i, N, hold, rampF, c.betaStart ?? 1e-4, c.beta),

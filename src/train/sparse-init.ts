@@ -45,8 +45,15 @@ export interface SparseInitOptions {
 }
 
 export const DEFAULT_SPARSE: Omit<SparseInitOptions, 'K' | 'seed'> = {
-  iters: 600, batch: 100, fista: 60, lr: 0.5, penalty: 0.5, scale: 0.2,
-  etas: [0.05, 0.1, 0.2], calibSteps: 1000, calibInputs: 100,
+  iters: 600,
+  batch: 100,
+  fista: 60,
+  lr: 0.5,
+  penalty: 0.5,
+  scale: 0.2,
+  etas: [0.05, 0.1, 0.2],
+  calibSteps: 1000,
+  calibInputs: 100,
 };
 
 export interface SparseProgress {
@@ -67,7 +74,8 @@ export interface SparseInitResult {
 
 /** Largest eigenvalue of the symmetric PSD matrix W (K x K, float32) by power iteration from a fixed start. */
 export function largestEigenvalue(W: Float32Array, K: number, iters = 50): number {
-  let v = new Float64Array(K).fill(1 / Math.sqrt(K)), lam = 0;
+  let v = new Float64Array(K).fill(1 / Math.sqrt(K)),
+    lam = 0;
   const w = new Float64Array(K);
   for (let it = 0; it < iters; it++) {
     let n = 0;
@@ -88,18 +96,36 @@ export function largestEigenvalue(W: Float32Array, K: number, iters = 50): numbe
 }
 
 /** Learn the dictionary and return iP-VAE parameters ready for BPTT (or for inference as they are). */
-export async function sparseInit(X: Float32Array, N: number, D: number, o: SparseInitOptions,
-  progress?: (p: SparseProgress) => void): Promise<SparseInitResult> {
+export async function sparseInit(
+  X: Float32Array,
+  N: number,
+  D: number,
+  o: SparseInitOptions,
+  progress?: (p: SparseProgress) => void,
+): Promise<SparseInitResult> {
   const { K, batch: B, seed } = o;
   const wk = instantiate();
   const tf = new Uint32Array(2);
   const pick = (stream: number, i: number) => threefry2x32(seed, 0x53504152 + stream, i, 0, 20, tf)[0] % N;
-  const pPhi = wk.alloc(D * K * 4), pW = wk.alloc(K * K * 4), pX = wk.alloc(B * D * 4), pC = wk.alloc(B * K * 4);
-  const pY = wk.alloc(B * K * 4), pG = wk.alloc(B * K * 4), pE = wk.alloc(B * D * 4), pGphi = wk.alloc(D * K * 4);
-  const lam = new Float32Array(B * K), prev = new Float32Array(B * K);
+  const pPhi = wk.alloc(D * K * 4),
+    pW = wk.alloc(K * K * 4),
+    pX = wk.alloc(B * D * 4),
+    pC = wk.alloc(B * K * 4);
+  const pY = wk.alloc(B * K * 4),
+    pG = wk.alloc(B * K * 4),
+    pE = wk.alloc(B * D * 4),
+    pGphi = wk.alloc(D * K * 4);
+  const lam = new Float32Array(B * K),
+    prev = new Float32Array(B * K);
   const view = () => ({
-    phi: wk.f32(pPhi, D * K), W: wk.f32(pW, K * K), X: wk.f32(pX, B * D), C: wk.f32(pC, B * K),
-    Y: wk.f32(pY, B * K), G: wk.f32(pG, B * K), E: wk.f32(pE, B * D), Gphi: wk.f32(pGphi, D * K),
+    phi: wk.f32(pPhi, D * K),
+    W: wk.f32(pW, K * K),
+    X: wk.f32(pX, B * D),
+    C: wk.f32(pC, B * K),
+    Y: wk.f32(pY, B * K),
+    G: wk.f32(pG, B * K),
+    E: wk.f32(pE, B * D),
+    Gphi: wk.f32(pGphi, D * K),
   });
   // atoms start as centred random training inputs plus a little keyed noise, unit norm
   let v = view();
@@ -116,16 +142,21 @@ export async function sparseInit(X: Float32Array, N: number, D: number, o: Spars
     v.W.fill(0);
     wk.x.gemmTN(K, K, D, pPhi, pPhi, pW); // W = Phi^T Phi
     const L = largestEigenvalue(v.W, K) * 1.01 + 1e-6;
-    for (let b = 0; b < B; b++) { const n = pick(100 + it, b); v.X.set(X.subarray(n * D, (n + 1) * D), b * D); }
+    for (let b = 0; b < B; b++) {
+      const n = pick(100 + it, b);
+      v.X.set(X.subarray(n * D, (n + 1) * D), b * D);
+    }
     v.C.fill(0);
     wk.x.gemmNN(B, K, D, pX, pPhi, pC); // C = X Phi
-    lam.fill(0); v.Y.fill(0);
+    lam.fill(0);
+    v.Y.fill(0);
     let tk = 1;
     for (let f = 0; f < o.fista; f++) {
       v.G.fill(0);
       wk.x.gemmNN(B, K, K, pY, pW, pG); // G = Y W (W symmetric)
       prev.set(lam);
-      const tn = (1 + Math.sqrt(1 + 4 * tk * tk)) / 2, mom = (tk - 1) / tn;
+      const tn = (1 + Math.sqrt(1 + 4 * tk * tk)) / 2,
+        mom = (tk - 1) / tn;
       for (let i = 0; i < B * K; i++) lam[i] = Math.max(0, v.Y[i] - (v.G[i] - v.C[i] + o.penalty) / L);
       for (let i = 0; i < B * K; i++) v.Y[i] = Math.max(0, lam[i] + mom * (lam[i] - prev[i]));
       tk = tn;
@@ -134,15 +165,20 @@ export async function sparseInit(X: Float32Array, N: number, D: number, o: Spars
     v.Y.set(lam);
     v.E.fill(0);
     wk.x.gemmNT(B, D, K, pY, pPhi, pE);
-    let r2 = 0, nz = 0;
+    let r2 = 0,
+      nz = 0;
     for (let b = 0; b < B; b++) {
-      let mean = 0, sse = 0, sst = 0;
+      let mean = 0,
+        sse = 0,
+        sst = 0;
       for (let d = 0; d < D; d++) mean += v.X[b * D + d];
       mean /= D;
       for (let d = 0; d < D; d++) {
-        const x = v.X[b * D + d], e = x - v.E[b * D + d];
+        const x = v.X[b * D + d],
+          e = x - v.E[b * D + d];
         v.E[b * D + d] = e;
-        sse += e * e; sst += (x - mean) ** 2;
+        sse += e * e;
+        sst += (x - mean) ** 2;
       }
       r2 += sst > 0 ? 1 - sse / sst : 0;
     }
@@ -161,8 +197,12 @@ export async function sparseInit(X: Float32Array, N: number, D: number, o: Spars
   for (let i = 0; i < D * K; i++) p.phi[i] = o.scale * v.phi[i];
   if (o.u0 !== undefined) p.u0.fill(Math.fround(o.u0));
   p.logBias.fill(Math.fround(Math.log(o.scale * o.penalty)));
-  const cN = Math.min(o.calibInputs, N), calib = new Float32Array(cN * D);
-  for (let i = 0; i < cN; i++) { const n = pick(7, i); calib.set(X.subarray(n * D, (n + 1) * D), i * D); }
+  const cN = Math.min(o.calibInputs, N),
+    calib = new Float32Array(cN * D);
+  for (let i = 0; i < cN; i++) {
+    const n = pick(7, i);
+    calib.set(X.subarray(n * D, (n + 1) * D), i * D);
+  }
   const calibration: SparseInitResult['calibration'] = [];
   let best = { eta: o.etas[0], d: Infinity };
   for (const eta of o.etas) {

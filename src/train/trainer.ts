@@ -47,8 +47,16 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = {
-  batch: 200, lr: 5e-3, clip: 300, seed: 0, nExpCap: 64, nExpInit: 10, nExpEvery: 200, klForm: 'code',
-  init: 'authors', phiScale: 0.5,
+  batch: 200,
+  lr: 5e-3,
+  clip: 300,
+  seed: 0,
+  nExpCap: 64,
+  nExpInit: 10,
+  nExpEvery: 200,
+  klForm: 'code',
+  init: 'authors',
+  phiScale: 0.5,
 };
 
 export interface StepLog {
@@ -82,17 +90,30 @@ export class Trainer {
    * resume: checkpoint bytes to continue from; start: a model whose parameters replace the initialisation
    * (e.g. a sparse-coding dictionary as a data-dependent start).
    */
-  constructor(readonly X: Float32Array, readonly N: number, readonly D: number, readonly o: TrainOptions, resume?: Uint8Array, start?: IpVaeParams) {
+  constructor(
+    readonly X: Float32Array,
+    readonly N: number,
+    readonly D: number,
+    readonly o: TrainOptions,
+    resume?: Uint8Array,
+    start?: IpVaeParams,
+  ) {
     this.iterationsPerEpoch = Math.floor(N / o.batch);
-    if (this.iterationsPerEpoch < 1) throw new UserError(`--batch ${o.batch} is larger than the training set (${N} inputs)`);
+    if (this.iterationsPerEpoch < 1)
+      throw new UserError(`--batch ${o.batch} is larger than the training set (${N} inputs)`);
     this.totalIterations = o.iterations ?? this.iterationsPerEpoch * o.epochs;
     this.p = initParams(D, o.K, o.seed);
     if (o.init === 'data') this.dataInit();
-    if (o.init === 'sparse' && !start && !resume) throw new Error('Trainer: init "sparse" needs the sparse-coding start model');
+    if (o.init === 'sparse' && !start && !resume)
+      throw new Error('Trainer: init "sparse" needs the sparse-coding start model');
     if (start) {
-      if (start.D !== D || start.K !== o.K) throw new UserError(`--init-from: model has D=${start.D}, K=${start.K}; the run has D=${D}, K=${o.K}`);
-      this.p.phi.set(start.phi); this.p.s.set(start.s); this.p.logBias.set(start.logBias);
-      this.p.logLr = start.logLr; this.p.u0.set(start.u0);
+      if (start.D !== D || start.K !== o.K)
+        throw new UserError(`--init-from: model has D=${start.D}, K=${start.K}; the run has D=${D}, K=${o.K}`);
+      this.p.phi.set(start.phi);
+      this.p.s.set(start.s);
+      this.p.logBias.set(start.logBias);
+      this.p.logLr = start.logLr;
+      this.p.u0.set(start.u0);
     }
     this.nExp = new Int32Array(o.tTrain).fill(o.nExpInit);
     this.runningMax = new Float64Array(o.tTrain);
@@ -103,10 +124,13 @@ export class Trainer {
 
   /** Centred random training inputs as atoms of norm phiScale (keyed by seed). */
   private dataInit(): void {
-    const { D } = this, K = this.o.K, w = new Uint32Array(2);
+    const { D } = this,
+      K = this.o.K,
+      w = new Uint32Array(2);
     for (let k = 0; k < K; k++) {
       const n = threefry2x32(this.o.seed, 0x44415441, k, 0, 20, w)[0] % this.N;
-      let m = 0, s = 0;
+      let m = 0,
+        s = 0;
       for (let d = 0; d < D; d++) m += this.X[n * D + d];
       m /= D;
       for (let d = 0; d < D; d++) s += (this.X[n * D + d] - m) ** 2;
@@ -129,7 +153,9 @@ export class Trainer {
       for (let j = this.N - 1; j > 0; j--) {
         threefry2x32(this.o.seed, 0x53485546, epoch, j, 20, w);
         const r = Math.floor(((w[0] * 4294967296 + w[1]) / 18446744073709551616) * (j + 1));
-        const t = perm[j]; perm[j] = perm[r]; perm[r] = t;
+        const t = perm[j];
+        perm[j] = perm[r];
+        perm[r] = t;
       }
       this.perm = perm;
       this.permEpoch = epoch;
@@ -145,7 +171,9 @@ export class Trainer {
 
   /** One optimiser step. */
   async step(): Promise<StepLog> {
-    const { D } = this, B = this.o.batch, i = this.iteration;
+    const { D } = this,
+      B = this.o.batch,
+      i = this.iteration;
     const sch = this.schedule(i);
     const idx = this.batchIndices(i);
     const xb = new Float32Array(B * D);
@@ -153,8 +181,21 @@ export class Trainer {
     const g: Grads = zeroGrads(D, this.o.K);
     // draws keyed by iteration: sample index = i * B + b
     const samples = Int32Array.from({ length: B }, (_, b) => i * B + b);
-    const loss = await this.grad.lossAndGrad(this.p, xb, samples, this.o.seed,
-      { T: this.o.tTrain, beta: sch.beta, tau: sch.tau, clamp: sch.clamp, nExp: Int32Array.from(this.nExp), klForm: this.o.klForm }, g);
+    const loss = await this.grad.lossAndGrad(
+      this.p,
+      xb,
+      samples,
+      this.o.seed,
+      {
+        T: this.o.tTrain,
+        beta: sch.beta,
+        tau: sch.tau,
+        clamp: sch.clamp,
+        nExp: Int32Array.from(this.nExp),
+        klForm: this.o.klForm,
+      },
+      g,
+    );
     if (!Number.isFinite(loss)) throw new Error(`training diverged at iteration ${i} (loss ${loss})`);
     const grads = [g.phi, g.s, g.logBias, Float64Array.of(g.logLr), g.u0];
     const gradNorm = clipGradNorm(grads, sch.clip);
@@ -166,7 +207,10 @@ export class Trainer {
     if (this.iteration % this.o.nExpEvery === 0) {
       for (let t = 0; t < this.o.tTrain; t++) {
         // PPF(0.999; lambda) >= lambda, so a rate at or above the cap asks for at least the cap
-        this.nExp[t] = Math.min(this.o.nExpCap, Math.max(1, poissonPpf(0.999, Math.min(this.runningMax[t], this.o.nExpCap))));
+        this.nExp[t] = Math.min(
+          this.o.nExpCap,
+          Math.max(1, poissonPpf(0.999, Math.min(this.runningMax[t], this.o.nExpCap))),
+        );
       }
       this.runningMax.fill(0);
     }
@@ -185,18 +229,37 @@ export class Trainer {
     extra.push(['ipvae.running_max', { dtype: 'F64', shape: [this.runningMax.length], data: this.runningMax }]);
     const { workers: _w, gradForm: _g, ...options } = this.o; // neither changes the mathematics
     const state = { iteration: this.iteration, adamax_step: this.opt.step, options, D: this.D, N: this.N };
-    return encodeModel({ ...this.p, nExp: this.nExp }, { ...extraMeta, ipvae_train_state: JSON.stringify(state) }, extra);
+    return encodeModel(
+      { ...this.p, nExp: this.nExp },
+      { ...extraMeta, ipvae_train_state: JSON.stringify(state) },
+      extra,
+    );
   }
 
   private restore(bytes: Uint8Array): void {
     const m = decodeModel(bytes, 'checkpoint');
-    const st = JSON.parse(m.metadata.ipvae_train_state ?? 'null') as { iteration: number; adamax_step: number; options: TrainOptions; D: number; N: number } | null;
-    if (!st) throw new UserError('checkpoint: no training state (ipvae_train_state metadata); it is a model, not a training checkpoint');
-    if (m.D !== this.D || m.K !== this.o.K) throw new UserError(`checkpoint: D=${m.D}, K=${m.K} but the run has D=${this.D}, K=${this.o.K}`);
+    const st = JSON.parse(m.metadata.ipvae_train_state ?? 'null') as {
+      iteration: number;
+      adamax_step: number;
+      options: TrainOptions;
+      D: number;
+      N: number;
+    } | null;
+    if (!st)
+      throw new UserError(
+        'checkpoint: no training state (ipvae_train_state metadata); it is a model, not a training checkpoint',
+      );
+    if (m.D !== this.D || m.K !== this.o.K)
+      throw new UserError(`checkpoint: D=${m.D}, K=${m.K} but the run has D=${this.D}, K=${this.o.K}`);
     for (const key of ['tTrain', 'batch', 'epochs', 'iterations', 'seed', 'lr', 'beta'] as const) {
-      if (st.options[key] !== this.o[key]) throw new UserError(`checkpoint: was trained with ${key}=${st.options[key]}, this run asks for ${this.o[key]}`);
+      if (st.options[key] !== this.o[key])
+        throw new UserError(`checkpoint: was trained with ${key}=${st.options[key]}, this run asks for ${this.o[key]}`);
     }
-    this.p.phi.set(m.phi); this.p.s.set(m.s); this.p.logBias.set(m.logBias); this.p.logLr = m.logLr; this.p.u0.set(m.u0);
+    this.p.phi.set(m.phi);
+    this.p.s.set(m.s);
+    this.p.logBias.set(m.logBias);
+    this.p.logLr = m.logLr;
+    this.p.u0.set(m.u0);
     if (m.nExp) this.nExp.set(m.nExp);
     const f = parseSafetensors(bytes, 'checkpoint');
     PARAM_NAMES.forEach((n, j) => {
