@@ -12,7 +12,7 @@ import { clusteredNetwork } from '../src/net/random.js';
 import { mapNetwork, type Mapping } from '../src/hardware/mapper.js';
 import { loadProfile, type Profile } from '../src/hardware/profile.js';
 import { deploymentObject, encodeDeployment } from '../src/hardware/deploy.js';
-import { fromIpVae } from '../src/net/quantize.js';
+import { fromIpVae } from '../src/frontends/ipvae.js';
 import { loadModel } from '../src/io/safetensors.js';
 import { packageRoot } from '../src/paths.js';
 import type { Network } from '../src/net/network.js';

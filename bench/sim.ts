@@ -10,7 +10,7 @@
  */
 import { Simulator, type EngineKind } from '../src/sim/engine.js';
 import type { Network } from '../src/net/network.js';
-import { fromIpVae, inputFormat, DEFAULT_QUANT } from '../src/net/quantize.js';
+import { fromIpVae, inputFormat, DEFAULT_QUANT } from '../src/frontends/ipvae.js';
 import { loadModel } from '../src/io/safetensors.js';
 import { loadData } from '../src/data/datasets.js';
 import { bestModel } from '../src/cli/models.js';
@@ -42,7 +42,11 @@ function bytesPerSynapse(sim: Simulator): number {
   }
   for (const P of sim.pops)
     bytes +=
-      P.out.byteLength + P.inp.byteLength + P.drive.byteLength + P.ext.byteLength + P.u.byteLength + P.v.byteLength;
+      P.out.byteLength +
+      P.inp.byteLength +
+      P.drive.byteLength +
+      P.ext.byteLength +
+      Object.values(P.state).reduce((a, s) => a + s.byteLength, 0);
   return bytes / syn;
 }
 
@@ -105,12 +109,12 @@ for (const engine of (ONLY === 'ipvae' ? [] : ['event', 'clock']) as EngineKind[
   const sim = new Simulator(net, { engine, seed: 0 });
   sim.reset(0);
   for (let t = 0; t < 200; t++) sim.step(); // warm-up (rates settle, JIT)
-  const c0 = sim.counters.synEvents,
+  const c0 = sim.counters.synapticEvents,
     s0 = sim.counters.spikes;
   const t0 = performance.now();
   for (let t = 0; t < STEPS; t++) sim.step();
   const sec = (performance.now() - t0) / 1000;
-  const ev = sim.counters.synEvents - c0,
+  const ev = sim.counters.synapticEvents - c0,
     rate = ((sim.counters.spikes - s0) / 10_000 / STEPS) * 1000;
   const name = `random LIF 10k x 100, delay 1, ${engine}`;
   console.error(
@@ -143,9 +147,9 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
     const name = `iP-VAE D ${p.D} K ${p.K} (${m.label}), ${engine}`;
     const c = sim.counters;
     console.error(
-      `${name}: ${(c.synEvents / sec / 1e6).toFixed(1)} M synaptic events/s, ${((SAMPLES * steps) / sec).toFixed(0)} samples x steps/s`,
+      `${name}: ${(c.synapticEvents / sec / 1e6).toFixed(1)} M synaptic events/s, ${((SAMPLES * steps) / sec).toFixed(0)} samples x steps/s`,
     );
-    rows.push({ case: name, metric: 'synaptic events per second', value: c.synEvents / sec, unit: '1/s' });
+    rows.push({ case: name, metric: 'synaptic events per second', value: c.synapticEvents / sec, unit: '1/s' });
     rows.push({ case: name, metric: 'samples x steps per second', value: (SAMPLES * steps) / sec, unit: '1/s' });
     rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });
   }

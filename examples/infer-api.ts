@@ -4,7 +4,7 @@
  *
  *   npm run build && node dist/examples/infer-api.js [models/patches-k512.safetensors] [patches]
  */
-import { evaluate, loadData, loadModel } from '../src/index.js';
+import { evaluate, loadData, loadModel } from 'ipvae';
 
 const modelPath = process.argv[2] ?? 'models/patches-k512.safetensors';
 const dataName = process.argv[3] ?? 'patches';

@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/examples/integer-api.js [models/patches-k512.safetensors] [patches]
  */
-import { evaluate, loadData, loadModel, quantize, runIpVaeNetParallel } from '../src/index.js';
+import { evaluate, loadData, loadModel, quantize, runNetwork, type IpVaeMetricsResult } from 'ipvae';
 
 const model = loadModel(process.argv[2] ?? 'models/patches-k512.safetensors');
 const data = loadData(process.argv[3] ?? 'patches', 'test');
@@ -13,20 +13,26 @@ const N = 40;
 const { net, report } = quantize(model, { weightBits: 8 });
 for (const t of report)
   console.log(`${t.name}: exponent ${t.exponent}, relative RMS error ${t.relRmsError.toExponential(2)}`);
-const int = await runIpVaeNetParallel(net, data.X, N, {
-  steps: 1000,
-  seed: 0,
-  engine: 'event',
-  workers: 2,
-  record: [1000],
-});
+const run = await runNetwork(
+  net,
+  { data: data.X, n: N },
+  {
+    steps: 1000,
+    seed: 0,
+    engine: 'event',
+    workers: 2,
+    probes: [{ kind: 'ipvae-metrics', record: [1000] }],
+  },
+);
+const int = run.probes['ipvae-metrics'] as IpVaeMetricsResult;
 const flt = await evaluate(model, data.X, N, { steps: 1000, seed: 0, workers: 2, record: [1000] });
 console.log(
   `t=1000  float R2 ${flt.metrics[0].r2.toFixed(3)} PZ ${flt.metrics[0].pz.toFixed(3)}  |  ` +
     `integer R2 ${int.metrics[0].r2.toFixed(3)} PZ ${int.metrics[0].pz.toFixed(3)}`,
 );
-const c = int.counters;
+const c = run.counters;
 console.log(
-  `per input: ${(c.spikes / N).toFixed(0)} spikes, ${(c.synEvents / N).toFixed(0)} synaptic events, ` +
-    `${(c.effSynOps / N).toFixed(0)} effective synaptic ops; saturations ${c.saturations}; spikes_sha256 ${int.spikes_sha256}`,
+  `per input: ${(c.spikes / N).toFixed(0)} spikes, ${(c.synapticEvents / N).toFixed(0)} synaptic events, ` +
+    `NeuroBench ${(c.neurobenchEffectiveAcs / N).toFixed(0)} ACs + ${(c.neurobenchEffectiveMacs / N).toFixed(0)} MACs; ` +
+    `saturations ${c.saturations}; spikes_sha256 ${run.spikesSha256}`,
 );

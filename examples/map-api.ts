@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/examples/map-api.js [loihi1|loihi2|spinnaker2|generic|profile.json]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   decodeDeployment,
   deploymentObject,
@@ -15,31 +15,42 @@ import {
   loadProfile,
   mapNetwork,
   quantize,
-  runIpVaeNetParallel,
-} from '../src/index.js';
+  runNetwork,
+  limitsOf,
+  rateKind,
+  readRates,
+  writeRates,
+  type RatesResult,
+} from 'ipvae';
 
 const profile = loadProfile(process.argv[2] ?? 'loihi1');
 const { net } = quantize(loadModel('models/patches-k512.safetensors'), { weightBits: 8 });
 const N = 20,
   steps = 200;
-const run = await runIpVaeNetParallel(net, loadData('patches', 'test').X, N, {
-  steps,
-  seed: 0,
-  engine: 'event',
-  workers: 2,
-  record: [steps],
-  rates: true,
-});
-// Binary-spike chips carry counts as spikes; graded chips send one message per nonzero count.
-const graded = profile.sections.spikes?.kind?.value === 'graded';
-const rates = Object.fromEntries(
-  Object.entries(run.rates!).map(([k, v]) => [k, Array.from(graded ? v.events : v.spikes, (x) => x / (N * steps))]),
+const run = await runNetwork(
+  net,
+  { data: loadData('patches', 'test').X, n: N },
+  {
+    steps,
+    seed: 0,
+    engine: 'event',
+    workers: 2,
+    probes: [{ kind: 'rates' }],
+  },
 );
+// The rates file (format ipvae.rates), as ipvae simulate --rates-out writes it and ipvae map --rates reads it.
+writeFileSync(
+  'patches.rates.json',
+  writeRates(run.probes.rates as RatesResult, { net: 'quantised patches-k512', data: 'patches', seed: 0 }),
+);
+// Binary-spike chips carry counts as spikes; graded chips send one message per nonzero count.
+const kind = rateKind(limitsOf(profile).graded);
+const rates = readRates(readFileSync('patches.rates.json', 'utf8'), 'patches.rates.json', net, kind);
 for (const strategy of ['fill', 'traffic'] as const) {
   const m = mapNetwork(net, profile, { strategy, rates, rateSource: `${N} patches x ${steps} steps` });
   const t = m.totals;
   console.log(
-    `${strategy}: ${t.cores} cores, ${t.interCoreSpikesPerStep.toFixed(1)} ${graded ? 'messages' : 'spikes'}/step between cores, ` +
+    `${strategy}: ${t.cores} cores, ${t.interCoreSpikesPerStep.toFixed(1)} ${kind === 'events' ? 'messages' : 'spikes'}/step between cores, ` +
       `hop-weighted ${t.hopWeightedTraffic.toFixed(1)}, ${m.violations.length} violations`,
   );
   if (strategy === 'traffic' && m.violations.length === 0) {

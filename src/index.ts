@@ -57,16 +57,52 @@ export {
 } from './net/network.js';
 export { toJson as networkToJson, fromJson as networkFromJson } from './net/json.js';
 export {
-  fromIpVae,
-  fromIpVae as quantize,
   quantizeTensor,
-  DEFAULT_QUANT,
-  type QuantOptions,
+  quantizeProjection,
+  errorReport,
+  exponentFor,
   type TensorReport,
+  type ProjectionShape,
+  type ProjectionQuantOptions,
 } from './net/quantize.js';
-export { Simulator, combineDigests, type Counters, type EngineKind, type SimOptions } from './sim/engine.js';
-export { runIpVaeNet, runIpVaeNetParallel, type NetRunOptions, type NetRunResult } from './sim/run.js';
-export { lifStep, lifConst, type LifArrays, type LifMode } from './sim/lif.js';
+export { fromIpVae, fromIpVae as quantize, inputFormat, DEFAULT_QUANT, type QuantOptions } from './frontends/ipvae.js';
+export {
+  Simulator,
+  combineDigests,
+  type Counters,
+  type ProjectionCounters,
+  type PopulationCounters,
+  type EngineKind,
+  type SimOptions,
+} from './sim/engine.js';
+export {
+  runNetwork,
+  runPart,
+  inputPopulation,
+  probeKinds,
+  type RunInputs,
+  type RunOptions,
+  type RunResult,
+} from './sim/run.js';
+export { defineProbe, type ProbeSpec, type ProbeRequest, type ProbeContext, type ProbeInstance } from './sim/probe.js';
+export type { RatesResult } from './sim/probes/rates.js';
+export type { SpikeCountsResult } from './sim/probes/spike-counts.js';
+export type { TraceResult } from './sim/probes/trace.js';
+export { ipvaeShape, type IpVaeMetricsResult, type NetMetrics } from './sim/probes/ipvae-metrics.js';
+export { writeRates, readRates, rateKind, RATES_FORMAT, RATES_VERSION, type RateKind } from './sim/rates.js';
+export {
+  defineNeuron,
+  type NeuronSpec,
+  type ParamSpec,
+  type StateSpec,
+  type FormatSpec,
+  type PayloadKind,
+  type PopulationState,
+  type StepContext,
+  type Params,
+} from './sim/neuron.js';
+export { neuronModel, neuronModels, neuronModelNames, resolvePopulation } from './sim/registry.js';
+export { lifStep, lifConst, type LifArrays, type LifMode, type LifConst } from './sim/models/lif.js';
 export {
   loadProfile,
   parseProfile,
@@ -79,5 +115,26 @@ export {
 export { limitsOf, checkNetwork, type Limits, type Violation, type GradedMode } from './hardware/check.js';
 export { mapNetwork, type Mapping, type MapOptions, type Totals, type Routes, type Mesh } from './hardware/mapper.js';
 export { coreLoads, type Strategy } from './hardware/partition.js';
-export { deploymentObject, encodeDeployment, decodeDeployment, readDeployment } from './hardware/deploy.js';
+export {
+  deploymentObject,
+  deploymentJson,
+  encodeDeployment,
+  decodeDeployment,
+  readDeployment,
+  type Deployment,
+  type DeployCore,
+  type DeployRoute,
+  type DeployTotals,
+  type DeployPopulation,
+  type DeployProjection,
+  type DeploySynapseBlock,
+  type DeployParam,
+  type DeployNeuronRange,
+  type DeployMesh,
+  type DeployProfile,
+  type DeployProfileValue,
+  type DeployProvenance,
+  type DeployFormat,
+} from './hardware/deploy.js';
+export { camelKeys, snakeKeys } from './io/json-case.js';
 export { clusteredNetwork, type ClusteredOptions } from './net/random.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lifConst, lifStep, type LifArrays, type LifMode } from '../src/sim/lif.js';
+import { lifConst, lifStep, type LifArrays, type LifMode } from '../src/sim/models/lif.js';
 import { satCounter } from '../src/fixed/q.js';
 
 /** Run one neuron for `steps` steps with input a_in at step 1 only (Lava's tests' protocol). */
@@ -24,7 +24,7 @@ function run(
     vs: number[] = [],
     spikes: number[] = [];
   for (let t = 1; t <= steps; t++) {
-    lifStep(1, u, v, Float64Array.of(t === 1 ? aIn : 0), lifConst(p), mode, c, s);
+    lifStep(1, u, v, Float64Array.of(t === 1 ? aIn : 0), lifConst(p, mode), c, s);
     us.push(u[0]);
     vs.push(v[0]);
     if (s[0]) spikes.push(t);

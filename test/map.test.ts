@@ -11,7 +11,7 @@ import {
   type DeployCore,
 } from '../src/hardware/deploy.js';
 import { clusteredNetwork } from '../src/net/random.js';
-import { fromIpVae } from '../src/net/quantize.js';
+import { fromIpVae } from '../src/frontends/ipvae.js';
 import { loadModel } from '../src/io/safetensors.js';
 import { csrFromDense, type Network, type Population } from '../src/net/network.js';
 import { UserError } from '../src/errors.js';

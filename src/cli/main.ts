@@ -11,6 +11,7 @@ import { addTrainCommand } from './train.js';
 import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
+import { addNeuronsCommand } from './neurons.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   addAtomsCommand(program);
   addNetCommands(program);
   addMapCommands(program);
+  addNeuronsCommand(program);
   return program;
 }
 

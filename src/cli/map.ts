@@ -7,7 +7,8 @@ import { fromJson } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
 import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
-import { GRADED_MODES, type GradedMode } from '../hardware/check.js';
+import { GRADED_MODES, limitsOf, type GradedMode } from '../hardware/check.js';
+import { rateKind, readRates } from '../sim/rates.js';
 import {
   deploymentJson,
   deploymentObject,
@@ -18,46 +19,7 @@ import {
 } from '../hardware/deploy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../errors.js';
-import type { Network } from '../net/network.js';
 import { fmt, oneOf, parseIntOpt, table } from './common.js';
-
-/** Rates from `ipvae simulate --rates-out` (or any JSON with {rates: {population: [..] | {spikes, events}}}). */
-export function readRates(file: string, net: Network, graded: boolean): Record<string, Float64Array> {
-  let root: unknown;
-  try {
-    root = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${file}: cannot read a JSON rates file (${(e as Error).message})`);
-  }
-  const rates = (root as { rates?: unknown })?.rates;
-  if (!rates || typeof rates !== 'object' || Array.isArray(rates))
-    throw new UserError(
-      `${file}: rates must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)`,
-    );
-  const out: Record<string, Float64Array> = {};
-  for (const [name, v] of Object.entries(rates as Record<string, unknown>)) {
-    const pop = net.populations.find((p) => p.name === name);
-    if (!pop)
-      throw new UserError(
-        `${file}: rates.${name}: the network has no population "${name}" (${net.populations.map((p) => p.name).join(', ')})`,
-      );
-    const key = graded ? 'events' : 'spikes';
-    const arr = Array.isArray(v) ? v : (v as Record<string, unknown>)?.[key];
-    if (!Array.isArray(arr))
-      throw new UserError(
-        `${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`} must be an array of ${pop.size} numbers`,
-      );
-    if (arr.length !== pop.size)
-      throw new UserError(`${file}: rates.${name}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
-    const bad = arr.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
-    if (bad >= 0)
-      throw new UserError(
-        `${file}: rates.${name}${Array.isArray(v) ? '' : `.${key}`}[${bad}] = ${JSON.stringify(arr[bad])}, expected a non-negative number`,
-      );
-    out[name] = Float64Array.from(arr as number[]);
-  }
-  return out;
-}
 
 const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
@@ -235,10 +197,17 @@ export function addMapCommands(program: Command): void {
       }
       const net = fromJson(text, o.net);
       const profile = loadProfile(o.profile);
-      const isGraded = profile.sections.spikes?.kind?.value === 'graded';
-      const rates = o.rates ? readRates(o.rates, net, isGraded) : undefined;
+      const kind = rateKind(limitsOf(profile).graded);
+      let ratesText = '';
+      if (o.rates)
+        try {
+          ratesText = readFileSync(o.rates, 'utf8');
+        } catch {
+          throw new UserError(`${o.rates}: cannot read the rates file`);
+        }
+      const rates = o.rates ? readRates(ratesText, o.rates, net, kind) : undefined;
       const rateSource = o.rates
-        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(readFileSync(o.rates)).digest('hex').slice(0, 16)}; ${isGraded ? 'events' : 'spikes'} per step)`
+        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(ratesText).digest('hex').slice(0, 16)}; ${kind} per step)`
         : undefined;
       const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded });
       const summary = mappingSummary(m);

@@ -4,10 +4,17 @@ import type { Command } from 'commander';
 import { loadModel } from '../io/safetensors.js';
 import { loadData } from '../data/datasets.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../net/quantize.js';
+import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../frontends/ipvae.js';
 import { fromJson, toJson } from '../net/json.js';
-import { Simulator, type EngineKind } from '../sim/engine.js';
-import { runIpVaeNetParallel } from '../sim/run.js';
+import type { Counters, EngineKind } from '../sim/engine.js';
+import { runNetwork } from '../sim/run.js';
+import type { ProbeRequest } from '../sim/probe.js';
+import type { TraceResult } from '../sim/probes/trace.js';
+import type { RatesResult } from '../sim/probes/rates.js';
+import type { IpVaeMetricsResult } from '../sim/probes/ipvae-metrics.js';
+import { writeRates } from '../sim/rates.js';
+import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
+import { snakeKeys } from '../io/json-case.js';
 import { evaluate } from '../model/evaluate.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
@@ -60,29 +67,98 @@ function readNet(file: string): Network {
   return fromJson(text, file);
 }
 
-/** A one-population LIF or IF network for --neuron. */
-function neuronNet(model: 'lif' | 'if', params: string, size: number): Network {
-  let p: Record<string, unknown>;
+/** A one-population network of a registered model for --neuron, its parameters from --params (checked by the model's spec). */
+function neuronNet(model: string, params: string, size: number): Network {
+  if (!isNeuronModel(model) || neuronModel(model).host)
+    throw new UserError(
+      `--neuron: "${model}" is not a neuron model (${neuronModels()
+        .filter((m) => !m.host)
+        .map((m) => m.name)
+        .join(', ')}; ipvae neurons lists them)`,
+    );
+  let p: unknown;
   try {
     p = JSON.parse(params);
   } catch {
-    throw new UserError(`--params: not JSON: ${params}`);
+    throw new UserError('--params: not JSON (expected an object such as {"vth": 64})');
   }
-  const allowed = ['du', 'dv', 'vth', 'bias_mant', 'bias_exp'];
-  const out: Record<string, number> = { du: 0, dv: 0, vth: 0, bias_mant: 0, bias_exp: 0 };
+  if (!p || typeof p !== 'object' || Array.isArray(p))
+    throw new UserError('--params: expected a JSON object of integers');
+  const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(p)) {
-    if (!allowed.includes(k))
-      throw new UserError(`--params: unknown parameter "${k}" (expected ${allowed.join(', ')})`);
-    if (typeof v !== 'number' || !Number.isInteger(v))
-      throw new UserError(`--params: ${k} = ${JSON.stringify(v)}, expected an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`--params: ${k} must be an integer`);
     out[k] = v;
   }
-  return {
+  const net: Network = {
     name: model,
     meta: {},
     projections: [],
     populations: [{ name: model, model, size, params: out, formats: {} }],
   };
+  const r = resolvePopulation(net.populations[0]);
+  if ('problem' in r) throw new UserError(`--params: ${r.problem.field.replace(/^params\./, '')} ${r.problem.what}`);
+  return net;
+}
+
+/** Per-step drives from a --drive file: an array of per-step arrays (for `population`), or {population: rows}. */
+function readDrives(file: string, fallback: () => string | undefined): Record<string, number[][]> {
+  let root: unknown;
+  try {
+    root = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new UserError(`${file}: cannot read a JSON array of per-step arrays (or an object of them by population)`);
+  }
+  const entries: [string, unknown][] = Array.isArray(root)
+    ? [[fallback() ?? '', root]]
+    : root && typeof root === 'object'
+      ? Object.entries(root)
+      : [];
+  if (entries.length === 0) throw new UserError(`${file}: expected a non-empty JSON array of per-step arrays`);
+  const out: Record<string, number[][]> = {};
+  for (const [name, rows] of entries) {
+    if (!name) throw new UserError('simulate: the network has no population to drive');
+    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r)))
+      throw new UserError(
+        `${file}: ${Array.isArray(root) ? '' : `${name}: `}expected a non-empty array of per-step arrays`,
+      );
+    rows.forEach((r: unknown[], t) => {
+      if (!r.every((v) => Number.isSafeInteger(v)))
+        throw new UserError(`${file}: ${Array.isArray(root) ? '' : `${name}: `}step ${t} must hold integers only`);
+    });
+    out[name] = rows as number[][];
+  }
+  const lens = new Set(Object.values(out).map((r) => r.length));
+  if (lens.size > 1) throw new UserError(`${file}: every population needs the same number of steps (rows)`);
+  return out;
+}
+
+/** Whether a network has the iP-VAE's shape (an input, an ipvae and a readout population). */
+const isIpVaeNet = (net: Network): boolean =>
+  ['input', 'ipvae', 'readout'].every((m) => net.populations.some((p) => p.model === m));
+
+/** The counters as printed: snake_case keys, plus means per input. */
+function countersJson(c: Counters, N: number): Record<string, unknown> {
+  return {
+    ...(snakeKeys(c) as Record<string, unknown>),
+    per_sample: {
+      spikes: c.spikes / N,
+      messages: c.messages / N,
+      synaptic_events: c.synapticEvents / N,
+      neurobench_effective_acs: c.neurobenchEffectiveAcs / N,
+      neurobench_effective_macs: c.neurobenchEffectiveMacs / N,
+      neurobench_dense: c.neurobenchDense / N,
+      neuron_updates: c.neuronUpdates / N,
+    },
+  };
+}
+
+/** The counters in one line of text, per input. */
+function countersLine(c: Counters, N: number): string {
+  return (
+    `per sample: ${fmt(c.spikes / N, 0)} spikes, ${fmt(c.messages / N, 0)} messages, ${fmt(c.synapticEvents / N, 0)} synaptic events (spikes x fan-out), ` +
+    `NeuroBench ${fmt(c.neurobenchEffectiveAcs / N, 0)} effective ACs + ${fmt(c.neurobenchEffectiveMacs / N, 0)} effective MACs, ${fmt(c.neurobenchDense / N, 0)} dense; ` +
+    `${fmt(c.neuronUpdates / N, 0)} neuron updates`
+  );
 }
 
 export function addNetCommands(program: Command): void {
@@ -126,12 +202,19 @@ export function addNetCommands(program: Command): void {
     .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
     .option(
       '--drive <file>',
-      'per-step integer input currents: a JSON array of per-step arrays, one integer per neuron',
+      'per-step integers, one row per step: a current into a model population, or the emitted values (spikes or payloads) of an input population; a JSON array of rows for --population, or {population: rows}',
     )
-    .option('--population <name>', 'the population --drive feeds (default: the first non-input population)')
-    .option('--probe <list>', 'with --drive: variables to print per step, of u, v, spikes', 'u,v,spikes')
-    .option('--neuron <model>', 'with --drive: a one-population network of this model (lif or if) instead of --net')
-    .option('--params <json>', 'with --neuron: {"du":..,"dv":..,"vth":..,"bias_mant":..,"bias_exp":..}', '{}')
+    .option('--population <name>', 'the population a --drive array feeds (default: the first non-input population)')
+    .option('--trace <name>', 'with --drive: the population whose variables are printed (default: the driven one)')
+    .option(
+      '--probe <list>',
+      "with --drive: variables to print per step: the model's state variables, and spikes (or out, a non-spiking model's emission); default all",
+    )
+    .option(
+      '--neuron <model>',
+      'with --drive: a one-population network of this model instead of --net (ipvae neurons lists them)',
+    )
+    .option('--params <json>', 'with --neuron: its parameters, e.g. {"du":0,"dv":2048,"vth":256}', '{}')
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
     .option(
       '--rates-out <file>',
@@ -141,100 +224,115 @@ export function addNetCommands(program: Command): void {
     .action(async (o) => {
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
+      const lifMode = o.lavaWrap ? 'lava-wrap' : 'saturate';
       const t0 = performance.now();
       if (o.drive) {
-        let rows: unknown;
-        try {
-          rows = JSON.parse(readFileSync(o.drive, 'utf8'));
-        } catch {
-          throw new UserError(`${o.drive}: cannot read a JSON array of per-step arrays`);
+        if (o.ratesOut) throw new UserError('simulate: --rates-out needs --data (rates are means over data inputs)');
+        let net: Network | undefined = o.net && !o.neuron ? readNet(o.net) : undefined;
+        const drives = readDrives(
+          o.drive,
+          () => o.population ?? (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
+        );
+        const width = Object.values(drives)[0][0].length;
+        if (!net) {
+          if (!o.neuron) throw new UserError('simulate: give --net or --neuron');
+          net = neuronNet(o.neuron, o.params, width);
+          const only = net.populations[0].name;
+          for (const k of Object.keys(drives)) if (k !== only) delete Object.assign(drives, { [only]: drives[k] })[k];
         }
-        if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r)))
-          throw new UserError(`${o.drive}: expected a non-empty JSON array of per-step arrays`);
-        const width = (rows[0] as unknown[]).length;
-        const net = o.neuron
-          ? neuronNet(oneOf('--neuron', o.neuron, ['lif', 'if'] as const), o.params, width)
-          : o.net
-            ? readNet(o.net)
-            : (() => {
-                throw new UserError('simulate: give --net or --neuron');
-              })();
-        const sim = new Simulator(net, { engine, seed, hash: true, lifMode: o.lavaWrap ? 'lava-wrap' : 'saturate' });
-        const target = o.population ?? net.populations.find((p) => p.model !== 'input')?.name;
-        if (!target) throw new UserError('simulate: the network has no population to drive');
-        const P = sim.pop(target);
-        const probes = String(o.probe)
-          .split(',')
-          .map((s: string) => oneOf('--probe', s.trim(), ['u', 'v', 'spikes'] as const));
-        const out: Record<string, number[][]> = Object.fromEntries(probes.map((k) => [k, []]));
-        sim.reset(0);
-        (rows as unknown[][]).forEach((r, t) => {
-          if (r.length !== P.n || !r.every((v) => Number.isInteger(v)))
+        for (const [name, rows] of Object.entries(drives)) {
+          const P = net.populations.find((p) => p.name === name);
+          if (!P) throw new UserError(`${o.drive}: the network has no population "${name}"`);
+          const bad = rows.findIndex((r) => r.length !== P.size);
+          if (bad >= 0)
             throw new UserError(
-              `${o.drive}: step ${t} must be ${P.n} integers (population "${target}" has ${P.n} neurons)`,
+              `${o.drive}: step ${bad} must be ${P.size} integers (population "${name}" has ${P.size} neurons)`,
             );
-          sim.setDrive(target, r as number[]);
-          sim.step();
-          for (const k of probes) out[k].push(Array.from(k === 'u' ? P.u : k === 'v' ? P.v : P.out));
-        });
+        }
+        const traced = o.trace ?? Object.keys(drives)[0];
+        const TP = net.populations.find((p) => p.name === traced);
+        if (!TP) throw new UserError(`--trace: the network has no population "${traced}"`);
+        // the emission is "spikes" for a spiking model, "out" otherwise (an input's values, a voltage)
+        const emission = neuronModel(TP.model).spiking ? 'spikes' : 'out';
+        const avail = [...neuronModel(TP.model).state.map((st) => st.name), emission];
+        const probes: string[] = o.probe
+          ? String(o.probe)
+              .split(',')
+              .map((s: string) => oneOf('--probe', s.trim(), avail))
+          : avail;
+        const steps = Object.values(drives)[0].length;
+        const r = await runNetwork(
+          net,
+          { drives },
+          {
+            steps,
+            seed,
+            engine,
+            lifMode,
+            probes: [{ kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) }],
+          },
+        );
+        const tr = r.probes.trace as TraceResult;
+        const rowsOf = (k: string): number[][] =>
+          Array.from({ length: steps }, (_, t) =>
+            Array.from(tr.values[k === emission ? 'out' : k].subarray((t + 1) * tr.size, (t + 2) * tr.size)),
+          );
+        const out = Object.fromEntries(probes.map((k) => [k, rowsOf(k)]));
         const res = {
-          population: target,
-          steps: rows.length,
+          population: traced,
+          driven: Object.keys(drives),
+          steps,
           ...out,
-          spikes_sha256: sim.digest(),
-          counters: sim.counters,
+          spikes_sha256: r.spikesSha256,
+          counters: countersJson(r.counters, 1),
         };
         if (o.json) console.log(JSON.stringify(res));
         else {
           console.log(
             table(
               ['t', ...probes],
-              (rows as unknown[]).map((_, t) => [t + 1, ...probes.map((k) => out[k][t].join(' '))]),
+              Array.from({ length: steps }, (_, t) => [t + 1, ...probes.map((k) => out[k][t].join(' '))]),
             ),
           );
-          console.log(`spikes_sha256 ${res.spikes_sha256}`);
+          console.log(countersLine(r.counters, 1).replace('per sample', 'counters'));
+          console.log(`saturations ${r.counters.saturations}; spikes_sha256 ${r.spikesSha256}`);
         }
         return;
       }
       if (!o.net) throw new UserError('simulate: give --net (and --data, or --drive)');
       if (!o.data)
-        throw new UserError('simulate: give --data for an iP-VAE network, or --drive with per-step currents');
+        throw new UserError(
+          'simulate: give --data for a network with one input population, or --drive with per-step rows',
+        );
       const net = readNet(o.net);
       const data = loadData(o.data, 'test');
       const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
       const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
       const workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const r = await runIpVaeNetParallel(net, data.X, N, {
-        steps,
-        seed,
-        engine,
-        workers,
-        onProgress: bar?.update,
-        rates: !!o.ratesOut,
-      });
+      const ipvae = isIpVaeNet(net);
+      const probes: ProbeRequest[] = [];
+      if (ipvae) probes.push({ kind: 'ipvae-metrics' });
+      if (o.ratesOut) probes.push({ kind: 'rates' });
+      const r = await runNetwork(
+        net,
+        { data: data.X, n: N },
+        {
+          steps,
+          seed,
+          engine,
+          workers,
+          lifMode,
+          probes,
+          onProgress: bar?.update,
+        },
+      );
       bar?.end();
-      if (o.ratesOut) {
-        const per = (a: Float64Array) => Array.from(a, (x) => Number((x / (N * steps)).toPrecision(6)));
-        writeFileAtomic(
-          o.ratesOut,
-          JSON.stringify({
-            format: 'ipvae.rates',
-            version: 1,
-            net: o.net,
-            data: o.data,
-            samples: N,
-            steps,
-            seed,
-            unit: 'per neuron, per step: spikes = mean count, events = fraction of steps with a nonzero count',
-            rates: Object.fromEntries(
-              Object.entries(r.rates!).map(([k, v]) => [k, { spikes: per(v.spikes), events: per(v.events) }]),
-            ),
-          }),
-        );
-      }
+      if (o.ratesOut)
+        writeFileAtomic(o.ratesOut, writeRates(r.probes.rates as RatesResult, { net: o.net, data: o.data, seed }));
       const sec = (performance.now() - t0) / 1000;
       const c = r.counters;
+      const metrics = ipvae ? (r.probes['ipvae-metrics'] as IpVaeMetricsResult).metrics : [];
       const res = {
         net: o.net,
         data: o.data,
@@ -243,12 +341,9 @@ export function addNetCommands(program: Command): void {
         engine,
         seed,
         workers,
-        metrics: r.metrics,
-        spikes_sha256: r.spikes_sha256,
-        counters: {
-          ...c,
-          per_sample: { spikes: c.spikes / N, syn_events: c.synEvents / N, eff_syn_ops: c.effSynOps / N },
-        },
+        metrics,
+        spikes_sha256: r.spikesSha256,
+        counters: countersJson(c, N),
         saturations: c.saturations,
         input_saturations: r.inputSaturations,
         seconds: sec,
@@ -257,18 +352,16 @@ export function addNetCommands(program: Command): void {
         console.log(JSON.stringify(res));
         return;
       }
+      if (ipvae)
+        console.log(
+          table(
+            ['t', 'R2', 'PZ', 'spikes'],
+            metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
+          ),
+        );
+      console.log(countersLine(c, N));
       console.log(
-        table(
-          ['t', 'R2', 'PZ', 'spikes'],
-          r.metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
-        ),
-      );
-      console.log(
-        `per sample: ${fmt(c.spikes / N, 0)} spikes, ${fmt(c.synEvents / N, 0)} synaptic events (count x fan-out), ` +
-          `${fmt(c.effSynOps / N, 0)} effective synaptic ops (NeuroBench), ${fmt(c.neuronUpdates / N, 0)} neuron updates`,
-      );
-      console.log(
-        `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikes_sha256}; ${sec.toFixed(1)} s`,
+        `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikesSha256}; ${sec.toFixed(1)} s`,
       );
     });
 
@@ -308,15 +401,23 @@ export function addNetCommands(program: Command): void {
     for (const b of bits) {
       const { net } = fromIpVae(p, quantOpts(o, b));
       const bar = o.json ? undefined : progressBar(`${b}-bit weights`);
-      const r = await runIpVaeNetParallel(net, data.X, N, {
-        steps,
-        seed,
-        engine: 'event',
-        record: [steps],
-        keepFinal: true,
-        workers: parseIntOpt('--workers', o.workers, 1, 64),
-        onProgress: bar?.update,
-      });
+      const run = await runNetwork(
+        net,
+        { data: data.X, n: N },
+        {
+          steps,
+          seed,
+          engine: 'event',
+          probes: [{ kind: 'ipvae-metrics', record: [steps], keepFinal: true }],
+          workers: parseIntOpt('--workers', o.workers, 1, 64),
+          onProgress: bar?.update,
+        },
+      );
+      const r = {
+        ...(run.probes['ipvae-metrics'] as IpVaeMetricsResult),
+        counters: run.counters,
+        inputSaturations: run.inputSaturations,
+      };
       bar?.end();
       const ir = r.finalRates!;
       let sa = 0,

@@ -8,6 +8,8 @@ import type { Network } from '../net/network.js';
 import { profileNumber, profileText, type Profile, type SynapseEncoding } from './profile.js';
 import { weightLevels, type MapGraph } from './graph.js';
 import { UserError } from '../errors.js';
+import { neuronModel } from '../sim/registry.js';
+import { stateFormat } from '../sim/neuron.js';
 
 export interface Violation {
   /** e.g. "precision.weight_bits", "core.fan_in_axons", "chip.cores". */
@@ -225,11 +227,14 @@ export function checkNetwork(
         });
     }
   }
+  // State registers: every state variable of every on-chip model, at the width its spec gives it.
   for (const p of net.populations) {
-    if (p.model === 'input') continue;
-    for (const k of ['u', 'v'] as const) {
-      const f = p.formats[k];
-      if (f && f.bits > L.stateBits)
+    const spec = neuronModel(p.model);
+    if (spec.host) continue;
+    for (const st of spec.state) {
+      const f = stateFormat(spec, st, p),
+        k = st.name;
+      if (f.bits > L.stateBits)
         violations.push({
           constraint: 'precision.state_bits',
           where: `population ${p.name}`,

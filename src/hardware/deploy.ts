@@ -15,6 +15,9 @@ import { toJson } from '../net/json.js';
 import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { Mapping } from './mapper.js';
+import { camelKeys, snakeKeys } from '../io/json-case.js';
+
+export { camelKeys, snakeKeys };
 
 export const DEPLOY_FORMAT = 'ipvae.deploy';
 export const DEPLOY_SCHEMA_VERSION = 1;
@@ -168,24 +171,6 @@ export interface DeployTotals {
   hopWeightedTraffic: number;
   hostSpikesPerStep: number;
   hostSpikesPerInput: number;
-}
-
-/** snake_case -> camelCase keys, recursively (values untouched). */
-export function camelKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camelKeys);
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), camelKeys(x)]),
-  );
-}
-
-/** camelCase -> snake_case keys, recursively (values untouched): the file boundary's spelling. */
-export function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]),
-  );
 }
 
 const U32 = 2 ** 32 - 1;

@@ -6,6 +6,7 @@
  * Typed arrays only: CSR of nets (source -> distinct targets) and its transpose (target -> distinct sources).
  */
 import type { Network, Population } from '../net/network.js';
+import { neuronModel } from '../sim/registry.js';
 
 export interface GraphPop {
   name: string;
@@ -50,7 +51,7 @@ export function buildGraph(net: Network): MapGraph {
   let nAll = 0,
     nPlaced = 0;
   for (const p of net.populations) {
-    const host = p.model === 'input';
+    const host = neuronModel(p.model).host;
     pops.push({
       name: p.name,
       model: p.model,

@@ -7,13 +7,13 @@ import { UserError } from '../errors.js';
 import {
   NETWORK_FORMAT,
   NETWORK_VERSION,
-  NEURON_MODELS,
   type Network,
   type NeuronModel,
   type Population,
   type Projection,
 } from './network.js';
 import type { QFormat } from '../fixed/q.js';
+import { isNeuronModel, neuronModel, neuronModelNames, resolvePopulation } from '../sim/registry.js';
 
 export function toJson(net: Network): string {
   const arr = (a: Int32Array) => Array.from(a);
@@ -92,8 +92,8 @@ export function fromJson(text: string, file: string): Network {
     const f = `populations[${i}]`,
       p = obj(pv, f);
     const model = str(get(p, 'model', f), `${f}.model`) as NeuronModel;
-    if (!NEURON_MODELS.includes(model))
-      fail(`${f}.model`, `= "${model}" is not a neuron model (${NEURON_MODELS.join(', ')})`);
+    if (!isNeuronModel(model))
+      fail(`${f}.model`, `= "${model.slice(0, 40)}" is not a neuron model (${neuronModelNames().join(', ')})`);
     const size = int(get(p, 'size', f), `${f}.size`, 1, 2 ** 26);
     const params: Population['params'] = {};
     for (const [k, v] of Object.entries(obj(get(p, 'params', f), `${f}.params`))) {
@@ -111,7 +111,10 @@ export function fromJson(text: string, file: string): Network {
         signed: typeof q.signed === 'boolean' ? q.signed : fail(`${f}.formats.${k}.signed`, 'must be true or false'),
       };
     }
-    return { name: str(get(p, 'name', f), `${f}.name`), model, size, params, formats };
+    const pop: Population = { name: str(get(p, 'name', f), `${f}.name`), model, size, params, formats };
+    const r = resolvePopulation(pop);
+    if ('problem' in r) fail(`${f}.${r.problem.field}`, r.problem.what);
+    return pop;
   });
   const names = new Set<string>();
   populations.forEach((p, i) => {
@@ -129,14 +132,16 @@ export function fromJson(text: string, file: string): Network {
     const tgt = populations.find((p) => p.name === target) ?? fail(`${f}.target`, `= "${target}" names no population`);
     const sv = get(q, 'static', f);
     const isStatic = typeof sv === 'boolean' ? sv : fail(`${f}.static`, 'must be true or false');
-    if (isStatic && src.model !== 'input')
-      fail(`${f}.static`, `is true but the source "${source}" is not an input population`);
+    const srcSpec = neuronModel(src.model);
+    if (isStatic && !srcSpec.host) fail(`${f}.static`, `is true but the source "${source}" is not an input population`);
     const delay = int(get(q, 'delay', f), `${f}.delay`, isStatic ? 0 : 1, 1 << 16);
     const pv = get(q, 'payload', f);
     const payload =
       pv === 'binary' || pv === 'graded'
         ? pv
         : fail(`${f}.payload`, `= ${JSON.stringify(pv)}, expected "binary" or "graded"`);
+    if (!srcSpec.host && payload !== srcSpec.payload)
+      fail(`${f}.payload`, `= "${payload}" but the source "${source}" (${src.model}) emits ${srcSpec.payload} values`);
     const payloadBits = int(get(q, 'payload_bits', f), `${f}.payload_bits`, 1, 32);
     const weightBits = int(get(q, 'weight_bits', f), `${f}.weight_bits`, 2, 32);
     const exponent = int(get(q, 'exponent', f), `${f}.exponent`, -64, 64);

@@ -9,14 +9,14 @@ import type { QFormat } from '../fixed/q.js';
 export const NETWORK_FORMAT = 'ipvae.network';
 export const NETWORK_VERSION = 1;
 
-export type NeuronModel = 'input' | 'ipvae' | 'lif' | 'if' | 'readout';
-export const NEURON_MODELS: readonly NeuronModel[] = ['input', 'ipvae', 'lif', 'if', 'readout'];
+/** A registered neuron model's name (src/sim/models/; `ipvae neurons` lists them). */
+export type NeuronModel = string;
 
 export interface Population {
   name: string;
   model: NeuronModel;
   size: number;
-  /** Integer parameters, scalar (shared) or one per neuron (length = size). */
+  /** Integer parameters, scalar (shared) or one per neuron (length = size), as the model's spec declares. */
   params: Record<string, number | Int32Array>;
   /** Fixed-point formats of the state variables and parameters (e.g. u, v, rate). */
   formats: Record<string, QFormat>;

@@ -1,55 +1,92 @@
 /**
  * Integer spiking simulator over a Network. Two engines with one semantics:
- * - 'event': push. Only neurons that emitted (count != 0) do synaptic work: each walks its CSR row and adds
- *   weight x count into the target's ring-buffer slot for step t + delay (NEST's ring buffers: one slot per
+ * - 'event': push. Only neurons that emitted (value != 0) do synaptic work: each walks its CSR row and adds
+ *   weight x value into the target's ring-buffer slot for step t + delay (NEST's ring buffers: one slot per
  *   step of delay, so no priority queue is needed on the step grid).
  * - 'clock': pull, the reference. Every step every target neuron sums over all its incoming synapses
- *   (a transposed copy of the weights) the source's count of step t - delay, silent or not.
- * Sums are exact integers (no rounding inside a sum, so the order of events cannot change a result). A
- * projection's sum reaches its target as floor(sum x 2^shift), shift = exponent + the target's input fraction
- * - the source payload's fraction.
+ *   (a transposed copy of the weights) the source's emission of step t - delay, silent or not.
+ * Sums are exact integers (no rounding inside a sum, so the order of events cannot change a result; the
+ * constructor refuses a network whose sums could pass 2^53). A projection's sum reaches its target as
+ * floor(sum x 2^shift), shift = exponent + the target's input fraction - the source payload's fraction.
  *
- * Step semantics: reset() puts every population in its initial state and lets iP-VAE populations emit their
- * first counts from u0 (step 0). Step t >= 1: each population reads its input of step t (ring slots, static
- * drive, external drive), updates, and emits; emissions are delivered to step t + delay (delay >= 1).
- * Counters: spikes (sum of counts), events (emitting neurons), synaptic events (sum of count x fan-out),
- * NeuroBench effective synaptic ops (emitting neuron x nonzero weight), dense synaptic ops (all synapses of
- * non-static projections), neuron updates, messages per projection, saturations.
+ * Neuron models are specs (src/sim/neuron.ts, one file each in src/sim/models/): the engine holds each
+ * population's arrays and calls its model's reset and step; it never names a model.
+ *
+ * Step semantics: reset() puts every population in its initial state; models that emit at step 0 do so (the
+ * iP-VAE's counts from u0, an input's presented values). Step t >= 1: each population reads its input of step t
+ * (ring slots, static drive, external drive), updates, and emits; emissions are delivered to step t + delay
+ * (delay >= 1). The counters are defined once, in Counters below.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { population, type Network, type Population, type Projection } from '../net/network.js';
-import { lifConst, lifStep, type LifConst, type LifMode } from './lif.js';
-import { ipvaeEmit, ipvaeUpdate, type IpVaeNeuronParams } from './ipvae-neuron.js';
+import { population, type Network, type Projection } from '../net/network.js';
 import { shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
+import type { ModelOptions, NeuronSpec, PopulationState, StepContext } from './neuron.js';
+import { neuronModel, resolvePopulation } from './registry.js';
 
 export type EngineKind = 'event' | 'clock';
 
-export interface SimOptions {
+export interface SimOptions extends ModelOptions {
   engine: EngineKind;
   seed: number;
-  lifMode?: LifMode;
-  /** Also fold every step's counts into a SHA-256 (spikes_sha256). */
+  /** Also fold every step's emissions into a SHA-256 (spikes_sha256). */
   hash?: boolean;
 }
 
+/** Per projection: the same counters, for this projection alone. */
+export interface ProjectionCounters {
+  name: string;
+  messages: number;
+  synapticEvents: number;
+  neurobenchEffectiveAcs: number;
+  neurobenchEffectiveMacs: number;
+  neurobenchDense: number;
+}
+
+/** Per population: spikes, updates and the counters its model adds (spec.counters). */
+export interface PopulationCounters {
+  name: string;
+  model: string;
+  spikes: number;
+  neuronUpdates: number;
+  modelCounters: Record<string, number>;
+}
+
+/**
+ * What the simulator counts (both engines count the same; JSON keys are the snake_case of these names):
+ * - steps: steps simulated (step 0 of each input, its reset, is not one).
+ * - spikes: the sum of the counts emitted by spiking models (a binary spike is 1, an iP-VAE count n is n).
+ * - messages: emitting neuron x dynamic projection (a neuron with a nonzero emission sends one message per
+ *   outgoing projection).
+ * - synapticEvents: spikes x fan-out, summed over messages (a count n reaching m synapses is n x m events); a
+ *   graded value that is not a spike count (an input's payload, a voltage) is one event per synapse.
+ * - neurobenchEffectiveAcs / neurobenchEffectiveMacs: NeuroBench's effective synaptic operations, nonzero input
+ *   x nonzero weight, per projection and emission; they are MACs when any emitted value of that projection's
+ *   source is outside {-1, 0, 1} (in real units, value x 2^-payload_frac), ACs otherwise. Magnitudes are
+ *   ignored: a count of 3 is one MAC per synapse, not three ACs. Static projections count once per input.
+ * - neurobenchDense: NeuroBench's dense operations: source size x target size per projection and emission, zeros
+ *   included (every step >= 1, and step 0 for sources that emit on reset; static projections once per input).
+ * - neuronUpdates: neurons updated (every non-host neuron, every step).
+ * - saturations: every clip anywhere in the network (registers, payloads, sampler caps).
+ */
 export interface Counters {
   steps: number;
   spikes: number;
-  events: number;
-  synEvents: number;
-  effSynOps: number;
-  denseSynOps: number;
+  messages: number;
+  synapticEvents: number;
+  neurobenchEffectiveAcs: number;
+  neurobenchEffectiveMacs: number;
+  neurobenchDense: number;
   neuronUpdates: number;
   saturations: number;
-  /** Per projection: messages (emitting source neurons) and synaptic events. */
-  perProjection: { name: string; messages: number; synEvents: number }[];
+  perProjection: ProjectionCounters[];
+  perPopulation: PopulationCounters[];
 }
 
 type IdxArray = Uint16Array | Int32Array;
 type WArray = Int8Array | Int16Array | Int32Array;
 
-interface Proj {
+export interface Proj {
   name: string;
   src: number;
   tgt: number;
@@ -65,49 +102,34 @@ interface Proj {
   delay: number;
   shift: number;
   isStatic: boolean;
+  binary: boolean;
   /** Ring of (delay + 1) slots x nT raw sums (event engine). */
   ring: Float64Array;
-  /** Clock engine: counts of the source for the last delay + 1 steps. */
+  /** Clock engine: emissions of the source for the last delay + 1 steps. */
   hist: Int32Array;
+  /** Nonzero weights per source row (NeuroBench's effective operations). */
   nnzRow: Int32Array;
+  c: ProjectionCounters;
 }
 
-interface Pop {
-  p: Population;
-  n: number;
-  /** Emission of the current step (counts or 0/1 spikes), and the indices of the nonzero entries. */
-  out: Int32Array;
-  fired: Int32Array;
-  nFired: number;
-  inp: Float64Array;
-  drive: Float64Array;
-  ext: Float64Array;
+export interface Pop extends PopulationState {
+  readonly name: string;
+  readonly spec: NeuronSpec;
+  /** The model's compiled constants. */
+  readonly c: unknown;
   /** Whether ext holds a drive for the next step. */
   extSet: boolean;
-  u: Int32Array;
-  v: Int32Array;
-  lif?: LifConst;
-  ipv?: IpVaeNeuronParams;
-  /** input: values presented (payload), as integers in the input format. */
-  values?: Int32Array;
-  incoming: Proj[];
-  outgoing: Proj[];
+  /** Whether the population emitted in the current step (step 0: its model's reset said so). */
+  emitted: boolean;
+  /** A value v of this population's emission is real-valued +-1 when |v| = unit (Infinity: never). */
+  readonly unit: number;
+  readonly incoming: Proj[];
+  readonly outgoing: Proj[];
+  readonly c_: PopulationCounters;
 }
 
-const arr = (v: number | Int32Array | undefined, n: number, name: string, pop: string): Int32Array => {
-  if (v === undefined) throw new UserError(`network: population "${pop}" needs parameter "${name}"`);
-  return typeof v === 'number' ? new Int32Array(n).fill(v) : v;
-};
-
-function inputFrac(p: Population): number {
-  if (p.model === 'ipvae') return p.formats.u?.frac ?? 0;
-  if (p.model === 'readout') return p.formats.out?.frac ?? 0;
-  return 0;
-}
-
-function payloadFrac(p: Population): number {
-  return p.model === 'input' ? (p.formats.x?.frac ?? 0) : 0;
-}
+/** Largest exact integer sum in float64. */
+const EXACT = 2 ** 53;
 
 export class Simulator {
   readonly pops: Pop[] = [];
@@ -116,7 +138,7 @@ export class Simulator {
   readonly counters: Counters;
   t = 0;
   sample = 0;
-  private readonly w = new Uint32Array(2);
+  private readonly ctx: StepContext;
   /** SHA-256 of the current input's emissions, and the finished digests of the previous inputs. */
   private hash: Hash | undefined;
   readonly sampleDigests: Buffer[] = [];
@@ -126,10 +148,24 @@ export class Simulator {
     readonly net: Network,
     readonly o: SimOptions,
   ) {
+    this.ctx = { seed: o.seed, sample: 0, t: 0, sat: this.sat, spikes: 0, driven: false, words: new Uint32Array(2) };
     for (const p of net.populations) {
-      const n = p.size;
-      const pop: Pop = {
-        p,
+      const r = resolvePopulation(p);
+      if ('problem' in r) throw new UserError(`network: population "${p.name}": ${r.problem.field} ${r.problem.what}`);
+      const spec = neuronModel(p.model),
+        n = p.size;
+      const pf = spec.payloadFrac(p);
+      const c_: PopulationCounters = {
+        name: p.name,
+        model: p.model,
+        spikes: 0,
+        neuronUpdates: 0,
+        modelCounters: Object.fromEntries(spec.counters.map((k) => [k.name, 0])),
+      };
+      this.pops.push({
+        name: p.name,
+        spec,
+        c: spec.compile(p, r.params, o),
         n,
         out: new Int32Array(n),
         fired: new Int32Array(n),
@@ -137,46 +173,17 @@ export class Simulator {
         inp: new Float64Array(n),
         drive: new Float64Array(n),
         ext: new Float64Array(n),
+        held: new Int32Array(spec.host ? n : 0),
+        hasHeld: false,
         extSet: false,
-        u: new Int32Array(n),
-        v: new Int32Array(n),
+        emitted: false,
+        state: Object.fromEntries(spec.state.map((s) => [s.name, new Int32Array(n)])),
+        counters: spec.counters.map(() => new Float64Array(1)),
+        unit: spec.payload === 'binary' ? 1 : pf >= 0 && pf < 31 ? 2 ** pf : Infinity,
         incoming: [],
         outgoing: [],
-      };
-      if (p.model === 'lif' || p.model === 'if') {
-        pop.lif = lifConst({
-          du: p.model === 'if' ? new Int32Array(n).fill(4095) : arr(p.params.du, n, 'du', p.name),
-          dv: p.model === 'if' ? new Int32Array(n) : arr(p.params.dv, n, 'dv', p.name),
-          vth: arr(p.params.vth, n, 'vth', p.name),
-          biasMant: arr(p.params.bias_mant ?? 0, n, 'bias_mant', p.name),
-          biasExp: arr(p.params.bias_exp ?? 0, n, 'bias_exp', p.name),
-        });
-      } else if (p.model === 'ipvae') {
-        const fu = p.formats.u?.frac;
-        if (fu === undefined) throw new UserError(`network: population "${p.name}" (ipvae) needs formats.u`);
-        const ub = p.formats.u.bits;
-        const sc = (k: string) => {
-          const v = p.params[k];
-          if (typeof v !== 'number')
-            throw new UserError(`network: population "${p.name}" needs scalar parameter "${k}"`);
-          return v;
-        };
-        pop.ipv = {
-          fu,
-          uMin: -(2 ** (ub - 1)),
-          uMax: 2 ** (ub - 1) - 1,
-          etaMant: sc('eta_mant'),
-          etaShift: sc('eta_shift'),
-          bias: arr(p.params.bias, n, 'bias', p.name),
-          u0: arr(p.params.u0, n, 'u0', p.name),
-          clamp: sc('clamp'),
-          floor: sc('floor'),
-          countCap: sc('count_cap'),
-        };
-      } else if (p.model === 'input') {
-        pop.values = new Int32Array(n);
-      }
-      this.pops.push(pop);
+        c_,
+      });
     }
     const index = (name: string) => net.populations.findIndex((q) => q.name === name);
     for (const q of net.projections) this.projs.push(this.compile(q, index(q.source), index(q.target)));
@@ -184,17 +191,47 @@ export class Simulator {
       this.pops[pr.src].outgoing.push(pr);
       this.pops[pr.tgt].incoming.push(pr);
     }
+    this.checkExact();
     this.counters = {
       steps: 0,
       spikes: 0,
-      events: 0,
-      synEvents: 0,
-      effSynOps: 0,
-      denseSynOps: 0,
+      messages: 0,
+      synapticEvents: 0,
+      neurobenchEffectiveAcs: 0,
+      neurobenchEffectiveMacs: 0,
+      neurobenchDense: 0,
       neuronUpdates: 0,
       saturations: 0,
-      perProjection: this.projs.map((p) => ({ name: p.name, messages: 0, synEvents: 0 })),
+      perProjection: this.projs.map((p) => p.c),
+      perPopulation: this.pops.map((p) => p.c_),
     };
+  }
+
+  /** Refuse a network whose per-step input sums could leave the exact integer range of float64. */
+  private checkExact(): void {
+    const P = this.net.populations;
+    for (const T of this.pops) {
+      let total = 0;
+      for (const pr of T.incoming) {
+        const S = P[pr.src],
+          bound = this.pops[pr.src].spec.payloadBound(S, resolvedParams(S));
+        let maxW = 0,
+          fanIn = 0;
+        for (let j = 0; j < pr.w.length; j++) maxW = Math.max(maxW, Math.abs(pr.w[j]));
+        const inDeg = new Int32Array(pr.nT);
+        for (let j = 0; j < pr.idx.length; j++) fanIn = Math.max(fanIn, ++inDeg[pr.idx[j]]);
+        const b = maxW * bound * fanIn;
+        if (b >= EXACT)
+          throw new UserError(
+            `network: projection "${pr.name}": one step's input sum can reach ${maxW} x ${bound} x ${fanIn} (weight x payload x fan-in) >= 2^53, beyond exact integer arithmetic; use fewer weight or payload bits`,
+          );
+        total += b * 2 ** Math.max(0, pr.shift);
+      }
+      if (total >= EXACT)
+        throw new UserError(
+          `network: population "${T.name}": the inputs of one step can sum past 2^53, beyond exact integer arithmetic; use fewer weight or payload bits`,
+        );
+    }
   }
 
   private compile(q: Projection, si: number, ti: number): Proj {
@@ -223,11 +260,20 @@ export class Simulator {
       idx,
       w,
       delay: q.delay,
-      shift: q.exponent + inputFrac(T) - payloadFrac(S),
+      shift: q.exponent + this.pops[ti].spec.inputFrac(T) - this.pops[si].spec.payloadFrac(S),
       isStatic: q.static,
+      binary: q.payload === 'binary',
       ring: new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
       hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
       nnzRow,
+      c: {
+        name: q.name,
+        messages: 0,
+        synapticEvents: 0,
+        neurobenchEffectiveAcs: 0,
+        neurobenchEffectiveMacs: 0,
+        neurobenchDense: 0,
+      },
     };
     if (this.o.engine === 'clock' && !q.static) {
       const tptr = new Int32Array(nT + 1);
@@ -260,25 +306,56 @@ export class Simulator {
     return this.pops[i];
   }
 
-  /** Present integer values to an input population (held until the next setInput). */
+  /**
+   * Present integer values to a host (input) population, held until the next setInput: static projections
+   * apply them at the next reset, dynamic ones receive them every step. Values are saturated to the
+   * population's format (counted).
+   */
   setInput(name: string, values: ArrayLike<number>): void {
     const p = this.pop(name);
-    if (!p.values) throw new UserError(`network: population "${name}" is not an input population`);
+    if (!p.spec.host) throw new UserError(`network: population "${name}" is not an input population`);
     if (values.length !== p.n)
       throw new UserError(`network: input "${name}" has ${p.n} neurons, got ${values.length} values`);
-    p.values.set(values);
+    const c = p.c as { lo: number; hi: number };
+    for (let k = 0; k < p.n; k++) {
+      let v = values[k];
+      if (!Number.isInteger(v)) throw new UserError(`network: input "${name}": value ${k} = ${v} is not an integer`);
+      if (v > c.hi) {
+        v = c.hi;
+        this.sat[0]++;
+      } else if (v < c.lo) {
+        v = c.lo;
+        this.sat[0]++;
+      }
+      p.held[k] = v;
+    }
+    p.hasHeld = true;
   }
 
-  /** External integer input current of the next step, added to a population's synaptic input. */
+  /**
+   * The external input of the next step. Into a model population it is a current added to the synaptic input
+   * (integers in the model's input format). Into an input population it is that step's emission: spikes or
+   * graded payloads (0 or 1 only when the population feeds a binary projection).
+   */
   setDrive(name: string, values: ArrayLike<number>): void {
     const p = this.pop(name);
     if (values.length !== p.n)
       throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
-    p.ext.set(values);
+    const binary = p.spec.host && p.outgoing.some((q) => q.binary && !q.isStatic);
+    for (let k = 0; k < p.n; k++) {
+      const v = values[k];
+      if (!Number.isSafeInteger(v))
+        throw new UserError(`drive: population "${name}": value ${k} = ${v} is not an integer`);
+      if (binary && v !== 0 && v !== 1)
+        throw new UserError(
+          `drive: population "${name}" feeds a binary projection, so its values are spikes (0 or 1); value ${k} = ${v}`,
+        );
+      p.ext[k] = v;
+    }
     p.extSet = true;
   }
 
-  /** Initial state for a new input (sample index keys the iP-VAE draws); iP-VAE populations emit step 0. */
+  /** Initial state for a new input (its index keys the random draws); models that emit at step 0 do so. */
   reset(sample: number): void {
     if (this.o.hash) {
       if (this.started && this.hash) this.sampleDigests.push(this.hash.digest());
@@ -292,49 +369,56 @@ export class Simulator {
       pr.hist.fill(0);
     }
     for (const P of this.pops) {
-      P.u.fill(0);
-      P.v.fill(0);
+      for (const k in P.state) P.state[k].fill(0);
       P.out.fill(0);
       P.nFired = 0;
       P.ext.fill(0);
       P.extSet = false;
       P.drive.fill(0);
-      if (P.ipv) P.u.set(P.ipv.u0);
     }
     // static projections: W x once per input, held as a drive
+    const C = this.counters;
     for (const pr of this.projs) {
       if (!pr.isStatic) continue;
-      const src = this.pops[pr.src].values!,
+      const S = this.pops[pr.src],
+        src = S.held,
         raw = new Float64Array(pr.nT),
         drive = this.pops[pr.tgt].drive;
+      let eff = 0,
+        mac = false;
       for (let s = 0; s < pr.nS; s++) {
         const c = src[s];
         if (c === 0) continue;
+        eff += pr.nnzRow[s];
+        if (c !== S.unit && c !== -S.unit) mac = true;
         for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) raw[pr.idx[j]] += pr.w[j] * c;
       }
       for (let k = 0; k < pr.nT; k++) drive[k] += shiftRight(raw[k], -pr.shift);
+      if (mac) pr.c.neurobenchEffectiveMacs += eff;
+      else pr.c.neurobenchEffectiveAcs += eff;
+      pr.c.neurobenchDense += pr.nS * pr.nT;
+      if (mac) C.neurobenchEffectiveMacs += eff;
+      else C.neurobenchEffectiveAcs += eff;
+      C.neurobenchDense += pr.nS * pr.nT;
     }
+    const ctx = this.ctx;
+    ctx.sample = sample;
+    ctx.t = 0;
     for (const P of this.pops) {
-      if (P.ipv) {
-        const r = ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, sample, 0, P.out, this.sat, this.w, P.fired);
-        this.counters.spikes += r.spikes;
-        P.nFired = r.nFired;
-      }
-      this.emitInput(P);
+      ctx.spikes = 0;
+      ctx.driven = false;
+      P.emitted = P.spec.reset(P.c, P, ctx);
+      if (!P.emitted) P.nFired = 0;
+      this.countSpikes(P, ctx.spikes);
     }
     this.deliverAll();
+    this.syncCounters();
   }
 
-  /** An input population with dynamic (non-static) projections emits its values every step (graded). */
-  private emitInput(P: Pop): void {
-    if (!P.values || !P.outgoing.some((q) => !q.isStatic)) return;
-    let nf = 0;
-    for (let k = 0; k < P.n; k++) {
-      const v = P.values[k];
-      P.out[k] = v;
-      if (v !== 0) P.fired[nf++] = k;
-    }
-    P.nFired = nf;
+  private countSpikes(P: Pop, spikes: number): void {
+    if (spikes === 0) return;
+    this.counters.spikes += spikes;
+    P.c_.spikes += spikes;
   }
 
   /** Deliver this step's emissions (step t) to step t + delay. */
@@ -343,42 +427,53 @@ export class Simulator {
       C = this.counters;
     if (this.hash)
       for (const P of this.pops)
-        if (P.p.model !== 'input') this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
-    this.projs.forEach((pr, pi) => {
-      if (pr.isStatic) return;
-      const S = this.pops[pr.src],
-        out = S.out,
+        if (!P.spec.host) this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
+    for (const pr of this.projs) {
+      if (pr.isStatic) continue;
+      const S = this.pops[pr.src];
+      if (!S.emitted) continue;
+      const out = S.out,
         fired = S.fired,
-        nFired = S.nFired;
+        nFired = S.nFired,
+        unit = S.unit,
+        counts = S.spec.spiking;
       const L = pr.delay + 1;
-      if (this.o.engine === 'clock') {
-        pr.hist.set(out, (t % L) * pr.nS);
-        C.denseSynOps += pr.idx.length;
-      }
-      let msgs = 0,
-        syn = 0,
-        eff = 0;
+      if (this.o.engine === 'clock') pr.hist.set(out, (t % L) * pr.nS);
+      let syn = 0,
+        eff = 0,
+        mac = false;
       const base = ((t + pr.delay) % L) * pr.nT,
         ring = pr.ring,
         idx = pr.idx,
         w = pr.w,
-        ptr = pr.indptr;
+        ptr = pr.indptr,
+        event = this.o.engine === 'event';
       for (let f = 0; f < nFired; f++) {
         const s = fired[f],
           c = out[s];
         const a = ptr[s],
           b = ptr[s + 1];
-        msgs++;
-        syn += c * (b - a);
+        syn += counts ? c * (b - a) : b - a;
         eff += pr.nnzRow[s];
-        if (this.o.engine === 'event') for (let j = a; j < b; j++) ring[base + idx[j]] += w[j] * c;
+        if (c !== unit && c !== -unit) mac = true;
+        if (event) for (let j = a; j < b; j++) ring[base + idx[j]] += w[j] * c;
       }
-      C.perProjection[pi].messages += msgs;
-      C.perProjection[pi].synEvents += syn;
-      C.events += msgs;
-      C.synEvents += syn;
-      C.effSynOps += eff;
-    });
+      const pc = pr.c,
+        dense = pr.nS * pr.nT;
+      pc.messages += nFired;
+      pc.synapticEvents += syn;
+      pc.neurobenchDense += dense;
+      C.messages += nFired;
+      C.synapticEvents += syn;
+      C.neurobenchDense += dense;
+      if (mac) {
+        pc.neurobenchEffectiveMacs += eff;
+        C.neurobenchEffectiveMacs += eff;
+      } else {
+        pc.neurobenchEffectiveAcs += eff;
+        C.neurobenchEffectiveAcs += eff;
+      }
+    }
   }
 
   /** Gather the synaptic input of step t into each population's inp. */
@@ -415,7 +510,7 @@ export class Simulator {
           }
         }
       } else {
-        // counts emitted at step t - delay
+        // emissions of step t - delay
         const from = t - pr.delay;
         if (from < 0) continue;
         const hb = (from % L) * pr.nS,
@@ -435,26 +530,20 @@ export class Simulator {
   /** One step (t -> t + 1): gather, update, emit, deliver. */
   step(): void {
     this.t++;
-    const C = this.counters;
+    const C = this.counters,
+      ctx = this.ctx;
+    ctx.t = this.t;
     this.gather();
     for (const P of this.pops) {
-      if (P.p.model === 'input') {
-        this.emitInput(P);
-        continue;
+      ctx.spikes = 0;
+      ctx.driven = P.extSet;
+      if (!P.spec.host) {
+        C.neuronUpdates += P.n;
+        P.c_.neuronUpdates += P.n;
       }
-      C.neuronUpdates += P.n;
-      if (P.lif) {
-        const k = lifStep(P.n, P.u, P.v, P.inp, P.lif, this.o.lifMode ?? 'saturate', this.sat, P.out, P.fired);
-        C.spikes += k;
-        P.nFired = k;
-      } else if (P.ipv) {
-        ipvaeUpdate(P.n, P.u, P.drive, P.inp, P.ipv, this.sat);
-        const r = ipvaeEmit(P.n, P.u, P.ipv, this.o.seed, this.sample, this.t, P.out, this.sat, this.w, P.fired);
-        C.spikes += r.spikes;
-        P.nFired = r.nFired;
-      } else if (P.p.model === 'readout') {
-        for (let k = 0; k < P.n; k++) P.v[k] = P.inp[k] + P.drive[k];
-      }
+      P.spec.step(P.c, P, ctx);
+      P.emitted = true;
+      this.countSpikes(P, ctx.spikes);
       if (P.extSet) {
         P.ext.fill(0);
         P.extSet = false;
@@ -462,7 +551,16 @@ export class Simulator {
     }
     this.deliverAll();
     C.steps++;
-    C.saturations = this.sat[0];
+    this.syncCounters();
+  }
+
+  /** Copy the running saturation and model counters into counters. */
+  private syncCounters(): void {
+    this.counters.saturations = this.sat[0];
+    for (const P of this.pops) {
+      const mc = P.c_.modelCounters;
+      P.spec.counters.forEach((k, i) => (mc[k.name] = P.counters[i][0]));
+    }
   }
 
   /** SHA-256 (32 bytes) of each input run so far, in order (the current one as it stands). */
@@ -472,13 +570,20 @@ export class Simulator {
   }
 
   /**
-   * spikes_sha256: per input (reset), the SHA-256 of its emissions: per step (0, 1, ...), per non-input
-   * population in network order, its counts as little-endian int32; then the SHA-256 of those 32-byte digests
+   * spikes_sha256: per input (reset), the SHA-256 of its emissions: per step (0, 1, ...), per non-host
+   * population in network order, its emission as little-endian int32; then the SHA-256 of those 32-byte digests
    * concatenated in input order. Any split of the inputs over workers gives the same value.
    */
   digest(): string {
     return combineDigests(this.digests());
   }
+}
+
+/** The resolved parameters of a population that loaded (resolvePopulation succeeded in the constructor). */
+function resolvedParams(p: Network['populations'][number]) {
+  const r = resolvePopulation(p);
+  if ('problem' in r) throw new Error('unreachable: population checked in the constructor');
+  return r.params;
 }
 
 export { population };

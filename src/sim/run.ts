@@ -1,75 +1,68 @@
 /**
- * Running an integer iP-VAE Network on a data set: quantise each input to the net's input format, reset, step,
- * and measure what the float evaluator measures (model-spec section 5) from the integer counts: R^2 via spikes
- * with the dequantised decoder (the Phi projection), PZ, spikes; plus the engine's op counters and the spike
- * digest. Samples are keyed by their index (sampleOffset + i), so any split of the samples gives the same
- * counts.
+ * The runner: any Network, driven by data rows for its one input population or by per-step drives, on either
+ * engine and any number of worker threads, with measurements plugged in as probes (src/sim/probes/). It does
+ * the input quantisation, the step loop, the spike digest and the counter merge; it knows no model.
+ *
+ * Data: row i of X (the input population's size wide, real values) is quantised to the input's format,
+ * presented with setInput, and run for `steps` steps after a reset keyed by its index (sampleOffset + i), so
+ * any split of the rows over workers gives the same counts, counters, digest and probe results.
+ * Drives: one run of `steps` steps; per population, one row of integers per step: a current into a model
+ * population, the emitted values (spikes or graded payloads) of an input population.
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Simulator, combineDigests, type Counters, type EngineKind } from './engine.js';
-import { denseWeights, population, type Network, type Population } from '../net/network.js';
-import { toQ, satCounter } from '../fixed/q.js';
+import type { Network, Population } from '../net/network.js';
+import { toQ, satCounter, q } from '../fixed/q.js';
 import { UserError } from '../errors.js';
-import { recordSteps } from '../model/evaluate.js';
+import { loadPlugins } from '../plugins.js';
+import type { ModelOptions } from './neuron.js';
+import type { ProbeContext, ProbeInstance, ProbeRequest, ProbeSpec } from './probe.js';
 
-export interface NetMetrics {
-  t: number;
-  r2: number;
-  pz: number;
-  spikes: number;
+const PROBES = await loadPlugins(
+  new URL('./probes/', import.meta.url),
+  'ProbeSpec (export default defineProbe({...}))',
+  (x): x is ProbeSpec =>
+    !!x && typeof (x as ProbeSpec).kind === 'string' && typeof (x as ProbeSpec).create === 'function',
+);
+
+/** The registered probe kinds. */
+export function probeKinds(): { kind: string; doc: string }[] {
+  return PROBES.map((p) => ({ kind: p.kind, doc: p.doc }));
 }
 
-export interface NetRunResult {
-  metrics: NetMetrics[];
-  counters: Counters;
-  spikes_sha256: string;
-  /** Per-input digests (32 bytes each), in input order. */
-  digests: Uint8Array[];
-  /** Per input and recorded step: r2, pz, spikes (N x record x 3). */
-  perSample: Float64Array;
-  inputSaturations: number;
-  /** Final integer rates exp(u_T) (N x K, float), for comparisons with the float model. */
-  finalRates?: Float64Array;
-  finalCounts?: Int32Array;
-  /** With o.rates: per non-input population, per neuron, summed over inputs and steps: spikes (counts) and events (steps with a nonzero count). */
-  rates?: Record<string, { spikes: Float64Array; events: Float64Array }>;
+function probeSpec(kind: string): ProbeSpec {
+  const s = PROBES.find((p) => p.kind === kind);
+  if (!s) throw new UserError(`no probe "${kind}" (${PROBES.map((p) => p.kind).join(', ')})`);
+  return s;
 }
 
-export interface NetRunOptions {
+/** Rows of real values for the one input population, or per-step integer drives by population. */
+export type RunInputs = { data: Float32Array; n: number } | { drives: Record<string, ArrayLike<ArrayLike<number>>> };
+
+export interface RunOptions extends ModelOptions {
   steps: number;
   seed: number;
   engine: EngineKind;
-  record?: number[];
-  sampleOffset?: number;
-  keepFinal?: boolean;
-  /** Sum every neuron's spikes and events (for the mapper's --rates). */
-  rates?: boolean;
-  onProgress?: (done: number, total: number) => void;
-  /** Worker threads (runIpVaeNetParallel); results are identical for any number. */
+  /** Worker threads over the data rows (results are identical for any number); drives run in one. */
   workers?: number;
+  probes?: ProbeRequest[];
+  /** Index of the first data row (keys its draws). */
+  sampleOffset?: number;
+  onProgress?: (done: number, total: number) => void;
 }
 
-export interface SimJob {
-  net: Network;
-  X: Float32Array;
-  n: number;
-  opts: Omit<NetRunOptions, 'onProgress' | 'workers'>;
-}
-
-/** The iP-VAE shape of a Network: input x (D), latents z (K), decoder z -> xhat. */
-export function ipvaeShape(net: Network): { D: number; K: number; phi: Float64Array } {
-  const x = net.populations.find((p) => p.model === 'input'),
-    z = net.populations.find((p) => p.model === 'ipvae');
-  const dec = net.projections.find((p) => z && p.source === z.name && population(net, p.target).model === 'readout');
-  if (!x || !z || !dec)
-    throw new UserError(
-      'network: not an iP-VAE network (needs an input, an ipvae and a readout population with a decoder projection)',
-    );
-  const D = x.size,
-    K = z.size;
-  const W = denseWeights(net, dec); // D x K (target x source)
-  return { D, K, phi: W };
+export interface RunResult {
+  inputs: number;
+  steps: number;
+  counters: Counters;
+  spikesSha256: string;
+  /** Per-input digests (32 bytes each), in input order. */
+  digests: Uint8Array[];
+  /** Input values clipped by the input format during quantisation. */
+  inputSaturations: number;
+  /** Each probe's result, by its name (default: its kind). */
+  probes: Record<string, unknown>;
 }
 
 /** The input population the data feeds (exactly one). */
@@ -80,126 +73,86 @@ export function inputPopulation(net: Network): Population {
   return ins[0];
 }
 
-/**
- * Run a Network with one input population on the rows of X (the input's size wide). iP-VAE networks also get
- * the evaluation metrics; any network gets the counters and spikes_sha256.
- */
-export function runIpVaeNet(net: Network, X: Float32Array, N: number, o: NetRunOptions): NetRunResult {
-  const xPop = inputPopulation(net),
-    D = xPop.size;
-  const isIpVae =
-    net.populations.some((p) => p.model === 'ipvae') && net.populations.some((p) => p.model === 'readout');
-  const { K, phi } = isIpVae ? ipvaeShape(net) : { K: 0, phi: new Float64Array(0) };
-  const zPop = net.populations.find((p) => p.model === 'ipvae');
-  if (X.length < N * D) throw new UserError(`data: ${X.length / D} samples of D=${D}, asked for ${N}`);
-  const xf = xPop.formats.x ?? { bits: 32, frac: 0, signed: true };
-  const rec = isIpVae ? (o.record ?? recordSteps(o.steps)) : [];
-  const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true });
-  const R = rec.length,
-    per = new Float64Array(N * R * 3);
-  const inSat = satCounter(),
-    xq = new Int32Array(D),
-    xhat = new Float64Array(D);
-  const finalRates = o.keepFinal ? new Float64Array(N * K) : undefined,
-    finalCounts = o.keepFinal ? new Int32Array(N * K) : undefined;
-  const zp = zPop ? sim.pop(zPop.name) : undefined;
-  const fu = zPop?.formats.u.frac ?? 0;
-  const tally = (): void => {
-    for (const r of tallies)
-      for (let j = 0; j < r.out.length; j++) {
-        const c = r.out[j];
-        if (c !== 0) {
-          r.spikes[j] += c;
-          r.events[j]++;
-        }
+const probeName = (r: ProbeRequest): string => r.name ?? r.kind;
+
+/** One thread's share: the rows [0, n) of the data (or the one drive run). */
+export function runPart(
+  net: Network,
+  inputs: RunInputs,
+  o: Omit<RunOptions, 'workers' | 'onProgress'>,
+  onInput?: (done: number) => void,
+): RunResult {
+  const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true, lifMode: o.lifMode });
+  const data = 'data' in inputs;
+  const N = data ? inputs.n : 1;
+  const requests = o.probes ?? [];
+  const names = requests.map(probeName);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UserError(`probes: two probes named "${dup}" (give one a name)`);
+  const ctx: ProbeContext = { net, sim, steps: o.steps, inputs: N, sampleOffset: o.sampleOffset ?? 0, data };
+  const probes: ProbeInstance<unknown>[] = requests.map((r) => probeSpec(r.kind).create(ctx, r));
+  const inSat = satCounter();
+  if (data) {
+    const xPop = inputPopulation(net),
+      D = xPop.size;
+    if (inputs.data.length < N * D)
+      throw new UserError(`data: ${Math.floor(inputs.data.length / D)} samples of D=${D}, asked for ${N}`);
+    const xf = xPop.formats.x ?? q(32, 0);
+    const xq = new Int32Array(D);
+    for (let n = 0; n < N; n++) {
+      const x = inputs.data.subarray(n * D, (n + 1) * D);
+      for (let d = 0; d < D; d++) xq[d] = toQ(x[d], xf, inSat);
+      sim.setInput(xPop.name, xq);
+      sim.reset((o.sampleOffset ?? 0) + n);
+      for (const p of probes) p.start?.(n, x);
+      for (const p of probes) p.step(0);
+      for (let t = 1; t <= o.steps; t++) {
+        sim.step();
+        for (const p of probes) p.step(t);
       }
-  };
-  const tallies = o.rates
-    ? net.populations
-        .filter((p) => p.model !== 'input')
-        .map((p) => ({
-          name: p.name,
-          out: sim.pop(p.name).out,
-          spikes: new Float64Array(p.size),
-          events: new Float64Array(p.size),
-        }))
-    : [];
-  for (let n = 0; n < N; n++) {
-    const x = X.subarray(n * D, (n + 1) * D);
-    for (let d = 0; d < D; d++) xq[d] = toQ(x[d], xf, inSat);
-    sim.setInput(xPop.name, xq);
-    sim.reset((o.sampleOffset ?? 0) + n);
-    tally(); // the first emission (from u0) is sent too
-    let mean = 0,
-      sst = 0;
-    for (let d = 0; d < D; d++) mean += x[d];
-    mean /= D;
-    for (let d = 0; d < D; d++) sst += (x[d] - mean) ** 2;
-    let ri = 0;
+      for (const p of probes) p.end?.(n);
+      onInput?.(n + 1);
+    }
+  } else {
+    const drives = Object.entries(inputs.drives).map(([name, rows]) => {
+      const P = sim.pop(name);
+      if (rows.length !== o.steps)
+        throw new UserError(
+          `drive: population "${name}" has ${rows.length} rows for ${o.steps} steps (one row per step)`,
+        );
+      return { name, rows, n: P.n };
+    });
+    sim.reset(o.sampleOffset ?? 0);
+    for (const p of probes) p.start?.(0, undefined);
+    for (const p of probes) p.step(0);
     for (let t = 1; t <= o.steps; t++) {
+      for (const d of drives) sim.setDrive(d.name, d.rows[t - 1]);
       sim.step();
-      tally();
-      if (ri < rec.length && rec[ri] === t) {
-        const z = zp!.out;
-        xhat.fill(0);
-        let zeros = 0,
-          spikes = 0;
-        for (let k = 0; k < K; k++) {
-          const c = z[k];
-          if (c === 0) {
-            zeros++;
-            continue;
-          }
-          spikes += c;
-          for (let d = 0; d < D; d++) xhat[d] += phi[d * K + k] * c;
-        }
-        let sse = 0;
-        for (let d = 0; d < D; d++) sse += (x[d] - xhat[d]) ** 2;
-        const o3 = (n * R + ri) * 3;
-        per[o3] = sst > 0 ? 1 - sse / sst : 0;
-        per[o3 + 1] = zeros / K;
-        per[o3 + 2] = spikes;
-        ri++;
-      }
+      for (const p of probes) p.step(t);
     }
-    if (finalRates && finalCounts && zp) {
-      for (let k = 0; k < K; k++) {
-        finalRates[n * K + k] = Math.exp(zp.u[k] / 2 ** fu);
-        finalCounts[n * K + k] = zp.out[k];
-      }
-    }
-    o.onProgress?.(n + 1, N);
+    for (const p of probes) p.end?.(0);
+    onInput?.(1);
   }
   return {
-    metrics: metricsOf(per, N, rec),
-    perSample: per,
+    inputs: N,
+    steps: o.steps,
     counters: sim.counters,
-    spikes_sha256: sim.digest(),
+    spikesSha256: sim.digest(),
     digests: sim.digests(),
     inputSaturations: inSat[0],
-    finalRates,
-    finalCounts,
-    rates: o.rates
-      ? Object.fromEntries(tallies.map((r) => [r.name, { spikes: r.spikes, events: r.events }]))
-      : undefined,
+    probes: Object.fromEntries(probes.map((p, i) => [names[i], p.result()])),
   };
 }
 
-/** Means over inputs, summed in input order (the same bits for any split over workers). */
-function metricsOf(per: Float64Array, N: number, rec: number[]): NetMetrics[] {
-  const R = rec.length;
-  return rec.map((t, ri) => {
-    let a = 0,
-      b = 0,
-      c = 0;
-    for (let n = 0; n < N; n++) {
-      const o = (n * R + ri) * 3;
-      a += per[o];
-      b += per[o + 1];
-      c += per[o + 2];
-    }
-    return { t, r2: a / N, pz: b / N, spikes: c / N };
-  });
+/** Sum counters of the same network part by part: numbers add, names stay (arrays by index, objects by key). */
+export function addCounters<T>(a: T, b: T): T {
+  if (typeof a === 'number') return ((a as number) + (b as number)) as T;
+  if (Array.isArray(a)) return a.map((x, i) => addCounters(x, (b as unknown[])[i])) as T;
+  if (a && typeof a === 'object')
+    return Object.fromEntries(
+      Object.entries(a).map(([k, v]) => [k, addCounters(v, (b as Record<string, unknown>)[k])]),
+    ) as T;
+  return a;
 }
 
 function workerUrl(): URL {
@@ -208,20 +161,27 @@ function workerUrl(): URL {
   return new URL('../../dist/src/sim/sim-worker.js', import.meta.url);
 }
 
+/** What a worker thread runs: its rows and the run's options. */
+export interface SimJob {
+  net: Network;
+  inputs: RunInputs;
+  opts: Omit<RunOptions, 'workers' | 'onProgress'>;
+}
+
 /**
- * runIpVaeNet over `workers` threads, each taking a contiguous range of inputs. Every draw is keyed by the
- * input's index, so metrics, counters and spikes_sha256 are identical for any number of workers.
+ * Run a network: data rows over `workers` threads (each a contiguous range of rows), or per-step drives in
+ * this thread. Counters, spikes_sha256 and probe results are identical for any number of workers.
  */
-export async function runIpVaeNetParallel(
-  net: Network,
-  X: Float32Array,
-  N: number,
-  o: NetRunOptions,
-): Promise<NetRunResult> {
-  const W = Math.max(1, Math.min(o.workers ?? 1, N));
-  if (W === 1) return runIpVaeNet(net, X, N, o);
+export async function runNetwork(net: Network, inputs: RunInputs, o: RunOptions): Promise<RunResult> {
+  const { onProgress, workers, ...opts } = o;
+  if (!('data' in inputs)) return runPart(net, inputs, opts, (d) => onProgress?.(d, 1));
+  const N = inputs.n;
+  const W = Math.max(1, Math.min(workers ?? 1, N));
+  if (W === 1) return runPart(net, inputs, opts, (d) => onProgress?.(d, N));
   const D = inputPopulation(net).size;
-  const { onProgress, workers: _w, ...opts } = o;
+  if (inputs.data.length < N * D)
+    throw new UserError(`data: ${Math.floor(inputs.data.length / D)} samples of D=${D}, asked for ${N}`);
+  new Simulator(net, { engine: opts.engine, seed: opts.seed }); // refuse a bad network here, not in a worker
   const done = new Array<number>(W).fill(0);
   const parts = await Promise.all(
     Array.from({ length: W }, (_, w) => {
@@ -229,19 +189,22 @@ export async function runIpVaeNetParallel(
         i1 = Math.floor(((w + 1) * N) / W);
       const job: SimJob = {
         net,
-        X: X.slice(i0 * D, i1 * D),
-        n: i1 - i0,
-        opts: { ...opts, sampleOffset: (o.sampleOffset ?? 0) + i0 },
+        inputs: { data: inputs.data.slice(i0 * D, i1 * D), n: i1 - i0 },
+        opts: { ...opts, sampleOffset: (opts.sampleOffset ?? 0) + i0 },
       };
-      return new Promise<NetRunResult>((resolve, reject) => {
+      return new Promise<RunResult>((resolve, reject) => {
         const wk = new Worker(workerUrl(), { workerData: job });
-        wk.on('message', (m: { progress?: number; result?: NetRunResult }) => {
+        wk.on('message', (m: { progress?: number; result?: RunResult; userError?: string }) => {
           if (m.progress !== undefined) {
             done[w] = m.progress;
             onProgress?.(
               done.reduce((a, b) => a + b, 0),
               N,
             );
+          }
+          if (m.userError !== undefined) {
+            reject(new UserError(m.userError));
+            void wk.terminate();
           }
           if (m.result) {
             resolve(m.result);
@@ -255,78 +218,23 @@ export async function runIpVaeNetParallel(
       });
     }),
   );
-  const c0 = parts[0].counters;
-  const counters: Counters = {
-    ...c0,
-    perProjection: c0.perProjection.map((p) => ({ name: p.name, messages: 0, synEvents: 0 })),
-  };
-  for (const k of [
-    'spikes',
-    'events',
-    'synEvents',
-    'effSynOps',
-    'denseSynOps',
-    'neuronUpdates',
-    'saturations',
-  ] as const) {
-    counters[k] = parts.reduce((a, p) => a + p.counters[k], 0);
-  }
-  counters.steps = parts.reduce((a, p) => a + p.counters.steps, 0);
-  for (const p of parts)
-    p.counters.perProjection.forEach((q, j) => {
-      counters.perProjection[j].messages += q.messages;
-      counters.perProjection[j].synEvents += q.synEvents;
-    });
-  const perSample = new Float64Array(parts.reduce((a, p) => a + p.perSample.length, 0));
-  let off0 = 0;
-  for (const p of parts) {
-    perSample.set(p.perSample, off0);
-    off0 += p.perSample.length;
-  }
-  const metrics = metricsOf(
-    perSample,
-    N,
-    parts[0].metrics.map((m) => m.t),
-  );
   const digests = parts.flatMap((p) => p.digests);
-  const cat = (k: 'finalRates' | 'finalCounts') => {
-    if (!parts[0][k]) return undefined;
-    const out =
-      k === 'finalRates'
-        ? new Float64Array(parts.reduce((a, p) => a + p[k]!.length, 0))
-        : new Int32Array(parts.reduce((a, p) => a + p[k]!.length, 0));
-    let off = 0;
-    for (const p of parts) {
-      out.set(p[k]! as never, off);
-      off += p[k]!.length;
-    }
-    return out;
-  };
-  let rates: NetRunResult['rates'];
-  if (parts[0].rates) {
-    rates = {};
-    for (const [name, r0] of Object.entries(parts[0].rates)) {
-      const spikes = new Float64Array(r0.spikes.length),
-        events = new Float64Array(r0.events.length);
-      for (const p of parts) {
-        const r = p.rates![name];
-        for (let j = 0; j < spikes.length; j++) {
-          spikes[j] += r.spikes[j];
-          events[j] += r.events[j];
-        }
-      }
-      rates[name] = { spikes, events };
-    }
-  }
+  const requests = opts.probes ?? [];
   return {
-    rates,
-    metrics,
-    perSample,
-    counters,
+    inputs: N,
+    steps: opts.steps,
+    counters: parts.slice(1).reduce((a, p) => addCounters(a, p.counters), parts[0].counters),
     digests,
-    spikes_sha256: combineDigests(digests),
+    spikesSha256: combineDigests(digests),
     inputSaturations: parts.reduce((a, p) => a + p.inputSaturations, 0),
-    finalRates: cat('finalRates') as Float64Array | undefined,
-    finalCounts: cat('finalCounts') as Int32Array | undefined,
+    probes: Object.fromEntries(
+      requests.map((r) => [
+        probeName(r),
+        probeSpec(r.kind).merge(
+          parts.map((p) => p.probes[probeName(r)]),
+          r,
+        ),
+      ]),
+    ),
   };
 }

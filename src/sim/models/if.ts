@@ -1,0 +1,40 @@
+/**
+ * if: integrate-and-fire on the Loihi register layout, without leak or current: v = v + (a_in << 6) + bias,
+ * spike where v > (vth << 6), v = 0 there. It is Lava's LIF with du = 4095 (u holds one step's input) and
+ * dv = 0 (v does not decay), so it runs the lif model's update with those constants.
+ */
+import { defineNeuron, perNeuron } from '../neuron.js';
+import { LOIHI_PARAMS, LOIHI_STATE, lifConst, lifStep, type LifConst } from './lif.js';
+
+export default defineNeuron<LifConst>({
+  name: 'if',
+  summary: 'integrate-and-fire on the Loihi registers (lif with du = 4095, dv = 0), binary spikes',
+  doc: 'v = clip(v + (a_in << 6) + (bias_mant << bias_exp), +-(2^23 - 1)); spike where v > vth << 6, then v = 0',
+  params: [LOIHI_PARAMS.vth, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
+  state: LOIHI_STATE,
+  formats: [],
+  payload: 'binary',
+  spiking: true,
+  host: false,
+  inputFrac: () => 0,
+  payloadFrac: () => 0,
+  payloadBound: () => 1,
+  counters: [],
+  compile: (p, params, o) =>
+    lifConst(
+      {
+        du: new Int32Array(p.size).fill(4095),
+        dv: new Int32Array(p.size),
+        vth: perNeuron(params, 'vth', p.size),
+        biasMant: perNeuron(params, 'bias_mant', p.size),
+        biasExp: perNeuron(params, 'bias_exp', p.size),
+      },
+      o.lifMode,
+    ),
+  reset: () => false,
+  step(c, s, ctx) {
+    const k = lifStep(s.n, s.state.u, s.state.v, s.inp, c, ctx.sat, s.out, s.fired);
+    ctx.spikes += k;
+    s.nFired = k;
+  },
+});

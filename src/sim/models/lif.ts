@@ -1,0 +1,149 @@
+/**
+ * lif: Loihi-style fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc, lava-nc/lava
+ * src/lava/proc/lif/models.py; facts in hardware-spec section 2), per step for a whole population:
+ *   u = trunc0(u * (4096 - (du + 1)) / 4096) + (a_in << 6)        trunc0: |x| >> 12 with the sign restored
+ *   v = trunc0(v * (4096 - dv) / 4096) + u + (bias_mant << bias_exp), clipped to +-(2^23 - 1)
+ *   spike where v > (vth << 6); v = 0 there
+ * u is a 24-bit register. Default: it saturates to [-2^23, 2^23 - 1] and every clip is counted. Mode
+ * 'lava-wrap' reproduces Lava's wrap instead (u - 2^24 above 2^23, u + 2^24 at or below -2^23, so -2^23 becomes
+ * +2^23). v's clip is Lava's own behaviour; it is counted as a saturation too.
+ */
+import { q, type SatCounter } from '../../fixed/q.js';
+import { defineNeuron, perNeuron, type ParamSpec } from '../neuron.js';
+
+export type LifMode = 'saturate' | 'lava-wrap';
+
+/** Per-neuron parameters (arrays) of a LIF or IF population. */
+export interface LifArrays {
+  du: Int32Array;
+  dv: Int32Array;
+  vth: Int32Array;
+  biasMant: Int32Array;
+  biasExp: Int32Array;
+}
+
+const U_MAX = 2 ** 23 - 1,
+  U_MIN = -(2 ** 23),
+  V_LIM = 2 ** 23 - 1;
+
+/** Per-neuron constants of the update: decay factors 4096 - (du + 1) and 4096 - dv, bias_mant << bias_exp. */
+export interface LifConst {
+  decU: Int32Array;
+  decV: Int32Array;
+  bias: Float64Array;
+  thr: Float64Array;
+  wrap: boolean;
+}
+
+export function lifConst(p: LifArrays, mode: LifMode = 'saturate'): LifConst {
+  const n = p.du.length;
+  return {
+    decU: Int32Array.from(p.du, (d) => 4096 - (d + 1)),
+    decV: Int32Array.from(p.dv, (d) => 4096 - d),
+    bias: Float64Array.from({ length: n }, (_, i) => p.biasMant[i] * 2 ** p.biasExp[i]),
+    thr: Float64Array.from(p.vth, (v) => v * 64),
+    wrap: mode === 'lava-wrap',
+  };
+}
+
+/**
+ * One step. aIn: synaptic input of this step (integers); out: spikes (1/0) written per neuron.
+ * Returns the number of spikes; their indices go to fired[0 .. spikes) when given. trunc0(x / 4096) is
+ * (x / 4096) | 0: the division by a power of two is exact and |x / 4096| < 2^31 for 24-bit registers.
+ */
+export function lifStep(
+  n: number,
+  u: Int32Array,
+  v: Int32Array,
+  aIn: Float64Array,
+  c: LifConst,
+  sat: SatCounter,
+  out: Int32Array,
+  fired?: Int32Array,
+): number {
+  let spikes = 0,
+    clips = 0;
+  const { decU, decV, bias, thr, wrap } = c;
+  for (let i = 0; i < n; i++) {
+    let uu = ((u[i] * decU[i]) / 4096) | 0;
+    uu += aIn[i] * 64;
+    if (wrap) {
+      if (uu > 8388608) uu -= 16777216;
+      else if (uu <= -8388608) uu += 16777216;
+    } else if (uu > U_MAX) {
+      uu = U_MAX;
+      clips++;
+    } else if (uu < U_MIN) {
+      uu = U_MIN;
+      clips++;
+    }
+    u[i] = uu;
+    let vv = (((v[i] * decV[i]) / 4096) | 0) + uu + bias[i];
+    if (vv > V_LIM) {
+      vv = V_LIM;
+      clips++;
+    } else if (vv < -V_LIM) {
+      vv = -V_LIM;
+      clips++;
+    }
+    if (vv > thr[i]) {
+      out[i] = 1;
+      if (fired) fired[spikes] = i;
+      spikes++;
+      vv = 0;
+    } else out[i] = 0;
+    v[i] = vv;
+  }
+  sat[0] += clips;
+  return spikes;
+}
+
+/** Parameters shared by the Loihi-style models (lif, if, li). */
+export const LOIHI_PARAMS: Record<'du' | 'dv' | 'vth' | 'bias_mant' | 'bias_exp', ParamSpec> = {
+  du: { name: 'du', shape: 'either', min: 0, max: 4095, default: 0, doc: 'current decay: u keeps (4096 - (du + 1)) / 4096 per step' },
+  dv: { name: 'dv', shape: 'either', min: 0, max: 4095, default: 0, doc: 'voltage decay: v keeps (4096 - dv) / 4096 per step' },
+  vth: { name: 'vth', shape: 'either', min: 0, max: 2 ** 17, doc: 'threshold: a spike when v > vth << 6' },
+  bias_mant: { name: 'bias_mant', shape: 'either', min: -4096, max: 4095, default: 0, doc: 'bias current mantissa (13-bit signed)' },
+  bias_exp: { name: 'bias_exp', shape: 'either', min: 0, max: 7, default: 0, doc: 'bias exponent: v gains bias_mant << bias_exp per step' },
+};
+
+/** The 24-bit u and v registers of the Loihi-style models. */
+export const LOIHI_STATE = [
+  { name: 'u', format: q(24, 0), doc: 'synaptic current (24-bit register, input << 6)' },
+  { name: 'v', format: q(24, 0), doc: 'membrane voltage (24-bit register, clipped to +-(2^23 - 1))' },
+];
+
+export default defineNeuron<LifConst>({
+  name: 'lif',
+  summary: "Loihi fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc), binary spikes",
+  doc:
+    'u = trunc0(u * (4096 - (du + 1)) / 4096) + (a_in << 6); v = clip(trunc0(v * (4096 - dv) / 4096) + u + ' +
+    '(bias_mant << bias_exp), +-(2^23 - 1)); spike where v > vth << 6, then v = 0 (lava-nc/lava src/lava/proc/lif/models.py)',
+  params: [LOIHI_PARAMS.du, LOIHI_PARAMS.dv, LOIHI_PARAMS.vth, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
+  state: LOIHI_STATE,
+  formats: [],
+  payload: 'binary',
+  spiking: true,
+  host: false,
+  inputFrac: () => 0,
+  payloadFrac: () => 0,
+  payloadBound: () => 1,
+  counters: [],
+  compile: (p, params, o) =>
+    lifConst(
+      {
+        du: perNeuron(params, 'du', p.size),
+        dv: perNeuron(params, 'dv', p.size),
+        vth: perNeuron(params, 'vth', p.size),
+        biasMant: perNeuron(params, 'bias_mant', p.size),
+        biasExp: perNeuron(params, 'bias_exp', p.size),
+      },
+      o.lifMode,
+    ),
+  reset: () => false,
+  step(c, s, ctx) {
+    const k = lifStep(s.n, s.state.u, s.state.v, s.inp, c, ctx.sat, s.out, s.fired);
+    ctx.spikes += k;
+    s.nFired = k;
+  },
+});

@@ -1,0 +1,86 @@
+/**
+ * The rates file (format "ipvae.rates", version 1): every neuron's mean spikes and events per step, measured by
+ * the simulator (the rates probe) and read by the mapper to weigh spike traffic. One reader and one writer for
+ * the CLI, the mapper and the examples.
+ *   {format, version, net, data, samples, steps, seed, unit,
+ *    rates: {population: {spikes: [per neuron], events: [per neuron]}}}
+ * spikes: mean emitted count per step; events: the fraction of steps with a nonzero emission (messages).
+ * The reader also takes {rates: {population: [per neuron]}} (one number per neuron, used for either kind).
+ */
+import type { Network } from '../net/network.js';
+import { UserError } from '../errors.js';
+import type { RatesResult } from './probes/rates.js';
+
+export const RATES_FORMAT = 'ipvae.rates';
+export const RATES_VERSION = 1;
+
+/** Which rate weighs traffic: a binary-spike chip sends a count n as n spikes; a graded one sends one message. */
+export type RateKind = 'spikes' | 'events';
+
+/** The rate kind for a chip: the one place this choice is made. */
+export function rateKind(gradedChip: boolean): RateKind {
+  return gradedChip ? 'events' : 'spikes';
+}
+
+export interface RatesProvenance {
+  net: string;
+  data: string;
+  seed: number;
+}
+
+/** The rates file's JSON text from a rates probe result (6 significant digits per value). */
+export function writeRates(r: RatesResult, prov: RatesProvenance): string {
+  const denom = r.inputs * r.steps;
+  const per = (a: Float64Array) => Array.from(a, (x) => Number((x / denom).toPrecision(6)));
+  return JSON.stringify({
+    format: RATES_FORMAT,
+    version: RATES_VERSION,
+    net: prov.net,
+    data: prov.data,
+    samples: r.inputs,
+    steps: r.steps,
+    seed: prov.seed,
+    unit: 'per neuron, per step: spikes = mean count, events = fraction of steps with a nonzero count',
+    rates: Object.fromEntries(
+      Object.keys(r.spikes).map((k) => [k, { spikes: per(r.spikes[k]), events: per(r.events[k]) }]),
+    ),
+  });
+}
+
+/** Per-population rates of the given kind from a rates file's text; any problem is one UserError naming the file. */
+export function readRates(text: string, file: string, net: Network, kind: RateKind): Record<string, Float64Array> {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${file}: cannot read a JSON rates file (${(e as Error).message.split('\n')[0]})`);
+  }
+  const fmt = (root as { format?: unknown })?.format;
+  if (fmt !== undefined && fmt !== RATES_FORMAT)
+    throw new UserError(`${file}: format = ${JSON.stringify(fmt)}, expected "${RATES_FORMAT}"`);
+  const ver = (root as { version?: unknown })?.version;
+  if (fmt !== undefined && ver !== RATES_VERSION)
+    throw new UserError(`${file}: version = ${JSON.stringify(ver)}, this ipvae reads ${RATES_VERSION}`);
+  const rates = (root as { rates?: unknown })?.rates;
+  if (!rates || typeof rates !== 'object' || Array.isArray(rates))
+    throw new UserError(
+      `${file}: rates must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)`,
+    );
+  const out: Record<string, Float64Array> = {};
+  for (const [name, v] of Object.entries(rates as Record<string, unknown>)) {
+    const pop = net.populations.find((p) => p.name === name);
+    if (!pop)
+      throw new UserError(
+        `${file}: rates.${name}: the network has no population "${name}" (${net.populations.map((p) => p.name).join(', ')})`,
+      );
+    const arr = Array.isArray(v) ? v : (v as Record<string, unknown>)?.[kind];
+    const field = `rates.${name}${Array.isArray(v) ? '' : `.${kind}`}`;
+    if (!Array.isArray(arr)) throw new UserError(`${file}: ${field} must be an array of ${pop.size} numbers`);
+    if (arr.length !== pop.size)
+      throw new UserError(`${file}: ${field}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
+    const bad = arr.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
+    if (bad >= 0) throw new UserError(`${file}: ${field}[${bad}] is not a non-negative number`);
+    out[name] = Float64Array.from(arr as number[]);
+  }
+  return out;
+}
