@@ -22,10 +22,21 @@ export interface TensorReport {
   relRmsError: number;
 }
 
-/** The exponent that puts maxAbs at the top of a `bits`-bit symmetric range (0 for an all-zero tensor). */
+/** The exponents a Network can hold (the JSON loader's range). */
+export const EXPONENT_MIN = -64,
+  EXPONENT_MAX = 64;
+
+/**
+ * The exponent that puts maxAbs at the top of a `bits`-bit symmetric range (0 for an all-zero tensor), no
+ * lower than EXPONENT_MIN (smaller weights round to 0 there, within half a unit of 2^-64).
+ */
 export function exponentFor(maxAbs: number, bits: number): number {
+  if (!Number.isFinite(maxAbs)) throw new RangeError(`quantize: a weight is ${maxAbs}`);
   const top = 2 ** (bits - 1) - 1;
-  return maxAbs > 0 ? Math.ceil(Math.log2(maxAbs / top)) : 0;
+  const e = maxAbs > 0 ? Math.max(EXPONENT_MIN, Math.ceil(Math.log2(maxAbs / top))) : 0;
+  if (e > EXPONENT_MAX)
+    throw new RangeError(`quantize: |w| = ${maxAbs} needs an exponent above ${EXPONENT_MAX} at ${bits} bits`);
+  return e;
 }
 
 /** The error report of integer mantissas m (real value m * 2^exponent) against the real tensor w. */

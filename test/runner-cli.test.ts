@@ -1,0 +1,206 @@
+/**
+ * The command line over the registry and the runner: ipvae neurons, parameters checked at load in every
+ * command that reads a network, NeuroBench's example from `simulate --json`, drives into an input population,
+ * and the examples type-checked against the built declarations.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { neuronModelNames } from '../src/sim/registry.js';
+import { csrFromDense, type Network } from '../src/net/network.js';
+import { toJson } from '../src/net/json.js';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'ipvae.js');
+const env = { ...process.env, IPVAE_CACHE: join(ROOT, '.cache', 'test') };
+const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8', env, cwd: ROOT });
+
+/** input (2, binary spikes) -> lif (2) -> li (1): a small hand-made network. */
+function smallNet(lifParams: Record<string, number>): Network {
+  return {
+    name: 'small',
+    meta: {},
+    populations: [
+      { name: 'in', model: 'input', size: 2, params: {}, formats: {} },
+      { name: 'h', model: 'lif', size: 2, params: lifParams, formats: {} },
+      { name: 'o', model: 'li', size: 1, params: { du: 4095, dv: 0 }, formats: {} },
+    ],
+    projections: [
+      {
+        name: 'in_h',
+        source: 'in',
+        target: 'h',
+        ...csrFromDense([3, 0, 0, 5], 2, 2),
+        weightBits: 8,
+        exponent: 0,
+        delay: 1,
+        payload: 'binary',
+        payloadBits: 1,
+        static: false,
+      },
+      {
+        name: 'h_o',
+        source: 'h',
+        target: 'o',
+        ...csrFromDense([1, 2], 1, 2),
+        weightBits: 8,
+        exponent: 0,
+        delay: 2,
+        payload: 'binary',
+        payloadBits: 1,
+        static: false,
+      },
+    ],
+  };
+}
+
+describe('ipvae neurons', () => {
+  it('lists every registered model, in text and in JSON', () => {
+    const j = run('neurons', '--json');
+    expect(j.status, j.stderr).toBe(0);
+    const list = JSON.parse(j.stdout) as { name: string; params: { name: string }[] }[];
+    expect(list.map((m) => m.name)).toEqual(neuronModelNames());
+    expect(list.find((m) => m.name === 'lif')!.params.map((p) => p.name)).toEqual([
+      'du',
+      'dv',
+      'vth',
+      'bias_mant',
+      'bias_exp',
+    ]);
+    const t = run('neurons');
+    for (const m of neuronModelNames()) expect(t.stdout).toMatch(new RegExp(`^${m}: `, 'm'));
+  });
+});
+
+describe('a missing or out-of-range parameter fails at load, in every command that reads a network', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-runner-'));
+  const drive = join(dir, 'drive.json');
+  writeFileSync(drive, JSON.stringify([[1, 0]]));
+  const cases: [string, Record<string, number>, RegExp][] = [
+    ['missing vth', { du: 0, dv: 0 }, /populations\[1\]\.params\.vth is missing/],
+    ['du out of range', { du: 4096, vth: 10 }, /populations\[1\]\.params\.du = 4096 is outside \[0, 4095\]/],
+  ];
+  it.each(cases)('%s: map and simulate both say so in one line, exit 2, nothing written', (_n, params, msg) => {
+    const f = join(dir, `bad-${Object.keys(params).join('-')}.json`);
+    writeFileSync(f, toJson(smallNet(params)));
+    const out = join(dir, 'out.pb');
+    for (const args of [
+      ['map', '--net', f, '--profile', 'loihi1', '--out', out],
+      ['simulate', '--net', f, '--drive', drive, '--population', 'in'],
+    ]) {
+      const r = run(...args);
+      expect(r.status, args[0]).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, args[0]).toHaveLength(1);
+      expect(lines[0]).toMatch(/^ipvae: /);
+      expect(lines[0]).toContain(f);
+      expect(lines[0]).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
+
+describe('simulate --drive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-drive-'));
+
+  it("NeuroBench's documented example: effective 4 (MACs), dense 9 (examples/neurobench)", () => {
+    const r = run(
+      'simulate',
+      '--net',
+      'examples/neurobench/net.json',
+      '--drive',
+      'examples/neurobench/drive.json',
+      '--population',
+      'x',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout).counters;
+    expect([c.neurobench_effective_acs, c.neurobench_effective_macs, c.neurobench_dense]).toEqual([0, 4, 9]);
+    expect(c.per_sample.neurobench_dense).toBe(9);
+  });
+
+  it('into an input population: the rows are its spikes; downstream populations can be traced', () => {
+    const net = join(dir, 'small.json');
+    writeFileSync(net, toJson(smallNet({ du: 4095, dv: 0, vth: 2 })));
+    const drive = join(dir, 'spikes.json');
+    // in[0] spikes at steps 1 and 2, in[1] at step 1
+    writeFileSync(
+      drive,
+      JSON.stringify([
+        [1, 1],
+        [1, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]),
+    );
+    const h = JSON.parse(
+      run('simulate', '--net', net, '--drive', drive, '--population', 'in', '--trace', 'h', '--json').stdout,
+    );
+    // The input's spikes of step t arrive at step t + 1. h[0] gets 3 << 6 = 192 per input spike (du = 4095: u
+    // holds one step's input), above vth << 6 = 128: a spike at steps 2 and 3; h[1] gets 5 << 6 = 320 at step 2.
+    expect(h.spikes.map((s: number[]) => s.join(''))).toEqual(['00', '11', '10', '00', '00', '00']);
+    const o = JSON.parse(
+      run('simulate', '--net', net, '--drive', drive, '--population', 'in', '--trace', 'o', '--json').stdout,
+    );
+    // h's spikes of step 2 reach o at step 4 (delay 2): (1 + 2) << 6 = 192; step 3's spike of h[0]: 64 at step 5
+    expect(o.v.map((x: number[]) => x[0])).toEqual([0, 0, 0, 192, 192 + 64, 192 + 64]);
+    expect(o.out).toEqual(o.v); // li emits v
+    expect(o.counters.spikes).toBe(3);
+    const bad = join(dir, 'two.json');
+    writeFileSync(bad, JSON.stringify([[2, 0]]));
+    const r = run('simulate', '--net', net, '--drive', bad, '--population', 'in');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/feeds a binary projection, so its values are spikes \(0 or 1\)/);
+  });
+
+  it('--rates-out with --drive is refused instead of silently ignored', () => {
+    const r = run(
+      'simulate',
+      '--neuron',
+      'lif',
+      '--params',
+      '{"vth":1}',
+      '--drive',
+      join(dir, 'x.json'),
+      '--rates-out',
+      join(dir, 'r.json'),
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--rates-out needs --data/);
+  });
+
+  it('--neuron takes any registered model and checks --params against its spec', () => {
+    const drive = join(dir, 'one.json');
+    writeFileSync(drive, JSON.stringify([[1], [0], [0]]));
+    const li = JSON.parse(
+      run('simulate', '--neuron', 'li', '--params', '{"du":2047,"dv":2048}', '--drive', drive, '--json').stdout,
+    );
+    expect(li.v.map((x: number[]) => x[0])).toEqual([64, 64, 48]);
+    const bad = run('simulate', '--neuron', 'lif', '--params', '{"dv":1}', '--drive', drive);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/--params: vth is missing/);
+  });
+});
+
+describe('the typed library', () => {
+  it('the examples type-check against the built declarations (dist/src/index.d.ts, not the sources)', () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.examples.json', '--noEmit', '--listFiles'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const files = r.stdout.split('\n').filter((l) => !l.includes('node_modules'));
+    expect(files).toContain(join(ROOT, 'dist', 'src', 'index.d.ts'));
+    expect(files.filter((f) => f.startsWith(join(ROOT, 'src')))).toEqual([]);
+    const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
+    for (const e of examples) expect(files).toContain(join(ROOT, 'examples', e));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.exports['.'].types).toBe('./dist/src/index.d.ts');
+  });
+});
