@@ -14,7 +14,7 @@ import type { Network } from '../net/network.js';
 import { toJson } from '../net/json.js';
 import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
-import type { Mapping } from './mapper.js';
+import type { Mapping, Totals } from './mapper.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
 
 export { camelKeys, snakeKeys };
@@ -162,16 +162,8 @@ export interface DeployRoute {
   hopsX: number;
   hopsY: number;
 }
-export interface DeployTotals {
-  cores: number;
-  chips: number;
-  neurons: number;
-  synapses: number;
-  interCoreSpikesPerStep: number;
-  hopWeightedTraffic: number;
-  hostSpikesPerStep: number;
-  hostSpikesPerInput: number;
-}
+/** The mapping's totals, as the mapper computes them. */
+export type DeployTotals = Totals;
 
 const U32 = 2 ** 32 - 1;
 /** A count for a uint32 field, or a UserError naming it (a profile without limits can make numbers huge). */

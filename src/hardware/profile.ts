@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
+import { parseJson } from '../io/json-read.js';
 import { LONE_SURROGATE } from '../net/json.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
@@ -76,12 +77,7 @@ export function profileNumber(p: Profile, section: string, key: string): number 
 
 /** Parse and check a profile's JSON text. */
 export function parseProfile(text: string, file: string): Profile {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: not JSON (${(e as Error).message})`);
-  }
+  const root = parseJson(text, file);
   const fail = (field: string, what: string): never => {
     throw new UserError(`${file}: ${field} ${what}`);
   };

@@ -4,6 +4,7 @@
  * (`net.json: projections[1].weights[17] = 300 is outside the 8-bit range [-128, 127]`).
  */
 import { UserError } from '../errors.js';
+import { parseJson } from '../io/json-read.js';
 import {
   NETWORK_FORMAT,
   NETWORK_VERSION,
@@ -52,12 +53,7 @@ type J = Record<string, unknown>;
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function fromJson(text: string, file: string): Network {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: not JSON (${(e as Error).message})`);
-  }
+  const root = parseJson(text, file);
   const fail = (field: string, what: string): never => {
     throw new UserError(`${file}: ${field} ${what}`);
   };

@@ -9,6 +9,7 @@
  */
 import type { Network } from '../net/network.js';
 import { UserError } from '../errors.js';
+import { parseJson } from '../io/json-read.js';
 import type { RatesResult } from './probes/rates.js';
 
 export const RATES_FORMAT = 'ipvae.rates';
@@ -49,12 +50,7 @@ export function writeRates(r: RatesResult, prov: RatesProvenance): string {
 
 /** Per-population rates of the given kind from a rates file's text; any problem is one UserError naming the file. */
 export function readRates(text: string, file: string, net: Network, kind: RateKind): Record<string, Float64Array> {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: cannot read a JSON rates file (${(e as Error).message.split('\n')[0]})`);
-  }
+  const root = parseJson(text, file, 'cannot read a JSON rates file');
   const fmt = (root as { format?: unknown })?.format;
   if (fmt !== undefined && fmt !== RATES_FORMAT)
     throw new UserError(`${file}: format = ${JSON.stringify(fmt)}, expected "${RATES_FORMAT}"`);

@@ -3,8 +3,8 @@
  * spike where v > (vth << 6), v = 0 there. It is Lava's LIF with du = 4095 (u holds one step's input) and
  * dv = 0 (v does not decay), so it runs the lif model's update with those constants.
  */
-import { defineNeuron, perNeuron } from '../neuron.js';
-import { LOIHI_PARAMS, LOIHI_STATE, lifConst, lifStep, type LifConst } from './lif.js';
+import { defineNeuron } from '../neuron.js';
+import { LOIHI_PARAMS, LOIHI_STATE, loihiConst, loihiSpikingStep, type LifConst } from './lif.js';
 
 export default defineNeuron<LifConst>({
   name: 'if',
@@ -20,21 +20,7 @@ export default defineNeuron<LifConst>({
   payloadFrac: () => 0,
   payloadBound: () => 1,
   counters: [],
-  compile: (p, params, o) =>
-    lifConst(
-      {
-        du: new Int32Array(p.size).fill(4095),
-        dv: new Int32Array(p.size),
-        vth: perNeuron(params, 'vth', p.size),
-        biasMant: perNeuron(params, 'bias_mant', p.size),
-        biasExp: perNeuron(params, 'bias_exp', p.size),
-      },
-      o.lifMode,
-    ),
+  compile: (p, params, o) => loihiConst(p, params, o, { du: 4095, dv: 0 }),
   reset: () => false,
-  step(c, s, ctx) {
-    const k = lifStep(s.n, s.state.u, s.state.v, s.inp, c, ctx.sat, s.out, s.fired);
-    ctx.spikes += k;
-    s.nFired = k;
-  },
+  step: loihiSpikingStep,
 });

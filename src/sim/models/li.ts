@@ -8,8 +8,8 @@
  * v carries the input scaled by 2^6, so an emitted v stands for v * 2^-6 in input units (payload fraction 6).
  * With --lava-wrap, u wraps at 24 bits as Lava's LIF does.
  */
-import { defineNeuron, perNeuron } from '../neuron.js';
-import { LOIHI_PARAMS, LOIHI_STATE, lifConst, type LifConst } from './lif.js';
+import { defineNeuron } from '../neuron.js';
+import { LOIHI_PARAMS, LOIHI_STATE, loihiConst, type LifConst } from './lif.js';
 
 const U_MAX = 2 ** 23 - 1,
   U_MIN = -(2 ** 23),
@@ -31,17 +31,7 @@ export default defineNeuron<LifConst>({
   payloadFrac: () => 6,
   payloadBound: () => V_LIM,
   counters: [],
-  compile: (p, params, o) =>
-    lifConst(
-      {
-        du: perNeuron(params, 'du', p.size),
-        dv: perNeuron(params, 'dv', p.size),
-        vth: new Int32Array(p.size),
-        biasMant: perNeuron(params, 'bias_mant', p.size),
-        biasExp: perNeuron(params, 'bias_exp', p.size),
-      },
-      o.lifMode,
-    ),
+  compile: (p, params, o) => loihiConst(p, params, o),
   reset: () => false,
   step(c, s, ctx) {
     const { decU, decV, bias, wrap } = c;

@@ -9,7 +9,16 @@
  * +2^23). v's clip is Lava's own behaviour; it is counted as a saturation too.
  */
 import { q, type SatCounter } from '../../fixed/q.js';
-import { defineNeuron, perNeuron, type ParamSpec } from '../neuron.js';
+import type { Population } from '../../net/network.js';
+import {
+  defineNeuron,
+  perNeuron,
+  type ModelOptions,
+  type Params,
+  type ParamSpec,
+  type PopulationState,
+  type StepContext,
+} from '../neuron.js';
 
 export type LifMode = 'saturate' | 'lava-wrap';
 
@@ -113,6 +122,32 @@ export const LOIHI_STATE = [
   { name: 'v', format: q(24, 0), doc: 'membrane voltage (24-bit register, clipped to +-(2^23 - 1))' },
 ];
 
+/**
+ * The Loihi-style models' constants from resolved parameters; `fixed` pins a decay for models that have no
+ * such parameter (if: du = 4095, dv = 0; li has no threshold).
+ */
+export function loihiConst(p: Population, params: Params, o: ModelOptions, fixed: { du?: number; dv?: number } = {}): LifConst {
+  const n = p.size;
+  const pick = (name: 'du' | 'dv') => (fixed[name] !== undefined ? new Int32Array(n).fill(fixed[name]) : perNeuron(params, name, n));
+  return lifConst(
+    {
+      du: pick('du'),
+      dv: pick('dv'),
+      vth: params.vth === undefined ? new Int32Array(n) : perNeuron(params, 'vth', n),
+      biasMant: perNeuron(params, 'bias_mant', n),
+      biasExp: perNeuron(params, 'bias_exp', n),
+    },
+    o.lifMode,
+  );
+}
+
+/** The spiking Loihi step (lif, if): binary spikes into out/fired, counted. */
+export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepContext): void {
+  const k = lifStep(s.n, s.state.u, s.state.v, s.inp, c, ctx.sat, s.out, s.fired);
+  ctx.spikes += k;
+  s.nFired = k;
+}
+
 export default defineNeuron<LifConst>({
   name: 'lif',
   summary: "Loihi fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc), binary spikes",
@@ -129,21 +164,7 @@ export default defineNeuron<LifConst>({
   payloadFrac: () => 0,
   payloadBound: () => 1,
   counters: [],
-  compile: (p, params, o) =>
-    lifConst(
-      {
-        du: perNeuron(params, 'du', p.size),
-        dv: perNeuron(params, 'dv', p.size),
-        vth: perNeuron(params, 'vth', p.size),
-        biasMant: perNeuron(params, 'bias_mant', p.size),
-        biasExp: perNeuron(params, 'bias_exp', p.size),
-      },
-      o.lifMode,
-    ),
+  compile: (p, params, o) => loihiConst(p, params, o),
   reset: () => false,
-  step(c, s, ctx) {
-    const k = lifStep(s.n, s.state.u, s.state.v, s.inp, c, ctx.sat, s.out, s.fired);
-    ctx.spikes += k;
-    s.nFired = k;
-  },
+  step: loihiSpikingStep,
 });
