@@ -74,6 +74,27 @@ describe('ipvae neurons', () => {
   });
 });
 
+describe('quantize --net: re-quantise an integer network', () => {
+  it('to fewer bits, shared or per-row; the result simulates; no file when neither --model nor --net', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-requant-'));
+    const f = join(dir, 'n.json');
+    writeFileSync(f, toJson(smallNet({ vth: 1 })));
+    for (const e of ['shared', 'per-row']) {
+      const out = join(dir, `n4-${e}.json`);
+      const r = run('quantize', '--net', f, '--weight-bits', '3', '--exponent', e, '--out', out, '--json');
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(readFileSync(out, 'utf8'));
+      expect(j.meta.requantized_from).toBe(f);
+      for (const q of j.projections) expect(Math.max(...q.weights.map(Math.abs))).toBeLessThanOrEqual(3);
+      expect(JSON.parse(r.stdout).report.map((t: { name: string }) => t.name)).toEqual(['in_h', 'h_o']);
+    }
+    const none = run('quantize', '--out', join(dir, 'x.json'));
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/give --model .* or --net/);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+});
+
 describe('a missing or out-of-range parameter fails at load, in every command that reads a network', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipvae-runner-'));
   const drive = join(dir, 'drive.json');
@@ -82,24 +103,28 @@ describe('a missing or out-of-range parameter fails at load, in every command th
     ['missing vth', { du: 0, dv: 0 }, /populations\[1\]\.params\.vth is missing/],
     ['du out of range', { du: 4096, vth: 10 }, /populations\[1\]\.params\.du = 4096 is outside \[0, 4095\]/],
   ];
-  it.each(cases)('%s: map and simulate both say so in one line, exit 2, nothing written', (_n, params, msg) => {
-    const f = join(dir, `bad-${Object.keys(params).join('-')}.json`);
-    writeFileSync(f, toJson(smallNet(params)));
-    const out = join(dir, 'out.pb');
-    for (const args of [
-      ['map', '--net', f, '--profile', 'loihi1', '--out', out],
-      ['simulate', '--net', f, '--drive', drive, '--population', 'in'],
-    ]) {
-      const r = run(...args);
-      expect(r.status, args[0]).toBe(2);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines, args[0]).toHaveLength(1);
-      expect(lines[0]).toMatch(/^ipvae: /);
-      expect(lines[0]).toContain(f);
-      expect(lines[0]).toMatch(msg);
-      expect(existsSync(out)).toBe(false);
-    }
-  });
+  it.each(cases)(
+    '%s: quantize, map and simulate all say so in one line, exit 2, nothing written',
+    (_n, params, msg) => {
+      const f = join(dir, `bad-${Object.keys(params).join('-')}.json`);
+      writeFileSync(f, toJson(smallNet(params)));
+      const out = join(dir, 'out.pb');
+      for (const args of [
+        ['quantize', '--net', f, '--weight-bits', '6', '--out', out],
+        ['map', '--net', f, '--profile', 'loihi1', '--out', out],
+        ['simulate', '--net', f, '--drive', drive, '--population', 'in'],
+      ]) {
+        const r = run(...args);
+        expect(r.status, args[0]).toBe(2);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines, args[0]).toHaveLength(1);
+        expect(lines[0]).toMatch(/^ipvae: /);
+        expect(lines[0]).toContain(f);
+        expect(lines[0]).toMatch(msg);
+        expect(existsSync(out)).toBe(false);
+      }
+    },
+  );
 });
 
 describe('simulate --drive', () => {

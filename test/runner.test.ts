@@ -10,7 +10,7 @@ import type { RatesResult } from '../src/sim/probes/rates.js';
 import type { SpikeCountsResult } from '../src/sim/probes/spike-counts.js';
 import type { TraceResult } from '../src/sim/probes/trace.js';
 import { readRates, writeRates, rateKind } from '../src/sim/rates.js';
-import { quantizeProjection, quantizeTensor } from '../src/net/quantize.js';
+import { quantizeProjection, quantizeTensor, requantizeProjection } from '../src/net/quantize.js';
 import { csrFromDense, denseWeights, type Network } from '../src/net/network.js';
 import { q, toQ } from '../src/fixed/q.js';
 
@@ -272,5 +272,49 @@ describe('the generic projection quantiser', () => {
     expect(shared.projections[0].indices.length).toBe(2); // 0.01 and 0.02 round to 0 at the shared exponent
     // 4 bits: top 7, exponent ceil(log2(0.5 / 7)) = -3, so 0.5 -> 4 and -0.25 -> -2
     expect(quantizeTensor([0.5, -0.25], 4)).toMatchObject({ m: Int32Array.of(4, -2), exponent: -3 });
+  });
+
+  it('property: re-quantising to as many bits or more keeps every real weight; to fewer, within half a unit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 2, max: 16 }),
+        fc.integer({ min: -8, max: 8 }),
+        fc.array(fc.integer({ min: -2047, max: 2047 }), { minLength: 12, maxLength: 12 }),
+        fc.constantFrom('shared' as const, 'per-row' as const),
+        (b0, b1, e0, raw, exponent) => {
+          const top0 = 2 ** (b0 - 1) - 1;
+          const W = raw.map((x) => Math.max(-top0, Math.min(top0, x))); // 3 targets x 4 sources
+          const [p] = quantizeProjection(
+            shape,
+            W.map((x) => x * 2 ** e0),
+            3,
+            4,
+            { weightBits: b0, exponent: 'shared' },
+          ).projections;
+          const net = (projections: (typeof p)[]): Network => ({
+            name: 'q',
+            meta: {},
+            projections,
+            populations: [
+              { name: 's', model: 'input', size: 4, params: {}, formats: {} },
+              { name: 't', model: 'readout', size: 3, params: {}, formats: {} },
+            ],
+          });
+          const before = denseWeights(net([p]), p);
+          const { projections } = requantizeProjection(p, 3, { weightBits: b1, exponent });
+          const after = new Float64Array(12);
+          for (const q of projections) {
+            expect(q.weights.every((m) => m !== 0 && Math.abs(m) <= 2 ** (b1 - 1) - 1)).toBe(true);
+            denseWeights(net(projections), q).forEach((x, i) => (after[i] += x));
+          }
+          if (b1 >= b0 && exponent === 'shared') expect(after).toEqual(before);
+          const maxAbs = Math.max(...before.map(Math.abs));
+          const e = maxAbs > 0 ? Math.max(-64, Math.ceil(Math.log2(maxAbs / (2 ** (b1 - 1) - 1)))) : 0;
+          before.forEach((x, i) => expect(Math.abs(after[i] - x)).toBeLessThanOrEqual(2 ** e / 2)); // per-row: finer
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

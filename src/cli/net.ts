@@ -5,6 +5,7 @@ import { loadModel } from '../io/safetensors.js';
 import { loadData } from '../data/datasets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../frontends/ipvae.js';
+import { requantizeProjection } from '../net/quantize.js';
 import { fromJson, toJson } from '../net/json.js';
 import type { Counters, EngineKind } from '../sim/engine.js';
 import { runNetwork } from '../sim/run.js';
@@ -166,15 +167,50 @@ export function addNetCommands(program: Command): void {
     program
       .command('quantize')
       .description(
-        'quantise a float iP-VAE into an integer Network (weights with a per-projection exponent, fixed-point u) as JSON',
+        'quantise a float iP-VAE (--model) into an integer Network as JSON, or re-quantise an integer Network (--net) to another weight width',
       )
-      .requiredOption('--model <file>', 'float model (.safetensors)')
+      .option('--model <file>', 'float model (.safetensors)')
+      .option(
+        '--net <file>',
+        'an integer Network (.json) whose weights to re-quantise (the other width options do not apply)',
+      )
       .option('--weight-bits <n>', 'weight width (signed, symmetric range)', String(DEFAULT_QUANT.weightBits))
+      .option(
+        '--exponent <mode>',
+        'one weight exponent per projection (shared) or per target neuron (per-row)',
+        'shared',
+      )
       .requiredOption('--out <file>', 'output network (.json)')
       .option('--json', 'print the quantisation report as JSON', false),
   ).action((o) => {
+    const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
+    if (!!o.model === !!o.net)
+      throw new UserError('quantize: give --model (a float iP-VAE) or --net (an integer Network), one of them');
+    if (o.net) {
+      const src = readNet(o.net);
+      const weightBits = parseIntOpt('--weight-bits', o.weightBits, 2, 32);
+      const report: TensorReport[] = [];
+      const projections = src.projections.flatMap((q) => {
+        const nT = src.populations.find((p) => p.name === q.target)!.size;
+        const r = requantizeProjection(q, nT, { weightBits, exponent });
+        report.push(r.report);
+        return r.projections;
+      });
+      const net: Network = {
+        ...src,
+        projections,
+        meta: { ...src.meta, requantized_from: o.net, weight_bits: weightBits, exponent },
+      };
+      writeFileAtomic(o.out, toJson(net));
+      if (o.json) console.log(JSON.stringify({ out: o.out, report }));
+      else
+        console.log(
+          `${reportTable(report)}\nwrote ${o.out} (${projections.length} projections, ${projections.reduce((a, q) => a + q.indices.length, 0)} synapses; errors over the stored synapses)`,
+        );
+      return;
+    }
     const p = loadModel(o.model);
-    const { net, report } = fromIpVae(p, quantOpts(o));
+    const { net, report } = fromIpVae(p, { ...quantOpts(o), exponent });
     net.meta.model_file = o.model;
     writeFileAtomic(o.out, toJson(net));
     if (o.json) console.log(JSON.stringify({ out: o.out, report }));
@@ -372,12 +408,18 @@ export function addNetCommands(program: Command): void {
       .requiredOption('--model <file>', 'float model (.safetensors)')
       .requiredOption('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
       .option('--bits <list>', 'weight widths', '4,6,8,10,12,16')
+      .option(
+        '--exponent <mode>',
+        'one weight exponent per projection (shared) or per target neuron (per-row)',
+        'shared',
+      )
       .option('--samples <n>', 'inputs to run', '100')
       .option('--steps <n>', 'steps per input', '1000')
       .option('--seed <n>', 'seed', '0')
       .option('--workers <n>', 'worker threads', '2')
       .option('--json', 'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, saturations}]}', false),
   ).action(async (o) => {
+    const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
     const data = loadData(o.data, 'test');
     if (data.D !== p.D) throw new UserError(`${o.model}: D=${p.D} but ${o.data} has D=${data.D}`);
@@ -399,7 +441,7 @@ export function addNetCommands(program: Command): void {
       fr = Float64Array.from(fl.finalU!, (u) => Math.exp(u));
     const rows = [];
     for (const b of bits) {
-      const { net } = fromIpVae(p, quantOpts(o, b));
+      const { net } = fromIpVae(p, { ...quantOpts(o, b), exponent });
       const bar = o.json ? undefined : progressBar(`${b}-bit weights`);
       const run = await runNetwork(
         net,

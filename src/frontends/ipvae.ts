@@ -28,6 +28,8 @@ export interface QuantOptions {
   /** Width of a graded count (the sampler saturates at 2^countBits - 1). */
   countBits: number;
   clamp: number;
+  /** One weight exponent per projection ('shared', default) or per target neuron ('per-row'). */
+  exponent?: 'shared' | 'per-row';
 }
 
 export const DEFAULT_QUANT: QuantOptions = {
@@ -89,7 +91,7 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
     static: false,
     ...extra,
   });
-  const qo = { weightBits: o.weightBits, exponent: 'shared' } as const;
+  const qo = { weightBits: o.weightBits, exponent: o.exponent ?? 'shared' };
   const qf = quantizeProjection(
       shape('W_ff', 'x', 'z', { static: true, delay: 0, payloadBits: o.inputBits }),
       wff,

@@ -39,6 +39,13 @@ export function exponentFor(maxAbs: number, bits: number): number {
   return e;
 }
 
+/** The largest value of a list (no spread: lists can be long). */
+function maxOf(a: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return a.length ? m : 0;
+}
+
 /** The error report of integer mantissas m (real value m * 2^exponent) against the real tensor w. */
 export function errorReport(
   name: string,
@@ -64,7 +71,7 @@ export function errorReport(
   return {
     name,
     bits,
-    exponent: typeof exponent === 'number' ? exponent : Math.max(...Array.from(exponent)),
+    exponent: typeof exponent === 'number' ? exponent : maxOf(exponent),
     maxAbs: ma,
     rmsError: Math.sqrt(se / n),
     maxError: me,
@@ -144,4 +151,61 @@ export function quantizeProjection(
     };
   });
   return { projections, report: errorReport(shape.name, W, m, bits, rowExp, nS) };
+}
+
+/**
+ * Re-quantise an integer projection (real weights mantissa x 2^exponent) to `weightBits` bits, sparse: its
+ * synapses keep their order, synapses whose new mantissa is 0 are dropped. With 'per-row' each target neuron
+ * gets its own exponent and the synapses are grouped by exponent as in quantizeProjection. The report's errors
+ * are over the stored synapses.
+ */
+export function requantizeProjection(
+  p: Projection,
+  nT: number,
+  o: ProjectionQuantOptions,
+): { projections: Projection[]; report: TensorReport } {
+  const nnz = p.indices.length,
+    nS = p.indptr.length - 1,
+    bits = o.weightBits,
+    top = 2 ** (bits - 1) - 1;
+  const real = Float64Array.from(p.weights, (w) => w * 2 ** p.exponent);
+  const rowMax = new Float64Array(o.exponent === 'per-row' ? nT : 1);
+  for (let j = 0; j < nnz; j++) {
+    const r = o.exponent === 'per-row' ? p.indices[j] : 0;
+    rowMax[r] = Math.max(rowMax[r], Math.abs(real[j]));
+  }
+  const rowExp = Int32Array.from(rowMax, (m) => exponentFor(m, bits));
+  const synExp = new Int32Array(nnz),
+    m = new Int32Array(nnz);
+  for (let j = 0; j < nnz; j++) {
+    const e = rowExp[o.exponent === 'per-row' ? p.indices[j] : 0];
+    synExp[j] = e;
+    m[j] = Math.max(-top, Math.min(top, Math.round(real[j] / 2 ** e)));
+  }
+  const report = errorReport(p.name, real, m, bits, synExp, 1);
+  if (o.exponent === 'shared') report.exponent = rowExp[0];
+  const exps = [...new Set(rowExp)].sort((a, b) => b - a);
+  const projections = exps.map((e, i) => {
+    const indptr = new Int32Array(nS + 1),
+      indices: number[] = [],
+      weights: number[] = [];
+    for (let s = 0; s < nS; s++) {
+      for (let j = p.indptr[s]; j < p.indptr[s + 1]; j++)
+        if (synExp[j] === e && m[j] !== 0) {
+          indices.push(p.indices[j]);
+          weights.push(m[j]);
+        }
+      indptr[s + 1] = indices.length;
+    }
+    return {
+      ...p,
+      name: i === 0 ? p.name : `${p.name}/e${e}`,
+      indptr,
+      indices: Int32Array.from(indices),
+      weights: Int32Array.from(weights),
+      weightBits: bits,
+      exponent: e,
+    };
+  });
+  return { projections, report };
 }

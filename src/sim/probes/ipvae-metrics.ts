@@ -28,16 +28,21 @@ export interface IpVaeMetricsResult {
   finalCounts?: Int32Array;
 }
 
-/** The iP-VAE shape of a Network: input x (D), latents z (K), the decoder z -> xhat as a dense D x K matrix. */
+/**
+ * The iP-VAE shape of a Network: input x (D), latents z (K), the decoder z -> xhat as a dense D x K matrix (the
+ * sum of every z -> readout projection: a per-row quantised decoder is several).
+ */
 export function ipvaeShape(net: Network): { x: string; z: string; D: number; K: number; phi: Float64Array } {
   const x = net.populations.find((p) => p.model === 'input'),
     z = net.populations.find((p) => p.model === 'ipvae');
-  const dec = net.projections.find((p) => z && p.source === z.name && population(net, p.target).model === 'readout');
-  if (!x || !z || !dec)
+  const dec = net.projections.filter((p) => z && p.source === z.name && population(net, p.target).model === 'readout');
+  if (!x || !z || dec.length === 0)
     throw new UserError(
       'network: not an iP-VAE network (needs an input, an ipvae and a readout population with a decoder projection)',
     );
-  return { x: x.name, z: z.name, D: x.size, K: z.size, phi: denseWeights(net, dec) };
+  const phi = new Float64Array(x.size * z.size);
+  for (const p of dec) if (p.target === dec[0].target) denseWeights(net, p).forEach((w, i) => (phi[i] += w));
+  return { x: x.name, z: z.name, D: x.size, K: z.size, phi };
 }
 
 /** Means over inputs, summed in input order (the same bits for any split over workers). */
