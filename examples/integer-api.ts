@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/examples/integer-api.js [models/patches-k512.safetensors] [patches]
  */
-import { evaluate, loadData, loadModel, quantize, runNetwork, type IpVaeMetricsResult } from 'ipvae';
+import { evaluate, loadData, loadModel, quantize, runNetwork, probeResult } from 'ipvae';
 
 const model = loadModel(process.argv[2] ?? 'models/patches-k512.safetensors');
 const data = loadData(process.argv[3] ?? 'patches', 'test');
@@ -24,7 +24,7 @@ const run = await runNetwork(
     probes: [{ kind: 'ipvae-metrics', record: [1000] }],
   },
 );
-const int = run.probes['ipvae-metrics'] as IpVaeMetricsResult;
+const int = probeResult(run, 'ipvae-metrics');
 const flt = await evaluate(model, data.X, N, { steps: 1000, seed: 0, workers: 2, record: [1000] });
 console.log(
   `t=1000  float R2 ${flt.metrics[0].r2.toFixed(3)} PZ ${flt.metrics[0].pz.toFixed(3)}  |  ` +

@@ -20,7 +20,7 @@ import {
   rateKind,
   readRates,
   writeRates,
-  type RatesResult,
+  probeResult,
 } from 'ipvae';
 
 const profile = loadProfile(process.argv[2] ?? 'loihi1');
@@ -41,7 +41,7 @@ const run = await runNetwork(
 // The rates file (format ipvae.rates), as ipvae simulate --rates-out writes it and ipvae map --rates reads it.
 writeFileSync(
   'patches.rates.json',
-  writeRates(run.probes.rates as RatesResult, { net: 'quantised patches-k512', data: 'patches', seed: 0 }),
+  writeRates(probeResult(run, 'rates'), { net: 'quantised patches-k512', data: 'patches', seed: 0 }),
 );
 // Binary-spike chips carry counts as spikes; graded chips send one message per nonzero count.
 const kind = rateKind(limitsOf(profile).graded);

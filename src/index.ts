@@ -78,17 +78,25 @@ export {
 export {
   runNetwork,
   runPart,
+  probeResult,
   inputPopulation,
   probeKinds,
   type RunInputs,
   type RunOptions,
   type RunResult,
 } from './sim/run.js';
-export { defineProbe, type ProbeSpec, type ProbeRequest, type ProbeContext, type ProbeInstance } from './sim/probe.js';
+export {
+  defineProbe,
+  type ProbeResults,
+  type ProbeSpec,
+  type ProbeRequest,
+  type ProbeContext,
+  type ProbeInstance,
+} from './sim/probe.js';
 export type { RatesResult } from './sim/probes/rates.js';
 export type { SpikeCountsResult } from './sim/probes/spike-counts.js';
 export type { TraceResult } from './sim/probes/trace.js';
-export { ipvaeShape, type IpVaeMetricsResult, type NetMetrics } from './sim/probes/ipvae-metrics.js';
+export { ipvaeShape, isIpVaeNetwork, type IpVaeMetricsResult, type NetMetrics } from './sim/probes/ipvae-metrics.js';
 export { writeRates, readRates, rateKind, RATES_FORMAT, RATES_VERSION, type RateKind } from './sim/rates.js';
 export {
   defineNeuron,

@@ -205,10 +205,10 @@ describe('ipvae map / inspect', () => {
     const rj = JSON.parse(readFileSync(rates, 'utf8'));
     expect(rj.rates.z.spikes).toHaveLength(512);
     expect(rj.rates.xhat.events).toHaveLength(256);
-    // Total spikes per step from the rates = the simulator's spike counter / (samples x steps).
+    // Total spikes per emission from the rates = the simulator's spike counter / (samples x (steps + 1)).
     const counters = JSON.parse(s.stdout).counters;
     const sum = [...rj.rates.z.spikes, ...rj.rates.xhat.spikes].reduce((a: number, b: number) => a + b, 0);
-    expect(sum).toBeCloseTo(counters.spikes / 20, 2);
+    expect(sum).toBeCloseTo(counters.spikes / 22, 2);
     const a = JSON.parse(
       run('map', '--net', ipvae, '--profile', 'loihi1', '--rates', rates, '--strategy', 'fill', '--json').stdout,
     );

@@ -351,3 +351,88 @@ describe('no silent wrap', () => {
       }
   });
 });
+
+describe('what the review found, kept fixed', () => {
+  const run1 = (net: Network, rows: number[][], pop = 'x') => {
+    const sim = new Simulator(net, { engine: 'clock', seed: 0 });
+    sim.reset(0);
+    for (const r of rows) {
+      sim.setDrive(pop, r);
+      sim.step();
+    }
+    return sim;
+  };
+
+  it('a graded value wider than its projection payload saturates (counted), in both engines alike', () => {
+    const net = layer([[1]], 0);
+    net.projections[0].payloadBits = 3; // signed 3 bits: [-4, 3]
+    for (const engine of ['event', 'clock'] as const) {
+      const sim = new Simulator(net, { engine, seed: 0 });
+      sim.reset(0);
+      const y: number[] = [];
+      for (const r of [[100], [-100], [2], [0]]) {
+        sim.setDrive('x', r);
+        sim.step();
+        y.push(sim.pop('y').state.v[0]);
+      }
+      expect(y).toEqual([0, 3, -4, 2]);
+      expect(sim.sat[0]).toBe(2);
+    }
+  });
+
+  it('a binary projection counts ACs whatever the input format; setInput refuses a non-spike for it', () => {
+    const sim = run1(layer([[1, 2, 3]], 4, 'binary'), [[0, 1, 1]]);
+    expect([sim.counters.neurobenchEffectiveAcs, sim.counters.neurobenchEffectiveMacs]).toEqual([2, 0]);
+    expect(() => new Simulator(layer([[1]], 0, 'binary'), { engine: 'event', seed: 0 }).setInput('x', [3])).toThrow(
+      /binary projection.*spikes \(0 or 1\)/,
+    );
+  });
+
+  it('refuses what would wrap or lose exactness: weights beyond weight_bits, scales beyond 2^+-64, 32-bit unsigned formats', () => {
+    const wide = layer([[1]], 0);
+    wide.projections[0].weights[0] = 300; // declared 8 bits
+    expect(() => new Simulator(wide, { engine: 'event', seed: 0 })).toThrow(
+      /weight 0 = 300 is outside the 8-bit range/,
+    );
+    const far = layer([[1]], 0);
+    far.projections[0].exponent = -64;
+    far.populations[0].formats.x = q(8, 30); // shift -64 + 0 - 30
+    expect(() => new Simulator(far, { engine: 'event', seed: 0 })).toThrow(/outside 2\^-64 \.\. 2\^64/);
+    const u32 = layer([[1]], 0);
+    u32.populations[0].formats.x = q(32, 0, false);
+    expect(() => new Simulator(u32, { engine: 'event', seed: 0 })).toThrow(/formats\.x\.bits = 32 is more than 31/);
+  });
+
+  it('an unknown format or a "__proto__" parameter is refused at load', () => {
+    const j = JSON.parse(toJson(layer([[1]], 0)));
+    j.populations[1].formats.zzz = { bits: 8, frac: 0, signed: true };
+    expect(() => fromJson(JSON.stringify(j), 'n.json')).toThrow(
+      /populations\[1\]\.formats\.zzz is not a format of readout/,
+    );
+    const text = toJson(layer([[1]], 0)).replace('"params":{}', '"params":{"__proto__":5}');
+    expect(() => fromJson(text, 'n.json')).toThrow(/populations\[0\]\.params\.__proto__ is not a parameter of input/);
+  });
+
+  it('--lava-wrap: what one 2^24 correction cannot bring back saturates, counted (no 32-bit wrap)', () => {
+    const net: Network = {
+      name: 'w',
+      meta: {},
+      populations: [{ name: 'x', model: 'lif', size: 1, params: { vth: 2 ** 17, du: 4095 }, formats: {} }],
+      projections: [],
+    };
+    const sim = new Simulator(net, { engine: 'event', seed: 0, lifMode: 'lava-wrap' });
+    sim.reset(0);
+    sim.setDrive('x', [100_000_000]); // << 6 = 6.4e9
+    sim.step();
+    expect(sim.pop('x').state.u[0]).toBe(2 ** 23 - 1);
+    expect(sim.sat[0]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a drive into an input that feeds only static projections is refused (it would do nothing)', () => {
+    const net = layer([[1]], 0);
+    net.projections[0].static = true;
+    net.projections[0].delay = 0;
+    const sim = new Simulator(net, { engine: 'event', seed: 0 });
+    expect(() => sim.setDrive('x', [5])).toThrow(/feeds only static projections/);
+  });
+});

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { neuronModelNames } from '../src/sim/registry.js';
 import { csrFromDense, type Network } from '../src/net/network.js';
 import { toJson } from '../src/net/json.js';
+import { encodeIdxImages } from '../src/io/idx.js';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'ipvae.js');
@@ -227,5 +228,54 @@ describe('the typed library', () => {
     for (const e of examples) expect(files).toContain(join(ROOT, 'examples', e));
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.exports['.'].types).toBe('./dist/src/index.d.ts');
+  });
+});
+
+describe('review findings at the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-review-'));
+  const net = join(dir, 'small.json');
+  writeFileSync(net, toJson(smallNet({ vth: 1 })));
+  const one = (r: { status: number | null; stderr: string }) => {
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  };
+
+  it('data rows of the wrong width are refused, naming the data', () => {
+    const idx = join(dir, 'd.idx');
+    writeFileSync(idx, encodeIdxImages(3, 4, 4, new Uint8Array(48)));
+    const line = one(run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '2', '--steps', '3'));
+    expect(line).toContain(idx); // the data's rows are what does not fit
+    expect(line).toMatch(/rows of 16 values, but the input population "in" has 2 neurons/);
+  });
+
+  it('a name with a newline cannot forge a second line; long names are cut', () => {
+    const j = JSON.parse(toJson(smallNet({ vth: 1 })));
+    j.populations[1].params['x\nipvae: forged'] = 1;
+    const bad = join(dir, 'forged.json');
+    writeFileSync(bad, JSON.stringify(j));
+    const line = one(run('map', '--net', bad));
+    expect(line).toMatch(/is not a parameter of lif/);
+    const drive = join(dir, 'd.json');
+    writeFileSync(drive, JSON.stringify({ ['p'.repeat(5000) + '\nipvae: forged']: [[1, 0]] }));
+    expect(one(run('simulate', '--net', net, '--drive', drive)).length).toBeLessThan(700);
+  });
+
+  it('--net with --neuron, an empty row, and several drives for --neuron are refused; --params takes per-neuron arrays', () => {
+    const d = join(dir, 'r.json');
+    writeFileSync(d, JSON.stringify([[1, 0]]));
+    expect(one(run('simulate', '--net', net, '--neuron', 'lif', '--drive', d))).toMatch(/--net or --neuron, not both/);
+    const empty = join(dir, 'e.json');
+    writeFileSync(empty, JSON.stringify([[]]));
+    expect(one(run('simulate', '--neuron', 'lif', '--params', '{"vth":1}', '--drive', empty))).toMatch(/non-empty/);
+    const two = join(dir, 't.json');
+    writeFileSync(two, JSON.stringify({ a: [[1]], b: [[2]] }));
+    expect(one(run('simulate', '--neuron', 'lif', '--params', '{"vth":1}', '--drive', two))).toMatch(/one population/);
+    const ok = run('simulate', '--neuron', 'if', '--params', '{"vth":[1,3]}', '--drive', d, '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    // step 1: v = 1 << 6 = 64, not above vth << 6 = 64 (no spike); the second neuron gets no input
+    expect(JSON.parse(ok.stdout).v[0]).toEqual([64, 0]);
+    expect(one(run('simulate', '--neuron', 'ipvae', '--drive', d))).toMatch(/needs formats \(u\)/);
   });
 });

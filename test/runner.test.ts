@@ -175,8 +175,8 @@ describe('the rates file', () => {
     const spikes = readRates(text, 'r.rates', net(), rateKind(false));
     const events = readRates(text, 'r.rates', net(), rateKind(true));
     for (let k = 0; k < 6; k++) {
-      expect(spikes.a[k]).toBeCloseTo(res.spikes.a[k] / (N * STEPS), 5);
-      expect(events.a[k]).toBeCloseTo(res.events.a[k] / (N * STEPS), 5);
+      expect(spikes.a[k]).toBeCloseTo(res.spikes.a[k] / (N * (STEPS + 1)), 5);
+      expect(events.a[k]).toBeCloseTo(res.events.a[k] / (N * (STEPS + 1)), 5);
     }
     const j = JSON.parse(text);
     expect([j.format, j.version, j.samples, j.steps]).toEqual(['ipvae.rates', 1, N, STEPS]);
@@ -187,7 +187,9 @@ describe('the rates file', () => {
     expect(() => readRates(JSON.stringify(j), 'f.json', net(), 'spikes')).toThrow(
       /f\.json: rates\.a\.spikes\[2\] is not a non-negative number/,
     );
-    expect(() => readRates('{"rates": {"zz": [1]}}', 'f.json', net(), 'spikes')).toThrow(/no population "zz"/);
+    expect(() => readRates('{"rates": {"zz": [1]}}', 'f.json', net(), 'spikes')).toThrow(
+      /rates\.zz: the network has no population of that name/,
+    );
   });
 });
 

@@ -58,3 +58,23 @@ export function fmt(x: number, digits = 3): string {
   if (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)) return x.toExponential(2);
   return x.toFixed(digits);
 }
+
+/**
+ * Run fn; a UserError it throws about the network, a drive or the data ("network: ...", "drive: ...",
+ * "data: ...") is re-thrown naming the file it came from, so the one line says which file to fix.
+ */
+export async function inFiles<T>(
+  files: { network?: string; drive?: string; data?: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof UserError) {
+      const m = /^(network|drive|data): (.*)$/s.exec(e.message);
+      const file = m && files[m[1] as 'network' | 'drive' | 'data'];
+      if (m && file) throw new UserError(`${file}: ${m[2]}`);
+    }
+    throw e;
+  }
+}

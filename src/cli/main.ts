@@ -81,6 +81,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * An error message as one line: control characters (a newline in a name from a file, say) escaped, and at
+ * most 600 characters, so a hostile file can neither forge extra lines nor flood the terminal.
+ */
+export function oneLine(msg: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const s = msg.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return s.length > 600 ? `${s.slice(0, 597)}...` : s;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   program.exitOverride();
@@ -94,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     }
     if (e instanceof UserError) {
-      process.stderr.write(`ipvae: ${e.message}\n`);
+      process.stderr.write(`ipvae: ${oneLine(e.message)}\n`);
       process.exit(2);
     }
     throw e;

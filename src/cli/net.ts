@@ -8,18 +8,17 @@ import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '
 import { requantizeProjection } from '../net/quantize.js';
 import { fromJson, toJson } from '../net/json.js';
 import type { Counters, EngineKind } from '../sim/engine.js';
-import { runNetwork } from '../sim/run.js';
+import { probeResult, runNetwork } from '../sim/run.js';
 import type { ProbeRequest } from '../sim/probe.js';
-import type { TraceResult } from '../sim/probes/trace.js';
-import type { RatesResult } from '../sim/probes/rates.js';
-import type { IpVaeMetricsResult } from '../sim/probes/ipvae-metrics.js';
+import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { writeRates } from '../sim/rates.js';
 import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
+import { keyName, parseJson, shown } from '../io/json-read.js';
 import { evaluate } from '../model/evaluate.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
-import { fmt, oneOf, parseIntOpt, progressBar, table } from './common.js';
+import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {
@@ -72,24 +71,27 @@ function readNet(file: string): Network {
 function neuronNet(model: string, params: string, size: number): Network {
   if (!isNeuronModel(model) || neuronModel(model).host)
     throw new UserError(
-      `--neuron: "${model}" is not a neuron model (${neuronModels()
+      `--neuron: ${shown(model)} is not a neuron model (${neuronModels()
         .filter((m) => !m.host)
         .map((m) => m.name)
         .join(', ')}; ipvae neurons lists them)`,
     );
-  let p: unknown;
-  try {
-    p = JSON.parse(params);
-  } catch {
-    throw new UserError('--params: not JSON (expected an object such as {"vth": 64})');
-  }
+  const needs = neuronModel(model).formats.filter((f) => !f.default);
+  if (needs.length)
+    throw new UserError(
+      `--neuron: ${model} needs formats (${needs.map((f) => f.name).join(', ')}), which --params cannot give; write a network file and use --net`,
+    );
+  const p = parseJson(params, '--params', 'not JSON (expected an object such as {"vth": 64})');
   if (!p || typeof p !== 'object' || Array.isArray(p))
-    throw new UserError('--params: expected a JSON object of integers');
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(p)) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`--params: ${k} must be an integer`);
-    out[k] = v;
-  }
+    throw new UserError('--params: expected a JSON object of integers (or arrays of one integer per neuron)');
+  const out: Network['populations'][number]['params'] = Object.fromEntries(
+    Object.entries(p).map(([k, v]) => {
+      if (Number.isInteger(v)) return [k, v as number];
+      if (Array.isArray(v) && v.every((x) => Number.isInteger(x) && Math.abs(x) < 2 ** 31))
+        return [k, Int32Array.from(v as number[])];
+      throw new UserError(`--params: ${keyName(k)} must be an integer or an array of integers (one per neuron)`);
+    }),
+  );
   const net: Network = {
     name: model,
     meta: {},
@@ -103,28 +105,28 @@ function neuronNet(model: string, params: string, size: number): Network {
 
 /** Per-step drives from a --drive file: an array of per-step arrays (for `population`), or {population: rows}. */
 function readDrives(file: string, fallback: () => string | undefined): Record<string, number[][]> {
-  let root: unknown;
+  let text: string;
   try {
-    root = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
-    throw new UserError(`${file}: cannot read a JSON array of per-step arrays (or an object of them by population)`);
+    throw new UserError(`${file}: cannot read the drive file`);
   }
+  const root = parseJson(text, file, 'not a JSON array of per-step arrays (or an object of them by population)');
   const entries: [string, unknown][] = Array.isArray(root)
     ? [[fallback() ?? '', root]]
     : root && typeof root === 'object'
       ? Object.entries(root)
       : [];
   if (entries.length === 0) throw new UserError(`${file}: expected a non-empty JSON array of per-step arrays`);
-  const out: Record<string, number[][]> = {};
+  const out: Record<string, number[][]> = Object.create(null);
   for (const [name, rows] of entries) {
     if (!name) throw new UserError('simulate: the network has no population to drive');
-    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r)))
-      throw new UserError(
-        `${file}: ${Array.isArray(root) ? '' : `${name}: `}expected a non-empty array of per-step arrays`,
-      );
+    const at = Array.isArray(root) ? '' : `${keyName(name)}: `;
+    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0))
+      throw new UserError(`${file}: ${at}expected a non-empty array of non-empty per-step arrays`);
     rows.forEach((r: unknown[], t) => {
       if (!r.every((v) => Number.isSafeInteger(v)))
-        throw new UserError(`${file}: ${Array.isArray(root) ? '' : `${name}: `}step ${t} must hold integers only`);
+        throw new UserError(`${file}: ${at}step ${t} must hold integers only`);
     });
     out[name] = rows as number[][];
   }
@@ -132,10 +134,6 @@ function readDrives(file: string, fallback: () => string | undefined): Record<st
   if (lens.size > 1) throw new UserError(`${file}: every population needs the same number of steps (rows)`);
   return out;
 }
-
-/** Whether a network has the iP-VAE's shape (an input, an ipvae and a readout population). */
-const isIpVaeNet = (net: Network): boolean =>
-  ['input', 'ipvae', 'readout'].every((m) => net.populations.some((p) => p.model === m));
 
 /** The counters as printed: snake_case keys, plus means per input. */
 function countersJson(c: Counters, N: number): Record<string, unknown> {
@@ -264,7 +262,8 @@ export function addNetCommands(program: Command): void {
       const t0 = performance.now();
       if (o.drive) {
         if (o.ratesOut) throw new UserError('simulate: --rates-out needs --data (rates are means over data inputs)');
-        let net: Network | undefined = o.net && !o.neuron ? readNet(o.net) : undefined;
+        if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
+        let net: Network | undefined = o.net ? readNet(o.net) : undefined;
         const drives = readDrives(
           o.drive,
           () => o.population ?? (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
@@ -273,21 +272,27 @@ export function addNetCommands(program: Command): void {
         if (!net) {
           if (!o.neuron) throw new UserError('simulate: give --net or --neuron');
           net = neuronNet(o.neuron, o.params, width);
-          const only = net.populations[0].name;
-          for (const k of Object.keys(drives)) if (k !== only) delete Object.assign(drives, { [only]: drives[k] })[k];
+          const only = net.populations[0].name,
+            keys = Object.keys(drives);
+          if (keys.length !== 1)
+            throw new UserError(`${o.drive}: --neuron builds one population; give one array of per-step rows`);
+          if (keys[0] !== only) {
+            drives[only] = drives[keys[0]];
+            delete drives[keys[0]];
+          }
         }
         for (const [name, rows] of Object.entries(drives)) {
           const P = net.populations.find((p) => p.name === name);
-          if (!P) throw new UserError(`${o.drive}: the network has no population "${name}"`);
+          if (!P) throw new UserError(`${o.drive}: the network has no population ${shown(name)}`);
           const bad = rows.findIndex((r) => r.length !== P.size);
           if (bad >= 0)
             throw new UserError(
-              `${o.drive}: step ${bad} must be ${P.size} integers (population "${name}" has ${P.size} neurons)`,
+              `${o.drive}: step ${bad} must be ${P.size} integers (population ${shown(name)} has ${P.size} neurons)`,
             );
         }
         const traced = o.trace ?? Object.keys(drives)[0];
         const TP = net.populations.find((p) => p.name === traced);
-        if (!TP) throw new UserError(`--trace: the network has no population "${traced}"`);
+        if (!TP) throw new UserError(`--trace: the network has no population ${shown(traced)}`);
         // the emission is "spikes" for a spiking model, "out" otherwise (an input's values, a voltage)
         const emission = neuronModel(TP.model).spiking ? 'spikes' : 'out';
         const avail = [...neuronModel(TP.model).state.map((st) => st.name), emission];
@@ -297,18 +302,22 @@ export function addNetCommands(program: Command): void {
               .map((s: string) => oneOf('--probe', s.trim(), avail))
           : avail;
         const steps = Object.values(drives)[0].length;
-        const r = await runNetwork(
-          net,
-          { drives },
-          {
-            steps,
-            seed,
-            engine,
-            lifMode,
-            probes: [{ kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) }],
-          },
+        const r = await inFiles({ network: o.net, drive: o.drive }, () =>
+          runNetwork(
+            net,
+            { drives },
+            {
+              steps,
+              seed,
+              engine,
+              lifMode,
+              probes: [
+                { kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) },
+              ],
+            },
+          ),
         );
-        const tr = r.probes.trace as TraceResult;
+        const tr = probeResult(r, 'trace');
         const rowsOf = (k: string): number[][] =>
           Array.from({ length: steps }, (_, t) =>
             Array.from(tr.values[k === emission ? 'out' : k].subarray((t + 1) * tr.size, (t + 2) * tr.size)),
@@ -346,29 +355,31 @@ export function addNetCommands(program: Command): void {
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
       const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
       const workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const ipvae = isIpVaeNet(net);
+      const ipvae = isIpVaeNetwork(net);
       const probes: ProbeRequest[] = [];
       if (ipvae) probes.push({ kind: 'ipvae-metrics' });
       if (o.ratesOut) probes.push({ kind: 'rates' });
-      const r = await runNetwork(
-        net,
-        { data: data.X, n: N },
-        {
-          steps,
-          seed,
-          engine,
-          workers,
-          lifMode,
-          probes,
-          onProgress: bar?.update,
-        },
+      const r = await inFiles({ network: o.net, data: o.data }, () =>
+        runNetwork(
+          net,
+          { data: data.X, n: N, width: data.D },
+          {
+            steps,
+            seed,
+            engine,
+            workers,
+            lifMode,
+            probes,
+            onProgress: bar?.update,
+          },
+        ),
       );
       bar?.end();
       if (o.ratesOut)
-        writeFileAtomic(o.ratesOut, writeRates(r.probes.rates as RatesResult, { net: o.net, data: o.data, seed }));
+        writeFileAtomic(o.ratesOut, writeRates(probeResult(r, 'rates'), { net: o.net, data: o.data, seed }));
       const sec = (performance.now() - t0) / 1000;
       const c = r.counters;
-      const metrics = ipvae ? (r.probes['ipvae-metrics'] as IpVaeMetricsResult).metrics : [];
+      const metrics = ipvae ? probeResult(r, 'ipvae-metrics').metrics : [];
       const res = {
         net: o.net,
         data: o.data,
@@ -456,7 +467,7 @@ export function addNetCommands(program: Command): void {
         },
       );
       const r = {
-        ...(run.probes['ipvae-metrics'] as IpVaeMetricsResult),
+        ...probeResult(run, 'ipvae-metrics'),
         counters: run.counters,
         inputSaturations: run.inputSaturations,
       };

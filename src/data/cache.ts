@@ -27,7 +27,10 @@ export function readCache(name: string, key: string): Cached | undefined {
   try {
     const buf = readFileSync(p);
     const nl = buf.indexOf(10);
-    const head = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { meta: Record<string, unknown>; arrays: [string, number][] };
+    const head = JSON.parse(buf.subarray(0, nl).toString('utf8')) as {
+      meta: Record<string, unknown>;
+      arrays: [string, number][];
+    };
     let off = nl + 1;
     off = (off + 3) & ~3;
     const arrays: Record<string, Float32Array> = {};
@@ -45,7 +48,9 @@ export function readCache(name: string, key: string): Cached | undefined {
 }
 
 export function writeCache(name: string, key: string, c: Cached): void {
-  const head = Buffer.from(JSON.stringify({ meta: c.meta, arrays: Object.entries(c.arrays).map(([k, v]) => [k, v.length]) }) + '\n');
+  const head = Buffer.from(
+    JSON.stringify({ meta: c.meta, arrays: Object.entries(c.arrays).map(([k, v]) => [k, v.length]) }) + '\n',
+  );
   const pad = ((head.length + 3) & ~3) - head.length;
   const parts: Buffer[] = [head, Buffer.alloc(pad)];
   for (const a of Object.values(c.arrays)) parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));

@@ -34,7 +34,15 @@ export function loadData(spec: string, split: Split = 'test'): DataMatrix {
     const path = spec.slice(4);
     if (!path) throw new UserError('--data idx:PATH needs a path after "idx:"');
     const im = readIdxImages(path);
-    return { name: spec, D: im.height * im.width, width: im.width, height: im.height, X: im.data, N: im.n, split: 'all' };
+    return {
+      name: spec,
+      D: im.height * im.width,
+      width: im.width,
+      height: im.height,
+      X: im.data,
+      N: im.n,
+      split: 'all',
+    };
   }
   throw new UserError(`--data: unknown dataset "${spec}" (expected patches, mnist or idx:PATH)`);
 }

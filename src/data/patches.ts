@@ -44,7 +44,14 @@ export interface PatchRecipe {
 }
 
 export const DEFAULT_RECIPE: PatchRecipe = {
-  patch: 16, stride: 8, crop: 4, f0: 0.4, lcnSize: 13, lcnSigma: 0.5, valFraction: 0.2, minContrast: 0.05,
+  patch: 16,
+  stride: 8,
+  crop: 4,
+  f0: 0.4,
+  lcnSize: 13,
+  lcnSigma: 0.5,
+  valFraction: 0.2,
+  minContrast: 0.05,
 };
 
 export interface PatchSet {
@@ -77,7 +84,8 @@ export function loadImage(name: string): GreyImage {
 /** Step 1: Fourier whitening with R(f) = f exp(-(f/f0)^4). */
 export function whiten(img: GreyImage, f0: number): GreyImage {
   const { width: w, height: h } = img;
-  const re = Float64Array.from(img.data), im = new Float64Array(w * h);
+  const re = Float64Array.from(img.data),
+    im = new Float64Array(w * h);
   fft2(re, im, h, w, -1);
   for (let y = 0; y < h; y++) {
     const fy = fftFreq(y, h);
@@ -98,18 +106,25 @@ export function whiten(img: GreyImage, f0: number): GreyImage {
 /** 'same'-size 2-D convolution with zero padding by a separable kernel. */
 function blurSep(src: Float64Array, w: number, h: number, k1: Float64Array): Float64Array {
   const r = (k1.length - 1) >> 1;
-  const tmp = new Float64Array(w * h), out = new Float64Array(w * h);
+  const tmp = new Float64Array(w * h),
+    out = new Float64Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      for (let j = -r; j <= r; j++) { const xx = x + j; if (xx >= 0 && xx < w) acc += k1[j + r] * src[y * w + xx]; }
+      for (let j = -r; j <= r; j++) {
+        const xx = x + j;
+        if (xx >= 0 && xx < w) acc += k1[j + r] * src[y * w + xx];
+      }
       tmp[y * w + x] = acc;
     }
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      for (let j = -r; j <= r; j++) { const yy = y + j; if (yy >= 0 && yy < h) acc += k1[j + r] * tmp[yy * w + x]; }
+      for (let j = -r; j <= r; j++) {
+        const yy = y + j;
+        if (yy >= 0 && yy < h) acc += k1[j + r] * tmp[yy * w + x];
+      }
       out[y * w + x] = acc;
     }
   }
@@ -134,11 +149,18 @@ export function localContrastNorm(img: GreyImage, size: number, sigma: number): 
   const { width: w, height: h } = img;
   const k = lcnKernel1d(size, sigma);
   const m = blurSep(img.data, w, h, k);
-  const y = new Float64Array(w * h), y2 = new Float64Array(w * h);
-  for (let i = 0; i < w * h; i++) { y[i] = img.data[i] - m[i]; y2[i] = y[i] * y[i]; }
+  const y = new Float64Array(w * h),
+    y2 = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    y[i] = img.data[i] - m[i];
+    y2[i] = y[i] * y[i];
+  }
   const s = blurSep(y2, w, h, k);
   let mean = 0;
-  for (let i = 0; i < w * h; i++) { s[i] = Math.sqrt(s[i]); mean += s[i]; }
+  for (let i = 0; i < w * h; i++) {
+    s[i] = Math.sqrt(s[i]);
+    mean += s[i];
+  }
   mean /= w * h;
   const data = new Float64Array(w * h);
   for (let i = 0; i < w * h; i++) data[i] = y[i] / Math.max(s[i], mean);
@@ -158,7 +180,8 @@ export function zscoreImage(img: GreyImage): GreyImage {
 }
 
 export function crop(img: GreyImage, c: number): GreyImage {
-  const w = img.width - 2 * c, h = img.height - 2 * c;
+  const w = img.width - 2 * c,
+    h = img.height - 2 * c;
   const data = new Float64Array(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = img.data[(y + c) * img.width + x + c];
   return { width: w, height: h, data };
@@ -187,17 +210,28 @@ export function patchGrid(width: number, height: number, p: number, stride: numb
  * kept only if no validation patch is fewer than `guard` grid steps away in both directions: with
  * guard = ceil(p / stride), exactly the patches that would share pixels with a validation patch are dropped.
  */
-export function splitPatchGrid(rows: number, cols: number, nVal: number, guard: number): { train: number[]; val: number[] } {
+export function splitPatchGrid(
+  rows: number,
+  cols: number,
+  nVal: number,
+  guard: number,
+): { train: number[]; val: number[] } {
   const n = rows * cols;
   const first = n - nVal;
-  const train: number[] = [], val: number[] = [];
+  const train: number[] = [],
+    val: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (i >= first) { val.push(i); continue; }
-    const r = Math.floor(i / cols), c = i % cols;
+    if (i >= first) {
+      val.push(i);
+      continue;
+    }
+    const r = Math.floor(i / cols),
+      c = i % cols;
     let near = false;
     for (let dr = -guard + 1; dr < guard && !near; dr++) {
       for (let dc = -guard + 1; dc < guard && !near; dc++) {
-        const rr = r + dr, cc = c + dc;
+        const rr = r + dr,
+          cc = c + dc;
         if (rr >= 0 && rr < rows && cc >= 0 && cc < cols && rr * cols + cc >= first) near = true;
       }
     }
@@ -212,8 +246,10 @@ export function rawPatches(name: string, r: PatchRecipe = DEFAULT_RECIPE): Float
 }
 
 function buildPatches(r: PatchRecipe): PatchSet {
-  const trainL: Float64Array[] = [], valL: Float64Array[] = [];
-  const trainI: number[] = [], valI: number[] = [];
+  const trainL: Float64Array[] = [],
+    valL: Float64Array[] = [];
+  const trainI: number[] = [],
+    valI: number[] = [];
   NATURAL_IMAGES.forEach((name, idx) => {
     let img = loadImage(name);
     img = whiten(img, r.f0);
@@ -223,8 +259,14 @@ function buildPatches(r: PatchRecipe): PatchSet {
     const ps = cutPatches(img, r.patch, r.stride);
     const g = patchGrid(img.width, img.height, r.patch, r.stride);
     const split = splitPatchGrid(g.rows, g.cols, Math.round(r.valFraction * ps.length), Math.ceil(r.patch / r.stride));
-    for (const i of split.train) { trainL.push(ps[i]); trainI.push(idx); }
-    for (const i of split.val) { valL.push(ps[i]); valI.push(idx); }
+    for (const i of split.train) {
+      trainL.push(ps[i]);
+      trainI.push(idx);
+    }
+    for (const i of split.val) {
+      valL.push(ps[i]);
+      valI.push(idx);
+    }
   });
   const D = r.patch * r.patch;
   if (r.minContrast > 0) {
@@ -240,46 +282,83 @@ function buildPatches(r: PatchRecipe): PatchSet {
     const all = [...trainL, ...valL].map(variance).sort((a, b) => a - b);
     const threshold = r.minContrast * all[Math.floor(all.length / 2)];
     const keep = (L: Float64Array[], I: number[]) => {
-      const kl: Float64Array[] = [], ki: number[] = [];
-      L.forEach((p, i) => { if (variance(p) >= threshold) { kl.push(p); ki.push(I[i]); } });
+      const kl: Float64Array[] = [],
+        ki: number[] = [];
+      L.forEach((p, i) => {
+        if (variance(p) >= threshold) {
+          kl.push(p);
+          ki.push(I[i]);
+        }
+      });
       return [kl, ki] as const;
     };
-    const [tl, ti] = keep(trainL, trainI), [vl, vi] = keep(valL, valI);
-    trainL.length = 0; trainL.push(...tl); trainI.length = 0; trainI.push(...ti);
-    valL.length = 0; valL.push(...vl); valI.length = 0; valI.push(...vi);
+    const [tl, ti] = keep(trainL, trainI),
+      [vl, vi] = keep(valL, valI);
+    trainL.length = 0;
+    trainL.push(...tl);
+    trainI.length = 0;
+    trainI.push(...ti);
+    valL.length = 0;
+    valL.push(...vl);
+    valI.length = 0;
+    valI.push(...vi);
   }
-  let sum = 0, n = 0;
-  for (const p of [...trainL, ...valL]) for (const v of p) { sum += v; n++; }
+  let sum = 0,
+    n = 0;
+  for (const p of [...trainL, ...valL])
+    for (const v of p) {
+      sum += v;
+      n++;
+    }
   const mean = sum / n;
   let ss = 0;
   for (const p of [...trainL, ...valL]) for (const v of p) ss += (v - mean) ** 2;
   const sd = Math.sqrt(ss / n);
   const pack = (L: Float64Array[]) => {
     const a = new Float32Array(L.length * D);
-    L.forEach((p, i) => { for (let d = 0; d < D; d++) a[i * D + d] = (p[d] - mean) / sd; });
+    L.forEach((p, i) => {
+      for (let d = 0; d < D; d++) a[i * D + d] = (p[d] - mean) / sd;
+    });
     return a;
   };
   return {
-    D, train: pack(trainL), nTrain: trainL.length, val: pack(valL), nVal: valL.length,
-    trainImage: Float32Array.from(trainI), valImage: Float32Array.from(valI), recipe: r,
+    D,
+    train: pack(trainL),
+    nTrain: trainL.length,
+    val: pack(valL),
+    nVal: valL.length,
+    trainImage: Float32Array.from(trainI),
+    valImage: Float32Array.from(valI),
+    recipe: r,
   };
 }
 
 /** The whitened patch set, from the on-disk cache when the recipe and the images are unchanged. */
 export function loadPatches(r: PatchRecipe = DEFAULT_RECIPE): PatchSet {
-  const hashes = NATURAL_IMAGES.map((n) => createHash('sha256').update(readFileSync(join(imagesDir(), `${n}.png`))).digest('hex'));
+  const hashes = NATURAL_IMAGES.map((n) =>
+    createHash('sha256')
+      .update(readFileSync(join(imagesDir(), `${n}.png`)))
+      .digest('hex'),
+  );
   const key = cacheKey({ v: 3, recipe: r, hashes });
   const c = readCache('patches', key);
   if (c) {
     const a = c.arrays;
     return {
-      D: r.patch * r.patch, train: a.train, nTrain: a.train.length / (r.patch * r.patch), val: a.val,
-      nVal: a.val.length / (r.patch * r.patch), trainImage: a.trainImage, valImage: a.valImage, recipe: r,
+      D: r.patch * r.patch,
+      train: a.train,
+      nTrain: a.train.length / (r.patch * r.patch),
+      val: a.val,
+      nVal: a.val.length / (r.patch * r.patch),
+      trainImage: a.trainImage,
+      valImage: a.valImage,
+      recipe: r,
     };
   }
   const set = buildPatches(r);
   writeCache('patches', key, {
-    meta: { recipe: r }, arrays: { train: set.train, val: set.val, trainImage: set.trainImage, valImage: set.valImage },
+    meta: { recipe: r },
+    arrays: { train: set.train, val: set.val, trainImage: set.trainImage, valImage: set.valImage },
   });
   return set;
 }

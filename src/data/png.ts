@@ -19,7 +19,11 @@ export function decodePng(buf: Uint8Array, name = 'PNG'): GreyImage {
   for (let i = 0; i < 8; i++) if (buf[i] !== SIG[i]) throw new UserError(`${name}: not a PNG file (bad signature)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 8;
-  let width = 0, height = 0, depth = 0, ctype = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    ctype = 0,
+    interlace = 0;
   const idat: Uint8Array[] = [];
   while (pos + 8 <= buf.length) {
     const len = dv.getUint32(pos);
@@ -27,8 +31,11 @@ export function decodePng(buf: Uint8Array, name = 'PNG'): GreyImage {
     const body = buf.subarray(pos + 8, pos + 8 + len);
     if (body.length !== len) throw new UserError(`${name}: truncated PNG chunk ${type}`);
     if (type === 'IHDR') {
-      width = dv.getUint32(pos + 8); height = dv.getUint32(pos + 12);
-      depth = buf[pos + 16]; ctype = buf[pos + 17]; interlace = buf[pos + 20];
+      width = dv.getUint32(pos + 8);
+      height = dv.getUint32(pos + 12);
+      depth = buf[pos + 16];
+      ctype = buf[pos + 17];
+      interlace = buf[pos + 20];
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
     pos += 12 + len;
@@ -52,16 +59,28 @@ export function decodePng(buf: Uint8Array, name = 'PNG'): GreyImage {
       const c = y > 0 && i >= channels ? px[dst - stride + i - channels] : 0;
       let pred: number;
       switch (f) {
-        case 0: pred = 0; break;
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) >> 1; break;
+        case 0:
+          pred = 0;
+          break;
+        case 1:
+          pred = a;
+          break;
+        case 2:
+          pred = b;
+          break;
+        case 3:
+          pred = (a + b) >> 1;
+          break;
         case 4: {
-          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          const p = a + b - c,
+            pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
           pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new UserError(`${name}: bad PNG filter type ${f} in row ${y}`);
+        default:
+          throw new UserError(`${name}: bad PNG filter type ${f} in row ${y}`);
       }
       px[dst + i] = (raw[src + i] + pred) & 255;
     }

@@ -15,6 +15,7 @@ import { toJson } from '../net/json.js';
 import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { Mapping, Totals } from './mapper.js';
+import type { GradedMode } from './check.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
 
 export { camelKeys, snakeKeys };
@@ -180,7 +181,7 @@ const int32 = (v: number, what: string): number => {
 };
 
 /** The Deployment of a mapping (typed, camelCase; encodeDeployment writes it). */
-export function deploymentObject(net: Network, m: Mapping, graded: string): Deployment {
+export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): Deployment {
   const g = m.graph,
     C = m.totals.cores;
   // Neurons of each core in placed-id order, and each neuron's local index on its core.

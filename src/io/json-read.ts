@@ -15,3 +15,19 @@ export function parseJson(text: string, file: string, what = 'not JSON'): unknow
     throw new UserError(`${file}: ${what} (${why})`);
   }
 }
+
+/**
+ * An untrusted value as a short phrase for an error message: numbers and booleans as they are, strings quoted
+ * and cut to 40 characters, structures by their kind only (never their content).
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** An untrusted key as a field-path part: plain names as they are, anything else quoted and cut. */
+export function keyName(k: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(k) ? k : `[${shown(k)}]`;
+}

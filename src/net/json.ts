@@ -4,7 +4,7 @@
  * (`net.json: projections[1].weights[17] = 300 is outside the 8-bit range [-128, 127]`).
  */
 import { UserError } from '../errors.js';
-import { parseJson } from '../io/json-read.js';
+import { keyName, parseJson, shown } from '../io/json-read.js';
 import {
   NETWORK_FORMAT,
   NETWORK_VERSION,
@@ -70,7 +70,7 @@ export function fromJson(text: string, file: string): Network {
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
       ? v
-      : fail(field, `= ${JSON.stringify(v)}, expected an integer in [${lo}, ${hi}]`);
+      : fail(field, `= ${shown(v)}, expected an integer in [${lo}, ${hi}]`);
   const ints = (v: unknown, field: string, lo: number, hi: number): Int32Array => {
     if (!Array.isArray(v)) fail(field, 'must be an array of integers');
     const a = new Int32Array((v as unknown[]).length);
@@ -80,7 +80,7 @@ export function fromJson(text: string, file: string): Network {
     return a;
   };
   const r = obj(root, 'the file');
-  if (r.format !== NETWORK_FORMAT) fail('format', `= ${JSON.stringify(r.format)}, expected "${NETWORK_FORMAT}"`);
+  if (r.format !== NETWORK_FORMAT) fail('format', `= ${shown(r.format)}, expected "${NETWORK_FORMAT}"`);
   int(get(r, 'version', ''), 'version', NETWORK_VERSION, NETWORK_VERSION);
   const pops = get(r, 'populations', '');
   if (!Array.isArray(pops) || pops.length === 0) fail('populations', 'must be a non-empty array');
@@ -89,24 +89,31 @@ export function fromJson(text: string, file: string): Network {
       p = obj(pv, f);
     const model = str(get(p, 'model', f), `${f}.model`) as NeuronModel;
     if (!isNeuronModel(model))
-      fail(`${f}.model`, `= "${model.slice(0, 40)}" is not a neuron model (${neuronModelNames().join(', ')})`);
+      fail(`${f}.model`, `= ${shown(model)} is not a neuron model (${neuronModelNames().join(', ')})`);
     const size = int(get(p, 'size', f), `${f}.size`, 1, 2 ** 26);
-    const params: Population['params'] = {};
-    for (const [k, v] of Object.entries(obj(get(p, 'params', f), `${f}.params`))) {
-      if (Array.isArray(v)) {
-        if (v.length !== size) fail(`${f}.params.${k}`, `has ${v.length} values for a population of size ${size}`);
-        params[k] = ints(v, `${f}.params.${k}`, -(2 ** 31), 2 ** 31 - 1);
-      } else params[k] = int(v, `${f}.params.${k}`, -(2 ** 31), 2 ** 31 - 1);
-    }
-    const formats: Record<string, QFormat> = {};
-    for (const [k, v] of Object.entries(obj(get(p, 'formats', f), `${f}.formats`))) {
-      const q = obj(v, `${f}.formats.${k}`);
-      formats[k] = {
-        bits: int(get(q, 'bits', `${f}.formats.${k}`), `${f}.formats.${k}.bits`, 1, 48),
-        frac: int(get(q, 'frac', `${f}.formats.${k}`), `${f}.formats.${k}.frac`, -64, 64),
-        signed: typeof q.signed === 'boolean' ? q.signed : fail(`${f}.formats.${k}.signed`, 'must be true or false'),
-      };
-    }
+    // Object.fromEntries keeps every key as an own property ("__proto__" too, which the model spec refuses)
+    const params: Population['params'] = Object.fromEntries(
+      Object.entries(obj(get(p, 'params', f), `${f}.params`)).map(([k, v]) => {
+        const pf = `${f}.params.${keyName(k)}`;
+        if (!Array.isArray(v)) return [k, int(v, pf, -(2 ** 31), 2 ** 31 - 1)];
+        if (v.length !== size) fail(pf, `has ${v.length} values for a population of size ${size}`);
+        return [k, ints(v, pf, -(2 ** 31), 2 ** 31 - 1)];
+      }),
+    );
+    const formats: Record<string, QFormat> = Object.fromEntries(
+      Object.entries(obj(get(p, 'formats', f), `${f}.formats`)).map(([k, v]) => {
+        const ff = `${f}.formats.${keyName(k)}`,
+          q = obj(v, ff);
+        return [
+          k,
+          {
+            bits: int(get(q, 'bits', ff), `${ff}.bits`, 1, 48),
+            frac: int(get(q, 'frac', ff), `${ff}.frac`, -64, 64),
+            signed: typeof q.signed === 'boolean' ? q.signed : fail(`${ff}.signed`, 'must be true or false'),
+          },
+        ];
+      }),
+    );
     const pop: Population = { name: str(get(p, 'name', f), `${f}.name`), model, size, params, formats };
     const r = resolvePopulation(pop);
     if ('problem' in r) fail(`${f}.${r.problem.field}`, r.problem.what);
@@ -133,9 +140,7 @@ export function fromJson(text: string, file: string): Network {
     const delay = int(get(q, 'delay', f), `${f}.delay`, isStatic ? 0 : 1, 1 << 16);
     const pv = get(q, 'payload', f);
     const payload =
-      pv === 'binary' || pv === 'graded'
-        ? pv
-        : fail(`${f}.payload`, `= ${JSON.stringify(pv)}, expected "binary" or "graded"`);
+      pv === 'binary' || pv === 'graded' ? pv : fail(`${f}.payload`, `= ${shown(pv)}, expected "binary" or "graded"`);
     if (!srcSpec.host && payload !== srcSpec.payload)
       fail(`${f}.payload`, `= "${payload}" but the source "${source}" (${src.model}) emits ${srcSpec.payload} values`);
     const payloadBits = int(get(q, 'payload_bits', f), `${f}.payload_bits`, 1, 32);

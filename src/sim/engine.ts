@@ -103,6 +103,9 @@ export interface Proj {
   shift: number;
   isStatic: boolean;
   binary: boolean;
+  /** The payload's range on this projection (payload_bits wide: unsigned counts, signed graded values). */
+  lo: number;
+  hi: number;
   /** Ring of (delay + 1) slots x nT raw sums (event engine). */
   ring: Float64Array;
   /** Clock engine: emissions of the source for the last delay + 1 steps. */
@@ -214,7 +217,7 @@ export class Simulator {
       let total = 0;
       for (const pr of T.incoming) {
         const S = P[pr.src],
-          bound = this.pops[pr.src].spec.payloadBound(S, resolvedParams(S));
+          bound = Math.min(this.pops[pr.src].spec.payloadBound(S, resolvedParams(S)), Math.max(-pr.lo, pr.hi));
         let maxW = 0,
           fanIn = 0;
         for (let j = 0; j < pr.w.length; j++) maxW = Math.max(maxW, Math.abs(pr.w[j]));
@@ -240,6 +243,22 @@ export class Simulator {
     const nS = S.size,
       nT = T.size,
       nnz = q.indices.length;
+    const where = `network: projection "${q.name}"`;
+    if (!Number.isInteger(q.weightBits) || q.weightBits < 2 || q.weightBits > 32)
+      throw new UserError(`${where}: weight_bits = ${q.weightBits}, expected 2 to 32`);
+    const lim = 2 ** (q.weightBits - 1);
+    for (let j = 0; j < nnz; j++)
+      if (!(q.weights[j] >= -lim && q.weights[j] < lim))
+        throw new UserError(`${where}: weight ${j} = ${q.weights[j]} is outside the ${q.weightBits}-bit range`);
+    const shift = q.exponent + this.pops[ti].spec.inputFrac(T) - this.pops[si].spec.payloadFrac(S);
+    if (!Number.isInteger(shift) || shift < -64 || shift > 64)
+      throw new UserError(
+        `${where}: its scale 2^${shift} (exponent + the target's input fraction - the source's payload fraction) is outside 2^-64 .. 2^64`,
+      );
+    const pb = q.payloadBits,
+      counts = this.pops[si].spec.spiking;
+    const [lo, hi] =
+      q.payload === 'binary' ? [0, 1] : counts ? [0, 2 ** pb - 1] : [-(2 ** (pb - 1)), 2 ** (pb - 1) - 1];
     const idx: IdxArray = nT <= 65536 ? Uint16Array.from(q.indices) : Int32Array.from(q.indices);
     const w: WArray =
       q.weightBits <= 8
@@ -260,9 +279,11 @@ export class Simulator {
       idx,
       w,
       delay: q.delay,
-      shift: q.exponent + this.pops[ti].spec.inputFrac(T) - this.pops[si].spec.payloadFrac(S),
+      shift,
       isStatic: q.static,
       binary: q.payload === 'binary',
+      lo,
+      hi,
       ring: new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
       hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
       nnzRow,
@@ -317,9 +338,14 @@ export class Simulator {
     if (values.length !== p.n)
       throw new UserError(`network: input "${name}" has ${p.n} neurons, got ${values.length} values`);
     const c = p.c as { lo: number; hi: number };
+    const binary = p.outgoing.some((q) => q.binary && !q.isStatic);
     for (let k = 0; k < p.n; k++) {
       let v = values[k];
       if (!Number.isInteger(v)) throw new UserError(`network: input "${name}": value ${k} = ${v} is not an integer`);
+      if (binary && v !== 0 && v !== 1)
+        throw new UserError(
+          `network: input "${name}" feeds a binary projection, so its values are spikes (0 or 1); value ${k} = ${v}`,
+        );
       if (v > c.hi) {
         v = c.hi;
         this.sat[0]++;
@@ -342,6 +368,10 @@ export class Simulator {
     if (values.length !== p.n)
       throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
     const binary = p.spec.host && p.outgoing.some((q) => q.binary && !q.isStatic);
+    if (p.spec.host && !p.outgoing.some((q) => !q.isStatic))
+      throw new UserError(
+        `drive: input "${name}" feeds only static projections, which apply the values presented with setInput once per input; a per-step drive would have no effect`,
+      );
     for (let k = 0; k < p.n; k++) {
       const v = values[k];
       if (!Number.isSafeInteger(v))
@@ -380,17 +410,22 @@ export class Simulator {
     const C = this.counters;
     for (const pr of this.projs) {
       if (!pr.isStatic) continue;
-      const S = this.pops[pr.src],
-        src = S.held,
+      const S = this.pops[pr.src];
+      if (!S.hasHeld) continue;
+      const src = S.held,
         raw = new Float64Array(pr.nT),
         drive = this.pops[pr.tgt].drive;
       let eff = 0,
         mac = false;
       for (let s = 0; s < pr.nS; s++) {
-        const c = src[s];
+        let c = src[s];
         if (c === 0) continue;
+        if (c > pr.hi || c < pr.lo) {
+          c = c > pr.hi ? pr.hi : pr.lo;
+          this.sat[0]++;
+        }
         eff += pr.nnzRow[s];
-        if (c !== S.unit && c !== -S.unit) mac = true;
+        if (!pr.binary && c !== S.unit && c !== -S.unit) mac = true;
         for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) raw[pr.idx[j]] += pr.w[j] * c;
       }
       for (let k = 0; k < pr.nT; k++) drive[k] += shiftRight(raw[k], -pr.shift);
@@ -437,8 +472,13 @@ export class Simulator {
         nFired = S.nFired,
         unit = S.unit,
         counts = S.spec.spiking;
-      const L = pr.delay + 1;
-      if (this.o.engine === 'clock') pr.hist.set(out, (t % L) * pr.nS);
+      const L = pr.delay + 1,
+        hb = (t % L) * pr.nS,
+        clock = this.o.engine === 'clock',
+        lo = pr.lo,
+        hi = pr.hi,
+        binary = pr.binary;
+      if (clock) pr.hist.set(out, hb);
       let syn = 0,
         eff = 0,
         mac = false;
@@ -449,13 +489,19 @@ export class Simulator {
         ptr = pr.indptr,
         event = this.o.engine === 'event';
       for (let f = 0; f < nFired; f++) {
-        const s = fired[f],
-          c = out[s];
+        const s = fired[f];
+        let c = out[s];
+        if (c > hi || c < lo) {
+          // wider than the projection's payload: saturate (counted), in both engines alike
+          c = c > hi ? hi : lo;
+          this.sat[0]++;
+          if (clock) pr.hist[hb + s] = c;
+        }
         const a = ptr[s],
           b = ptr[s + 1];
         syn += counts ? c * (b - a) : b - a;
         eff += pr.nnzRow[s];
-        if (c !== unit && c !== -unit) mac = true;
+        if (!binary && c !== unit && c !== -unit) mac = true;
         if (event) for (let j = a; j < b; j++) ring[base + idx[j]] += w[j] * c;
       }
       const pc = pr.c,

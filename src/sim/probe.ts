@@ -7,6 +7,14 @@
 import type { Network } from '../net/network.js';
 import type { Simulator } from './engine.js';
 
+/**
+ * Result types by probe kind. Each probe file adds its own entry by declaration merging
+ * (`declare module '../probe.js' { interface ProbeResults { rates: RatesResult } }`), so probeResult is typed
+ * for every registered probe without a central list.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by each probe file (declaration merging)
+export interface ProbeResults {}
+
 /** A probe as a run asks for it: its kind, an optional name (default: the kind) and its options. */
 export interface ProbeRequest {
   kind: string;

@@ -6,6 +6,7 @@
  */
 import type { Population } from '../net/network.js';
 import { loadPlugins } from '../plugins.js';
+import { keyName } from '../io/json-read.js';
 import type { NeuronSpec, Params, ParamSpec } from './neuron.js';
 
 const loaded = await loadPlugins(
@@ -63,7 +64,7 @@ export function resolvePopulation(p: Population): { params: Params } | { problem
     if (!known.has(k))
       return {
         problem: {
-          field: `params.${k}`,
+          field: `params.${keyName(k)}`,
           what: `is not a parameter of ${spec.name} (${spec.params.map((q) => q.name).join(', ') || 'it has none'})`,
         },
       };
@@ -88,18 +89,32 @@ export function resolvePopulation(p: Population): { params: Params } | { problem
       if (v.length !== p.size)
         return { problem: { field: f, what: `has ${v.length} values for a population of size ${p.size}` } };
       for (let i = 0; i < v.length; i++)
-        if (v[i] < ps.min || v[i] > ps.max)
+        if (!Number.isInteger(v[i]) || v[i] < ps.min || v[i] > ps.max)
           return { problem: { field: `${f}[${i}]`, what: `= ${v[i]} is outside ${range(ps)} (${ps.doc})` } };
       params[ps.name] = v;
     }
   }
+  const formatNames = new Set(spec.formats.map((f) => f.name));
+  for (const k of Object.keys(p.formats))
+    if (!formatNames.has(k))
+      return {
+        problem: {
+          field: `formats.${keyName(k)}`,
+          what: `is not a format of ${spec.name} (${[...formatNames].join(', ') || 'it reads none'})`,
+        },
+      };
   for (const fs of spec.formats) {
     const q = p.formats[fs.name];
     if (!q && !fs.default)
       return { problem: { field: `formats.${fs.name}`, what: `is missing (${spec.name}: ${fs.doc})` } };
-    if (q && fs.maxBits !== undefined && q.bits > fs.maxBits)
+    // values live in Int32Arrays: an unsigned format has one bit less than a signed one
+    const max = fs.maxBits === undefined ? undefined : q?.signed === false ? fs.maxBits - 1 : fs.maxBits;
+    if (q && max !== undefined && q.bits > max)
       return {
-        problem: { field: `formats.${fs.name}.bits`, what: `= ${q.bits} is more than ${fs.maxBits} (${fs.doc})` },
+        problem: {
+          field: `formats.${fs.name}.bits`,
+          what: `= ${q.bits} is more than ${max} for a${q.signed ? ' signed' : 'n unsigned'} format (${fs.doc})`,
+        },
       };
   }
   const extra = spec.check?.(p, params);

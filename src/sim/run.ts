@@ -17,7 +17,8 @@ import { toQ, satCounter, q } from '../fixed/q.js';
 import { UserError } from '../errors.js';
 import { loadPlugins } from '../plugins.js';
 import type { ModelOptions } from './neuron.js';
-import type { ProbeContext, ProbeInstance, ProbeRequest, ProbeSpec } from './probe.js';
+import { isNeuronModel, neuronModel } from './registry.js';
+import type { ProbeContext, ProbeInstance, ProbeRequest, ProbeResults, ProbeSpec } from './probe.js';
 
 const PROBES = await loadPlugins(
   new URL('./probes/', import.meta.url),
@@ -38,7 +39,14 @@ function probeSpec(kind: string): ProbeSpec {
 }
 
 /** Rows of real values for the one input population, or per-step integer drives by population. */
-export type RunInputs = { data: Float32Array; n: number } | { drives: Record<string, ArrayLike<ArrayLike<number>>> };
+export type RunInputs =
+  | {
+      data: Float32Array;
+      n: number;
+      /** The rows' width, checked against the input population's size when given. */
+      width?: number;
+    }
+  | { drives: Record<string, ArrayLike<ArrayLike<number>>> };
 
 export interface RunOptions extends ModelOptions {
   steps: number;
@@ -65,12 +73,36 @@ export interface RunResult {
   probes: Record<string, unknown>;
 }
 
+/**
+ * A probe's result from a run, typed by its kind (name: the request's name when it gave one). Throws when the
+ * run had no such probe.
+ */
+export function probeResult<K extends keyof ProbeResults>(
+  r: RunResult,
+  kind: K,
+  name: string = kind as string,
+): ProbeResults[K] {
+  if (!(name in r.probes))
+    throw new UserError(`run: no probe named "${name}" (${Object.keys(r.probes).join(', ') || 'none'})`);
+  return r.probes[name] as ProbeResults[K];
+}
+
 /** The input population the data feeds (exactly one). */
 export function inputPopulation(net: Network): Population {
-  const ins = net.populations.filter((p) => p.model === 'input');
+  const ins = net.populations.filter((p) => isNeuronModel(p.model) && neuronModel(p.model).host);
   if (ins.length !== 1)
     throw new UserError(`network: ${ins.length} input populations; running on data needs exactly one`);
   return ins[0];
+}
+
+/** Refuse data rows whose width is not the input population's size. */
+function checkWidth(net: Network, inputs: RunInputs): void {
+  if (!('data' in inputs) || inputs.width === undefined) return;
+  const x = inputPopulation(net);
+  if (inputs.width !== x.size)
+    throw new UserError(
+      `data: rows of ${inputs.width} values, but the input population "${x.name}" has ${x.size} neurons`,
+    );
 }
 
 const probeName = (r: ProbeRequest): string => r.name ?? r.kind;
@@ -82,6 +114,7 @@ export function runPart(
   o: Omit<RunOptions, 'workers' | 'onProgress'>,
   onInput?: (done: number) => void,
 ): RunResult {
+  checkWidth(net, inputs);
   const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true, lifMode: o.lifMode });
   const data = 'data' in inputs;
   const N = data ? inputs.n : 1;
@@ -174,6 +207,7 @@ export interface SimJob {
  */
 export async function runNetwork(net: Network, inputs: RunInputs, o: RunOptions): Promise<RunResult> {
   const { onProgress, workers, ...opts } = o;
+  checkWidth(net, inputs);
   if (!('data' in inputs)) return runPart(net, inputs, opts, (d) => onProgress?.(d, 1));
   const N = inputs.n;
   const W = Math.max(1, Math.min(workers ?? 1, N));

@@ -23,7 +23,12 @@ export default defineNeuron<InputConst>({
   params: [],
   state: [],
   formats: [
-    { name: 'x', doc: 'format of the presented values (default s32.0); a value v stands for v * 2^-frac', default: DEFAULT_X, maxBits: 32 },
+    {
+      name: 'x',
+      doc: 'format of the presented values (default s32.0); a value v stands for v * 2^-frac',
+      default: DEFAULT_X,
+      maxBits: 32,
+    },
   ],
   payload: 'graded',
   spiking: false,

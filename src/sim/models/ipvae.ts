@@ -62,18 +62,34 @@ export default defineNeuron<IpVaeConst>({
     'a = drive + inp - bias; du = softclamp(max(round(eta_mant * a / 2^eta_shift), floor), clamp); ' +
     'u = softclamp(max(u + du, floor), clamp); z ~ Poisson(iexp(u)) capped at count_cap (model-spec section 2)',
   params: [
-    { name: 'eta_mant', shape: 'scalar', min: 0, max: 2 ** 24, doc: 'step size eta = eta_mant / 2^eta_shift (mantissa)' },
+    {
+      name: 'eta_mant',
+      shape: 'scalar',
+      min: 0,
+      max: 2 ** 24,
+      doc: 'step size eta = eta_mant / 2^eta_shift (mantissa)',
+    },
     { name: 'eta_shift', shape: 'scalar', min: 0, max: 62, doc: 'step size eta = eta_mant / 2^eta_shift (shift)' },
     { name: 'bias', shape: 'either', min: -I32 - 1, max: I32, doc: 'threshold b = exp(log_bias), in Q(u)' },
     { name: 'u0', shape: 'either', min: -I32 - 1, max: I32, doc: 'initial membrane, in Q(u)' },
     { name: 'clamp', shape: 'scalar', min: 0, max: I32, doc: 'soft-clamp level c of u and du, in Q(u)' },
     { name: 'floor', shape: 'scalar', min: -I32 - 1, max: 0, doc: 'lower bound of u and du (the -8 floor), in Q(u)' },
-    { name: 'count_cap', shape: 'scalar', min: 0, max: I32, doc: 'largest count a neuron emits in one step (2^count_bits - 1)' },
+    {
+      name: 'count_cap',
+      shape: 'scalar',
+      min: 0,
+      max: I32,
+      doc: 'largest count a neuron emits in one step (2^count_bits - 1)',
+    },
   ],
   state: [{ name: 'u', format: 'u', doc: 'membrane potential, log-rate: rate = exp(u)' }],
   formats: [
     { name: 'u', doc: 'format of u, the bias, u0, clamp and floor (e.g. s24.16)', maxBits: 32 },
-    { name: 'rate', doc: 'format of the rate handed to the sampler (informational: the sampler uses Q16)', default: q(32, RATE_FRAC, false) },
+    {
+      name: 'rate',
+      doc: 'format of the rate handed to the sampler (informational: the sampler uses Q16)',
+      default: q(32, RATE_FRAC, false),
+    },
   ],
   payload: 'graded',
   spiking: true,
@@ -87,7 +103,8 @@ export default defineNeuron<IpVaeConst>({
   ],
   check(p) {
     const fu = p.formats.u.frac;
-    if (fu < 8 || fu > 20) return { field: 'formats.u.frac', what: `= ${fu}: the integer exp needs 8 to 20 fraction bits` };
+    if (fu < 8 || fu > 20)
+      return { field: 'formats.u.frac', what: `= ${fu}: the integer exp needs 8 to 20 fraction bits` };
     return undefined;
   },
   compile(p, params) {

@@ -47,6 +47,11 @@ export default defineNeuron<LifConst>({
       if (wrap) {
         if (uu > 8388608) uu -= 16777216;
         else if (uu <= -8388608) uu += 16777216;
+        // Lava corrects once; what one correction cannot bring back is beyond its model: saturate, counted
+        if (uu > 8388608 || uu < -8388608) {
+          uu = uu > 0 ? U_MAX : U_MIN;
+          ctx.sat[0]++;
+        }
       } else if (uu > U_MAX) {
         uu = U_MAX;
         ctx.sat[0]++;

@@ -79,6 +79,11 @@ export function lifStep(
     if (wrap) {
       if (uu > 8388608) uu -= 16777216;
       else if (uu <= -8388608) uu += 16777216;
+      // Lava corrects once; what one correction cannot bring back is beyond its model: saturate, counted
+      if (uu > 8388608 || uu < -8388608) {
+        uu = uu > 0 ? U_MAX : U_MIN;
+        clips++;
+      }
     } else if (uu > U_MAX) {
       uu = U_MAX;
       clips++;
@@ -109,11 +114,39 @@ export function lifStep(
 
 /** Parameters shared by the Loihi-style models (lif, if, li). */
 export const LOIHI_PARAMS: Record<'du' | 'dv' | 'vth' | 'bias_mant' | 'bias_exp', ParamSpec> = {
-  du: { name: 'du', shape: 'either', min: 0, max: 4095, default: 0, doc: 'current decay: u keeps (4096 - (du + 1)) / 4096 per step' },
-  dv: { name: 'dv', shape: 'either', min: 0, max: 4095, default: 0, doc: 'voltage decay: v keeps (4096 - dv) / 4096 per step' },
+  du: {
+    name: 'du',
+    shape: 'either',
+    min: 0,
+    max: 4095,
+    default: 0,
+    doc: 'current decay: u keeps (4096 - (du + 1)) / 4096 per step',
+  },
+  dv: {
+    name: 'dv',
+    shape: 'either',
+    min: 0,
+    max: 4095,
+    default: 0,
+    doc: 'voltage decay: v keeps (4096 - dv) / 4096 per step',
+  },
   vth: { name: 'vth', shape: 'either', min: 0, max: 2 ** 17, doc: 'threshold: a spike when v > vth << 6' },
-  bias_mant: { name: 'bias_mant', shape: 'either', min: -4096, max: 4095, default: 0, doc: 'bias current mantissa (13-bit signed)' },
-  bias_exp: { name: 'bias_exp', shape: 'either', min: 0, max: 7, default: 0, doc: 'bias exponent: v gains bias_mant << bias_exp per step' },
+  bias_mant: {
+    name: 'bias_mant',
+    shape: 'either',
+    min: -4096,
+    max: 4095,
+    default: 0,
+    doc: 'bias current mantissa (13-bit signed)',
+  },
+  bias_exp: {
+    name: 'bias_exp',
+    shape: 'either',
+    min: 0,
+    max: 7,
+    default: 0,
+    doc: 'bias exponent: v gains bias_mant << bias_exp per step',
+  },
 };
 
 /** The 24-bit u and v registers of the Loihi-style models. */
@@ -126,9 +159,15 @@ export const LOIHI_STATE = [
  * The Loihi-style models' constants from resolved parameters; `fixed` pins a decay for models that have no
  * such parameter (if: du = 4095, dv = 0; li has no threshold).
  */
-export function loihiConst(p: Population, params: Params, o: ModelOptions, fixed: { du?: number; dv?: number } = {}): LifConst {
+export function loihiConst(
+  p: Population,
+  params: Params,
+  o: ModelOptions,
+  fixed: { du?: number; dv?: number } = {},
+): LifConst {
   const n = p.size;
-  const pick = (name: 'du' | 'dv') => (fixed[name] !== undefined ? new Int32Array(n).fill(fixed[name]) : perNeuron(params, name, n));
+  const pick = (name: 'du' | 'dv') =>
+    fixed[name] !== undefined ? new Int32Array(n).fill(fixed[name]) : perNeuron(params, name, n);
   return lifConst(
     {
       du: pick('du'),

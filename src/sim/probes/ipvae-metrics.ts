@@ -45,6 +45,11 @@ export function ipvaeShape(net: Network): { x: string; z: string; D: number; K: 
   return { x: x.name, z: z.name, D: x.size, K: z.size, phi };
 }
 
+/** Whether a network has the iP-VAE's shape (an input, an ipvae and a readout population). */
+export function isIpVaeNetwork(net: Network): boolean {
+  return ['input', 'ipvae', 'readout'].every((m) => net.populations.some((p) => p.model === m));
+}
+
 /** Means over inputs, summed in input order (the same bits for any split over workers). */
 function metricsOf(per: Float64Array, N: number, rec: number[]): NetMetrics[] {
   const R = rec.length;
@@ -62,6 +67,12 @@ function metricsOf(per: Float64Array, N: number, rec: number[]): NetMetrics[] {
   });
 }
 
+declare module '../probe.js' {
+  interface ProbeResults {
+    'ipvae-metrics': IpVaeMetricsResult;
+  }
+}
+
 export default defineProbe<IpVaeMetricsResult>({
   kind: 'ipvae-metrics',
   doc: 'R^2 of the reconstruction from integer counts, PZ and spikes at recorded steps (iP-VAE networks on data)',
@@ -69,6 +80,11 @@ export default defineProbe<IpVaeMetricsResult>({
     if (!ctx.data) throw new UserError('probe ipvae-metrics: needs data inputs (R^2 compares with the input)');
     const { z, D, K, phi } = ipvaeShape(ctx.net);
     const rec = (req.record as number[] | undefined) ?? recordSteps(ctx.steps);
+    if (
+      !Array.isArray(rec) ||
+      rec.some((t, i) => !Number.isInteger(t) || t < 1 || t > ctx.steps || (i > 0 && t <= rec[i - 1]))
+    )
+      throw new UserError(`probe ipvae-metrics: record must be increasing steps in 1 .. ${ctx.steps}`);
     const R = rec.length,
       N = ctx.inputs;
     const per = new Float64Array(N * R * 3),

@@ -1,6 +1,7 @@
 /**
- * rates: per neuron of every non-host population, summed over inputs and steps (step 0 included, since its
- * emission is sent too): spikes (the emitted values: counts) and events (steps with a nonzero emission, i.e.
+ * rates: per neuron of every non-host population, summed over inputs and emissions (steps 0 .. T: step 0's
+ * emission is sent too): spikes (a spiking model's counts; one per nonzero value for a graded, non-spiking
+ * one such as li, whose voltage travels as one message) and events (emissions with a nonzero value, i.e.
  * messages). The mapper's --rates reads these through src/sim/rates.ts.
  */
 import { defineProbe, sumArrays } from '../probe.js';
@@ -9,9 +10,15 @@ export interface RatesResult {
   /** Per population, per neuron. */
   spikes: Record<string, Float64Array>;
   events: Record<string, Float64Array>;
-  /** Inputs and steps per input the sums cover (steps + 1 emissions each). */
+  /** Inputs and steps per input the sums cover (steps + 1 emissions each: step 0 and 1 .. steps). */
   inputs: number;
   steps: number;
+}
+
+declare module '../probe.js' {
+  interface ProbeResults {
+    rates: RatesResult;
+  }
 }
 
 export default defineProbe<RatesResult>({
@@ -19,6 +26,7 @@ export default defineProbe<RatesResult>({
   doc: 'per-neuron sums of spikes and of steps with a nonzero emission (for ipvae map --rates)',
   create(ctx) {
     const pops = ctx.sim.pops.filter((p) => !p.spec.host);
+    const counts = pops.map((p) => p.spec.spiking);
     const spikes = pops.map((p) => new Float64Array(p.n)),
       events = pops.map((p) => new Float64Array(p.n));
     return {
@@ -30,7 +38,7 @@ export default defineProbe<RatesResult>({
             fired = p.fired;
           for (let f = 0; f < p.nFired; f++) {
             const k = fired[f];
-            s[k] += out[k];
+            s[k] += counts[i] ? out[k] : 1;
             e[k]++;
           }
         });

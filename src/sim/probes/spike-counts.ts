@@ -13,6 +13,12 @@ export interface SpikeCountsResult {
   inputs: number;
 }
 
+declare module '../probe.js' {
+  interface ProbeResults {
+    'spike-counts': SpikeCountsResult;
+  }
+}
+
 export default defineProbe<SpikeCountsResult>({
   kind: 'spike-counts',
   doc: 'spikes per population at every (or every k-th) step, summed over inputs',

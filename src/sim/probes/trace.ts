@@ -15,6 +15,12 @@ export interface TraceResult {
   steps: number;
 }
 
+declare module '../probe.js' {
+  interface ProbeResults {
+    trace: TraceResult;
+  }
+}
+
 export default defineProbe<TraceResult>({
   kind: 'trace',
   doc: "a population's state variables and emission at every step (integers)",
