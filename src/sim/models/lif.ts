@@ -18,6 +18,7 @@ import {
   type ParamSpec,
   type PopulationState,
   type StepContext,
+  type NeuronSpec,
 } from '../neuron.js';
 
 export type LifMode = 'saturate' | 'lava-wrap';
@@ -187,13 +188,8 @@ export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepConte
   s.nFired = k;
 }
 
-export default defineNeuron<LifConst>({
-  name: 'lif',
-  summary: "Loihi fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc), binary spikes",
-  doc:
-    'u = trunc0(u * (4096 - (du + 1)) / 4096) + (a_in << 6); v = clip(trunc0(v * (4096 - dv) / 4096) + u + ' +
-    '(bias_mant << bias_exp), +-(2^23 - 1)); spike where v > vth << 6, then v = 0 (lava-nc/lava src/lava/proc/lif/models.py)',
-  params: [LOIHI_PARAMS.du, LOIHI_PARAMS.dv, LOIHI_PARAMS.vth, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
+/** What lif and if share: the 24-bit registers, binary spikes, no step-0 emission, the spiking step. */
+export const LOIHI_SPIKING = {
   state: LOIHI_STATE,
   formats: [],
   payload: 'binary',
@@ -203,7 +199,17 @@ export default defineNeuron<LifConst>({
   payloadFrac: () => 0,
   payloadBound: () => 1,
   counters: [],
-  compile: (p, params, o) => loihiConst(p, params, o),
   reset: () => false,
   step: loihiSpikingStep,
+} satisfies Partial<NeuronSpec<LifConst>>;
+
+export default defineNeuron<LifConst>({
+  name: 'lif',
+  summary: "Loihi fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc), binary spikes",
+  doc:
+    'u = trunc0(u * (4096 - (du + 1)) / 4096) + (a_in << 6); v = clip(trunc0(v * (4096 - dv) / 4096) + u + ' +
+    '(bias_mant << bias_exp), +-(2^23 - 1)); spike where v > vth << 6, then v = 0 (lava-nc/lava src/lava/proc/lif/models.py)',
+  params: [LOIHI_PARAMS.du, LOIHI_PARAMS.dv, LOIHI_PARAMS.vth, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
+  ...LOIHI_SPIKING,
+  compile: (p, params, o) => loihiConst(p, params, o),
 });
