@@ -166,9 +166,13 @@ describe('ipvae map / inspect', () => {
     const out = join(dir, 'tn.pb');
     const r = run('map', '--net', ipvae, '--profile', 'truenorth', '--out', out);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/does not fit truenorth/);
-    expect(r.stderr).toMatch(/core\.fan_in_axons: population z: .*max \d+ > 256 on truenorth, over by \d+/);
-    expect(r.stderr).toMatch(/precision\.weight_levels: population z: .* more than 4 distinct weights/);
+    // one line on stderr naming the file and the broken constraints; the list with its numbers on stdout
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^ipvae: .*ipvae\.json: ipvae does not fit truenorth \(\d+ violated constraints: .*core\.fan_in_axons/,
+    );
+    expect(r.stdout).toMatch(/core\.fan_in_axons .*population z: .*max \d+ > 256 on truenorth, over by \d+/);
+    expect(r.stdout).toMatch(/precision\.weight_levels .*population z: .* more than 4 distinct weights/);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.tmp`)).toBe(false);
   });

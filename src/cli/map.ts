@@ -212,11 +212,19 @@ export function addMapCommands(program: Command): void {
       const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded });
       const summary = mappingSummary(m);
       if (m.violations.length) {
+        // The list goes to stdout (or --json); stderr gets the one `ipvae:` line every failure gets.
+        const n = m.violations.length;
         if (o.json) console.log(JSON.stringify(snakeKeys({ ...summary, out: null })));
-        const head = `map: ${net.name} does not fit ${profile.name} (${m.violations.length} violated constraint${m.violations.length === 1 ? '' : 's'}); no file written`;
-        process.exitCode = 2;
-        console.error(o.json ? head : [head, ...m.violations.map((v) => `  ${v.constraint}: ${v.message}`)].join('\n'));
-        return;
+        else
+          console.log(
+            table(
+              ['constraint', 'where', 'value', 'limit', 'what'],
+              m.violations.map((v) => [v.constraint, v.where, v.value, v.limit, v.message]),
+            ),
+          );
+        throw new UserError(
+          `${o.net}: ${net.name} does not fit ${profile.name} (${n} violated constraint${n === 1 ? '' : 's'}: ${[...new Set(m.violations.map((v) => v.constraint))].join(', ')}; listed on stdout); no file written`,
+        );
       }
       if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));
       if (o.json) {
