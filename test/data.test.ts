@@ -16,7 +16,7 @@ import {
   DEFAULT_RECIPE,
 } from '../src/data/patches.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { encodeIdxImages, readIdxImages } from '../src/io/idx.js';
+import { encodeIdxImages, gunzipPrefix, readIdxImages } from '../src/io/idx.js';
 import { loadData } from '../src/data/datasets.js';
 import { UserError } from '../src/errors.js';
 
@@ -337,5 +337,40 @@ describe('IDX image files', () => {
     expect(() => readIdxImages(join(dir, 'float.idx'))).toThrow(/type 0xd/);
     expect(() => readIdxImages(join(dir, 'nope.idx'))).toThrow(UserError);
     expect(() => loadData('cifar')).toThrow(/unknown dataset "cifar"/);
+  });
+
+  it('a small gzip file declaring 4.2 million images: 2 samples read in milliseconds, not the whole claim (issue 11, class 1)', () => {
+    // The issue's file: 1 MB of gzip (a header, then 65 members of 16 MB of zeros) that inflates to the 1.07 GB
+    // its header declares: 4,200,000 16x16 images. The old reader inflated and converted all of it (36 s, 6.2 GB).
+    const head = encodeIdxImages(0, 16, 16, new Uint8Array(0));
+    head.writeUInt32BE(4_200_000, 4);
+    const zeros = gzipSync(Buffer.alloc(16 * 2 ** 20), { level: 9 });
+    const bomb = Buffer.concat([gzipSync(head), ...new Array(65).fill(zeros)]);
+    expect(bomb.length).toBeLessThan(1.1e6);
+    writeFileSync(join(dir, 'bomb.idx.gz'), bomb);
+    const t0 = performance.now();
+    const d = loadData(`idx:${join(dir, 'bomb.idx.gz')}`, 'test', 2);
+    expect(performance.now() - t0).toBeLessThan(2000); // was: 3.8 GB and no answer after 20 s
+    expect([d.N, d.D]).toEqual([2, 256]);
+    const im = readIdxImages(join(dir, 'bomb.idx.gz'), { maxImages: 2 });
+    expect(im.declared).toBe(4_200_000);
+    // all of them: more than it holds at once, refused before allocating
+    expect(() => readIdxImages(join(dir, 'bomb.idx.gz'))).toThrow(/more than ipvae holds at once/);
+    // a plain file reads only the images asked for (positioned reads), and a truncated one asked for all is refused
+    writeFileSync(join(dir, 'claim.idx'), Buffer.concat([head, Buffer.alloc(16 * 256)]));
+    expect(readIdxImages(join(dir, 'claim.idx'), { maxImages: 3 }).n).toBe(3);
+    expect(() => readIdxImages(join(dir, 'claim.idx'), { maxImages: 100 })).toThrow(/truncated/);
+  });
+
+  it('a gzip stream asked for a prefix inflates only about what is needed', () => {
+    const raw = encodeIdxImages(3, 4, 5, px);
+    const gz = gzipSync(Buffer.concat([raw, Buffer.alloc(50 * 2 ** 20)]));
+    const out = gunzipPrefix(gz, 16 + 20, 'x.gz');
+    expect(out.length).toBeGreaterThanOrEqual(36);
+    expect(out.length).toBeLessThan(8 * 2 ** 20); // never the 50 MB
+    expect(Buffer.compare(out.subarray(0, raw.length), raw)).toBe(0);
+    expect(() => gunzipPrefix(Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9]), 10, 'bad.gz')).toThrow(
+      /corrupt gzip/,
+    );
   });
 });

@@ -30,7 +30,7 @@ export function defaultWorkers(): number {
 
 export async function runInfer(a: InferArgs, params?: IpVaeParams, label?: string): Promise<void> {
   const model = params ?? loadModel(a.model);
-  const data = loadData(a.data, a.split);
+  const data = loadData(a.data, a.split, a.samples);
   if (data.D !== model.D) {
     throw new UserError(
       `${a.model}: model has D=${model.D} inputs but data ${a.data} has D=${data.D} (${data.width}x${data.height}); use a model trained on this data`,

@@ -350,8 +350,9 @@ export function addNetCommands(program: Command): void {
           'simulate: give --data for a network with one input population, or --drive with per-step rows',
         );
       const net = readNet(o.net);
-      const data = loadData(o.data, 'test');
-      const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
+      const samples = parseIntOpt('--samples', o.samples, 1);
+      const data = loadData(o.data, 'test', samples);
+      const N = Math.min(samples, data.N);
       const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
       const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
       const workers = parseIntOpt('--workers', o.workers, 1, 64);
@@ -432,9 +433,10 @@ export function addNetCommands(program: Command): void {
   ).action(async (o) => {
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
-    const data = loadData(o.data, 'test');
+    const samples = parseIntOpt('--samples', o.samples, 1);
+    const data = loadData(o.data, 'test', samples);
     if (data.D !== p.D) throw new UserError(`${o.model}: D=${p.D} but ${o.data} has D=${data.D}`);
-    const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
+    const N = Math.min(samples, data.N);
     const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000),
       seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
     const bits = String(o.bits)

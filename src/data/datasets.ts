@@ -18,7 +18,11 @@ export interface DataMatrix {
   labels?: Float32Array;
 }
 
-export function loadData(spec: string, split: Split = 'test'): DataMatrix {
+/**
+ * A data set by name. `maxSamples` bounds what an IDX file is read for (the first maxSamples images; the
+ * bundled sets are in memory anyway), so asking for 2 samples of a huge file reads 2.
+ */
+export function loadData(spec: string, split: Split = 'test', maxSamples?: number): DataMatrix {
   if (spec === 'patches') {
     const p = loadPatches();
     const X = split === 'train' ? p.train : p.val;
@@ -33,7 +37,7 @@ export function loadData(spec: string, split: Split = 'test'): DataMatrix {
   if (spec.startsWith('idx:')) {
     const path = spec.slice(4);
     if (!path) throw new UserError('--data idx:PATH needs a path after "idx:"');
-    const im = readIdxImages(path);
+    const im = readIdxImages(path, { maxImages: maxSamples });
     return {
       name: spec,
       D: im.height * im.width,
