@@ -106,3 +106,59 @@ describe('safetensors checkpoints', () => {
     expect(() => decodeModel(Buffer.concat([len, h2, bad.subarray(8 + hlen)]), 'f.st')).toThrow(/bad data_offsets/);
   });
 });
+
+describe('safetensors files that used to be accepted silently (issue 11)', () => {
+  /** A file from a header text and a data section. */
+  const file = (headerText: string, data: Buffer) => {
+    const h = Buffer.from(headerText);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(h.length));
+    return Buffer.concat([len, h, data]);
+  };
+  const data = Buffer.alloc(16);
+
+  it('refuses overlapping data_offsets (two tensors reading the same bytes)', () => {
+    const f = file(
+      JSON.stringify({
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      }),
+      data,
+    );
+    expect(() => parseSafetensors(f, 'o.safetensors')).toThrow(/tensors a and b overlap in the data section/);
+    // adjacent is fine
+    const ok = file(
+      JSON.stringify({
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+      }),
+      data,
+    );
+    expect([...parseSafetensors(ok, 'ok').tensors.keys()]).toEqual(['a', 'b']);
+  });
+
+  it('refuses a tensor named twice (JSON.parse would keep the last silently), escapes included', () => {
+    const t = '{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}';
+    expect(() => parseSafetensors(file(`{"a": ${t}, "a": ${t}}`, data), 'd')).toThrow(/names tensor a twice/);
+    expect(() => parseSafetensors(file(`{"a": ${t}, "\\u0061": ${t}}`, data), 'd')).toThrow(/names tensor a twice/);
+    // the same name nested inside another entry is not a duplicate
+    expect(parseSafetensors(file(`{"__metadata__": {"a": "x"}, "a": ${t}}`, data), 'd').tensors.has('a')).toBe(true);
+  });
+
+  it('refuses __metadata__ that is not a map of strings, and shows a hostile dtype by kind only', () => {
+    expect(() => parseSafetensors(file('{"__metadata__": {"ipvae_train_state": 5}}', data), 'm')).toThrow(
+      /__metadata__ must map names to strings/,
+    );
+    const deep = '['.repeat(100000) + ']'.repeat(100000);
+    const msg = (() => {
+      try {
+        parseSafetensors(file(`{"a": {"dtype": ${deep}, "shape": [1], "data_offsets": [0, 4]}}`, data), 'x');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(msg).toMatch(/unsupported dtype an array of 1/);
+    expect(msg.length).toBeLessThan(200);
+  });
+});

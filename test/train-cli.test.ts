@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdxImages } from '../src/io/idx.js';
-import { parseSafetensors } from '../src/io/safetensors.js';
+import { encodeSafetensors, parseSafetensors, type OutTensor } from '../src/io/safetensors.js';
 
 const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
 const env = { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') };
@@ -96,6 +96,70 @@ describe('ipvae train', () => {
     const junk = join(dir, 'junk.safetensors');
     writeFileSync(junk, 'junk');
     expect(run(...base, '--out', junk, '--resume').status).toBe(2);
+  });
+
+  it('--resume on a damaged checkpoint or log: one line naming the file and the field, exit 2 (issue 11, class 3)', () => {
+    const good = join(dir, 'good.safetensors');
+    expect(run(...base, '--iterations', '8', '--out', good).status).toBe(0);
+    const f = parseSafetensors(readFileSync(good), good);
+    const state = JSON.parse(f.metadata.ipvae_train_state);
+    /** The checkpoint rebuilt with edited tensors and training state. */
+    const write = (name: string, edit: (t: Map<string, OutTensor>, st: Record<string, unknown>) => string | void) => {
+      const t = new Map<string, OutTensor>(
+        [...f.tensors].map(([k, v]) => [k, { dtype: v.dtype === 'F64' ? 'F64' : 'F32', shape: v.shape, data: v.data }]),
+      );
+      const st = structuredClone(state);
+      const text = edit(t, st) ?? JSON.stringify(st);
+      const file = join(dir, `${name}.safetensors`);
+      writeFileSync(file, encodeSafetensors([...t], { ...f.metadata, ipvae_train_state: text }));
+      return file;
+    };
+    const m0 = 'ipvae.adamax.m.phi';
+    const cases: [string, string, RegExp][] = [
+      [write('unparsed', () => '{"iteration": 8,'), 'unparsed', /training state \(ipvae_train_state\) is not JSON/],
+      [
+        write('no-options', (_t, st) => void delete st.options),
+        'no-options',
+        /training state options must be an object/,
+      ],
+      [write('no-tensor', (t) => void t.delete(m0)), 'no-tensor', /tensor ipvae\.adamax\.m\.phi is missing/],
+      [
+        write(
+          'long-tensor',
+          (t) =>
+            void t.set(m0, {
+              ...t.get(m0)!,
+              shape: [t.get(m0)!.data.length + 1],
+              data: [...Array.from(t.get(m0)!.data), 0],
+            }),
+        ),
+        'long-tensor',
+        /ipvae\.adamax\.m\.phi has \d+ values, expected \d+/,
+      ],
+      [
+        write('short-tensor', (t) => void t.set(m0, { ...t.get(m0)!, shape: [1], data: [0] })),
+        'short-tensor',
+        /ipvae\.adamax\.m\.phi has 1 values, expected \d+/,
+      ],
+      [
+        write('iteration', (_t, st) => void (st.iteration = -(2 ** 31))),
+        'iteration',
+        /training state iteration = -2147483648, expected an integer/,
+      ],
+    ];
+    for (const [file, name, msg] of cases) {
+      const r = run(...base, '--iterations', '8', '--out', file, '--resume');
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr, name).toContain(file);
+      expect(r.stderr, name).toMatch(msg);
+    }
+    // a log that is not an array
+    const withLog = write('withlog', () => undefined);
+    writeFileSync(withLog.replace(/\.safetensors$/, '.log.json'), '{"not": "an array"}');
+    const r = run(...base, '--iterations', '8', '--out', withLog, '--resume');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/withlog\.log\.json: a training log must be a JSON array/);
   });
 
   it('--init sparse: sparse coding then BPTT; its options are kept in the checkpoint, also across --resume', () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadData } from '../data/datasets.js';
-import { Trainer, DEFAULT_TRAIN, type TrainOptions } from '../train/trainer.js';
+import { Trainer, DEFAULT_TRAIN, readTrainLog, readTrainState, type TrainOptions } from '../train/trainer.js';
 import { sparseInit, DEFAULT_SPARSE, type SparseInitOptions } from '../train/sparse-init.js';
 import { evaluate } from '../model/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -104,11 +104,8 @@ export function addTrainCommand(program: Command, version: string): void {
       if (o.resume) {
         if (!existsSync(out)) throw new UserError(`${out}: --resume needs an existing checkpoint`);
         resume = readFileSync(out);
-        const meta = parseSafetensors(resume, out).metadata;
-        if (!meta.ipvae_train_state)
-          throw new UserError(`${out}: not a training checkpoint (no ipvae_train_state metadata)`);
-        const st = JSON.parse(meta.ipvae_train_state) as { options?: { iterations?: number } };
-        if (st.options?.iterations !== undefined && opts.iterations === undefined)
+        const st = readTrainState(parseSafetensors(resume, out).metadata, out);
+        if (st.options.iterations !== undefined && opts.iterations === undefined)
           opts.iterations = st.options.iterations;
       }
       const tStart = performance.now();
@@ -166,10 +163,10 @@ export function addTrainCommand(program: Command, version: string): void {
           `time budget ${minutes} min (${(left / 60).toFixed(1)} left) at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`,
         );
       }
-      const tr = new Trainer(data.X, data.N, data.D, opts, resume, start);
+      const tr = new Trainer(data.X, data.N, data.D, opts, resume, start, out);
       const logPath = out.replace(/\.safetensors$/, '') + '.log.json';
       const log: Record<string, unknown>[] =
-        resume && existsSync(logPath) ? JSON.parse(readFileSync(logPath, 'utf8')) : [];
+        resume && existsSync(logPath) ? readTrainLog(readFileSync(logPath, 'utf8'), logPath) : [];
       const save = () => {
         writeFileAtomic(out, tr.checkpoint({ ipvae: version, ...initMeta }));
         writeFileAtomic(logPath, JSON.stringify(log, null, 0));

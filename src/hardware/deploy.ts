@@ -14,6 +14,7 @@ import type { Network } from '../net/network.js';
 import { toJson } from '../net/json.js';
 import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
+import { shown } from '../io/json-read.js';
 import type { Mapping, Totals } from './mapper.js';
 import type { GradedMode } from './check.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
@@ -385,7 +386,7 @@ export function decodeDeployment(bytes: Uint8Array, file: string): Deployment {
     return bad(`protobuf: ${(e as Error).message}`);
   }
   const obj = renderObject(msg);
-  if (obj.format !== DEPLOY_FORMAT) bad(`format = ${JSON.stringify(obj.format)}, expected "${DEPLOY_FORMAT}"`);
+  if (obj.format !== DEPLOY_FORMAT) bad(`format = ${shown(obj.format)}, expected "${DEPLOY_FORMAT}"`);
   if (obj.schema_version !== DEPLOY_SCHEMA_VERSION)
     bad(`schema_version = ${obj.schema_version}, this ipvae reads ${DEPLOY_SCHEMA_VERSION}`);
   for (const k of ['provenance', 'profile', 'mesh', 'totals']) if (obj[k] == null) bad(`${k} is missing`);

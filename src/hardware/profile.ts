@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
-import { parseJson } from '../io/json-read.js';
+import { parseJson, shown } from '../io/json-read.js';
 import { LONE_SURROGATE } from '../net/json.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
@@ -83,8 +83,8 @@ export function parseProfile(text: string, file: string): Profile {
   };
   if (!root || typeof root !== 'object' || Array.isArray(root)) fail('the file', 'must be a JSON object');
   const r = root as Record<string, unknown>;
-  if (r.format !== PROFILE_FORMAT) fail('format', `= ${JSON.stringify(r.format)}, expected "${PROFILE_FORMAT}"`);
-  if (r.version !== PROFILE_VERSION) fail('version', `= ${JSON.stringify(r.version)}, expected ${PROFILE_VERSION}`);
+  if (r.format !== PROFILE_FORMAT) fail('format', `= ${shown(r.format)}, expected "${PROFILE_FORMAT}"`);
+  if (r.version !== PROFILE_VERSION) fail('version', `= ${shown(r.version)}, expected ${PROFILE_VERSION}`);
   if (typeof r.name !== 'string' || !r.name) fail('name', 'must be a non-empty string');
   // Every string goes into the deployment file as UTF-8.
   const wellFormed = (v: unknown, field: string): void => {
@@ -111,23 +111,19 @@ export function parseProfile(text: string, file: string): Profile {
       if (typeof e.source !== 'string' || !e.source.trim())
         fail(`${f}.source`, 'is missing: every number needs its source');
       if (!CONFIDENCE.includes(e.confidence as Confidence))
-        fail(`${f}.confidence`, `= ${JSON.stringify(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
+        fail(`${f}.confidence`, `= ${shown(e.confidence)}, expected one of ${CONFIDENCE.join(', ')}`);
       if (e.unit !== undefined && typeof e.unit !== 'string') fail(`${f}.unit`, 'must be a string');
       wellFormed(e.source, `${f}.source`);
       wellFormed(e.unit, `${f}.unit`);
       const v = e.value;
       if (kind === 'mesh') {
         if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0 && x <= 65536))
-          fail(`${f}.value`, `= ${JSON.stringify(v)}, expected [columns, rows] of positive integers up to 65536`);
+          fail(`${f}.value`, `= ${shown(v)}, expected [columns, rows] of positive integers up to 65536`);
       } else if (kind === 'spike-kind') {
-        if (v !== 'binary' && v !== 'graded')
-          fail(`${f}.value`, `= ${JSON.stringify(v)}, expected "binary" or "graded"`);
+        if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${shown(v)}, expected "binary" or "graded"`);
       } else if (kind === 'encoding') {
         if (!SYNAPSE_ENCODINGS.includes(v as SynapseEncoding))
-          fail(
-            `${f}.value`,
-            `= ${JSON.stringify(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`,
-          );
+          fail(`${f}.value`, `= ${shown(v)}, expected one of ${SYNAPSE_ENCODINGS.map((x) => `"${x}"`).join(', ')}`);
       } else if (
         typeof v !== 'number' ||
         !Number.isFinite(v) ||
@@ -136,7 +132,7 @@ export function parseProfile(text: string, file: string): Profile {
       ) {
         fail(
           `${f}.value`,
-          `= ${JSON.stringify(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`,
+          `= ${shown(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`,
         );
       } else if ((kind === 'count' || kind === 'bytes') && v >= 2 ** 31) {
         fail(`${f}.value`, `= ${v}, expected less than 2^31 (the deployment file stores 32-bit counts)`);

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { keyName, shown } from './json-read.js';
 import { checkFinite, type IpVaeParams } from '../model/params.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -36,6 +37,41 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+/** A shape for a message: up to 8 dimensions, then their count. */
+function shapeText(shape: number[]): string {
+  return shape.length <= 8
+    ? `[${shape.join(', ')}]`
+    : `[${shape.slice(0, 8).join(', ')}, ...] (${shape.length} dimensions)`;
+}
+
+/**
+ * The first key that a JSON object's top level names twice (JSON.parse keeps the last one silently), found by
+ * a scan of the text that tracks strings and nesting; undefined when there is none.
+ */
+export function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k])) k++;
+        if (text[k] === ':') {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
 export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
   if (buf.length < 8)
     throw new UserError(
@@ -57,25 +93,30 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
   }
   if (!header || typeof header !== 'object' || Array.isArray(header))
     throw new UserError(`${path}: safetensors header is not a JSON object`);
+  const dup = duplicateTopLevelKey(new TextDecoder().decode(buf.subarray(8, 8 + hlen)));
+  if (dup !== undefined) throw new UserError(`${path}: the header names tensor ${keyName(dup)} twice`);
   const dataStart = 8 + hlen;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, Tensor>();
+  const spans: [number, number, string][] = [];
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = (v ?? {}) as Record<string, string>;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string'))
+        throw new UserError(`${path}: __metadata__ must map names to strings`);
+      metadata = v as Record<string, string>;
       continue;
     }
     const info = v as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     const dtype = info?.dtype as DType;
-    if (!Object.hasOwn(DTYPE_BYTES, dtype))
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
       throw new UserError(
-        `${path}: tensor ${name} has unsupported dtype ${info?.dtype} (expected F32, F64, F16, BF16, I32 or I64)`,
+        `${path}: tensor ${keyName(name)} has unsupported dtype ${shown(info?.dtype)} (expected F32, F64, F16, BF16, I32 or I64)`,
       );
     const shape = info.shape;
     const off = info.data_offsets;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0))
-      throw new UserError(`${path}: tensor ${name} has a bad shape`);
+      throw new UserError(`${path}: tensor ${keyName(name)} has a bad shape`);
     if (
       !Array.isArray(off) ||
       off.length !== 2 ||
@@ -83,18 +124,18 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
       !(off[0] >= 0 && off[1] >= off[0])
     ) {
       throw new UserError(
-        `${path}: tensor ${name} has bad data_offsets ${JSON.stringify(off)} (expected two integers [begin, end])`,
+        `${path}: tensor ${keyName(name)} has bad data_offsets ${shown(off)} (expected two integers [begin, end])`,
       );
     }
     const count = shape.reduce((a, b) => a * b, 1);
     const bytes = count * DTYPE_BYTES[dtype];
     if (off[1] - off[0] !== bytes)
       throw new UserError(
-        `${path}: tensor ${name} data_offsets span ${off[1] - off[0]} bytes, shape ${JSON.stringify(shape)} of ${dtype} needs ${bytes}`,
+        `${path}: tensor ${keyName(name)} data_offsets span ${off[1] - off[0]} bytes, shape ${shapeText(shape)} of ${dtype} needs ${bytes}`,
       );
     if (off[1] > dataLen)
       throw new UserError(
-        `${path}: file is truncated (tensor ${name} ends at byte ${off[1]} of a ${dataLen}-byte data section)`,
+        `${path}: file is truncated (tensor ${keyName(name)} ends at byte ${off[1]} of a ${dataLen}-byte data section)`,
       );
     const base = dataStart + off[0];
     const data = new Float64Array(count);
@@ -124,7 +165,15 @@ export function parseSafetensors(buf: Uint8Array, path: string): SafeFile {
       }
     }
     tensors.set(name, { dtype, shape, data });
+    spans.push([off[0], off[1], name]);
   }
+  // Two tensors may not share bytes (safetensors' own rule): each would silently read the other's data.
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++)
+    if (spans[i][0] < spans[i - 1][1] && spans[i][1] > spans[i][0])
+      throw new UserError(
+        `${path}: tensors ${keyName(spans[i - 1][2])} and ${keyName(spans[i][2])} overlap in the data section (data_offsets)`,
+      );
   return { tensors, metadata };
 }
 
@@ -211,16 +260,14 @@ export function decodeModel(buf: Uint8Array, path: string): IpVaeParams & { meta
   };
   const phi = need(KEYS.phi);
   if (phi.shape.length !== 2)
-    throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected [D, K])`);
+    throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${shapeText(phi.shape)} (expected [D, K])`);
   const [D, K] = phi.shape;
   if (D < 1 || K < 1)
-    throw new UserError(
-      `${path}: tensor ${KEYS.phi} has shape ${JSON.stringify(phi.shape)} (expected D >= 1 and K >= 1)`,
-    );
+    throw new UserError(`${path}: tensor ${KEYS.phi} has shape ${shapeText(phi.shape)} (expected D >= 1 and K >= 1)`);
   const check = (key: string, t: Tensor, n: number, desc: string) => {
     if (t.data.length !== n)
       throw new UserError(
-        `${path}: tensor ${key} has shape ${JSON.stringify(t.shape)} (expected ${desc} with D=${D}, K=${K})`,
+        `${path}: tensor ${key} has shape ${shapeText(t.shape)} (expected ${desc} with D=${D}, K=${K})`,
       );
   };
   const s = need(KEYS.s);

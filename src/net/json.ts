@@ -4,7 +4,7 @@
  * (`net.json: projections[1].weights[17] = 300 is outside the 8-bit range [-128, 127]`).
  */
 import { UserError } from '../errors.js';
-import { keyName, parseJson, shown } from '../io/json-read.js';
+import { jsonDepth, keyName, parseJson, shown } from '../io/json-read.js';
 import {
   NETWORK_FORMAT,
   NETWORK_VERSION,
@@ -181,6 +181,8 @@ export function fromJson(text: string, file: string): Network {
     };
   });
   const meta = 'meta' in r ? obj(r.meta, 'meta') : {};
+  // meta is carried into other files (the deployment file's provenance): keep it a plain, shallow record
+  if (jsonDepth(meta, 32) > 32) fail('meta', 'is nested more than 32 levels deep');
   const name = typeof r.name === 'string' && r.name ? str(r.name, 'name') : 'network';
   return { name, populations, projections, meta };
 }

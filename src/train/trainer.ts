@@ -15,6 +15,7 @@ import { initParams, type IpVaeParams } from '../model/params.js';
 import { threefry2x32 } from '../rng/threefry.js';
 import { decodeModel, encodeModel, parseSafetensors, type OutTensor } from '../io/safetensors.js';
 import { UserError } from '../errors.js';
+import { parseJson, shown } from '../io/json-read.js';
 
 export interface TrainOptions {
   K: number;
@@ -97,6 +98,8 @@ export class Trainer {
     readonly o: TrainOptions,
     resume?: Uint8Array,
     start?: IpVaeParams,
+    /** The checkpoint's file name, for messages. */
+    readonly resumeFile = 'checkpoint',
   ) {
     this.iterationsPerEpoch = Math.floor(N / o.batch);
     if (this.iterationsPerEpoch < 1)
@@ -237,37 +240,104 @@ export class Trainer {
   }
 
   private restore(bytes: Uint8Array): void {
-    const m = decodeModel(bytes, 'checkpoint');
-    const st = JSON.parse(m.metadata.ipvae_train_state ?? 'null') as {
-      iteration: number;
-      adamax_step: number;
-      options: TrainOptions;
-      D: number;
-      N: number;
-    } | null;
-    if (!st)
-      throw new UserError(
-        'checkpoint: no training state (ipvae_train_state metadata); it is a model, not a training checkpoint',
-      );
+    const file = this.resumeFile;
+    const m = decodeModel(bytes, file);
+    const st = readTrainState(m.metadata, file);
     if (m.D !== this.D || m.K !== this.o.K)
-      throw new UserError(`checkpoint: D=${m.D}, K=${m.K} but the run has D=${this.D}, K=${this.o.K}`);
+      throw new UserError(`${file}: D=${m.D}, K=${m.K} but the run has D=${this.D}, K=${this.o.K}`);
     for (const key of ['tTrain', 'batch', 'epochs', 'iterations', 'seed', 'lr', 'beta'] as const) {
       if (st.options[key] !== this.o[key])
-        throw new UserError(`checkpoint: was trained with ${key}=${st.options[key]}, this run asks for ${this.o[key]}`);
+        throw new UserError(
+          `${file}: was trained with ${key}=${shown(st.options[key])}, this run asks for ${this.o[key]}`,
+        );
     }
+    if (st.D !== this.D || st.N !== this.N)
+      throw new UserError(
+        `${file}: its training state is for D=${st.D}, N=${st.N}; this run has D=${this.D}, N=${this.N}`,
+      );
+    // every optimiser tensor present, exactly as long as its parameter, finite (a shorter one used to be accepted)
+    const f = parseSafetensors(bytes, file);
+    const tensor = (name: string, length: number): Float64Array => {
+      const t = f.tensors.get(name);
+      if (!t) throw new UserError(`${file}: tensor ${name} is missing (not a complete training checkpoint)`);
+      if (t.data.length !== length)
+        throw new UserError(`${file}: tensor ${name} has ${t.data.length} values, expected ${length}`);
+      if (!t.data.every(Number.isFinite)) throw new UserError(`${file}: tensor ${name} holds NaN or infinite values`);
+      return t.data;
+    };
+    const moments = PARAM_NAMES.map((n, j) => [
+      tensor(`ipvae.adamax.m.${n}`, this.opt.m[j].length),
+      tensor(`ipvae.adamax.u.${n}`, this.opt.u[j].length),
+    ]);
+    const runningMax = tensor('ipvae.running_max', this.runningMax.length);
+    if (m.nExp && m.nExp.length !== this.nExp.length)
+      throw new UserError(`${file}: n_exp has ${m.nExp.length} values, expected ${this.nExp.length} (t_train)`);
     this.p.phi.set(m.phi);
     this.p.s.set(m.s);
     this.p.logBias.set(m.logBias);
     this.p.logLr = m.logLr;
     this.p.u0.set(m.u0);
     if (m.nExp) this.nExp.set(m.nExp);
-    const f = parseSafetensors(bytes, 'checkpoint');
-    PARAM_NAMES.forEach((n, j) => {
-      this.opt.m[j].set(f.tensors.get(`ipvae.adamax.m.${n}`)!.data);
-      this.opt.u[j].set(f.tensors.get(`ipvae.adamax.u.${n}`)!.data);
+    moments.forEach(([mm, uu], j) => {
+      this.opt.m[j].set(mm);
+      this.opt.u[j].set(uu);
     });
-    this.runningMax.set(f.tensors.get('ipvae.running_max')!.data);
+    this.runningMax.set(runningMax);
     this.opt.step = st.adamax_step;
     this.iteration = st.iteration;
   }
+}
+
+/** The training state a checkpoint carries (metadata ipvae_train_state), checked field by field. */
+export interface TrainState {
+  iteration: number;
+  adamax_step: number;
+  options: Partial<TrainOptions> & Record<string, unknown>;
+  D: number;
+  N: number;
+}
+
+/**
+ * A checkpoint's training state, validated like a network file: every field present, of its type and range;
+ * any problem is one UserError naming the file and the field.
+ */
+export function readTrainState(metadata: Record<string, string>, file: string): TrainState {
+  const text = metadata.ipvae_train_state;
+  if (text === undefined)
+    throw new UserError(
+      `${file}: no training state (ipvae_train_state metadata); it is a model, not a training checkpoint`,
+    );
+  const st = parseJson(text, file, 'training state (ipvae_train_state) is not JSON');
+  const bad = (field: string, what: string): never => {
+    throw new UserError(`${file}: training state ${field} ${what}`);
+  };
+  if (!st || typeof st !== 'object' || Array.isArray(st)) bad('', 'must be a JSON object');
+  const o = st as Record<string, unknown>;
+  const int = (k: string, lo: number, hi: number): number => {
+    const v = o[k];
+    return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
+      ? v
+      : bad(k, `= ${shown(v)}, expected an integer in [${lo}, ${hi}]`);
+  };
+  const iteration = int('iteration', 0, 2 ** 31 - 1);
+  const adamax_step = int('adamax_step', 0, 2 ** 31 - 1);
+  const D = int('D', 1, 2 ** 26),
+    N = int('N', 1, 2 ** 31 - 1);
+  const opts = o.options;
+  if (!opts || typeof opts !== 'object' || Array.isArray(opts)) bad('options', 'must be an object');
+  const op = opts as Record<string, unknown>;
+  for (const k of ['tTrain', 'batch', 'epochs', 'seed', 'lr', 'beta', 'K'])
+    if (typeof op[k] !== 'number' || !Number.isFinite(op[k]))
+      bad(`options.${k}`, `= ${shown(op[k])}, expected a number`);
+  if (op.iterations !== undefined && !(Number.isInteger(op.iterations) && (op.iterations as number) >= 1))
+    bad('options.iterations', `= ${shown(op.iterations)}, expected a positive integer`);
+  return { iteration, adamax_step, options: op as TrainState['options'], D, N };
+}
+
+/** A training log (OUT.log.json): a JSON array of per-iteration records; anything else is refused. */
+export function readTrainLog(text: string, file: string): Record<string, unknown>[] {
+  const v = parseJson(text, file, 'training log is not JSON');
+  if (!Array.isArray(v) || !v.every((r) => r && typeof r === 'object' && !Array.isArray(r)))
+    throw new UserError(`${file}: a training log must be a JSON array of records (delete it to start a new log)`);
+  return v as Record<string, unknown>[];
 }

@@ -3,6 +3,7 @@
  * Options: every (record steps 0, every, 2 every, ...; default 1), populations (default: every spiking one).
  */
 import { UserError } from '../../errors.js';
+import { shown } from '../../io/json-read.js';
 import { defineProbe, sumArrays } from '../probe.js';
 
 export interface SpikeCountsResult {
@@ -25,7 +26,7 @@ export default defineProbe<SpikeCountsResult>({
   create(ctx, req) {
     const every = req.every ?? 1;
     if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
-      throw new UserError(`probe spike-counts: every = ${JSON.stringify(every)}, expected a positive integer`);
+      throw new UserError(`probe spike-counts: every = ${shown(every)}, expected a positive integer`);
     const names =
       (req.populations as string[] | undefined) ?? ctx.sim.pops.filter((p) => p.spec.spiking).map((p) => p.name);
     const pops = names.map((n) => ctx.sim.pop(n));
