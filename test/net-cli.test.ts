@@ -41,8 +41,8 @@ describe('ipvae quantize / simulate / validate', () => {
       'b',
       'u0',
     ]);
-    for (const t of rep.slice(0, 3)) expect(t.relRmsError).toBeLessThan(0.05);
-    for (const t of rep.slice(3)) expect(t.maxError).toBeLessThanOrEqual(2 ** t.exponent / 2 + 1e-12); // half a unit
+    for (const t of rep.slice(0, 3)) expect(t.rel_rms_error).toBeLessThan(0.05);
+    for (const t of rep.slice(3)) expect(t.max_error).toBeLessThanOrEqual(2 ** t.exponent / 2 + 1e-12); // half a unit
     const j = JSON.parse(readFileSync(net, 'utf8'));
     expect(j.format).toBe('ipvae.network');
     expect(j.populations.map((q: { model: string }) => q.model)).toEqual(['input', 'ipvae', 'readout']);

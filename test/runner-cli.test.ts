@@ -279,3 +279,63 @@ describe('review findings at the command line', () => {
     expect(one(run('simulate', '--neuron', 'ipvae', '--drive', d))).toMatch(/needs formats \(u\)/);
   });
 });
+
+describe('second review at the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-review2-'));
+  const net = join(dir, 'small.json');
+  writeFileSync(net, toJson(smallNet({ vth: 1 })));
+  const d = join(dir, 'r.json');
+  writeFileSync(d, JSON.stringify([[1, 0]]));
+  const err = (...a: string[]) => {
+    const r = run(...a);
+    expect(r.status, r.stdout).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    return r.stderr;
+  };
+
+  it('a name with a control character is refused at load (it would break tables and messages)', () => {
+    const j = JSON.parse(toJson(smallNet({ vth: 1 })));
+    j.populations[1].name = 'h\nipvae: forged';
+    j.projections[0].target = j.populations[1].name;
+    const f = join(dir, 'ctl.json');
+    writeFileSync(f, JSON.stringify(j));
+    expect(err('map', '--net', f)).toMatch(/populations\[1\]\.name has a control character/);
+  });
+
+  it('options that do not apply are refused, not ignored', () => {
+    expect(err('simulate', '--net', net, '--drive', d, '--population', 'in', '--data', 'patches')).toMatch(
+      /--data does not apply with --drive/,
+    );
+    expect(err('simulate', '--net', net, '--drive', d, '--population', 'in', '--steps', '5')).toMatch(/--steps/);
+    expect(err('simulate', '--net', net, '--data', 'patches', '--trace', 'h')).toMatch(
+      /--trace does not apply with --data/,
+    );
+    expect(err('quantize', '--net', net, '--input-bits', '8', '--out', join(dir, 'q.json'))).toMatch(
+      /--input-bits apply to --model/,
+    );
+    expect(err('simulate', '--net', net, '--drive', d, '--population', 'q')).toMatch(
+      /--population: .* has no population "q"/,
+    );
+  });
+
+  it('quantize --net keeps meta.quant true (snake_case) and renames split groups to their new exponent', () => {
+    const m = join(ROOT, 'models', 'patches-k512.safetensors');
+    const q8 = join(dir, 'q8.json'),
+      q6 = join(dir, 'q6.json'),
+      q10 = join(dir, 'q10.json');
+    expect(run('quantize', '--model', m, '--out', q8).status).toBe(0);
+    expect(JSON.parse(readFileSync(q8, 'utf8')).meta.quant.weight_bits).toBe(8);
+    expect(run('quantize', '--net', q8, '--weight-bits', '6', '--exponent', 'per-row', '--out', q6).status).toBe(0);
+    const j6 = JSON.parse(readFileSync(q6, 'utf8'));
+    expect([j6.meta.quant.weight_bits, j6.meta.quant.exponent]).toEqual([6, 'per-row']);
+    for (const p of j6.projections) {
+      const e = /\/e(-?\d+)$/.exec(p.name);
+      if (e) expect(Number(e[1])).toBe(p.exponent);
+    }
+    expect(run('quantize', '--net', q6, '--weight-bits', '10', '--out', q10).status).toBe(0);
+    for (const p of JSON.parse(readFileSync(q10, 'utf8')).projections) {
+      const e = /\/e(-?\d+)$/.exec(p.name);
+      if (e) expect(Number(e[1])).toBe(p.exponent);
+    }
+  });
+});

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Simulator } from '../src/sim/engine.js';
-import { runNetwork, addCounters } from '../src/sim/run.js';
+import { runNetwork, addCounters, probeResult } from '../src/sim/run.js';
 import type { RatesResult } from '../src/sim/probes/rates.js';
 import type { SpikeCountsResult } from '../src/sim/probes/spike-counts.js';
 import type { TraceResult } from '../src/sim/probes/trace.js';
@@ -151,6 +151,23 @@ describe('runNetwork', () => {
         { steps: 3, seed: 0, engine: 'event', workers: 2, probes: [{ kind: 'trace', population: 'zz' }] },
       ),
     ).rejects.toThrow(/no population named "zz"/);
+  });
+
+  it('probeResult checks the kind; a probe option that does not exist is refused', async () => {
+    const r = await runNetwork(
+      net(),
+      { data: X, n: 2 },
+      { steps: 3, seed: 0, engine: 'event', probes: [{ kind: 'trace', name: 't', population: 'a' }] },
+    );
+    expect(probeResult(r, 'trace', 't').population).toBe('a');
+    expect(() => probeResult(r, 'rates', 't')).toThrow(/probe "t" is a trace probe, not rates/);
+    await expect(
+      runNetwork(
+        net(),
+        { data: X, n: 2 },
+        { steps: 3, seed: 0, engine: 'event', probes: [{ kind: 'spike-counts', everyy: 3 }] },
+      ),
+    ).rejects.toThrow(/probe spike-counts: no option "everyy" \(every, populations\)/);
   });
 
   it('addCounters sums numbers and keeps names', () => {

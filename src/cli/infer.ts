@@ -96,7 +96,7 @@ export function convergenceTable(m: MetricRow[]): string {
 export function addInferOptions(c: Command): Command {
   return c
     .option('--split <split>', 'which part of the data: test (held out) or train', 'test')
-    .option('--samples <n>', 'number of samples to evaluate (default: the whole split)')
+    .option('--samples <n>', 'number of samples to evaluate (default: the whole split; demo: 400)')
     .option('--steps <n>', 'inference steps per sample', '1000')
     .option('--seed <n>', 'seed of the counter-based Poisson sampler', '0')
     .option('--clamp <c>', 'upper soft clamp c of du and u', '10')
@@ -107,7 +107,7 @@ export function addInferOptions(c: Command): Command {
       'event',
     )
     .option('--workers <n>', 'worker threads (results are identical for any number)', String(defaultWorkers()))
-    .option('--json', 'print one JSON object ({..., metrics: [{t, r2, r2_map, pz, mse, du_norm}]})', false);
+    .option('--json', 'print one JSON object ({..., metrics: [{t, r2, r2_map, pz, mse, du_norm, spikes}]})', false);
 }
 
 export function inferArgs(o: Record<string, string | boolean | undefined>, model: string, data: string): InferArgs {

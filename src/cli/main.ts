@@ -19,7 +19,8 @@ export function buildProgram(): Command {
     .name('ipvae')
     .description(
       'The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
-        'Float reference inference on whitened natural-image patches, MNIST or any IDX image file.',
+        'Float reference inference and training (patches, MNIST, any IDX image file); integer-only networks\n' +
+        '(quantize, simulate, validate; any registered neuron model: ipvae neurons); chip mapping (map, inspect).',
     )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     program
       .command('demo')
       .description(
-        'float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table',
+        'float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table (--samples defaults to 400 here)',
       ),
   ).action(async (o) => {
     const m = bestModel('patches');

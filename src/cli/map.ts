@@ -182,7 +182,7 @@ export function addMapCommands(program: Command): void {
     .option('--rows <n>', 'core rows to print (all with --json)', '40')
     .option(
       '--json',
-      'print {cores: [...], routes (count), totals: {cores, chips, interCoreSpikesPerStep, hopWeightedTraffic, ...}, violations, choices, notes, seconds}',
+      'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes, seconds}',
       false,
     )
     .action((o) => {

@@ -12,6 +12,7 @@ import { probeResult, runNetwork } from '../sim/run.js';
 import type { ProbeRequest } from '../sim/probe.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { writeRates } from '../sim/rates.js';
+import { parseDriveFile } from '../sim/drive-file.js';
 import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
@@ -48,7 +49,7 @@ function reportTable(r: TensorReport[]): string {
     r.map((t) => [
       t.name,
       t.bits,
-      t.exponent,
+      t.exponentMin === undefined ? t.exponent : `${t.exponentMin}..${t.exponent}`,
       fmt(t.maxAbs, 4),
       fmt(t.rmsError, 6),
       fmt(t.maxError, 6),
@@ -103,36 +104,15 @@ function neuronNet(model: string, params: string, size: number): Network {
   return net;
 }
 
-/** Per-step drives from a --drive file: an array of per-step arrays (for `population`), or {population: rows}. */
-function readDrives(file: string, fallback: () => string | undefined): Record<string, number[][]> {
+/** Per-step drives from a --drive file (src/sim/drive-file.ts). */
+function readDrives(file: string, arrayFor: () => string | undefined): Record<string, number[][]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UserError(`${file}: cannot read the drive file`);
   }
-  const root = parseJson(text, file, 'not a JSON array of per-step arrays (or an object of them by population)');
-  const entries: [string, unknown][] = Array.isArray(root)
-    ? [[fallback() ?? '', root]]
-    : root && typeof root === 'object'
-      ? Object.entries(root)
-      : [];
-  if (entries.length === 0) throw new UserError(`${file}: expected a non-empty JSON array of per-step arrays`);
-  const out: Record<string, number[][]> = Object.create(null);
-  for (const [name, rows] of entries) {
-    if (!name) throw new UserError('simulate: the network has no population to drive');
-    const at = Array.isArray(root) ? '' : `${keyName(name)}: `;
-    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0))
-      throw new UserError(`${file}: ${at}expected a non-empty array of non-empty per-step arrays`);
-    rows.forEach((r: unknown[], t) => {
-      if (!r.every((v) => Number.isSafeInteger(v)))
-        throw new UserError(`${file}: ${at}step ${t} must hold integers only`);
-    });
-    out[name] = rows as number[][];
-  }
-  const lens = new Set(Object.values(out).map((r) => r.length));
-  if (lens.size > 1) throw new UserError(`${file}: every population needs the same number of steps (rows)`);
-  return out;
+  return parseDriveFile(text, file, arrayFor);
 }
 
 /** The counters as printed: snake_case keys, plus means per input. */
@@ -180,8 +160,15 @@ export function addNetCommands(program: Command): void {
       )
       .requiredOption('--out <file>', 'output network (.json)')
       .option('--json', 'print the quantisation report as JSON', false),
-  ).action((o) => {
+  ).action((o, cmd: Command) => {
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
+    if (o.net) {
+      const given = ['inputBits', 'uBits', 'uFrac', 'countBits'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
+      if (given.length)
+        throw new UserError(
+          `quantize --net re-quantises weights only; ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to --model`,
+        );
+    }
     if (!!o.model === !!o.net)
       throw new UserError('quantize: give --model (a float iP-VAE) or --net (an integer Network), one of them');
     if (o.net) {
@@ -194,13 +181,21 @@ export function addNetCommands(program: Command): void {
         report.push(r.report);
         return r.projections;
       });
+      // the record of how the network was made stays true: the quantiser's options get the new width
+      const quant = src.meta.quant && typeof src.meta.quant === 'object' ? src.meta.quant : undefined;
       const net: Network = {
         ...src,
         projections,
-        meta: { ...src.meta, requantized_from: o.net, weight_bits: weightBits, exponent },
+        meta: {
+          ...src.meta,
+          ...(quant ? { quant: { ...quant, weight_bits: weightBits, exponent } } : {}),
+          requantized_from: o.net,
+          weight_bits: weightBits,
+          exponent,
+        },
       };
       writeFileAtomic(o.out, toJson(net));
-      if (o.json) console.log(JSON.stringify({ out: o.out, report }));
+      if (o.json) console.log(JSON.stringify({ out: o.out, report: snakeKeys(report) }));
       else
         console.log(
           `${reportTable(report)}\nwrote ${o.out} (${projections.length} projections, ${projections.reduce((a, q) => a + q.indices.length, 0)} synapses; errors over the stored synapses)`,
@@ -211,7 +206,7 @@ export function addNetCommands(program: Command): void {
     const { net, report } = fromIpVae(p, { ...quantOpts(o), exponent });
     net.meta.model_file = o.model;
     writeFileAtomic(o.out, toJson(net));
-    if (o.json) console.log(JSON.stringify({ out: o.out, report }));
+    if (o.json) console.log(JSON.stringify({ out: o.out, report: snakeKeys(report) }));
     else
       console.log(
         `${reportTable(report)}\nwrote ${o.out} (D=${p.D}, K=${p.K}, ${net.projections.reduce((s, q) => s + q.indices.length, 0)} synapses)`,
@@ -252,11 +247,22 @@ export function addNetCommands(program: Command): void {
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
     .option(
       '--rates-out <file>',
-      "with --data: write every neuron's mean spikes and events per step (JSON, for ipvae map --rates)",
+      "with --data: write every neuron's mean spikes and events per emission, steps 0 .. T (JSON ipvae.rates, for ipvae map --rates)",
     )
     .option('--json', 'print one JSON object', false)
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
+      const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      const notWith = (mode: string, keys: string[]) => {
+        const bad = keys.filter(fromCli);
+        if (bad.length)
+          throw new UserError(
+            `simulate: ${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${bad.length === 1 ? 'does' : 'do'} not apply with ${mode}`,
+          );
+      };
+      if (o.drive)
+        notWith('--drive (its rows are the steps; there is one input)', ['data', 'samples', 'steps', 'workers']);
+      else notWith('--data', ['trace', 'probe', 'neuron', 'params', 'population']);
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const lifMode = o.lavaWrap ? 'lava-wrap' : 'saturate';
       const t0 = performance.now();
@@ -264,6 +270,8 @@ export function addNetCommands(program: Command): void {
         if (o.ratesOut) throw new UserError('simulate: --rates-out needs --data (rates are means over data inputs)');
         if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
         let net: Network | undefined = o.net ? readNet(o.net) : undefined;
+        if (net && o.population && !net.populations.some((p) => p.name === o.population))
+          throw new UserError(`--population: ${o.net} has no population ${shown(o.population)}`);
         const drives = readDrives(
           o.drive,
           () => o.population ?? (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),

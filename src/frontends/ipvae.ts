@@ -13,6 +13,7 @@ import type { IpVaeParams } from '../model/params.js';
 import { logSigmaOf } from '../model/math.js';
 import { toQ, q, type QFormat } from '../fixed/q.js';
 import type { Network } from '../net/network.js';
+import { snakeKeys } from '../io/json-case.js';
 import { errorReport, quantizeProjection, type ProjectionShape, type TensorReport } from '../net/quantize.js';
 
 export type { TensorReport };
@@ -127,7 +128,7 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
       source: 'iP-VAE (Vafaii, Galor, Yates 2025), quantised by ipvae',
       sampler:
         'integer Poisson: rate = iexp(u) in Q16, chunked inverse CDF on Threefry-2x32-20 words keyed (seed, sample), counter (neuron, step)',
-      quant: o,
+      quant: snakeKeys(o), // snake_case at the file boundary
     },
   };
   const zp = net.populations[1].params;

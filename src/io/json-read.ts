@@ -33,7 +33,7 @@ export function shown(v: unknown): string {
 
 /** An untrusted key as a field-path part: plain names as they are, anything else quoted and cut. */
 export function keyName(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(k) ? k : `[${shown(k)}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(k) ? k : shown(k);
 }
 
 /**

@@ -52,7 +52,10 @@ type J = Record<string, unknown>;
 /** A UTF-16 surrogate without its pair: JSON allows it, UTF-8 (protobuf strings, files) cannot carry it. */
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function fromJson(text: string, file: string): Network {
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+export function fromJson(text: string, file = 'network'): Network {
   const root = parseJson(text, file);
   const fail = (field: string, what: string): never => {
     throw new UserError(`${file}: ${field} ${what}`);
@@ -65,7 +68,9 @@ export function fromJson(text: string, file: string): Network {
     typeof v === 'string' && v.length > 0
       ? LONE_SURROGATE.test(v)
         ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)')
-        : v
+        : CONTROL.test(v)
+          ? fail(field, 'has a control character (a newline, a tab ...): names are printed in tables and messages')
+          : v
       : fail(field, 'must be a non-empty string');
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi

@@ -14,7 +14,9 @@ import { csrFromDense, type Projection } from './network.js';
 export interface TensorReport {
   name: string;
   bits: number;
+  /** The exponent (per-row: the largest), and the smallest one when rows differ. */
   exponent: number;
+  exponentMin?: number;
   maxAbs: number;
   /** RMS and max absolute error of the dequantised tensor, and RMS error relative to the tensor's RMS. */
   rmsError: number;
@@ -46,6 +48,13 @@ function maxOf(a: ArrayLike<number>): number {
   return a.length ? m : 0;
 }
 
+/** The smallest value of a list. */
+function minOf(a: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < a.length; i++) if (a[i] < m) m = a[i];
+  return a.length ? m : 0;
+}
+
 /** The error report of integer mantissas m (real value m * 2^exponent) against the real tensor w. */
 export function errorReport(
   name: string,
@@ -72,6 +81,9 @@ export function errorReport(
     name,
     bits,
     exponent: typeof exponent === 'number' ? exponent : maxOf(exponent),
+    ...(typeof exponent !== 'number' && exponent.length && minOf(exponent) !== maxOf(exponent)
+      ? { exponentMin: minOf(exponent) }
+      : {}),
     maxAbs: ma,
     rmsError: Math.sqrt(se / n),
     maxError: me,
@@ -197,9 +209,10 @@ export function requantizeProjection(
         }
       indptr[s + 1] = indices.length;
     }
+    const base = p.name.replace(/\/e-?\d+$/, ''); // a group of an earlier per-row split is renamed to its new exponent
     return {
       ...p,
-      name: i === 0 ? p.name : `${p.name}/e${e}`,
+      name: i === 0 ? (base === p.name ? p.name : `${base}/e${e}`) : `${base}/e${e}`,
       indptr,
       indices: Int32Array.from(indices),
       weights: Int32Array.from(weights),

@@ -370,7 +370,7 @@ export class Simulator {
     const binary = p.spec.host && p.outgoing.some((q) => q.binary && !q.isStatic);
     if (p.spec.host && !p.outgoing.some((q) => !q.isStatic))
       throw new UserError(
-        `drive: input "${name}" feeds only static projections, which apply the values presented with setInput once per input; a per-step drive would have no effect`,
+        `drive: input "${name}" feeds only static projections, which apply its values once per input (from the data); a per-step drive would have no effect`,
       );
     for (let k = 0; k < p.n; k++) {
       const v = values[k];

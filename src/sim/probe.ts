@@ -49,6 +49,8 @@ export interface ProbeSpec<R = unknown> {
   kind: string;
   /** One line for --help and the README. */
   doc: string;
+  /** The options a request may give (anything else is refused, so a typo is not silently ignored). */
+  options: string[];
   /** Check the request's options and the network; throw a UserError naming what to fix. */
   create(ctx: ProbeContext, request: ProbeRequest): ProbeInstance<R>;
   /** The parts' results, in input order, as one. */

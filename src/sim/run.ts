@@ -71,6 +71,8 @@ export interface RunResult {
   inputSaturations: number;
   /** Each probe's result, by its name (default: its kind). */
   probes: Record<string, unknown>;
+  /** Each probe's kind, by its name. */
+  probeKinds: Record<string, string>;
 }
 
 /**
@@ -84,6 +86,8 @@ export function probeResult<K extends keyof ProbeResults>(
 ): ProbeResults[K] {
   if (!(name in r.probes))
     throw new UserError(`run: no probe named "${name}" (${Object.keys(r.probes).join(', ') || 'none'})`);
+  if (r.probeKinds[name] !== kind)
+    throw new UserError(`run: probe "${name}" is a ${r.probeKinds[name]} probe, not ${String(kind)}`);
   return r.probes[name] as ProbeResults[K];
 }
 
@@ -123,7 +127,13 @@ export function runPart(
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new UserError(`probes: two probes named "${dup}" (give one a name)`);
   const ctx: ProbeContext = { net, sim, steps: o.steps, inputs: N, sampleOffset: o.sampleOffset ?? 0, data };
-  const probes: ProbeInstance<unknown>[] = requests.map((r) => probeSpec(r.kind).create(ctx, r));
+  const probes: ProbeInstance<unknown>[] = requests.map((r) => {
+    const spec = probeSpec(r.kind);
+    const unknown = Object.keys(r).find((k) => k !== 'kind' && k !== 'name' && !spec.options.includes(k));
+    if (unknown !== undefined)
+      throw new UserError(`probe ${r.kind}: no option "${unknown}" (${spec.options.join(', ') || 'it takes none'})`);
+    return spec.create(ctx, r);
+  });
   const inSat = satCounter();
   if (data) {
     const xPop = inputPopulation(net),
@@ -159,7 +169,14 @@ export function runPart(
     for (const p of probes) p.start?.(0, undefined);
     for (const p of probes) p.step(0);
     for (let t = 1; t <= o.steps; t++) {
-      for (const d of drives) sim.setDrive(d.name, d.rows[t - 1]);
+      for (const d of drives)
+        try {
+          sim.setDrive(d.name, d.rows[t - 1]);
+        } catch (e) {
+          // say which row: "drive: step 3: ..."
+          if (e instanceof UserError) throw new UserError(e.message.replace(/^drive: /, `drive: step ${t}: `));
+          throw e;
+        }
       sim.step();
       for (const p of probes) p.step(t);
     }
@@ -174,6 +191,7 @@ export function runPart(
     digests: sim.digests(),
     inputSaturations: inSat[0],
     probes: Object.fromEntries(probes.map((p, i) => [names[i], p.result()])),
+    probeKinds: Object.fromEntries(requests.map((r, i) => [names[i], r.kind])),
   };
 }
 
@@ -270,5 +288,6 @@ export async function runNetwork(net: Network, inputs: RunInputs, o: RunOptions)
         ),
       ]),
     ),
+    probeKinds: parts[0].probeKinds,
   };
 }

@@ -60,7 +60,7 @@ export default defineNeuron<IpVaeConst>({
   summary: 'iP-VAE membrane (natural-gradient FOND step, soft clamp) with integer exp and Poisson counts',
   doc:
     'a = drive + inp - bias; du = softclamp(max(round(eta_mant * a / 2^eta_shift), floor), clamp); ' +
-    'u = softclamp(max(u + du, floor), clamp); z ~ Poisson(iexp(u)) capped at count_cap (model-spec section 2)',
+    'u = softclamp(max(u + du, floor), clamp); z ~ Poisson(iexp(u)) capped at count_cap (README: What is computed, exactly)',
   params: [
     {
       name: 'eta_mant',

@@ -76,6 +76,7 @@ declare module '../probe.js' {
 export default defineProbe<IpVaeMetricsResult>({
   kind: 'ipvae-metrics',
   doc: 'R^2 of the reconstruction from integer counts, PZ and spikes at recorded steps (iP-VAE networks on data)',
+  options: ['record', 'keepFinal'],
   create(ctx, req) {
     if (!ctx.data) throw new UserError('probe ipvae-metrics: needs data inputs (R^2 compares with the input)');
     const { z, D, K, phi } = ipvaeShape(ctx.net);

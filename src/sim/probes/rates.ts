@@ -24,6 +24,7 @@ declare module '../probe.js' {
 export default defineProbe<RatesResult>({
   kind: 'rates',
   doc: 'per-neuron sums of spikes and of steps with a nonzero emission (for ipvae map --rates)',
+  options: [],
   create(ctx) {
     const pops = ctx.sim.pops.filter((p) => !p.spec.host);
     const counts = pops.map((p) => p.spec.spiking);

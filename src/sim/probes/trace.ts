@@ -24,6 +24,7 @@ declare module '../probe.js' {
 export default defineProbe<TraceResult>({
   kind: 'trace',
   doc: "a population's state variables and emission at every step (integers)",
+  options: ['population', 'variables'],
   create(ctx, req) {
     if (typeof req.population !== 'string') throw new UserError('probe trace: give the population to trace');
     const P = ctx.sim.pop(req.population);
