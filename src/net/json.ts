@@ -70,7 +70,9 @@ export function fromJson(text: string, file = 'network'): Network {
         ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)')
         : CONTROL.test(v)
           ? fail(field, 'has a control character (a newline, a tab ...): names are printed in tables and messages')
-          : v
+          : v.length > 200
+            ? fail(field, `is ${v.length} characters long; a name has at most 200`)
+            : v
       : fail(field, 'must be a non-empty string');
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
@@ -136,8 +138,10 @@ export function fromJson(text: string, file = 'network'): Network {
       q = obj(qv, f);
     const source = str(get(q, 'source', f), `${f}.source`),
       target = str(get(q, 'target', f), `${f}.target`);
-    const src = populations.find((p) => p.name === source) ?? fail(`${f}.source`, `= "${source}" names no population`);
-    const tgt = populations.find((p) => p.name === target) ?? fail(`${f}.target`, `= "${target}" names no population`);
+    const src =
+      populations.find((p) => p.name === source) ?? fail(`${f}.source`, `= ${shown(source)} names no population`);
+    const tgt =
+      populations.find((p) => p.name === target) ?? fail(`${f}.target`, `= ${shown(target)} names no population`);
     const sv = get(q, 'static', f);
     const isStatic = typeof sv === 'boolean' ? sv : fail(`${f}.static`, 'must be true or false');
     const srcSpec = neuronModel(src.model);

@@ -1,0 +1,345 @@
+/**
+ * Every decoder of a file a user may get from someone else, as the fuzz harness drives it: valid seed files,
+ * how to mutate them (bytes, JSON, or JSON inside a binary container with its length or checksum made right
+ * again, so the inner decoder is reached), and the same library calls the CLI makes on such a file. A new
+ * decoder (NIR next) joins by adding an entry here.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import {
+  decodeModel,
+  encodeModel,
+  parseSafetensors,
+  encodeSafetensors,
+  type OutTensor,
+} from '../../src/io/safetensors.js';
+import { fromJson, toJson } from '../../src/net/json.js';
+import { parseProfile, loadProfile } from '../../src/hardware/profile.js';
+import { limitsOf } from '../../src/hardware/check.js';
+import { mapNetwork } from '../../src/hardware/mapper.js';
+import { decodeDeployment, deploymentObject, encodeDeployment } from '../../src/hardware/deploy.js';
+import { encodeIdxImages, readIdxImages } from '../../src/io/idx.js';
+import { parseDriveFile } from '../../src/sim/drive-file.js';
+import { readRates, writeRates } from '../../src/sim/rates.js';
+import { runPart } from '../../src/sim/run.js';
+import { Simulator } from '../../src/sim/engine.js';
+import { readTrainLog, readTrainState, Trainer, DEFAULT_TRAIN } from '../../src/train/trainer.js';
+import { fromIpVae } from '../../src/frontends/ipvae.js';
+import { csrFromDense, type Network } from '../../src/net/network.js';
+import { randomModel } from '../helpers.js';
+import { mutateBytes, mutateJson, rng } from './mutate.js';
+
+export interface Decoder {
+  name: string;
+  /** Valid files. */
+  seeds: Uint8Array[];
+  /** A mutated file from a seed. */
+  mutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array;
+  /** What the CLI does with such a file; throws a UserError for bad input. */
+  decode(bytes: Uint8Array, file: string): void;
+  /** The CLI command that reads such a file (at `file`), for the end-to-end oracle. */
+  cli?(file: string, outDir: string): string[];
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const dir = mkdtempSync(join(tmpdir(), 'ipvae-fuzz-'));
+
+/** A JSON file: JSON mutations mostly, raw byte mutations sometimes. */
+const jsonMutate = (seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array => {
+  if (r.chance(0.2)) return mutateBytes(seed, r);
+  let t = dec(seed);
+  for (let k = r.chance(0.7) ? 1 : 2 + r.int(2); k > 0; k--) {
+    try {
+      t = mutateJson(t, r);
+    } catch {
+      break; // a previous mutation made it invalid JSON: keep it
+    }
+  }
+  return enc(t);
+};
+
+/** input (2, binary) -> lif (3) -> li (1): a small hand-made network. */
+function smallNet(): Network {
+  return {
+    name: 'small',
+    meta: { note: 'fuzz seed' },
+    populations: [
+      { name: 'in', model: 'input', size: 2, params: {}, formats: {} },
+      { name: 'h', model: 'lif', size: 3, params: { vth: 2, du: 100, dv: Int32Array.of(1, 2, 3) }, formats: {} },
+      { name: 'o', model: 'li', size: 1, params: { du: 4095 }, formats: {} },
+    ],
+    projections: [
+      {
+        name: 'in_h',
+        source: 'in',
+        target: 'h',
+        ...csrFromDense([3, 0, 1, 5, 0, 2], 3, 2),
+        weightBits: 8,
+        exponent: 0,
+        delay: 1,
+        payload: 'binary',
+        payloadBits: 1,
+        static: false,
+      },
+      {
+        name: 'h_o',
+        source: 'h',
+        target: 'o',
+        ...csrFromDense([1, 2, 3], 1, 3),
+        weightBits: 8,
+        exponent: -1,
+        delay: 2,
+        payload: 'binary',
+        payloadBits: 1,
+        static: false,
+      },
+    ],
+  };
+}
+const ipvaeNet = fromIpVae(randomModel(6, 4, 0.3, 3, 0.1)).net;
+
+/** A safetensors file rebuilt with a JSON-mutated header (its length made right), or raw-mutated. */
+function safetensorsMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
+  if (r.chance(0.4)) return mutateBytes(seed, r);
+  const n = Number(Buffer.from(seed).readBigUInt64LE(0));
+  const header = dec(seed.subarray(8, 8 + n));
+  let h: string;
+  try {
+    h = mutateJson(header, r);
+  } catch {
+    h = header;
+  }
+  const hb = enc(h),
+    len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(hb.length));
+  return Buffer.concat([len, hb, seed.subarray(8 + n)]);
+}
+
+/** A training checkpoint: the model, Adamax moments and the training state. */
+function checkpointSeed(): Uint8Array {
+  const X = Float32Array.from({ length: 20 * 9 }, (_, i) => Math.sin(i));
+  const tr = new Trainer(X, 20, 9, { ...DEFAULT_TRAIN, K: 4, tTrain: 3, beta: 1, epochs: 1, batch: 10, init: 'data' });
+  return tr.checkpoint({ ipvae: 'fuzz' });
+}
+
+/** The checkpoint with its training-state metadata JSON-mutated, or a tensor's data or shape changed. */
+function checkpointMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
+  const f = parseSafetensors(seed, 'seed');
+  const t = new Map<string, OutTensor>(
+    [...f.tensors].map(([k, v]) => [k, { dtype: v.dtype === 'F64' ? 'F64' : 'F32', shape: v.shape, data: v.data }]),
+  );
+  const meta = { ...f.metadata };
+  switch (r.int(4)) {
+    case 0:
+      try {
+        meta.ipvae_train_state = mutateJson(meta.ipvae_train_state, r);
+      } catch {
+        meta.ipvae_train_state = '{';
+      }
+      break;
+    case 1: {
+      const k = r.pick([...t.keys()]);
+      if (r.chance(0.5)) t.delete(k);
+      else {
+        const v = t.get(k)!;
+        const len = r.pick([0, 1, v.data.length - 1, v.data.length + 1, v.data.length * 2]);
+        t.set(k, {
+          ...v,
+          shape: [len],
+          data: Array.from({ length: Math.max(0, len) }, () => r.pick([0, 1, NaN, Infinity, 1e308])),
+        });
+      }
+      break;
+    }
+    case 2:
+      return safetensorsMutate(seed, r);
+    default:
+      return mutateBytes(seed, r);
+  }
+  return encodeSafetensors([...t], meta);
+}
+
+/** Deployment bytes: the body mutated, then (mostly) a correct checksum appended so protobuf decoding is reached. */
+function deployMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
+  const body = mutateBytes(seed.subarray(0, seed.length - 34), r);
+  if (r.chance(0.2)) return mutateBytes(seed, r);
+  const sum = createHash('sha256').update(body).digest();
+  return Buffer.concat([body, Buffer.from([(15 << 3) | 2, 32]), sum]);
+}
+
+/** IDX: raw or gzip, header fields set huge, bytes mutated, sometimes a gzip bomb. */
+function idxMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
+  const raw = Buffer.from(seed);
+  const m = Buffer.from(r.chance(0.5) ? mutateBytes(raw, r) : raw);
+  if (m.length >= 16 && r.chance(0.5)) m.writeUInt32BE(r.pick([0xffffffff, 4_200_000, 65536, 0, 1]), 4 + 4 * r.int(3));
+  if (r.chance(0.4)) {
+    if (r.chance(0.25))
+      return Buffer.concat([gzipSync(m.subarray(0, 16)), gzipSync(Buffer.alloc(16 * 2 ** 20), { level: 1 })]);
+    const gz = gzipSync(m);
+    return r.chance(0.5) ? gz : mutateBytes(gz, r);
+  }
+  return m;
+}
+
+const driveNet = smallNet();
+
+export const DECODERS: Decoder[] = [
+  {
+    name: 'safetensors model',
+    seeds: [encodeModel(randomModel(6, 4, 0.3, 1, 0.1), { note: 'x' })],
+    mutate: safetensorsMutate,
+    decode: (b, file) => void decodeModel(b, file),
+    cli: (file, out) => ['quantize', '--model', file, '--out', join(out, 'net.json')],
+  },
+  {
+    name: 'network JSON',
+    seeds: [enc(toJson(smallNet())), enc(toJson(ipvaeNet))],
+    mutate: jsonMutate,
+    decode: (b, file) => {
+      const net = fromJson(dec(b), file);
+      new Simulator(net, { engine: 'event', seed: 0 });
+    },
+    cli: (file, out) => ['map', '--net', file, '--profile', 'loihi2', '--out', join(out, 'map.pb')],
+  },
+  {
+    name: 'profile JSON',
+    seeds: ['loihi1', 'truenorth', 'generic'].map((p) =>
+      readFileSync(join(__dirname, '..', '..', 'hardware', 'profiles', `${p}.json`)),
+    ),
+    mutate: jsonMutate,
+    decode: (b, file) => void limitsOf(parseProfile(dec(b), file)),
+    cli: (file, out) => ['map', '--net', join(dir, 'small.json'), '--profile', file, '--out', join(out, 'map.pb')],
+  },
+  {
+    name: 'deployment .pb',
+    seeds: [
+      encodeDeployment(
+        deploymentObject(smallNet(), mapNetwork(smallNet(), loadProfile('loihi1'), { strategy: 'traffic' }), 'spikes'),
+      ),
+    ],
+    mutate: deployMutate,
+    decode: (b, file) => void decodeDeployment(b, file),
+    cli: (file) => ['inspect', file],
+  },
+  {
+    name: 'IDX / IDX.gz',
+    seeds: [
+      encodeIdxImages(
+        3,
+        4,
+        5,
+        Uint8Array.from({ length: 60 }, (_, i) => (i * 37) & 255),
+      ),
+    ],
+    mutate: idxMutate,
+    decode: (b, file) => {
+      writeFileSync(file, b);
+      readIdxImages(file, { maxImages: 2 });
+    },
+    cli: (file) => [
+      'simulate',
+      '--net',
+      join(dir, 'small20.json'),
+      '--data',
+      `idx:${file}`,
+      '--samples',
+      '2',
+      '--steps',
+      '3',
+    ],
+  },
+  {
+    name: 'drive JSON',
+    seeds: [
+      enc(
+        JSON.stringify([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+      ),
+      enc(
+        JSON.stringify({
+          in: [
+            [1, 0],
+            [0, 0],
+          ],
+          h: [
+            [5, -3, 2],
+            [0, 0, 0],
+          ],
+        }),
+      ),
+    ],
+    mutate: jsonMutate,
+    decode: (b, file) => {
+      const drives = parseDriveFile(dec(b), file, () => 'in');
+      for (const [name, rows] of Object.entries(drives)) {
+        const P = driveNet.populations.find((p) => p.name === name);
+        if (!P || rows.some((r) => r.length !== P.size)) return; // the CLI refuses these before running
+      }
+      runPart(driveNet, { drives }, { steps: Object.values(drives)[0].length, seed: 0, engine: 'event' });
+    },
+    cli: (file) => ['simulate', '--net', join(dir, 'small.json'), '--drive', file, '--population', 'in'],
+  },
+  {
+    name: 'rates JSON',
+    seeds: [
+      enc(
+        writeRates(
+          {
+            spikes: { h: Float64Array.of(1, 2, 0), o: Float64Array.of(3) },
+            events: { h: Float64Array.of(1, 1, 0), o: Float64Array.of(2) },
+            inputs: 2,
+            steps: 4,
+          },
+          { net: 'small.json', data: 'x', seed: 0 },
+        ),
+      ),
+    ],
+    mutate: jsonMutate,
+    decode: (b, file) => void readRates(dec(b), file, smallNet(), 'spikes'),
+    cli: (file, out) => ['map', '--net', join(dir, 'small.json'), '--rates', file, '--out', join(out, 'map.pb')],
+  },
+  {
+    name: 'checkpoint + log',
+    seeds: [checkpointSeed()],
+    mutate: (seed, r) =>
+      r.chance(0.2) ? enc(JSON.stringify(r.pick([[], [{ iteration: 1 }], {}, 5, 'x']))) : checkpointMutate(seed, r),
+    decode: (b, file) => {
+      if (b[0] === 0x5b || b[0] === 0x7b || b.length < 8 || (b[0] > 0x20 && b[0] < 0x7f && b[1] > 0x20)) {
+        // a log (or something pretending to be one)
+        readTrainLog(dec(b), file);
+        return;
+      }
+      const f = parseSafetensors(b, file);
+      readTrainState(f.metadata, file);
+      decodeModel(b, file);
+      const X = Float32Array.from({ length: 20 * 9 }, (_, i) => Math.sin(i));
+      new Trainer(
+        X,
+        20,
+        9,
+        { ...DEFAULT_TRAIN, K: 4, tTrain: 3, beta: 1, epochs: 1, batch: 10, init: 'data' },
+        b,
+        undefined,
+        file,
+      );
+    },
+  },
+];
+
+// files the CLI commands above refer to
+writeFileSync(join(dir, 'small.json'), toJson(smallNet()));
+writeFileSync(
+  join(dir, 'small20.json'),
+  toJson({
+    ...smallNet(),
+    populations: smallNet().populations.map((p, i) => (i === 0 ? { ...p, size: 20 } : p)),
+    projections: [],
+  }),
+);
