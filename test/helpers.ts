@@ -2,6 +2,7 @@
 import { initParams, type IpVaeParams } from '../src/model/params.js';
 import { threefry2x32 } from '../src/rng/threefry.js';
 import { poissonDraw } from '../src/model/poisson.js';
+import { csrFromDense, type Projection } from '../src/net/network.js';
 
 /** Deterministic uniform in (0, 1) from a stream and index. */
 export function uni(stream: number, i: number): number {
@@ -39,3 +40,31 @@ export function teacherData(p: IpVaeParams, N: number, rate: number, noise: numb
 
 /** A parsed JSON value that corruption tests mutate freely (any field, any depth). */
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests reach into arbitrary parsed JSON
+
+/**
+ * A projection for hand-made test networks: W is the dense (target x source) integer matrix, row-major; 8-bit
+ * weights, exponent 0, delay 1, binary payload unless `extra` says otherwise.
+ */
+export function testProjection(
+  name: string,
+  source: string,
+  target: string,
+  W: number[],
+  nT: number,
+  nS: number,
+  extra: Partial<Projection> = {},
+): Projection {
+  return {
+    name,
+    source,
+    target,
+    ...csrFromDense(W, nT, nS),
+    weightBits: 8,
+    exponent: 0,
+    delay: 1,
+    payload: 'binary',
+    payloadBits: 1,
+    static: false,
+    ...extra,
+  };
+}

@@ -10,6 +10,7 @@ import { Simulator, type EngineKind } from '../src/sim/engine.js';
 import { neuronModel, neuronModels, resolvePopulation } from '../src/sim/registry.js';
 import { stateFormat, type NeuronSpec } from '../src/sim/neuron.js';
 import { csrFromDense, type Network, type Population, type Projection } from '../src/net/network.js';
+import { testProjection } from './helpers.js';
 import { fromJson, toJson } from '../src/net/json.js';
 import { q } from '../src/fixed/q.js';
 
@@ -190,20 +191,7 @@ describe('neuron-model registry', () => {
         { name: 'a', model: 'lif', size: 1, params: { vth: 1 }, formats: {} },
         { name: 'b', model: 'lif', size: 1, params: { vth: 1 }, formats: {} },
       ],
-      projections: [
-        {
-          name: 'ab',
-          source: 'a',
-          target: 'b',
-          ...csrFromDense([1], 1, 1),
-          weightBits: 8,
-          exponent: 0,
-          delay: 1,
-          payload: 'binary',
-          payloadBits: 1,
-          static: false,
-        },
-      ],
+      projections: [testProjection('ab', 'a', 'b', [1], 1, 1)],
     };
     expect(fromJson(toJson(net), 'n.json').projections[0].payload).toBe('binary');
     const j = JSON.parse(toJson(net));

@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { neuronModelNames } from '../src/sim/registry.js';
-import { csrFromDense, type Network } from '../src/net/network.js';
+import type { Network } from '../src/net/network.js';
 import { toJson } from '../src/net/json.js';
+import { testProjection } from './helpers.js';
 import { encodeIdxImages } from '../src/io/idx.js';
 
 const ROOT = join(__dirname, '..');
@@ -29,30 +30,8 @@ function smallNet(lifParams: Record<string, number>): Network {
       { name: 'o', model: 'li', size: 1, params: { du: 4095, dv: 0 }, formats: {} },
     ],
     projections: [
-      {
-        name: 'in_h',
-        source: 'in',
-        target: 'h',
-        ...csrFromDense([3, 0, 0, 5], 2, 2),
-        weightBits: 8,
-        exponent: 0,
-        delay: 1,
-        payload: 'binary',
-        payloadBits: 1,
-        static: false,
-      },
-      {
-        name: 'h_o',
-        source: 'h',
-        target: 'o',
-        ...csrFromDense([1, 2], 1, 2),
-        weightBits: 8,
-        exponent: 0,
-        delay: 2,
-        payload: 'binary',
-        payloadBits: 1,
-        static: false,
-      },
+      testProjection('in_h', 'in', 'h', [3, 0, 0, 5], 2, 2),
+      testProjection('h_o', 'h', 'o', [1, 2], 1, 2, { delay: 2 }),
     ],
   };
 }

@@ -28,8 +28,8 @@ import { runPart } from '../../src/sim/run.js';
 import { Simulator } from '../../src/sim/engine.js';
 import { readTrainLog, readTrainState, Trainer, DEFAULT_TRAIN } from '../../src/train/trainer.js';
 import { fromIpVae } from '../../src/frontends/ipvae.js';
-import { csrFromDense, type Network } from '../../src/net/network.js';
-import { randomModel } from '../helpers.js';
+import type { Network } from '../../src/net/network.js';
+import { randomModel, testProjection } from '../helpers.js';
 import { mutateBytes, mutateJson, rng } from './mutate.js';
 
 export interface Decoder {
@@ -73,30 +73,8 @@ function smallNet(): Network {
       { name: 'o', model: 'li', size: 1, params: { du: 4095 }, formats: {} },
     ],
     projections: [
-      {
-        name: 'in_h',
-        source: 'in',
-        target: 'h',
-        ...csrFromDense([3, 0, 1, 5, 0, 2], 3, 2),
-        weightBits: 8,
-        exponent: 0,
-        delay: 1,
-        payload: 'binary',
-        payloadBits: 1,
-        static: false,
-      },
-      {
-        name: 'h_o',
-        source: 'h',
-        target: 'o',
-        ...csrFromDense([1, 2, 3], 1, 3),
-        weightBits: 8,
-        exponent: -1,
-        delay: 2,
-        payload: 'binary',
-        payloadBits: 1,
-        static: false,
-      },
+      testProjection('in_h', 'in', 'h', [3, 0, 1, 5, 0, 2], 3, 2),
+      testProjection('h_o', 'h', 'o', [1, 2, 3], 1, 3, { exponent: -1, delay: 2 }),
     ],
   };
 }
