@@ -16,6 +16,7 @@ import { loadModel } from '../src/io/safetensors.js';
 import { csrFromDense, type Network, type Population } from '../src/net/network.js';
 import { UserError } from '../src/errors.js';
 import { join } from 'node:path';
+import { testProjection } from './helpers.js';
 
 const MODELS = join(__dirname, '..', 'models');
 
@@ -260,20 +261,7 @@ describe('mapper', () => {
       name: 'hand',
       meta: {},
       populations: [lif('a', 4)],
-      projections: [
-        {
-          name: 'r',
-          source: 'a',
-          target: 'a',
-          ...csrFromDense(W, 4, 4),
-          weightBits: 8,
-          exponent: 0,
-          delay: 1,
-          payload: 'binary',
-          payloadBits: 1,
-          static: false,
-        },
-      ],
+      projections: [testProjection('r', 'a', 'a', W, 4, 4)],
     };
     const m = mapNetwork(net, profile({ neurons: 2 }), { strategy: 'fill' });
     expect(Array.from(m.part)).toEqual([0, 0, 1, 1]);
@@ -551,20 +539,7 @@ describe('mapper', () => {
       name: 'tn',
       meta: {},
       populations: [{ name: 'in', model: 'input', size: 5, params: {}, formats: {} }, lif('a', 2)],
-      projections: [
-        {
-          name: 'p',
-          source: 'in',
-          target: 'a',
-          ...csrFromDense(w, 2, 5),
-          weightBits: 8,
-          exponent: 0,
-          delay: 1,
-          payload: 'binary',
-          payloadBits: 1,
-          static: false,
-        },
-      ],
+      projections: [testProjection('p', 'in', 'a', w, 2, 5)],
     });
     const tn = profile(
       { neurons: 256, fan_in_axons: 256 },
