@@ -9,6 +9,7 @@ import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import { parseJson, shown } from '../io/json-read.js';
 import { LONE_SURROGATE } from '../net/json.js';
+import { parsePrices, type Prices } from '../energy/prices.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
 export const PROFILE_VERSION = 1;
@@ -58,6 +59,8 @@ export interface Profile {
   name: string;
   description: string;
   sections: Record<string, Record<string, Sourced<number | number[] | string>>>;
+  /** Per-event energy and latency (src/energy/prices.ts); events nobody published are absent. */
+  prices: Prices;
 }
 
 /** The bundled profile names. */
@@ -94,10 +97,20 @@ export function parseProfile(text: string, file: string): Profile {
   wellFormed(r.name, 'name');
   wellFormed(r.description, 'description');
   const sections: Profile['sections'] = {};
+  let prices: Prices = { events: {} };
   for (const [sec, body] of Object.entries(r)) {
     if (['format', 'version', 'name', 'description'].includes(sec)) continue;
+    if (sec === 'prices') {
+      prices = parsePrices(body, fail);
+      for (const [k, e] of Object.entries(body as Record<string, Record<string, unknown>>)) {
+        wellFormed(e.source, `prices.${k}.source`);
+        wellFormed(e.note, `prices.${k}.note`);
+      }
+      continue;
+    }
     const fields =
-      PROFILE_FIELDS[sec] ?? fail(sec, `is not a profile section (${Object.keys(PROFILE_FIELDS).join(', ')})`);
+      PROFILE_FIELDS[sec] ??
+      fail(sec, `is not a profile section (${[...Object.keys(PROFILE_FIELDS), 'prices'].join(', ')})`);
     if (!body || typeof body !== 'object' || Array.isArray(body)) fail(sec, 'must be an object');
     sections[sec] = {};
     for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
@@ -156,7 +169,12 @@ export function parseProfile(text: string, file: string): Profile {
       `= [${mesh.join(', ')}] x ${perTile} core(s) per tile holds ${mesh[0] * mesh[1] * perTile} cores, fewer than chip.cores_per_chip = ${perChip}`,
     );
   }
-  return { name: r.name as string, description: typeof r.description === 'string' ? r.description : '', sections };
+  return {
+    name: r.name as string,
+    description: typeof r.description === 'string' ? r.description : '',
+    sections,
+    prices,
+  };
 }
 
 /** A bundled profile by name, or a profile file by path. */

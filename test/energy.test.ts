@@ -1,0 +1,143 @@
+/**
+ * Prices in the profiles and the energy of counted events, against hand-computed sums: a two-core example on
+ * loihi1 (every event priced) and on truenorth (one event priced, the others listed as not priced); one price
+ * changed changes exactly its component.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadProfile, parseProfile } from '../src/hardware/profile.js';
+import { barrierNs, PRICE_EVENTS, type Prices } from '../src/energy/prices.js';
+import { emptyCounts, energyOf, stepLatency, type CoreCounts } from '../src/energy/cost.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Two cores: core 0 holds 3 neurons, one fires twice and reaches 4 synapses on core 1 (1 hop east). */
+function twoCores(): CoreCounts {
+  const c = emptyCounts(2);
+  c.counts.soma_access.set([3 * 10, 2 * 10]); // 10 steps
+  c.counts.soma_update.set([5, 4]);
+  c.counts.spike_out.set([2, 0]);
+  c.counts.message_out.set([2, 0]);
+  c.counts.message_in.set([0, 2]);
+  c.counts.synapse.set([0, 8]);
+  c.counts.hop_east_west.set([0, 2]);
+  return c;
+}
+
+describe('profile prices', () => {
+  it('loihi1 prices every SANA-FE event, with sources; ranges contain their values; the barrier grows with tiles', () => {
+    const p = loadProfile('loihi1').prices;
+    for (const e of [
+      'soma_access',
+      'soma_update',
+      'spike_out',
+      'message_out',
+      'message_in',
+      'synapse_sparse',
+      'hop_east_west',
+      'hop_north_south',
+    ] as const) {
+      expect(p.events[e]?.energyPj, e).toBeTypeOf('number');
+      expect(p.events[e]?.latencyNs, e).toBeTypeOf('number');
+      expect(p.events[e]?.source).toMatch(/SANA-FE|Davies/);
+    }
+    expect([1, 2, 3, 4, 28, 29, 32].map((t) => barrierNs(p, t))).toEqual([600, 1000, 1000, 1400, 1400, 1800, 1800]);
+    expect(barrierNs(loadProfile('loihi2').prices, 4)).toBeUndefined();
+  });
+
+  it('the loader refuses a price without a source, a range that misses its value, an unknown event', () => {
+    const base = JSON.parse(readFileSync(join(__dirname, '..', 'hardware', 'profiles', 'loihi1.json'), 'utf8'));
+    const bad = (edit: (j: Record<string, Record<string, Record<string, unknown>>>) => void) => {
+      const j = structuredClone(base);
+      edit(j);
+      return () => parseProfile(JSON.stringify(j), 'p.json');
+    };
+    expect(bad((j) => delete j.prices.spike_out.source)).toThrow(/prices\.spike_out\.source is missing/);
+    expect(bad((j) => (j.prices.synapse_sparse.energy_range_pj = [1, 2]))).toThrow(/must contain the value 33\.6/);
+    expect(bad((j) => (j.prices.teleport = { energy_pj: 1, source: 'x', confidence: 'published' }))).toThrow(
+      /prices\.teleport is not a priced event/,
+    );
+    expect(bad((j) => (j.prices.barrier.latency_ns_by_tiles = [[2, 5]]))).toThrow(/must be 1/);
+  });
+});
+
+describe('energy of counted events', () => {
+  it('loihi1: every component is count x price (hand-computed), the cores add up', () => {
+    const r = energyOf(twoCores(), loadProfile('loihi1').prices, 'sparse');
+    const by = Object.fromEntries(r.components.map((c) => [c.event, c.energyPj]));
+    expect(by.soma_access).toBeCloseTo(50 * 51.2, 9);
+    expect(by.soma_update).toBeCloseTo(9 * 21.6, 9);
+    expect(by.spike_out).toBeCloseTo(2 * 69.3, 9);
+    expect(by.message_out).toBeCloseTo(2 * 111.0, 9);
+    expect(by.message_in).toBe(0);
+    expect(by.synapse).toBeCloseTo(8 * 33.6, 9);
+    expect(by.hop_east_west).toBeCloseTo(2 * 3.0, 9);
+    expect(by.hop_north_south).toBe(0);
+    const total = 50 * 51.2 + 9 * 21.6 + 2 * 69.3 + 2 * 111 + 8 * 33.6 + 2 * 3;
+    expect(r.totalPj).toBeCloseTo(total, 9);
+    expect(r.byCorePj[0]).toBeCloseTo(30 * 51.2 + 5 * 21.6 + 2 * 69.3 + 2 * 111, 9);
+    expect(r.byCorePj[0] + r.byCorePj[1]).toBeCloseTo(total, 9);
+    expect(r.unpriced).toEqual([]);
+    // a dense-format chip charges the dense price
+    expect(energyOf(twoCores(), loadProfile('loihi1').prices, 'dense').components[5].energyPj).toBeCloseTo(8 * 35.5, 9);
+  });
+
+  it('truenorth: only its synapses are priced; every other event that happened is listed as not priced', () => {
+    const r = energyOf(twoCores(), loadProfile('truenorth').prices, 'crossbar');
+    expect(r.totalPj).toBe(8 * 26);
+    expect(r.unpriced).toEqual([
+      'soma_access',
+      'soma_update',
+      'spike_out',
+      'message_out',
+      'message_in',
+      'hop_east_west',
+    ]);
+    expect(r.components.find((c) => c.event === 'soma_access')!.energyPj).toBeNull(); // never a silent 0
+    expect(r.components.find((c) => c.event === 'hop_north_south')!.energyPj).toBe(0); // did not happen
+  });
+
+  it('changing one price changes exactly its component', () => {
+    const p = loadProfile('loihi1').prices;
+    const a = energyOf(twoCores(), p, 'sparse');
+    for (const e of PRICE_EVENTS) {
+      if (p.events[e]?.energyPj === undefined) continue;
+      const q: Prices = structuredClone(p);
+      q.events[e]!.energyPj! += 1;
+      const b = energyOf(twoCores(), q, 'sparse');
+      a.components.forEach((c, i) => {
+        const changed = c.priceEvent === e;
+        if (changed) expect(b.components[i].energyPj!, e).toBeCloseTo(c.energyPj! + c.count, 9);
+        else expect(b.components[i].energyPj, `${e} must not change ${c.event}`).toBe(c.energyPj);
+      });
+    }
+  });
+});
+
+describe('step latency (SANA-FE simple mode)', () => {
+  it('loihi1, one step of the two-core example: the busier of send and receive over cores, plus the barrier', () => {
+    // one step: core 0 has 3 neurons, 2 updated, 1 fired, 1 message out; core 1 has 2 neurons, 1 updated,
+    // receives 1 message reaching 4 synapses, 1 hop (no latency in this model)
+    const c = emptyCounts(2);
+    c.counts.soma_access.set([3, 2]);
+    c.counts.soma_update.set([2, 1]);
+    c.counts.spike_out.set([1, 0]);
+    c.counts.message_out.set([1, 0]);
+    c.counts.message_in.set([0, 1]);
+    c.counts.synapse.set([0, 4]);
+    c.counts.hop_east_west.set([0, 1]);
+    const p = loadProfile('loihi1').prices;
+    const s = stepLatency(c, p, 'sparse', 1);
+    const send0 = 3 * 6.0 + 2 * 3.7 + 30.0 + 5.1,
+      send1 = 2 * 6.0 + 3.7,
+      recv1 = 16.0 + 4 * 4.7;
+    expect(Array.from(s.sendNs)).toEqual([send0, send1].map((x) => expect.closeTo(x, 9)));
+    expect(s.receiveNs[1]).toBeCloseTo(recv1, 9);
+    expect(s.ns).toBeCloseTo(Math.max(send0, send1, recv1) + 600, 9); // one tile in use: 0.6 us
+    expect(stepLatency(c, p, 'sparse', 5).ns).toBeCloseTo(Math.max(send0, send1, recv1) + 1400, 9);
+    expect(s.unpriced).toEqual([]);
+    // truenorth publishes no latency: nothing is invented, everything that happened is listed
+    const t = stepLatency(c, loadProfile('truenorth').prices, 'crossbar', 1);
+    expect(t.ns).toBe(0);
+    expect(t.unpriced).toEqual(expect.arrayContaining(['soma_access', 'synapse_crossbar', 'barrier']));
+  });
+});
