@@ -8,6 +8,9 @@ import { loadProfile, parseProfile } from '../src/hardware/profile.js';
 import { barrierNs, PRICE_EVENTS, type Prices } from '../src/energy/prices.js';
 import { emptyCounts, energyOf, stepLatency, type CoreCounts } from '../src/energy/cost.js';
 import { readFileSync } from 'node:fs';
+import { runNetwork, probeResult } from '../src/sim/run.js';
+import type { Network } from '../src/net/network.js';
+import { testProjection } from './helpers.js';
 import { join } from 'node:path';
 
 /** Two cores: core 0 holds 3 neurons, one fires twice and reaches 4 synapses on core 1 (1 hop east). */
@@ -139,5 +142,69 @@ describe('step latency (SANA-FE simple mode)', () => {
     const t = stepLatency(c, loadProfile('truenorth').prices, 'crossbar', 1);
     expect(t.ns).toBe(0);
     expect(t.unpriced).toEqual(expect.arrayContaining(['soma_access', 'synapse_crossbar', 'barrier']));
+  });
+});
+
+describe('events counted on a mapping (core-events probe), a two-core network by hand', () => {
+  // x (host) -> A (2 LIF on core 0, tile (0,0)) -> B (1 LIF on core 1, tile (1,0)); x spikes at step 1 only.
+  // A: u holds one step's input (du 4095), v keeps (dv 0); 5 << 6 = 320 > vth 4 << 6 = 256: A fires at step 2.
+  // B: 3 + 4 = 7 arrives at step 3 (v = 448, below vth 1000 << 6).
+  const net: Network = {
+    name: 'two-cores',
+    meta: {},
+    populations: [
+      { name: 'x', model: 'input', size: 1, params: {}, formats: {} },
+      { name: 'A', model: 'lif', size: 2, params: { du: 4095, vth: 4 }, formats: {} },
+      { name: 'B', model: 'lif', size: 1, params: { du: 4095, vth: 1000 }, formats: {} },
+    ],
+    projections: [testProjection('xA', 'x', 'A', [5, 5], 2, 1), testProjection('AB', 'A', 'B', [3, 4], 1, 2)],
+  };
+  const mapping = { cores: 2, coreOf: { A: [0, 0], B: [1] }, tileX: [0, 1], tileY: [0, 0] };
+
+  it('counts every event where SANA-FE charges it; energy and step latency follow by hand (loihi1)', async () => {
+    const prices = loadProfile('loihi1').prices;
+    const r = await runNetwork(
+      net,
+      { drives: { x: [[1], [0], [0]] } },
+      { steps: 3, seed: 0, engine: 'event', probes: [{ kind: 'core-events', ...mapping, prices, encoding: 'sparse' }] },
+    );
+    const ev = probeResult(r, 'core-events');
+    const got = Object.fromEntries(Object.entries(ev.totals.counts).map(([k, v]) => [k, Array.from(v)]));
+    expect(got).toEqual({
+      soma_access: [6, 3], // 2 and 1 neurons, steps 1-3
+      soma_update: [2, 1], // A when it fires (step 2), B when its input arrives (step 3)
+      spike_out: [2, 0],
+      message_out: [2, 0], // each A neuron to core 1
+      message_in: [1, 2], // x's spike enters core 0 from the host; A's two reach core 1
+      synapse: [2, 2],
+      hop_east_west: [0, 2], // core 0 -> core 1: one tile east, per message
+      hop_north_south: [0, 0],
+    });
+    const e = energyOf(ev.totals, prices, 'sparse');
+    expect(e.totalPj).toBeCloseTo(9 * 51.2 + 3 * 21.6 + 2 * 69.3 + 2 * 111 + 3 * 0 + 4 * 33.6 + 2 * 3.0, 9);
+    // latency: 2 tiles in use -> 1.0 us barrier; step 2 is the busiest (A fires and sends)
+    const step1 = Math.max(2 * 6.0, 16 + 2 * 4.7, 6.0),
+      step2 = Math.max(2 * 6 + 2 * 3.7 + 2 * 30 + 2 * 5.1, 6.0, 2 * 16 + 2 * 4.7),
+      step3 = Math.max(2 * 6.0, 6.0 + 3.7);
+    expect(Array.from(ev.stepNs!)).toEqual(
+      [0, step1 + 1000, step2 + 1000, step3 + 1000].map((x) => expect.closeTo(x, 9)),
+    );
+    expect(ev.tilesInUse).toBe(2);
+  });
+
+  it('identical counts from both engines and any number of workers', async () => {
+    const X = Float32Array.from({ length: 6 }, (_, i) => i % 2);
+    const runs = [];
+    for (const engine of ['event', 'clock'] as const)
+      for (const workers of [1, 2])
+        runs.push(
+          await runNetwork(
+            net,
+            { data: X, n: 6 },
+            { steps: 20, seed: 0, engine, workers, probes: [{ kind: 'core-events', ...mapping }] },
+          ),
+        );
+    for (const r of runs)
+      expect(probeResult(r, 'core-events').totals).toEqual(probeResult(runs[0], 'core-events').totals);
   });
 });

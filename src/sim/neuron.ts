@@ -115,6 +115,11 @@ export interface NeuronSpec<C = unknown> {
   payloadFrac(p: Population): number;
   /** The largest magnitude an emitted value can have (bounds a step's synaptic sums). */
   payloadBound(p: Population, params: Params): number;
+  /**
+   * The state variable that is the neuron's potential: a neuron whose potential was nonzero before a step is
+   * updated that step (the chip-event rule of SANA-FE); default: any state variable.
+   */
+  potential?: string;
   /** Counters the model adds (reported per population). */
   counters: { name: string; doc: string }[];
   /** Checks across parameters and formats beyond each parameter's range; returns a problem or undefined. */

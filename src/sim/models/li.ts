@@ -23,6 +23,7 @@ export default defineNeuron<LifConst>({
     '(bias_mant << bias_exp), +-(2^23 - 1)); emits v every step (a value v stands for v * 2^-6)',
   params: [LOIHI_PARAMS.du, LOIHI_PARAMS.dv, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
   state: LOIHI_STATE,
+  potential: 'v',
   formats: [],
   payload: 'graded',
   spiking: false,

@@ -191,6 +191,7 @@ export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepConte
 /** What lif and if share: the 24-bit registers, binary spikes, no step-0 emission, the spiking step. */
 export const LOIHI_SPIKING = {
   state: LOIHI_STATE,
+  potential: 'v',
   formats: [],
   payload: 'binary',
   spiking: true,

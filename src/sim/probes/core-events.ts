@@ -1,0 +1,186 @@
+/**
+ * core-events: the chip events of a run on a mapping (neuron -> core, core -> tile), counted per core as SANA-FE
+ * charges them (hardware-spec section 1a; SLAM-Lab/SANA-FE at 8951ab07):
+ *   soma_access   every mapped neuron, every step
+ *   soma_update   a neuron whose state was nonzero before the step, that received input, or that fired
+ *   spike_out     a neuron that fired (a graded count n on a binary-spike chip: n spikes)
+ *   message_out   per (firing neuron, destination core), at the sender; message_in at the receiver
+ *   synapse       per synapse a message reaches, at the receiver
+ *   hop_*         |dx| east-west and |dy| north-south tile hops per message, at the receiver
+ * Messages from host populations (inputs) enter at their destination cores: message_in, synapses, no hops.
+ * Options (plain data, so they cross into worker threads): cores, coreOf (population -> core per neuron),
+ * tileX, tileY (per core), spikesPerCount (true on a binary-spike chip: a count n is n spikes), and, for the
+ * per-step latency, prices and encoding. Departure from SANA-FE: an input that arrives with a zero sum does
+ * not count as an update (the engine keeps sums, not arrivals).
+ */
+import { UserError } from '../../errors.js';
+import { emptyCounts, stepLatency, COUNTED_EVENTS, type CoreCounts } from '../../energy/cost.js';
+import type { Prices } from '../../energy/prices.js';
+import type { SynapseEncoding } from '../../hardware/profile.js';
+import { concatArrays, defineProbe } from '../probe.js';
+
+export interface CoreEventsResult {
+  /** Totals per core over all inputs and steps. */
+  totals: CoreCounts;
+  /** Latency of every step of every input (ns; with prices), inputs x (steps + 1). */
+  stepNs?: Float64Array;
+  /** Latency events not priced (listed once). */
+  unpricedLatency: string[];
+  tilesInUse: number;
+  inputs: number;
+  steps: number;
+}
+
+declare module '../probe.js' {
+  interface ProbeResults {
+    'core-events': CoreEventsResult;
+  }
+}
+
+export default defineProbe<CoreEventsResult>({
+  kind: 'core-events',
+  doc: 'chip events per core on a mapping (soma access/update, spikes out, messages, synapses, hops) and step latency',
+  options: ['cores', 'coreOf', 'tileX', 'tileY', 'spikesPerCount', 'prices', 'encoding'],
+  create(ctx, req) {
+    const C = req.cores as number;
+    const coreOf = req.coreOf as Record<string, ArrayLike<number>>;
+    const tileX = req.tileX as ArrayLike<number>,
+      tileY = req.tileY as ArrayLike<number>;
+    if (!Number.isInteger(C) || C < 1 || !coreOf || !tileX || !tileY || tileX.length !== C || tileY.length !== C)
+      throw new UserError('probe core-events: needs cores, coreOf, tileX and tileY of one mapping');
+    const prices = req.prices as Prices | undefined,
+      encoding = (req.encoding as SynapseEncoding | undefined) ?? 'sparse';
+    const spikesPerCount = req.spikesPerCount === true;
+    const sim = ctx.sim;
+    const pops = sim.pops.map((P) => {
+      const cores = coreOf[P.name];
+      if (!P.spec.host && (!cores || cores.length !== P.n))
+        throw new UserError(`probe core-events: the mapping does not place population "${P.name}" (${P.n} neurons)`);
+      // the state whose value before a step makes it an update: the model's potential, or every variable
+      const names = P.spec.potential ? [P.spec.potential] : Object.keys(P.state);
+      return {
+        P,
+        cores: cores ? Int32Array.from(cores) : undefined,
+        names,
+        prev: names.map((v) => P.state[v].slice()),
+      };
+    });
+    for (const { cores } of pops)
+      if (cores)
+        for (const c of cores) if (!(c >= 0 && c < C)) throw new UserError(`probe core-events: core ${c} of ${C}`);
+    // per source neuron: its destination cores and the synapses it reaches on each (dynamic projections only)
+    const dest = pops.map(({ P }) => {
+      const ptr = new Int32Array(P.n + 1);
+      const cores: number[] = [],
+        syn: number[] = [];
+      const per = new Map<number, number>();
+      for (let s = 0; s < P.n; s++) {
+        per.clear();
+        for (const pr of P.outgoing) {
+          if (pr.isStatic) continue;
+          const T = pops[pr.tgt].cores;
+          if (!T) continue; // into a host population: not on chip
+          for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) {
+            const c = T[pr.idx[j]];
+            per.set(c, (per.get(c) ?? 0) + 1);
+          }
+        }
+        for (const [c, n] of [...per].sort((a, b) => a[0] - b[0])) {
+          cores.push(c);
+          syn.push(n);
+        }
+        ptr[s + 1] = cores.length;
+      }
+      return { ptr, cores: Int32Array.from(cores), syn: Int32Array.from(syn) };
+    });
+    const neuronsOn = new Float64Array(C);
+    const tiles = new Set<string>();
+    for (const { P, cores } of pops)
+      if (cores && !P.spec.host)
+        for (const c of cores) {
+          neuronsOn[c]++;
+          tiles.add(`${tileX[c]},${tileY[c]}`);
+        }
+    const totals = emptyCounts(C),
+      step = emptyCounts(C);
+    const stepNs = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined;
+    const unpriced = new Set<string>();
+    let input = 0;
+    return {
+      start(i) {
+        input = i;
+        for (const p of pops) p.prev.forEach((a, k) => a.set(p.P.state[p.names[k]]));
+      },
+      step(t) {
+        for (const e of COUNTED_EVENTS) step.counts[e].fill(0);
+        const k = step.counts;
+        for (let pi = 0; pi < pops.length; pi++) {
+          const { P, cores, prev, names } = pops[pi];
+          const host = P.spec.host;
+          if (cores && !host && (t > 0 || P.emitted)) {
+            for (let n = 0; n < P.n; n++) {
+              const c = cores[n];
+              k.soma_access[c]++;
+              let upd = P.out[n] !== 0 || (t > 0 && (P.inp[n] !== 0 || P.drive[n] !== 0));
+              for (let v = 0; v < prev.length && !upd; v++) if (prev[v][n] !== 0) upd = true;
+              if (upd) k.soma_update[c]++;
+            }
+          }
+          for (let v = 0; v < names.length; v++) prev[v].set(P.state[names[v]]);
+          if (!P.emitted) continue;
+          const d = dest[pi],
+            many = spikesPerCount && P.spec.spiking && P.spec.payload === 'graded';
+          for (let f = 0; f < P.nFired; f++) {
+            const s = P.fired[f];
+            const n = many ? Math.abs(P.out[s]) : 1;
+            const src = cores && !host ? cores[s] : -1;
+            if (src >= 0 && P.spec.spiking) k.spike_out[src] += n;
+            for (let j = d.ptr[s]; j < d.ptr[s + 1]; j++) {
+              const c = d.cores[j];
+              if (src >= 0) {
+                k.message_out[src] += n;
+                k.hop_east_west[c] += n * Math.abs(tileX[c] - tileX[src]);
+                k.hop_north_south[c] += n * Math.abs(tileY[c] - tileY[src]);
+              }
+              k.message_in[c] += n;
+              k.synapse[c] += n * d.syn[j];
+            }
+          }
+        }
+        for (const e of COUNTED_EVENTS) {
+          const a = totals.counts[e],
+            b = step.counts[e];
+          for (let c = 0; c < C; c++) a[c] += b[c];
+        }
+        // step 0 (the reset) is a step on chip only when something emitted then (the iP-VAE's counts from u0)
+        if (stepNs && prices && (t > 0 || pops.some((p) => p.P.emitted && !p.P.spec.host))) {
+          const l = stepLatency(step, prices, encoding, tiles.size);
+          stepNs[input * (ctx.steps + 1) + t] = l.ns;
+          for (const u of l.unpriced) unpriced.add(u);
+        }
+      },
+      result: () => ({
+        totals,
+        stepNs,
+        unpricedLatency: [...unpriced],
+        tilesInUse: tiles.size,
+        inputs: ctx.inputs,
+        steps: ctx.steps,
+      }),
+    };
+  },
+  merge(parts) {
+    const C = parts[0].totals.cores;
+    const totals = emptyCounts(C);
+    for (const p of parts)
+      for (const e of COUNTED_EVENTS) for (let c = 0; c < C; c++) totals.counts[e][c] += p.totals.counts[e][c];
+    return {
+      totals,
+      stepNs: parts[0].stepNs ? concatArrays(parts.map((p) => p.stepNs!)) : undefined,
+      unpricedLatency: [...new Set(parts.flatMap((p) => p.unpricedLatency))],
+      tilesInUse: parts[0].tilesInUse,
+      inputs: parts.reduce((a, p) => a + p.inputs, 0),
+      steps: parts[0].steps,
+    };
+  },
+});
