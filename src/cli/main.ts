@@ -12,6 +12,7 @@ import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
 import { addNeuronsCommand } from './neurons.js';
+import { addEnergyCommand } from './energy.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
   addNetCommands(program);
   addMapCommands(program);
   addNeuronsCommand(program);
+  addEnergyCommand(program);
   return program;
 }
 

@@ -1,0 +1,175 @@
+/** ipvae energy: what a mapped network costs on its chip, from events counted while simulating it. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fromJson } from '../net/json.js';
+import { readDeployment } from '../hardware/deploy.js';
+import { loadProfile } from '../hardware/profile.js';
+import { limitsOf } from '../hardware/check.js';
+import { loadData } from '../data/datasets.js';
+import { coreEventsRequest } from '../energy/mapping.js';
+import { energyOf } from '../energy/cost.js';
+import { probeResult, runNetwork } from '../sim/run.js';
+import { parseDriveFile } from '../sim/drive-file.js';
+import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
+import { neuronModel } from '../sim/registry.js';
+import { snakeKeys } from '../io/json-case.js';
+import { UserError } from '../errors.js';
+import type { ProbeRequest } from '../sim/probe.js';
+import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
+
+const quantile = (a: Float64Array, q: number): number => {
+  if (a.length === 0) return NaN;
+  const s = Float64Array.from(a).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+export function addEnergyCommand(program: Command): void {
+  program
+    .command('energy')
+    .description(
+      "what a mapped network costs on its chip: energy per inference by event and by core, and latency per step, from events counted while simulating it (SANA-FE's event model and simple timing)",
+    )
+    .requiredOption('--deploy <file>', 'deployment file (.pb from ipvae map)')
+    .requiredOption('--net <file>', 'the network that was mapped (.json)')
+    .option('--data <name>', 'patches | mnist | idx:PATH (held-out split), for a network with one input population')
+    .option('--drive <file>', 'per-step rows instead of data (as simulate --drive)')
+    .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
+    .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
+    .option('--samples <n>', 'inputs to run (with --data)', '100')
+    .option('--steps <n>', 'steps per input (with --data)', '1000')
+    .option('--engine <kind>', 'event or clock (same counts)', 'event')
+    .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
+    .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
+    .option('--rows <n>', 'cores to list', '10')
+    .option('--json', 'print one JSON object', false)
+    .action(async (o) => {
+      if (!!o.data === !!o.drive) throw new UserError('energy: give --data or --drive, one of them');
+      const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const);
+      const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
+      let text: string;
+      try {
+        text = readFileSync(o.net, 'utf8');
+      } catch {
+        throw new UserError(`${o.net}: cannot read the network file`);
+      }
+      const net = fromJson(text, o.net);
+      const d = readDeployment(o.deploy);
+      const profile = loadProfile(o.profile ?? d.profile.name);
+      const req: ProbeRequest = coreEventsRequest(net, d, profile, o.deploy);
+      const probes: ProbeRequest[] = [req];
+      let inputs: Parameters<typeof runNetwork>[1], steps: number;
+      if (o.drive) {
+        let dt: string;
+        try {
+          dt = readFileSync(o.drive, 'utf8');
+        } catch {
+          throw new UserError(`${o.drive}: cannot read the drive file`);
+        }
+        const drives = parseDriveFile(
+          dt,
+          o.drive,
+          () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name,
+        );
+        steps = Object.values(drives)[0].length;
+        inputs = { drives };
+      } else {
+        const samples = parseIntOpt('--samples', o.samples, 1);
+        steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
+        const data = loadData(o.data, 'test', samples);
+        inputs = { data: data.X, n: Math.min(samples, data.N), width: data.D };
+        if (isIpVaeNetwork(net)) probes.push({ kind: 'ipvae-metrics', record: [steps] });
+      }
+      const bar = o.json ? undefined : progressBar('energy');
+      const r = await inFiles({ network: o.net, drive: o.drive, data: o.data }, () =>
+        runNetwork(net, inputs, {
+          steps,
+          seed,
+          engine,
+          workers: parseIntOpt('--workers', o.workers, 1, 64),
+          probes,
+          onProgress: bar?.update,
+        }),
+      );
+      bar?.end();
+      const ev = probeResult(r, 'core-events');
+      const L = limitsOf(profile);
+      const e = energyOf(ev.totals, profile.prices, L.encoding);
+      const N = r.inputs;
+      const perInput = ev.stepNs!;
+      const perInference = new Float64Array(N);
+      for (let n = 0; n < N; n++) for (let t = 0; t <= steps; t++) perInference[n] += perInput[n * (steps + 1) + t];
+      const stepsOnly = perInput.filter((x) => x > 0);
+      const meanInference = perInference.reduce((a, b) => a + b, 0) / N;
+      const byCore = Array.from(e.byCorePj, (pj, c) => ({ core: c, energyPj: pj / N }))
+        .sort((a, b) => b.energyPj - a.energyPj)
+        .slice(0, parseIntOpt('--rows', o.rows, 0));
+      const metrics = r.probes['ipvae-metrics'] ? probeResult(r, 'ipvae-metrics').metrics : undefined;
+      const res = {
+        profile: profile.name,
+        deploy: o.deploy,
+        net: o.net,
+        inputs: N,
+        steps,
+        cores: ev.totals.cores,
+        tilesInUse: ev.tilesInUse,
+        energyPerInferencePj: e.totalPj / N,
+        components: e.components.map((c) => ({
+          event: c.event,
+          price: c.priceEvent,
+          countPerInference: c.count / N,
+          pjPerEvent: profile.prices.events[c.priceEvent]?.energyPj ?? null,
+          energyPerInferencePj: c.energyPj === null ? null : c.energyPj / N,
+        })),
+        notPriced: e.unpriced,
+        latency: {
+          perInferenceNs: meanInference,
+          perStepNs: {
+            mean: stepsOnly.reduce((a, b) => a + b, 0) / Math.max(1, stepsOnly.length),
+            p50: quantile(stepsOnly, 0.5),
+            p95: quantile(stepsOnly, 0.95),
+            max: stepsOnly.reduce((a, b) => Math.max(a, b), 0),
+          },
+          notPriced: ev.unpricedLatency,
+        },
+        byCore,
+        metrics,
+        spikesSha256: r.spikesSha256,
+      };
+      if (o.json) {
+        console.log(JSON.stringify(snakeKeys(res)));
+        return;
+      }
+      const total = e.totalPj / N;
+      console.log(
+        `${profile.name}: ${ev.totals.cores} cores on ${ev.tilesInUse} tile(s); ${N} input(s) x ${steps} steps`,
+      );
+      console.log(
+        table(
+          ['event', 'priced as', 'per inference', 'pJ each', 'uJ per inference', 'share'],
+          res.components.map((c) => [
+            c.event,
+            c.price,
+            fmt(c.countPerInference, 1),
+            c.pjPerEvent === null ? 'not priced' : fmt(c.pjPerEvent, 1),
+            c.energyPerInferencePj === null ? 'not priced' : fmt(c.energyPerInferencePj / 1e6, 4),
+            c.energyPerInferencePj === null || total === 0
+              ? '-'
+              : `${((100 * c.energyPerInferencePj) / total).toFixed(1)}%`,
+          ]),
+        ),
+      );
+      console.log(
+        `energy per inference: ${fmt(total / 1e6, 3)} uJ of priced events` +
+          (e.unpriced.length ? `; not priced: ${e.unpriced.join(', ')}` : ''),
+      );
+      const l = res.latency;
+      if (l.perStepNs.max === 0) console.log(`latency: not priced (${l.notPriced.join(', ')})`);
+      else
+        console.log(
+          `latency per step: mean ${fmt(l.perStepNs.mean / 1e3, 3)} us, median ${fmt(l.perStepNs.p50 / 1e3, 3)}, 95th percentile ${fmt(l.perStepNs.p95 / 1e3, 3)}, max ${fmt(l.perStepNs.max / 1e3, 3)}; per inference ${fmt(l.perInferenceNs / 1e6, 3)} ms` +
+            (l.notPriced.length ? ` (not priced: ${l.notPriced.join(', ')})` : ''),
+        );
+      console.log(`busiest cores: ${byCore.map((c) => `${c.core} ${fmt(c.energyPj / 1e6, 3)} uJ`).join(', ')}`);
+      if (metrics) console.log(`R2 ${fmt(metrics[0].r2)} PZ ${fmt(metrics[0].pz)} at t = ${metrics[0].t}`);
+    });
+}

@@ -1,0 +1,54 @@
+/**
+ * From a deployment file to what the core-events probe needs: each population's neurons' cores, each core's
+ * tile, how graded counts travel, the chip's prices and synapse format. The deployment must belong to the
+ * network (the SHA-256 of the network's JSON image is checked).
+ */
+import { createHash } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { toJson } from '../net/json.js';
+import type { Network } from '../net/network.js';
+import type { Deployment } from '../hardware/deploy.js';
+import { limitsOf } from '../hardware/check.js';
+import type { Profile } from '../hardware/profile.js';
+import type { ProbeRequest } from '../sim/probe.js';
+
+export function coreEventsRequest(
+  net: Network,
+  d: Deployment,
+  profile: Profile,
+  deployFile = 'deployment',
+): ProbeRequest {
+  const sha = createHash('sha256').update(toJson(net)).digest('hex');
+  if (sha !== d.provenance.networkSha256)
+    throw new UserError(
+      `${deployFile}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
+    );
+  if (d.profile.name !== profile.name)
+    throw new UserError(`${deployFile}: is a mapping onto ${d.profile.name}, not ${profile.name}`);
+  const coreOf: Record<string, Int32Array> = {};
+  for (const p of net.populations) coreOf[p.name] = new Int32Array(p.size).fill(-1);
+  for (const c of d.cores)
+    for (const r of c.neurons) {
+      const a = coreOf[r.population];
+      if (!a || r.first + r.count > a.length)
+        throw new UserError(`${deployFile}: core ${c.index} names neurons the network does not have`);
+      a.fill(c.index, r.first, r.first + r.count);
+    }
+  const host = new Set(d.populations.filter((p) => p.host).map((p) => p.name));
+  for (const [name, a] of Object.entries(coreOf)) {
+    if (host.has(name)) delete coreOf[name];
+    else if (a.includes(-1)) throw new UserError(`${deployFile}: population ${name} is not fully placed`);
+  }
+  const L = limitsOf(profile);
+  return {
+    kind: 'core-events',
+    cores: d.cores.length,
+    coreOf,
+    tileX: Int32Array.from(d.cores, (c) => c.x),
+    tileY: Int32Array.from(d.cores, (c) => c.y),
+    // a graded count n on a binary-spike chip travels as n spikes (or n sub-steps): n events either way
+    spikesPerCount: !L.graded,
+    prices: profile.prices,
+    encoding: L.encoding,
+  };
+}

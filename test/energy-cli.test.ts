@@ -1,0 +1,83 @@
+/** ipvae energy end to end: a mapped network priced per event; bad input gets one line and exit 2. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toJson } from '../src/net/json.js';
+import { fromIpVae } from '../src/frontends/ipvae.js';
+import { encodeIdxImages } from '../src/io/idx.js';
+import { randomModel } from './helpers.js';
+
+const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
+const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+
+describe('ipvae energy', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-energy-'));
+  const net = join(dir, 'net.json'),
+    other = join(dir, 'other.json'),
+    pb = join(dir, 'net.pb'),
+    idx = join(dir, 'd.idx');
+  writeFileSync(net, toJson(fromIpVae(randomModel(16, 8, 0.3, 2, 0.2)).net));
+  writeFileSync(other, toJson(fromIpVae(randomModel(16, 8, 0.3, 3, 0.2)).net));
+  writeFileSync(
+    idx,
+    encodeIdxImages(
+      4,
+      4,
+      4,
+      Uint8Array.from({ length: 64 }, (_, i) => (i * 29) & 255),
+    ),
+  );
+
+  it('prices a mapped iP-VAE on loihi1: components add up to the total, latency per step is positive', () => {
+    expect(run('map', '--net', net, '--profile', 'loihi1', '--out', pb).status).toBe(0);
+    const r = run(
+      'energy',
+      '--deploy',
+      pb,
+      '--net',
+      net,
+      '--data',
+      `idx:${idx}`,
+      '--samples',
+      '4',
+      '--steps',
+      '50',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const sum = j.components.reduce(
+      (a: number, c: { energy_per_inference_pj: number }) => a + c.energy_per_inference_pj,
+      0,
+    );
+    expect(j.energy_per_inference_pj).toBeGreaterThan(0);
+    expect(sum).toBeCloseTo(j.energy_per_inference_pj, 6);
+    expect(j.not_priced).toEqual([]);
+    expect(j.latency.per_step_ns.mean).toBeGreaterThan(600); // at least the barrier of one tile
+    expect(j.metrics[0].t).toBe(50);
+    // the same spikes as simulate
+    const s = JSON.parse(
+      run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '50', '--json').stdout,
+    );
+    expect(j.spikes_sha256).toBe(s.spikes_sha256);
+  });
+
+  it('bad input: another network, both --data and --drive, a profile the mapping was not made for', () => {
+    const one = (r: { status: number | null; stderr: string }) => {
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      return r.stderr;
+    };
+    expect(one(run('energy', '--deploy', pb, '--net', other, '--data', `idx:${idx}`))).toMatch(
+      /was written for another network/,
+    );
+    expect(one(run('energy', '--deploy', pb, '--net', net, '--data', 'x', '--drive', 'y'))).toMatch(
+      /--data or --drive, one of them/,
+    );
+    expect(one(run('energy', '--deploy', pb, '--net', net, '--data', `idx:${idx}`, '--profile', 'loihi2'))).toMatch(
+      /a mapping onto loihi1, not loihi2/,
+    );
+  });
+});
