@@ -57,11 +57,57 @@ describe('ipvae energy', () => {
     expect(j.not_priced).toEqual([]);
     expect(j.latency.per_step_ns.mean).toBeGreaterThan(600); // at least the barrier of one tile
     expect(j.metrics[0].t).toBe(50);
+    // the spike budget: energy spent by the last step is the energy per inference; it grows with t
+    expect(j.budget.at(-1).energy_pj).toBeCloseTo(j.energy_per_inference_pj, 6);
+    for (let i = 1; i < j.budget.length; i++) expect(j.budget[i].energy_pj).toBeGreaterThan(j.budget[i - 1].energy_pj);
+    expect(j.spikes_per_core.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
     // the same spikes as simulate
     const s = JSON.parse(
       run('simulate', '--net', net, '--data', `idx:${idx}`, '--samples', '4', '--steps', '50', '--json').stdout,
     );
     expect(j.spikes_sha256).toBe(s.spikes_sha256);
+  });
+
+  it('--target-r2: the first step reaching it, with the energy and latency spent by then', () => {
+    const low = JSON.parse(
+      run(
+        'energy',
+        '--deploy',
+        pb,
+        '--net',
+        net,
+        '--data',
+        `idx:${idx}`,
+        '--samples',
+        '4',
+        '--steps',
+        '50',
+        '--target-r2',
+        '-100',
+        '--json',
+      ).stdout,
+    );
+    expect(low.target).toMatchObject({ r2: -100, reached: true, t: 1 });
+    expect(low.target.energy_pj).toBeCloseTo(low.budget[0].energy_pj, 6);
+    const high = JSON.parse(
+      run(
+        'energy',
+        '--deploy',
+        pb,
+        '--net',
+        net,
+        '--data',
+        `idx:${idx}`,
+        '--samples',
+        '4',
+        '--steps',
+        '50',
+        '--target-r2',
+        '1',
+        '--json',
+      ).stdout,
+    );
+    expect(high.target).toEqual({ r2: 1, reached: false });
   });
 
   it('bad input: another network, both --data and --drive, a profile the mapping was not made for', () => {

@@ -15,7 +15,16 @@ import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { UserError } from '../errors.js';
 import type { ProbeRequest } from '../sim/probe.js';
-import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
+import { fmt, inFiles, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
+import { recordSteps } from '../model/evaluate.js';
+
+/** Steps to record for the spike budget: 1, 2, 4, ..., T, and a grid of about 100 (for --target-r2). */
+function budgetSteps(T: number): number[] {
+  const every = Math.max(1, Math.ceil(T / 100));
+  const s = new Set(recordSteps(T));
+  for (let t = every; t <= T; t += every) s.add(t);
+  return [...s].sort((a, b) => a - b);
+}
 
 const quantile = (a: Float64Array, q: number): number => {
   if (a.length === 0) return NaN;
@@ -41,6 +50,10 @@ export function addEnergyCommand(program: Command): void {
     .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
     .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
     .option('--rows <n>', 'cores to list', '10')
+    .option(
+      '--target-r2 <x>',
+      'iP-VAE on data: the first step where R^2 (mean over inputs) reaches x, and the energy and latency spent by then',
+    )
     .option('--json', 'print one JSON object', false)
     .action(async (o) => {
       if (!!o.data === !!o.drive) throw new UserError('energy: give --data or --drive, one of them');
@@ -77,7 +90,8 @@ export function addEnergyCommand(program: Command): void {
         steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
         const data = loadData(o.data, 'test', samples);
         inputs = { data: data.X, n: Math.min(samples, data.N), width: data.D };
-        if (isIpVaeNetwork(net)) probes.push({ kind: 'ipvae-metrics', record: [steps] });
+        if (isIpVaeNetwork(net)) probes.push({ kind: 'ipvae-metrics', record: budgetSteps(steps) });
+        probes.push({ kind: 'rates' });
       }
       const bar = o.json ? undefined : progressBar('energy');
       const r = await inFiles({ network: o.net, drive: o.drive, data: o.data }, () =>
@@ -103,7 +117,35 @@ export function addEnergyCommand(program: Command): void {
       const byCore = Array.from(e.byCorePj, (pj, c) => ({ core: c, energyPj: pj / N }))
         .sort((a, b) => b.energyPj - a.energyPj)
         .slice(0, parseIntOpt('--rows', o.rows, 0));
-      const metrics = r.probes['ipvae-metrics'] ? probeResult(r, 'ipvae-metrics').metrics : undefined;
+      const all = r.probes['ipvae-metrics'] ? probeResult(r, 'ipvae-metrics').metrics : undefined;
+      // the spike budget: quality, energy and latency spent by step t (means over inputs)
+      const soFar = (a: Float64Array, t: number) => {
+        let x = 0;
+        for (let n = 0; n < N; n++) for (let s = 0; s <= t; s++) x += a[n * (steps + 1) + s];
+        return x / N;
+      };
+      const shown = new Set(recordSteps(steps));
+      const budget = all?.map((m) => ({ ...m, energyPj: soFar(ev.stepPj!, m.t), latencyNs: soFar(ev.stepNs!, m.t) }));
+      let target: { r2: number; reached: boolean; t?: number; energyPj?: number; latencyNs?: number } | undefined;
+      if (o.targetR2 !== undefined) {
+        const x = parseFloatOpt('--target-r2', o.targetR2, -Infinity, 1);
+        if (!budget)
+          throw new UserError('--target-r2: needs an iP-VAE network on --data (R^2 is measured against the input)');
+        const hit = budget.find((b) => b.r2 >= x);
+        target = hit
+          ? { r2: x, reached: true, t: hit.t, energyPj: hit.energyPj, latencyNs: hit.latencyNs }
+          : { r2: x, reached: false };
+      }
+      const metrics = all?.filter((m) => m.t === steps);
+      const rates = r.probes.rates ? probeResult(r, 'rates') : undefined;
+      const spikesPerNeuron = rates
+        ? Object.fromEntries(
+            Object.entries(rates.spikes).map(([name, a]) => {
+              const s = Float64Array.from(a, (x) => x / N).sort();
+              return [name, { min: s[0], median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1] }];
+            }),
+          )
+        : undefined;
       const res = {
         profile: profile.name,
         deploy: o.deploy,
@@ -132,7 +174,11 @@ export function addEnergyCommand(program: Command): void {
           notPriced: ev.unpricedLatency,
         },
         byCore,
+        spikesPerCore: Array.from(ev.totals.counts.spike_out, (x) => x / N),
+        spikesPerNeuron,
         metrics,
+        budget: budget?.filter((b) => shown.has(b.t)),
+        target,
         spikesSha256: r.spikesSha256,
       };
       if (o.json) {
@@ -170,6 +216,25 @@ export function addEnergyCommand(program: Command): void {
             (l.notPriced.length ? ` (not priced: ${l.notPriced.join(', ')})` : ''),
         );
       console.log(`busiest cores: ${byCore.map((c) => `${c.core} ${fmt(c.energyPj / 1e6, 3)} uJ`).join(', ')}`);
-      if (metrics) console.log(`R2 ${fmt(metrics[0].r2)} PZ ${fmt(metrics[0].pz)} at t = ${metrics[0].t}`);
+      if (res.budget)
+        console.log(
+          table(
+            ['t', 'R2', 'PZ', 'spikes', 'uJ so far', 'ms so far'],
+            res.budget.map((b) => [
+              b.t,
+              fmt(b.r2),
+              fmt(b.pz),
+              fmt(b.spikes, 1),
+              fmt(b.energyPj / 1e6, 3),
+              fmt(b.latencyNs / 1e6, 3),
+            ]),
+          ),
+        );
+      if (target)
+        console.log(
+          target.reached
+            ? `R2 >= ${target.r2}: reached at t = ${target.t}, after ${fmt(target.energyPj! / 1e6, 3)} uJ and ${fmt(target.latencyNs! / 1e6, 3)} ms per inference`
+            : `R2 >= ${target.r2}: not reached in ${steps} steps`,
+        );
     });
 }

@@ -14,7 +14,7 @@
  * not count as an update (the engine keeps sums, not arrivals).
  */
 import { UserError } from '../../errors.js';
-import { emptyCounts, stepLatency, COUNTED_EVENTS, type CoreCounts } from '../../energy/cost.js';
+import { emptyCounts, priceEventOf, stepLatency, COUNTED_EVENTS, type CoreCounts } from '../../energy/cost.js';
 import type { Prices } from '../../energy/prices.js';
 import type { SynapseEncoding } from '../../hardware/profile.js';
 import { concatArrays, defineProbe } from '../probe.js';
@@ -24,6 +24,8 @@ export interface CoreEventsResult {
   totals: CoreCounts;
   /** Latency of every step of every input (ns; with prices), inputs x (steps + 1). */
   stepNs?: Float64Array;
+  /** Priced energy of every step of every input (pJ; with prices), inputs x (steps + 1). */
+  stepPj?: Float64Array;
   /** Latency events not priced (listed once). */
   unpricedLatency: string[];
   tilesInUse: number;
@@ -103,7 +105,9 @@ export default defineProbe<CoreEventsResult>({
         }
     const totals = emptyCounts(C),
       step = emptyCounts(C);
-    const stepNs = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined;
+    const stepNs = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined,
+      stepPj = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined;
+    const pj = COUNTED_EVENTS.map((e) => prices?.events[priceEventOf(e, encoding)]?.energyPj ?? 0);
     const unpriced = new Set<string>();
     let input = 0;
     return {
@@ -158,10 +162,20 @@ export default defineProbe<CoreEventsResult>({
           stepNs[input * (ctx.steps + 1) + t] = l.ns;
           for (const u of l.unpriced) unpriced.add(u);
         }
+        if (stepPj) {
+          let e = 0;
+          COUNTED_EVENTS.forEach((ev, i) => {
+            if (pj[i] === 0) return;
+            const a = step.counts[ev];
+            for (let c = 0; c < C; c++) e += a[c] * pj[i];
+          });
+          stepPj[input * (ctx.steps + 1) + t] = e;
+        }
       },
       result: () => ({
         totals,
         stepNs,
+        stepPj,
         unpricedLatency: [...unpriced],
         tilesInUse: tiles.size,
         inputs: ctx.inputs,
@@ -177,6 +191,7 @@ export default defineProbe<CoreEventsResult>({
     return {
       totals,
       stepNs: parts[0].stepNs ? concatArrays(parts.map((p) => p.stepNs!)) : undefined,
+      stepPj: parts[0].stepPj ? concatArrays(parts.map((p) => p.stepPj!)) : undefined,
       unpricedLatency: [...new Set(parts.flatMap((p) => p.unpricedLatency))],
       tilesInUse: parts[0].tilesInUse,
       inputs: parts.reduce((a, p) => a + p.inputs, 0),
