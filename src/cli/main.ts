@@ -19,9 +19,9 @@ export function buildProgram(): Command {
   program
     .name('ipvae')
     .description(
-      'The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would.\n' +
-        'Float reference inference and training (patches, MNIST, any IDX image file); integer-only networks\n' +
-        '(quantize, simulate, validate; any registered neuron model: ipvae neurons); chip mapping (map, inspect).',
+      'The iterative Poisson VAE (iP-VAE) run the way neuromorphic hardware would: float inference and training ' +
+        '(patches, MNIST, IDX files), integer-only networks (quantize, simulate, validate; ipvae neurons lists the ' +
+        'neuron models), chip mapping and cost (map, inspect, energy).',
     )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');

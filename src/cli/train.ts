@@ -14,7 +14,7 @@ import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
 export function addTrainCommand(program: Command, version: string): void {
   program
     .command('train')
-    .description('train the iP-VAE by backpropagation through the inference dynamics (model-spec section 3)')
+    .description('train the iP-VAE by backpropagation through the inference dynamics (README: Training)')
     .requiredOption('--data <name>', 'patches | mnist | idx:PATH (the train split)')
     .requiredOption('--out <file>', "output checkpoint (.safetensors; the authors' names plus optimiser state)")
     .option('--latents <K>', 'number of latents', '512')
