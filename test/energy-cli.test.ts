@@ -1,7 +1,7 @@
 /** ipvae energy end to end: a mapped network priced per event; bad input gets one line and exit 2. */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toJson } from '../src/net/json.js';
@@ -124,6 +124,14 @@ describe('ipvae energy', () => {
     );
     expect(one(run('energy', '--deploy', pb, '--net', net, '--data', `idx:${idx}`, '--profile', 'loihi2'))).toMatch(
       /a mapping onto loihi1, not loihi2/,
+    );
+    // a profile file with the same name but other values is not the one the mapping was made with
+    const j = JSON.parse(readFileSync(join(__dirname, '..', 'hardware', 'profiles', 'loihi1.json'), 'utf8'));
+    j.core.neurons.value = 2;
+    const prof = join(dir, 'loihi1-small.json');
+    writeFileSync(prof, JSON.stringify(j));
+    expect(one(run('energy', '--deploy', pb, '--net', net, '--data', `idx:${idx}`, '--profile', prof))).toMatch(
+      /was mapped with core\.neurons = 1024, the given profile says 2/,
     );
   });
 });

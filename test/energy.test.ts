@@ -208,3 +208,27 @@ describe('events counted on a mapping (core-events probe), a two-core network by
       expect(probeResult(r, 'core-events').totals).toEqual(probeResult(runs[0], 'core-events').totals);
   });
 });
+
+describe('review findings, kept fixed', () => {
+  it('a biased neuron updates every step (SANA-FE: bias != 0), without input or firing', async () => {
+    // one LIF alone on core 0 with bias 100 << 0 and vth 2 (128): v = 100, 0 (fires at 200 > 128), 100, 0, ...
+    const n: Network = {
+      name: 'bias',
+      meta: {},
+      populations: [{ name: 'C', model: 'lif', size: 1, params: { du: 4095, vth: 2, bias_mant: 100 }, formats: {} }],
+      projections: [],
+    };
+    const r = await runNetwork(
+      n,
+      { drives: { C: new Array(6).fill([0]) } },
+      {
+        steps: 6,
+        seed: 0,
+        engine: 'event',
+        probes: [{ kind: 'core-events', cores: 1, coreOf: { C: [0] }, tileX: [0], tileY: [0] }],
+      },
+    );
+    const c = probeResult(r, 'core-events').totals.counts;
+    expect([c.soma_access[0], c.soma_update[0], c.spike_out[0]]).toEqual([6, 6, 3]);
+  });
+});

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fromJson } from '../net/json.js';
-import { readDeployment } from '../hardware/deploy.js';
-import { loadProfile } from '../hardware/profile.js';
+import { readDeployment, type Deployment } from '../hardware/deploy.js';
+import { loadProfile, type Profile } from '../hardware/profile.js';
 import { limitsOf } from '../hardware/check.js';
 import { loadData } from '../data/datasets.js';
 import { coreEventsRequest } from '../energy/mapping.js';
@@ -26,11 +26,34 @@ function budgetSteps(T: number): number[] {
   return [...s].sort((a, b) => a - b);
 }
 
+/** The q-quantile with linear interpolation between order statistics (the median of an even count is the mean of the middle two). */
 const quantile = (a: Float64Array, q: number): number => {
   if (a.length === 0) return NaN;
   const s = Float64Array.from(a).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  const h = (s.length - 1) * q,
+    lo = Math.floor(h);
+  return lo + 1 < s.length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
 };
+
+/** A profile must be the one the deployment was mapped with: the same name and the same values. */
+function sameProfile(d: Deployment, profile: Profile, file: string): void {
+  if (d.profile.name !== profile.name)
+    throw new UserError(`${file}: is a mapping onto ${d.profile.name}, not ${profile.name}`);
+  for (const v of d.profile.values) {
+    const e = profile.sections[v.section]?.[v.key];
+    const got = e?.value;
+    const want = v.list.length ? v.list : v.text || v.number;
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      throw new UserError(
+        `${file}: was mapped with ${v.section}.${v.key} = ${JSON.stringify(want)}, the given profile says ${got === undefined ? 'nothing' : JSON.stringify(got)}; map again with this profile`,
+      );
+  }
+}
+
+/** Whether any step's latency was priced. */
+const stepsOnlyPriced = (a: Float64Array): boolean => a.some((x) => x > 0);
+
+const shownName = (n: string): string => (n.length > 60 ? `${n.slice(0, 60)}...` : n);
 
 export function addEnergyCommand(program: Command): void {
   program
@@ -67,7 +90,17 @@ export function addEnergyCommand(program: Command): void {
       }
       const net = fromJson(text, o.net);
       const d = readDeployment(o.deploy);
-      const profile = loadProfile(o.profile ?? d.profile.name);
+      let profile: Profile;
+      try {
+        profile = loadProfile(o.profile ?? d.profile.name);
+      } catch (err) {
+        if (err instanceof UserError && !o.profile)
+          throw new UserError(
+            `${o.deploy}: mapped onto ${shownName(d.profile.name)}, which is not a bundled profile; give its file with --profile`,
+          );
+        throw err;
+      }
+      sameProfile(d, profile, o.deploy);
       const req: ProbeRequest = coreEventsRequest(net, d, profile, o.deploy);
       const probes: ProbeRequest[] = [req];
       let inputs: Parameters<typeof runNetwork>[1], steps: number;
@@ -125,8 +158,16 @@ export function addEnergyCommand(program: Command): void {
         return x / N;
       };
       const shown = new Set(recordSteps(steps));
-      const budget = all?.map((m) => ({ ...m, energyPj: soFar(ev.stepPj!, m.t), latencyNs: soFar(ev.stepNs!, m.t) }));
-      let target: { r2: number; reached: boolean; t?: number; energyPj?: number; latencyNs?: number } | undefined;
+      // a sum is null when nothing in it is priced (never a silent 0), and marked partial when some of it is not
+      const energyPriced = e.components.some((c) => c.count > 0 && c.energyPj !== null);
+      const latencyPriced = stepsOnlyPriced(ev.stepNs!);
+      const budget = all?.map((m) => ({
+        ...m,
+        energyPj: energyPriced ? soFar(ev.stepPj!, m.t) : null,
+        latencyNs: latencyPriced ? soFar(ev.stepNs!, m.t) : null,
+      }));
+      let target:
+        { r2: number; reached: boolean; t?: number; energyPj?: number | null; latencyNs?: number | null } | undefined;
       if (o.targetR2 !== undefined) {
         const x = parseFloatOpt('--target-r2', o.targetR2, -Infinity, 1);
         if (!budget)
@@ -154,7 +195,9 @@ export function addEnergyCommand(program: Command): void {
         steps,
         cores: ev.totals.cores,
         tilesInUse: ev.tilesInUse,
-        energyPerInferencePj: e.totalPj / N,
+        energyPerInferencePj: energyPriced ? e.totalPj / N : null,
+        /** Whether every event that happened is priced (else the sums cover the priced ones only). */
+        energyComplete: e.unpriced.length === 0,
         components: e.components.map((c) => ({
           event: c.event,
           price: c.priceEvent,
@@ -164,7 +207,7 @@ export function addEnergyCommand(program: Command): void {
         })),
         notPriced: e.unpriced,
         latency: {
-          perInferenceNs: meanInference,
+          perInferenceNs: latencyPriced ? meanInference : null,
           perStepNs: {
             mean: stepsOnly.reduce((a, b) => a + b, 0) / Math.max(1, stepsOnly.length),
             p50: quantile(stepsOnly, 0.5),
@@ -173,7 +216,7 @@ export function addEnergyCommand(program: Command): void {
           },
           notPriced: ev.unpricedLatency,
         },
-        byCore,
+        byCore: energyPriced ? byCore : null,
         spikesPerCore: Array.from(ev.totals.counts.spike_out, (x) => x / N),
         spikesPerNeuron,
         metrics,
@@ -205,17 +248,21 @@ export function addEnergyCommand(program: Command): void {
         ),
       );
       console.log(
-        `energy per inference: ${fmt(total / 1e6, 3)} uJ of priced events` +
-          (e.unpriced.length ? `; not priced: ${e.unpriced.join(', ')}` : ''),
+        energyPriced
+          ? `energy per inference: ${fmt(total / 1e6, 3)} uJ` +
+              (e.unpriced.length ? ` of the priced events only; not priced: ${e.unpriced.join(', ')}` : '')
+          : `energy: not priced (${e.unpriced.join(', ')})`,
       );
       const l = res.latency;
       if (l.perStepNs.max === 0) console.log(`latency: not priced (${l.notPriced.join(', ')})`);
       else
         console.log(
-          `latency per step: mean ${fmt(l.perStepNs.mean / 1e3, 3)} us, median ${fmt(l.perStepNs.p50 / 1e3, 3)}, 95th percentile ${fmt(l.perStepNs.p95 / 1e3, 3)}, max ${fmt(l.perStepNs.max / 1e3, 3)}; per inference ${fmt(l.perInferenceNs / 1e6, 3)} ms` +
+          `latency per step: mean ${fmt(l.perStepNs.mean / 1e3, 3)} us, median ${fmt(l.perStepNs.p50 / 1e3, 3)}, 95th percentile ${fmt(l.perStepNs.p95 / 1e3, 3)}, max ${fmt(l.perStepNs.max / 1e3, 3)}; per inference ${fmt((l.perInferenceNs ?? 0) / 1e6, 3)} ms` +
             (l.notPriced.length ? ` (not priced: ${l.notPriced.join(', ')})` : ''),
         );
-      console.log(`busiest cores: ${byCore.map((c) => `${c.core} ${fmt(c.energyPj / 1e6, 3)} uJ`).join(', ')}`);
+      if (energyPriced)
+        console.log(`busiest cores: ${byCore.map((c) => `${c.core} ${fmt(c.energyPj / 1e6, 3)} uJ`).join(', ')}`);
+      const money = (x: number | null, scale: number) => (x === null ? 'not priced' : fmt(x / scale, 3));
       if (res.budget)
         console.log(
           table(
@@ -225,15 +272,15 @@ export function addEnergyCommand(program: Command): void {
               fmt(b.r2),
               fmt(b.pz),
               fmt(b.spikes, 1),
-              fmt(b.energyPj / 1e6, 3),
-              fmt(b.latencyNs / 1e6, 3),
+              money(b.energyPj, 1e6),
+              money(b.latencyNs, 1e6),
             ]),
           ),
         );
       if (target)
         console.log(
           target.reached
-            ? `R2 >= ${target.r2}: reached at t = ${target.t}, after ${fmt(target.energyPj! / 1e6, 3)} uJ and ${fmt(target.latencyNs! / 1e6, 3)} ms per inference`
+            ? `R2 >= ${target.r2}: reached at t = ${target.t}, after ${target.energyPj == null ? 'energy not priced' : `${fmt(target.energyPj / 1e6, 3)} uJ`} and ${target.latencyNs == null ? 'latency not priced' : `${fmt(target.latencyNs / 1e6, 3)} ms`} per inference`
             : `R2 >= ${target.r2}: not reached in ${steps} steps`,
         );
     });

@@ -23,8 +23,6 @@ export function coreEventsRequest(
     throw new UserError(
       `${deployFile}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
     );
-  if (d.profile.name !== profile.name)
-    throw new UserError(`${deployFile}: is a mapping onto ${d.profile.name}, not ${profile.name}`);
   const coreOf: Record<string, Int32Array> = {};
   for (const p of net.populations) coreOf[p.name] = new Int32Array(p.size).fill(-1);
   for (const c of d.cores)

@@ -120,6 +120,11 @@ export interface NeuronSpec<C = unknown> {
    * updated that step (the chip-event rule of SANA-FE); default: any state variable.
    */
   potential?: string;
+  /**
+   * Per neuron, nonzero when the neuron updates every step whatever its input (a bias, in SANA-FE's rule);
+   * from the compiled constants.
+   */
+  alwaysUpdated?(c: C): ArrayLike<number>;
   /** Counters the model adds (reported per population). */
   counters: { name: string; doc: string }[];
   /** Checks across parameters and formats beyond each parameter's range; returns a problem or undefined. */

@@ -82,6 +82,7 @@ export default defineNeuron<IpVaeConst>({
       doc: 'largest count a neuron emits in one step (2^count_bits - 1)',
     },
   ],
+  alwaysUpdated: (c) => c.bias, // the threshold b = exp(log_bias) > 0: every neuron updates every step
   state: [{ name: 'u', format: 'u', doc: 'membrane potential, log-rate: rate = exp(u)' }],
   formats: [
     { name: 'u', doc: 'format of u, the bias, u0, clamp and floor (e.g. s24.16)', maxBits: 32 },

@@ -24,6 +24,7 @@ export default defineNeuron<LifConst>({
   params: [LOIHI_PARAMS.du, LOIHI_PARAMS.dv, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
   state: LOIHI_STATE,
   potential: 'v',
+  alwaysUpdated: (c) => c.bias,
   formats: [],
   payload: 'graded',
   spiking: false,

@@ -192,6 +192,7 @@ export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepConte
 export const LOIHI_SPIKING = {
   state: LOIHI_STATE,
   potential: 'v',
+  alwaysUpdated: (c: LifConst) => c.bias,
   formats: [],
   payload: 'binary',
   spiking: true,

@@ -2,7 +2,8 @@
  * core-events: the chip events of a run on a mapping (neuron -> core, core -> tile), counted per core as SANA-FE
  * charges them (hardware-spec section 1a; SLAM-Lab/SANA-FE at 8951ab07):
  *   soma_access   every mapped neuron, every step
- *   soma_update   a neuron whose state was nonzero before the step, that received input, or that fired
+ *   soma_update   a neuron whose potential was nonzero before the step, that received input, that has a bias
+ *                 (the model's alwaysUpdated), or that fired
  *   spike_out     a neuron that fired (a graded count n on a binary-spike chip: n spikes)
  *   message_out   per (firing neuron, destination core), at the sender; message_in at the receiver
  *   synapse       per synapse a message reaches, at the receiver
@@ -10,8 +11,10 @@
  * Messages from host populations (inputs) enter at their destination cores: message_in, synapses, no hops.
  * Options (plain data, so they cross into worker threads): cores, coreOf (population -> core per neuron),
  * tileX, tileY (per core), spikesPerCount (true on a binary-spike chip: a count n is n spikes), and, for the
- * per-step latency, prices and encoding. Departure from SANA-FE: an input that arrives with a zero sum does
- * not count as an update (the engine keeps sums, not arrivals).
+ * per-step latency, prices and encoding. Departures from SANA-FE: an input that arrives with a zero sum does
+ * not count as an update (the engine keeps sums, not arrivals); static projections (the iP-VAE's W_ff x,
+ * computed once per input) are not charged; step 0 (the reset) is charged only for the populations that emit
+ * then (the iP-VAE's counts from u0).
  */
 import { UserError } from '../../errors.js';
 import { emptyCounts, priceEventOf, stepLatency, COUNTED_EVENTS, type CoreCounts } from '../../energy/cost.js';
@@ -60,11 +63,13 @@ export default defineProbe<CoreEventsResult>({
         throw new UserError(`probe core-events: the mapping does not place population "${P.name}" (${P.n} neurons)`);
       // the state whose value before a step makes it an update: the model's potential, or every variable
       const names = P.spec.potential ? [P.spec.potential] : Object.keys(P.state);
+      const always = P.spec.alwaysUpdated?.(P.c);
       return {
         P,
         cores: cores ? Int32Array.from(cores) : undefined,
         names,
         prev: names.map((v) => P.state[v].slice()),
+        always: always ? Uint8Array.from(always as ArrayLike<number>, (x) => (x !== 0 ? 1 : 0)) : undefined,
       };
     });
     for (const { cores } of pops)
@@ -119,13 +124,13 @@ export default defineProbe<CoreEventsResult>({
         for (const e of COUNTED_EVENTS) step.counts[e].fill(0);
         const k = step.counts;
         for (let pi = 0; pi < pops.length; pi++) {
-          const { P, cores, prev, names } = pops[pi];
+          const { P, cores, prev, names, always } = pops[pi];
           const host = P.spec.host;
           if (cores && !host && (t > 0 || P.emitted)) {
             for (let n = 0; n < P.n; n++) {
               const c = cores[n];
               k.soma_access[c]++;
-              let upd = P.out[n] !== 0 || (t > 0 && (P.inp[n] !== 0 || P.drive[n] !== 0));
+              let upd = P.out[n] !== 0 || (t > 0 && (P.inp[n] !== 0 || P.drive[n] !== 0 || always?.[n] === 1));
               for (let v = 0; v < prev.length && !upd; v++) if (prev[v][n] !== 0) upd = true;
               if (upd) k.soma_update[c]++;
             }
