@@ -1,7 +1,6 @@
 /** ipvae energy: what a mapped network costs on its chip, from events counted while simulating it. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { fromJson } from '../net/json.js';
+import { readNetwork } from '../net/json.js';
 import { readDeployment, type Deployment } from '../hardware/deploy.js';
 import { loadProfile, type Profile } from '../hardware/profile.js';
 import { limitsOf } from '../hardware/check.js';
@@ -9,7 +8,7 @@ import { loadData } from '../data/datasets.js';
 import { coreEventsRequest } from '../energy/mapping.js';
 import { energyOf } from '../energy/cost.js';
 import { probeResult, runNetwork } from '../sim/run.js';
-import { parseDriveFile } from '../sim/drive-file.js';
+import { readDriveFile } from '../sim/drive-file.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
@@ -82,13 +81,7 @@ export function addEnergyCommand(program: Command): void {
       if (!!o.data === !!o.drive) throw new UserError('energy: give --data or --drive, one of them');
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const);
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
-      let text: string;
-      try {
-        text = readFileSync(o.net, 'utf8');
-      } catch {
-        throw new UserError(`${o.net}: cannot read the network file`);
-      }
-      const net = fromJson(text, o.net);
+      const net = readNetwork(o.net);
       const d = readDeployment(o.deploy);
       let profile: Profile;
       try {
@@ -105,14 +98,7 @@ export function addEnergyCommand(program: Command): void {
       const probes: ProbeRequest[] = [req];
       let inputs: Parameters<typeof runNetwork>[1], steps: number;
       if (o.drive) {
-        let dt: string;
-        try {
-          dt = readFileSync(o.drive, 'utf8');
-        } catch {
-          throw new UserError(`${o.drive}: cannot read the drive file`);
-        }
-        const drives = parseDriveFile(
-          dt,
+        const drives = readDriveFile(
           o.drive,
           () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name,
         );

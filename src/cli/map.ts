@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { fromJson } from '../net/json.js';
+import { readNetwork } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
 import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
@@ -189,13 +189,7 @@ export function addMapCommands(program: Command): void {
       const strategy = oneOf('--strategy', o.strategy, STRATEGIES) as Strategy;
       const graded = oneOf('--graded', o.graded, GRADED_MODES) as GradedMode;
       const rows = parseIntOpt('--rows', o.rows, 0);
-      let text: string;
-      try {
-        text = readFileSync(o.net, 'utf8');
-      } catch {
-        throw new UserError(`${o.net}: cannot read the network file`);
-      }
-      const net = fromJson(text, o.net);
+      const net = readNetwork(o.net);
       const profile = loadProfile(o.profile);
       const kind = rateKind(limitsOf(profile).graded);
       let ratesText = '';

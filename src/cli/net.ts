@@ -1,18 +1,17 @@
 /** ipvae quantize | simulate | validate: the integer Network, its simulator, and integer-vs-float validation. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModel } from '../io/safetensors.js';
 import { loadData } from '../data/datasets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../frontends/ipvae.js';
 import { requantizeProjection } from '../net/quantize.js';
-import { fromJson, toJson } from '../net/json.js';
+import { readNetwork, toJson } from '../net/json.js';
 import type { Counters, EngineKind } from '../sim/engine.js';
 import { probeResult, runNetwork } from '../sim/run.js';
 import type { ProbeRequest } from '../sim/probe.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { writeRates } from '../sim/rates.js';
-import { parseDriveFile } from '../sim/drive-file.js';
+import { readDriveFile } from '../sim/drive-file.js';
 import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
@@ -58,16 +57,6 @@ function reportTable(r: TensorReport[]): string {
   );
 }
 
-function readNet(file: string): Network {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${file}: cannot read the network file`);
-  }
-  return fromJson(text, file);
-}
-
 /** A one-population network of a registered model for --neuron, its parameters from --params (checked by the model's spec). */
 function neuronNet(model: string, params: string, size: number): Network {
   if (!isNeuronModel(model) || neuronModel(model).host)
@@ -102,17 +91,6 @@ function neuronNet(model: string, params: string, size: number): Network {
   const r = resolvePopulation(net.populations[0]);
   if ('problem' in r) throw new UserError(`--params: ${r.problem.field.replace(/^params\./, '')} ${r.problem.what}`);
   return net;
-}
-
-/** Per-step drives from a --drive file (src/sim/drive-file.ts). */
-function readDrives(file: string, arrayFor: () => string | undefined): Record<string, number[][]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${file}: cannot read the drive file`);
-  }
-  return parseDriveFile(text, file, arrayFor);
 }
 
 /** The counters as printed: snake_case keys, plus means per input. */
@@ -172,7 +150,7 @@ export function addNetCommands(program: Command): void {
     if (!!o.model === !!o.net)
       throw new UserError('quantize: give --model (a float iP-VAE) or --net (an integer Network), one of them');
     if (o.net) {
-      const src = readNet(o.net);
+      const src = readNetwork(o.net);
       const weightBits = parseIntOpt('--weight-bits', o.weightBits, 2, 32);
       const report: TensorReport[] = [];
       const projections = src.projections.flatMap((q) => {
@@ -269,10 +247,10 @@ export function addNetCommands(program: Command): void {
       if (o.drive) {
         if (o.ratesOut) throw new UserError('simulate: --rates-out needs --data (rates are means over data inputs)');
         if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
-        let net: Network | undefined = o.net ? readNet(o.net) : undefined;
+        let net: Network | undefined = o.net ? readNetwork(o.net) : undefined;
         if (net && o.population && !net.populations.some((p) => p.name === o.population))
           throw new UserError(`--population: ${o.net} has no population ${shown(o.population)}`);
-        const drives = readDrives(
+        const drives = readDriveFile(
           o.drive,
           () => o.population ?? (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
         );
@@ -357,7 +335,7 @@ export function addNetCommands(program: Command): void {
         throw new UserError(
           'simulate: give --data for a network with one input population, or --drive with per-step rows',
         );
-      const net = readNet(o.net);
+      const net = readNetwork(o.net);
       const samples = parseIntOpt('--samples', o.samples, 1);
       const data = loadData(o.data, 'test', samples);
       const N = Math.min(samples, data.N);

@@ -3,6 +3,7 @@
  * meta}. Integer arrays are plain JSON arrays. fromJson checks every field and names the first wrong one
  * (`net.json: projections[1].weights[17] = 300 is outside the 8-bit range [-128, 127]`).
  */
+import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { jsonDepth, keyName, parseJson, shown } from '../io/json-read.js';
 import {
@@ -194,4 +195,15 @@ export function fromJson(text: string, file = 'network'): Network {
   if (jsonDepth(meta, 32) > 32) fail('meta', 'is nested more than 32 levels deep');
   const name = typeof r.name === 'string' && r.name ? str(r.name, 'name') : 'network';
   return { name, populations, projections, meta };
+}
+
+/** A network file read and checked (one UserError line when it cannot be read or is not a valid network). */
+export function readNetwork(file: string): Network {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${file}: cannot read the network file`);
+  }
+  return fromJson(text, file);
 }

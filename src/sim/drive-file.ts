@@ -3,6 +3,7 @@
  * population, named by the caller) or an object {population: rows, ...}. Every value a safe integer (1e308 and
  * 2^63 are refused, not clipped), every row non-empty, every population the same number of steps.
  */
+import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { keyName, parseJson } from '../io/json-read.js';
 
@@ -33,4 +34,15 @@ export function parseDriveFile(
   const lens = new Set(Object.values(out).map((r) => r.length));
   if (lens.size > 1) throw new UserError(`${file}: every population needs the same number of steps (rows)`);
   return out;
+}
+
+/** A drive file read and parsed (see parseDriveFile). */
+export function readDriveFile(file: string, arrayFor: () => string | undefined): Record<string, number[][]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${file}: cannot read the drive file`);
+  }
+  return parseDriveFile(text, file, arrayFor);
 }
