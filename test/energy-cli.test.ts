@@ -57,6 +57,10 @@ describe('ipvae energy', () => {
     expect(j.not_priced).toEqual([]);
     expect(j.latency.per_step_ns.mean).toBeGreaterThan(600); // at least the barrier of one tile
     expect(j.metrics[0].t).toBe(50);
+    // the dense baseline for this model: 3 x 16 x 8 MACs per step, and the chip's ratio to each device
+    expect(j.baseline.iterative_macs).toBe(3 * 16 * 8 * 50);
+    const cpu = j.baseline.rows.find((r: { device: string }) => r.device === 'cpu');
+    expect(cpu.chip_over_iterative).toBeCloseTo(j.energy_per_inference_pj / cpu.iterative_pj, 9);
     // the spike budget: energy spent by the last step is the energy per inference; it grows with t
     expect(j.budget.at(-1).energy_pj).toBeCloseTo(j.energy_per_inference_pj, 6);
     for (let i = 1; i < j.budget.length; i++) expect(j.budget[i].energy_pj).toBeGreaterThan(j.budget[i - 1].energy_pj);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProfile, parseProfile } from '../src/hardware/profile.js';
 import { barrierNs, PRICE_EVENTS, type Prices } from '../src/energy/prices.js';
 import { emptyCounts, energyOf, stepLatency, type CoreCounts } from '../src/energy/cost.js';
+import { denseBaseline } from '../src/energy/baseline.js';
 import { readFileSync } from 'node:fs';
 import { runNetwork, probeResult } from '../src/sim/run.js';
 import type { Network } from '../src/net/network.js';
@@ -230,5 +231,18 @@ describe('review findings, kept fixed', () => {
     );
     const c = probeResult(r, 'core-events').totals.counts;
     expect([c.soma_access[0], c.soma_update[0], c.spike_out[0]]).toEqual([6, 6, 3]);
+  });
+});
+
+describe('the dense baseline', () => {
+  it('3 D x K products per iterative step, 2 for one amortized pass, priced per MAC (hand-computed)', () => {
+    const b = denseBaseline(256, 512, 1000);
+    expect(b.iterativeMacs).toBe(3 * 256 * 512 * 1000);
+    expect(b.amortizedMacs).toBe(2 * 256 * 512);
+    const row = (d: string) => b.rows.find((r) => r.device === d)!;
+    expect(row('cpu').iterativePj).toBeCloseTo(393216000 * 8600, 0);
+    expect(row('int8 45 nm').iterativePj).toBeCloseTo(393216000 * 0.23, 3);
+    expect(row('fp32 45 nm').amortizedPj).toBeCloseTo(262144 * 4.6, 6);
+    expect(b.assumptions).toMatch(/no data movement/);
   });
 });

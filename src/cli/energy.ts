@@ -9,7 +9,8 @@ import { coreEventsRequest } from '../energy/mapping.js';
 import { energyOf } from '../energy/cost.js';
 import { probeResult, runNetwork } from '../sim/run.js';
 import { readDriveFile } from '../sim/drive-file.js';
-import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
+import { ipvaeShape, isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
+import { denseBaseline } from '../energy/baseline.js';
 import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { UserError } from '../errors.js';
@@ -164,6 +165,20 @@ export function addEnergyCommand(program: Command): void {
           : { r2: x, reached: false };
       }
       const metrics = all?.filter((m) => m.t === steps);
+      // the same reconstruction done densely, for an iP-VAE (its D and K), against this chip's estimate
+      const shape = isIpVaeNetwork(net) ? ipvaeShape(net) : undefined;
+      const base = shape ? denseBaseline(shape.D, shape.K, steps) : undefined;
+      const baseline =
+        base && energyPriced
+          ? {
+              ...base,
+              rows: base.rows.map((row) => ({
+                ...row,
+                chipOverIterative: e.totalPj / N / row.iterativePj,
+                chipOverAmortized: e.totalPj / N / row.amortizedPj,
+              })),
+            }
+          : base;
       const rates = r.probes.rates ? probeResult(r, 'rates') : undefined;
       const spikesPerNeuron = rates
         ? Object.fromEntries(
@@ -208,6 +223,7 @@ export function addEnergyCommand(program: Command): void {
         metrics,
         budget: budget?.filter((b) => shown.has(b.t)),
         target,
+        baseline,
         spikesSha256: r.spikesSha256,
       };
       if (o.json) {
@@ -263,6 +279,23 @@ export function addEnergyCommand(program: Command): void {
             ]),
           ),
         );
+      if (baseline) {
+        console.log(
+          `dense baseline (D ${shape!.D}, K ${shape!.K}: ${fmt(baseline.iterativeMacs, 0)} MACs for ${steps} iterative steps, ${fmt(baseline.amortizedMacs, 0)} for one amortized pass; ${baseline.assumptions}):`,
+        );
+        console.log(
+          table(
+            ['device', 'iterative uJ', 'amortized uJ', `${profile.name} / iterative`, `${profile.name} / amortized`],
+            baseline.rows.map((row) => [
+              row.device,
+              fmt(row.iterativePj / 1e6, 3),
+              fmt(row.amortizedPj / 1e6, 4),
+              'chipOverIterative' in row ? fmt(row.chipOverIterative as number, 3) : '-',
+              'chipOverAmortized' in row ? fmt(row.chipOverAmortized as number, 1) : '-',
+            ]),
+          ),
+        );
+      }
       if (target)
         console.log(
           target.reached
