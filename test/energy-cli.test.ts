@@ -72,6 +72,21 @@ describe('ipvae energy', () => {
     expect(j.spikes_sha256).toBe(s.spikes_sha256);
   });
 
+  it('the estimate from the deployment file alone agrees with the count when its rates came from the same data', () => {
+    const rates = join(dir, 'rates.json'),
+      pbr = join(dir, 'net-rates.pb');
+    const data = ['--data', `idx:${idx}`, '--samples', '4', '--steps', '80'];
+    expect(run('simulate', '--net', net, ...data, '--rates-out', rates, '--workers', '1').status).toBe(0);
+    expect(run('map', '--net', net, '--profile', 'loihi1', '--rates', rates, '--out', pbr).status).toBe(0);
+    const j = JSON.parse(run('energy', '--deploy', pbr, '--net', net, ...data, '--json').stdout);
+    expect(j.estimate.rate_source).toMatch(/rates\.json/);
+    expect(j.estimate.over_exact).toBeGreaterThan(0.95);
+    expect(j.estimate.over_exact).toBeLessThan(1.05);
+    // spikes out are the rates' own sum: equal up to the rates file's 6 significant digits
+    const spikes = j.components.find((c: { event: string }) => c.event === 'spike_out').count_per_inference;
+    expect(j.estimate.components.find((c: { event: string }) => c.event === 'spike_out').count).toBeCloseTo(spikes, 0);
+  });
+
   it('--target-r2: the first step reaching it, with the energy and latency spent by then', () => {
     const low = JSON.parse(
       run(

@@ -11,6 +11,7 @@ import { probeResult, runNetwork } from '../sim/run.js';
 import { readDriveFile } from '../sim/drive-file.js';
 import { ipvaeShape, isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { denseBaseline } from '../energy/baseline.js';
+import { eventsFromDeployment } from '../energy/estimate.js';
 import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { UserError } from '../errors.js';
@@ -165,6 +166,14 @@ export function addEnergyCommand(program: Command): void {
           : { r2: x, reached: false };
       }
       const metrics = all?.filter((m) => m.t === steps);
+      // the estimate from the deployment file alone (its rates), against the exact count
+      const est = energyOf(eventsFromDeployment(d, steps), profile.prices, L.encoding);
+      const estimate = {
+        rateSource: d.provenance.rateSource,
+        energyPerInferencePj: energyPriced ? est.totalPj : null,
+        overExact: energyPriced && e.totalPj > 0 ? est.totalPj / (e.totalPj / N) : null,
+        components: est.components.map((c) => ({ event: c.event, count: c.count, energyPj: c.energyPj })),
+      };
       // the same reconstruction done densely, for an iP-VAE (its D and K), against this chip's estimate
       const shape = isIpVaeNetwork(net) ? ipvaeShape(net) : undefined;
       const base = shape ? denseBaseline(shape.D, shape.K, steps) : undefined;
@@ -224,6 +233,7 @@ export function addEnergyCommand(program: Command): void {
         budget: budget?.filter((b) => shown.has(b.t)),
         target,
         baseline,
+        estimate,
         spikesSha256: r.spikesSha256,
       };
       if (o.json) {
@@ -278,6 +288,10 @@ export function addEnergyCommand(program: Command): void {
               money(b.latencyNs, 1e6),
             ]),
           ),
+        );
+      if (estimate.energyPerInferencePj !== null)
+        console.log(
+          `estimate from the deployment file alone (rates: ${estimate.rateSource}): ${fmt(estimate.energyPerInferencePj / 1e6, 3)} uJ per inference, ${fmt(estimate.overExact!, 4)} x the count`,
         );
       if (baseline) {
         console.log(

@@ -153,6 +153,8 @@ export interface DeployCore {
   spikesInPerStep: number;
   spikesOutPerStep: number;
   hostIn: number;
+  firedPerStep: number;
+  localSpikesPerStep: number;
 }
 export interface DeployRoute {
   src: number;
@@ -240,6 +242,8 @@ export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): 
       spikesInPerStep: m.cores.spikesIn[c],
       spikesOutPerStep: m.cores.spikesOut[c],
       hostIn: m.cores.hostIn[c],
+      firedPerStep: m.cores.firedPerStep[c],
+      localSpikesPerStep: m.cores.localPerStep[c],
     };
   });
   // Synapse blocks: one pass per projection over its CSR (sources ascending), bucketed by the target's core.

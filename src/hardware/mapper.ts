@@ -34,6 +34,9 @@ export interface CoreStats {
   spikesIn: Float64Array;
   spikesOut: Float64Array;
   hostIn: Float64Array;
+  /** Expected spikes (or messages, graded chip) its neurons emit per step, and those with targets on their own core. */
+  firedPerStep: Float64Array;
+  localPerStep: Float64Array;
 }
 
 export interface Routes {
@@ -499,7 +502,21 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
     spikesIn: new Float64Array(C),
     spikesOut: new Float64Array(C),
     hostIn: new Float64Array(C),
+    firedPerStep: new Float64Array(C),
+    localPerStep: new Float64Array(C),
   };
+  // What the routes leave out: a neuron's spikes to targets on its own core (a chip still sends them)
+  for (let s = 0; s < g.nAll; s++) {
+    const ps = g.placedOf[s];
+    if (ps < 0) continue;
+    const h = P.part[ps];
+    cores.firedPerStep[h] += rate[s];
+    for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++)
+      if (P.part[g.netTgt[k]] === h) {
+        cores.localPerStep[h] += rate[s];
+        break;
+      }
+  }
   for (let c = 0; c < C; c++) {
     const [x, y] = slotXY(mesh, slot[c]);
     cores.chip[c] = Math.floor(slot[c] / mesh.perChip);

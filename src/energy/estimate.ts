@@ -1,0 +1,40 @@
+/**
+ * The estimate from the deployment file alone: the expected events of one inference from the rates the mapping
+ * was made with (spikes per step per core and per route), without simulating. Per core and step:
+ *   soma_access, soma_update   every neuron (an upper bound for the update; exact for the iP-VAE, whose neurons
+ *                              all update every step)
+ *   spike_out                  its neurons' expected spikes (fired_per_step)
+ *   message_out, message_in    the routes' spikes plus those to targets on the same core (local_spikes_per_step);
+ *                              host messages that come every step enter at their core
+ *   synapse                    messages in x the core's synapses per input axon (its mean, not per message)
+ *   hops                       the routes' spikes x their hops along x and y, at the receiving core
+ * Spike events are charged for T + 1 emissions (steps 0 .. T, as the rates are per emission), soma events for T
+ * steps. With rates measured on the same data, it should agree with the exact count of `ipvae energy` closely;
+ * the difference comes from the mean synapses per axon and the update bound.
+ */
+import type { Deployment } from '../hardware/deploy.js';
+import { emptyCounts, type CoreCounts } from './cost.js';
+
+export function eventsFromDeployment(d: Deployment, steps: number): CoreCounts {
+  const C = d.cores.length;
+  const c = emptyCounts(C);
+  const hostPerStep = new Float64Array(C);
+  for (const r of d.routes) if (r.src < 0 && !r.perInput) hostPerStep[r.dst] += r.spikesPerStep;
+  const emissions = steps + 1;
+  for (const k of d.cores) {
+    const i = k.index;
+    c.counts.soma_access[i] = k.neuronCount * steps;
+    c.counts.soma_update[i] = k.neuronCount * steps;
+    c.counts.spike_out[i] = k.firedPerStep * emissions;
+    c.counts.message_out[i] = (k.spikesOutPerStep + k.localSpikesPerStep) * emissions;
+    const inPerStep = k.spikesInPerStep + k.localSpikesPerStep + hostPerStep[i];
+    c.counts.message_in[i] = inPerStep * emissions;
+    c.counts.synapse[i] = k.fanIn > 0 ? inPerStep * (k.synapseCount / k.fanIn) * emissions : 0;
+  }
+  for (const r of d.routes) {
+    if (r.src < 0) continue;
+    c.counts.hop_east_west[r.dst] += r.spikesPerStep * r.hopsX * emissions;
+    c.counts.hop_north_south[r.dst] += r.spikesPerStep * r.hopsY * emissions;
+  }
+  return c;
+}
