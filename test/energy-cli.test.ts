@@ -88,44 +88,29 @@ describe('ipvae energy', () => {
   });
 
   it('--target-r2: the first step reaching it, with the energy and latency spent by then', () => {
-    const low = JSON.parse(
-      run(
-        'energy',
-        '--deploy',
-        pb,
-        '--net',
-        net,
-        '--data',
-        `idx:${idx}`,
-        '--samples',
-        '4',
-        '--steps',
-        '50',
-        '--target-r2',
-        '-100',
-        '--json',
-      ).stdout,
-    );
+    const energy = (target: string) =>
+      JSON.parse(
+        run(
+          'energy',
+          '--deploy',
+          pb,
+          '--net',
+          net,
+          '--data',
+          `idx:${idx}`,
+          '--samples',
+          '4',
+          '--steps',
+          '50',
+          '--target-r2',
+          target,
+          '--json',
+        ).stdout,
+      );
+    const low = energy('-100');
     expect(low.target).toMatchObject({ r2: -100, reached: true, t: 1 });
     expect(low.target.energy_pj).toBeCloseTo(low.budget[0].energy_pj, 6);
-    const high = JSON.parse(
-      run(
-        'energy',
-        '--deploy',
-        pb,
-        '--net',
-        net,
-        '--data',
-        `idx:${idx}`,
-        '--samples',
-        '4',
-        '--steps',
-        '50',
-        '--target-r2',
-        '1',
-        '--json',
-      ).stdout,
-    );
+    const high = energy('1');
     expect(high.target).toEqual({ r2: 1, reached: false });
   });
 

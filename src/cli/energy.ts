@@ -14,6 +14,7 @@ import { denseBaseline } from '../energy/baseline.js';
 import { eventsFromDeployment } from '../energy/estimate.js';
 import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
+import { shown } from '../io/json-read.js';
 import { UserError } from '../errors.js';
 import type { ProbeRequest } from '../sim/probe.js';
 import { fmt, inFiles, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
@@ -54,8 +55,6 @@ function sameProfile(d: Deployment, profile: Profile, file: string): void {
 /** Whether any step's latency was priced. */
 const stepsOnlyPriced = (a: Float64Array): boolean => a.some((x) => x > 0);
 
-const shownName = (n: string): string => (n.length > 60 ? `${n.slice(0, 60)}...` : n);
-
 export function addEnergyCommand(program: Command): void {
   program
     .command('energy')
@@ -91,7 +90,7 @@ export function addEnergyCommand(program: Command): void {
       } catch (err) {
         if (err instanceof UserError && !o.profile)
           throw new UserError(
-            `${o.deploy}: mapped onto ${shownName(d.profile.name)}, which is not a bundled profile; give its file with --profile`,
+            `${o.deploy}: mapped onto ${shown(d.profile.name)}, which is not a bundled profile; give its file with --profile`,
           );
         throw err;
       }
@@ -145,7 +144,7 @@ export function addEnergyCommand(program: Command): void {
         for (let n = 0; n < N; n++) for (let s = 0; s <= t; s++) x += a[n * (steps + 1) + s];
         return x / N;
       };
-      const shown = new Set(recordSteps(steps));
+      const printed = new Set(recordSteps(steps));
       // a sum is null when nothing in it is priced (never a silent 0), and marked partial when some of it is not
       const energyPriced = e.components.some((c) => c.count > 0 && c.energyPj !== null);
       const latencyPriced = stepsOnlyPriced(ev.stepNs!);
@@ -230,7 +229,7 @@ export function addEnergyCommand(program: Command): void {
         spikesPerCore: Array.from(ev.totals.counts.spike_out, (x) => x / N),
         spikesPerNeuron,
         metrics,
-        budget: budget?.filter((b) => shown.has(b.t)),
+        budget: budget?.filter((b) => printed.has(b.t)),
         target,
         baseline,
         estimate,

@@ -9,12 +9,12 @@ import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
 import { GRADED_MODES, limitsOf, type GradedMode } from '../hardware/check.js';
 import { rateKind, readRates } from '../sim/rates.js';
+import { snakeKeys } from '../io/json-case.js';
 import {
   deploymentJson,
   deploymentObject,
   encodeDeployment,
   readDeployment,
-  snakeKeys,
   type DeployCore,
 } from '../hardware/deploy.js';
 import { writeFileAtomic } from '../io/atomic.js';

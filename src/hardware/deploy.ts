@@ -19,8 +19,6 @@ import type { Mapping, Totals } from './mapper.js';
 import type { GradedMode } from './check.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
 
-export { camelKeys, snakeKeys };
-
 export const DEPLOY_FORMAT = 'ipvae.deploy';
 export const DEPLOY_SCHEMA_VERSION = 1;
 export const DEPLOY_PROTO = join('proto', 'ipvae', 'deploy', 'v1', 'deploy.proto');

@@ -19,9 +19,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { population, type Network, type Projection } from '../net/network.js';
-import { shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
+import { sat, shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
-import type { ModelOptions, NeuronSpec, PopulationState, StepContext } from './neuron.js';
+import type { ModelOptions, NeuronSpec, Params, PopulationState, StepContext } from './neuron.js';
 import { neuronModel, resolvePopulation } from './registry.js';
 
 export type EngineKind = 'event' | 'clock';
@@ -152,9 +152,11 @@ export class Simulator {
     readonly o: SimOptions,
   ) {
     this.ctx = { seed: o.seed, sample: 0, t: 0, sat: this.sat, spikes: 0, driven: false, words: new Uint32Array(2) };
+    const params: Params[] = [];
     for (const p of net.populations) {
       const r = resolvePopulation(p);
       if ('problem' in r) throw new UserError(`network: population "${p.name}": ${r.problem.field} ${r.problem.what}`);
+      params.push(r.params);
       const spec = neuronModel(p.model),
         n = p.size;
       const pf = spec.payloadFrac(p);
@@ -194,7 +196,7 @@ export class Simulator {
       this.pops[pr.src].outgoing.push(pr);
       this.pops[pr.tgt].incoming.push(pr);
     }
-    this.checkExact();
+    this.checkExact(params);
     this.counters = {
       steps: 0,
       spikes: 0,
@@ -211,13 +213,13 @@ export class Simulator {
   }
 
   /** Refuse a network whose per-step input sums could leave the exact integer range of float64. */
-  private checkExact(): void {
+  private checkExact(params: Params[]): void {
     const P = this.net.populations;
     for (const T of this.pops) {
       let total = 0;
       for (const pr of T.incoming) {
         const S = P[pr.src],
-          bound = Math.min(this.pops[pr.src].spec.payloadBound(S, resolvedParams(S)), Math.max(-pr.lo, pr.hi));
+          bound = Math.min(this.pops[pr.src].spec.payloadBound(S, params[pr.src]), Math.max(-pr.lo, pr.hi));
         let maxW = 0,
           fanIn = 0;
         for (let j = 0; j < pr.w.length; j++) maxW = Math.max(maxW, Math.abs(pr.w[j]));
@@ -337,23 +339,16 @@ export class Simulator {
     if (!p.spec.host) throw new UserError(`network: population "${name}" is not an input population`);
     if (values.length !== p.n)
       throw new UserError(`network: input "${name}" has ${p.n} neurons, got ${values.length} values`);
-    const c = p.c as { lo: number; hi: number };
+    const range = p.spec.hostRange?.(p.c) ?? { lo: -(2 ** 31), hi: 2 ** 31 - 1 };
     const binary = p.outgoing.some((q) => q.binary && !q.isStatic);
     for (let k = 0; k < p.n; k++) {
-      let v = values[k];
+      const v = values[k];
       if (!Number.isInteger(v)) throw new UserError(`network: input "${name}": value ${k} = ${v} is not an integer`);
       if (binary && v !== 0 && v !== 1)
         throw new UserError(
           `network: input "${name}" feeds a binary projection, so its values are spikes (0 or 1); value ${k} = ${v}`,
         );
-      if (v > c.hi) {
-        v = c.hi;
-        this.sat[0]++;
-      } else if (v < c.lo) {
-        v = c.lo;
-        this.sat[0]++;
-      }
-      p.held[k] = v;
+      p.held[k] = sat(v, range.lo, range.hi, this.sat);
     }
     p.hasHeld = true;
   }
@@ -420,10 +415,7 @@ export class Simulator {
       for (let s = 0; s < pr.nS; s++) {
         let c = src[s];
         if (c === 0) continue;
-        if (c > pr.hi || c < pr.lo) {
-          c = c > pr.hi ? pr.hi : pr.lo;
-          this.sat[0]++;
-        }
+        c = sat(c, pr.lo, pr.hi, this.sat);
         eff += pr.nnzRow[s];
         if (!pr.binary && c !== S.unit && c !== -S.unit) mac = true;
         for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) raw[pr.idx[j]] += pr.w[j] * c;
@@ -623,13 +615,6 @@ export class Simulator {
   digest(): string {
     return combineDigests(this.digests());
   }
-}
-
-/** The resolved parameters of a population that loaded (resolvePopulation succeeded in the constructor). */
-function resolvedParams(p: Network['populations'][number]) {
-  const r = resolvePopulation(p);
-  if ('problem' in r) throw new Error('unreachable: population checked in the constructor');
-  return r.params;
 }
 
 export { population };

@@ -125,6 +125,8 @@ export interface NeuronSpec<C = unknown> {
    * from the compiled constants.
    */
   alwaysUpdated?(c: C): ArrayLike<number>;
+  /** Host models: the range presented values (setInput) saturate to, from the compiled constants. */
+  hostRange?(c: C): { lo: number; hi: number };
   /** Counters the model adds (reported per population). */
   counters: { name: string; doc: string }[];
   /** Checks across parameters and formats beyond each parameter's range; returns a problem or undefined. */

@@ -6,7 +6,7 @@
  *   or graded payloads, as NIR graphs and SANA-FE networks are driven. Values are saturated to formats.x
  *   (counted).
  */
-import { q, qMax, qMin } from '../../fixed/q.js';
+import { q, qMax, qMin, sat } from '../../fixed/q.js';
 import { defineNeuron } from '../neuron.js';
 
 const DEFAULT_X = q(32, 0);
@@ -38,6 +38,7 @@ export default defineNeuron<InputConst>({
   payloadBound: (p) => Math.max(-qMin(p.formats.x ?? DEFAULT_X), qMax(p.formats.x ?? DEFAULT_X)),
   counters: [],
   compile: (p) => ({ lo: qMin(p.formats.x ?? DEFAULT_X), hi: qMax(p.formats.x ?? DEFAULT_X) }),
+  hostRange: (c) => c,
   reset(_c, s) {
     if (!s.hasHeld) return false;
     s.out.set(s.held);
@@ -52,14 +53,7 @@ export default defineNeuron<InputConst>({
     if (ctx.driven) {
       const ext = s.ext;
       for (let k = 0; k < s.n; k++) {
-        let v = ext[k];
-        if (v > c.hi) {
-          v = c.hi;
-          ctx.sat[0]++;
-        } else if (v < c.lo) {
-          v = c.lo;
-          ctx.sat[0]++;
-        }
+        const v = sat(ext[k], c.lo, c.hi, ctx.sat);
         out[k] = v;
         if (v !== 0) fired[nf++] = k;
       }

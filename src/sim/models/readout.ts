@@ -2,7 +2,7 @@
  * readout: an accumulator that reads a projection's sum each step (e.g. the iP-VAE's decoder output
  * xhat = Phi z). v = inp + drive in Q(formats.out), saturated to that format (counted). It emits nothing.
  */
-import { q, qMax, qMin } from '../../fixed/q.js';
+import { q, qMax, qMin, sat } from '../../fixed/q.js';
 import { defineNeuron } from '../neuron.js';
 
 const DEFAULT_OUT = q(32, 0);
@@ -29,15 +29,7 @@ export default defineNeuron<{ lo: number; hi: number }>({
       inp = s.inp,
       drive = s.drive;
     for (let k = 0; k < s.n; k++) {
-      let x = inp[k] + drive[k];
-      if (x > c.hi) {
-        x = c.hi;
-        ctx.sat[0]++;
-      } else if (x < c.lo) {
-        x = c.lo;
-        ctx.sat[0]++;
-      }
-      v[k] = x;
+      v[k] = sat(inp[k] + drive[k], c.lo, c.hi, ctx.sat);
     }
     s.nFired = 0;
   },
