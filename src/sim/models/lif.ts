@@ -57,8 +57,8 @@ export function lifConst(p: LifArrays, mode: LifMode = 'saturate'): LifConst {
 }
 
 /**
- * One step. aIn: synaptic input of this step (integers); out: spikes (1/0) written per neuron (with
- * voltageOut, v). Returns the number of spikes (nonzero emissions); their indices go to fired[0 .. spikes) when given. trunc0(x / 4096) is
+ * One step. aIn: synaptic input of this step (integers); out: spikes (1/0) written per neuron.
+ * Returns the number of spikes; their indices go to fired[0 .. spikes) when given. trunc0(x / 4096) is
  * (x / 4096) | 0: the division by a power of two is exact and |x / 4096| < 2^31 for 24-bit registers.
  */
 export function lifStep(
@@ -70,8 +70,6 @@ export function lifStep(
   sat: SatCounter,
   out: Int32Array,
   fired?: Int32Array,
-  /** li: no threshold; emit v itself (its nonzero entries go to fired) instead of spikes. */
-  voltageOut = false,
 ): number {
   let spikes = 0,
     clips = 0;
@@ -103,13 +101,7 @@ export function lifStep(
       vv = -V_LIM;
       clips++;
     }
-    if (voltageOut) {
-      out[i] = vv;
-      if (vv !== 0) {
-        if (fired) fired[spikes] = i;
-        spikes++;
-      }
-    } else if (vv > thr[i]) {
+    if (vv > thr[i]) {
       out[i] = 1;
       if (fired) fired[spikes] = i;
       spikes++;
