@@ -145,4 +145,4 @@ export {
   type DeployFormat,
 } from './hardware/deploy.js';
 export { camelKeys, snakeKeys } from './io/json-case.js';
-export { clusteredNetwork, type ClusteredOptions } from './net/random.js';
+export { clusteredNetwork, randomDrivenNetwork, type ClusteredOptions, type DrivenOptions } from './net/random.js';

@@ -178,6 +178,10 @@ export function addMapCommands(program: Command): void {
       'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)',
       'spikes',
     )
+    .option(
+      '--max-neurons-per-core <n>',
+      "use at most n neurons of each core (below the profile's limit), to spread the work over more cores",
+    )
     .option('--out <file>', 'write the deployment file (.pb, protobuf ipvae.deploy.v1)')
     .option('--rows <n>', 'core rows to print (all with --json)', '40')
     .option(
@@ -203,7 +207,9 @@ export function addMapCommands(program: Command): void {
       const rateSource = o.rates
         ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(ratesText).digest('hex').slice(0, 16)}; ${kind} per step)`
         : undefined;
-      const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded });
+      const maxNeuronsPerCore =
+        o.maxNeuronsPerCore === undefined ? undefined : parseIntOpt('--max-neurons-per-core', o.maxNeuronsPerCore, 1);
+      const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded, maxNeuronsPerCore });
       const summary = mappingSummary(m);
       if (m.violations.length) {
         // The list goes to stdout (or --json); stderr gets the one `ipvae:` line every failure gets.

@@ -95,6 +95,8 @@ export interface MapOptions {
   passes?: number;
   /** Largest dense pin-count table of the refinement (entries); beyond it per-net lists (tests force either). */
   maxTable?: number;
+  /** Use at most this many neurons of each core (below the profile's limit): spreads a network over more cores. */
+  maxNeuronsPerCore?: number;
 }
 
 /** The mesh of a profile; `perChip` from limitsOf (cores_per_chip, else the stated mesh, else unknown). */
@@ -473,8 +475,11 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const g = buildGraph(net),
     L = limitsOf(profile),
     mode = o.graded ?? 'spikes';
+  const cap = o.maxNeuronsPerCore;
+  if (cap !== undefined && cap < L.neurons) L.neurons = cap;
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
+  if (cap !== undefined && L.neurons === cap) choices.push(`at most ${cap} neurons per core (--max-neurons-per-core)`);
   const unfit = violations.length > 0;
   // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
   const P = partition(g, L, { strategy: unfit ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });

@@ -112,3 +112,106 @@ export function clusteredNetwork(o: ClusteredOptions): Network {
     meta: { generator: 'clusteredNetwork', ...o },
   };
 }
+
+export interface DrivenOptions {
+  /** Input neurons (a host population "in" that the drive feeds, binary spikes). */
+  inputs: number;
+  /** Integrate-and-fire neurons (population "if"). */
+  neurons: number;
+  /** Synapses from the inputs into each neuron (distinct sources; weights in [1, wmax]). */
+  fanInInput: number;
+  /** Recurrent synapses into each neuron (distinct sources, not itself; weights nonzero in [-wmax, wmax]). */
+  fanInRecurrent: number;
+  /** Steps of the drive, and each input's spike probability per step. */
+  steps: number;
+  pSpike: number;
+  /** Threshold (in weight units: a neuron fires when its summed input exceeds it). */
+  vth: number;
+  seed: number;
+  weightBits?: number;
+}
+
+/** Distinct sources for each of `nT` targets from `nS` sources (CSR by source), weights from `weight(t, a)`. */
+function randomCsr(
+  seed: number,
+  stream: number,
+  nS: number,
+  nT: number,
+  fanIn: number,
+  self: boolean,
+  weight: (t: number, a: number) => number,
+): { indptr: Int32Array; indices: Int32Array; weights: Int32Array } {
+  if (fanIn > nS - (self ? 0 : 1)) throw new RangeError('randomDrivenNetwork: fan-in larger than the sources');
+  const src = new Int32Array(nT * fanIn),
+    w = new Int32Array(nT * fanIn),
+    mark = new Int32Array(nS).fill(-1);
+  for (let t = 0; t < nT; t++)
+    for (let a = 0, n = 0; n < fanIn; a++) {
+      const s = draw(seed, stream + t, 2 * a, nS);
+      if ((!self && s === t) || mark[s] === t) continue;
+      mark[s] = t;
+      src[t * fanIn + n] = s;
+      w[t * fanIn + n] = weight(t, a);
+      n++;
+    }
+  const indptr = new Int32Array(nS + 1);
+  for (const s of src) indptr[s + 1]++;
+  for (let s = 0; s < nS; s++) indptr[s + 1] += indptr[s];
+  const at = indptr.slice(0, nS),
+    indices = new Int32Array(src.length),
+    weights = new Int32Array(src.length);
+  for (let t = 0; t < nT; t++)
+    for (let j = 0; j < fanIn; j++) {
+      const k = at[src[t * fanIn + j]]++;
+      indices[k] = t;
+      weights[k] = w[t * fanIn + j];
+    }
+  return { indptr, indices, weights };
+}
+
+/**
+ * A random integrate-and-fire network driven by random input spike trains (same seed, same network and drive):
+ * inputs -> if (excitatory) and if -> if (mixed signs), binary spikes, delay 1, exponent 0. Made to compare
+ * ipvae's event counts and prices with another simulator's (SANA-FE) on the same network.
+ */
+export function randomDrivenNetwork(o: DrivenOptions): { net: Network; drive: number[][] } {
+  const bits = o.weightBits ?? 8,
+    wmax = 2 ** (bits - 1) - 1;
+  for (const k of ['inputs', 'neurons', 'steps', 'vth'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`randomDrivenNetwork: ${k} must be an integer >= 1`);
+  if (!(o.pSpike >= 0 && o.pSpike <= 1)) throw new RangeError('randomDrivenNetwork: pSpike must be in [0, 1]');
+  const ff = randomCsr(o.seed, 0x10000000, o.inputs, o.neurons, o.fanInInput, true, (t, a) =>
+    Math.max(1, draw(o.seed, 0x10000000 + t, 2 * a + 1, wmax + 1)),
+  );
+  const rec = randomCsr(o.seed, 0x20000000, o.neurons, o.neurons, o.fanInRecurrent, false, (t, a) => {
+    const m = draw(o.seed, 0x20000000 + t, 2 * a + 1, 2 * wmax) - wmax;
+    return m >= 0 ? m + 1 : m;
+  });
+  const drive = Array.from({ length: o.steps }, (_, t) =>
+    Array.from({ length: o.inputs }, (_, i) => +(draw(o.seed, 0x30000000 + t, i, 1 << 30) < o.pSpike * (1 << 30))),
+  );
+  const proj = (name: string, source: string, c: typeof ff) => ({
+    name,
+    source,
+    target: 'if',
+    ...c,
+    weightBits: bits,
+    exponent: 0,
+    delay: 1,
+    payload: 'binary' as const,
+    payloadBits: 1,
+    static: false,
+  });
+  return {
+    net: {
+      name: `driven-${o.inputs}-${o.neurons}`,
+      populations: [
+        { name: 'in', model: 'input', size: o.inputs, params: {}, formats: { x: { bits: 2, frac: 0, signed: true } } },
+        { name: 'if', model: 'if', size: o.neurons, params: { vth: o.vth, bias_mant: 0, bias_exp: 0 }, formats: {} },
+      ],
+      projections: [proj('in_if', 'in', ff), proj('if_if', 'if', rec)],
+      meta: { generator: 'randomDrivenNetwork', ...o },
+    },
+    drive,
+  };
+}
