@@ -89,8 +89,7 @@ export function addEnergyCommand(program: Command): void {
         : null;
       // the JSON keeps what it printed before the analysis moved to src/energy/analyze.ts
       const { perCore, budgetFine: _fine, spikesByNeuron: _each, ...rest } = a;
-      const { firstInputNs: _first, ...latency } = a.latency;
-      const res = { deploy: o.deploy, net: o.net, ...rest, latency, byCore, spikesPerCore: perCore.spikes };
+      const res = { deploy: o.deploy, net: o.net, ...rest, byCore, spikesPerCore: perCore.spikes };
       const { target, baseline, estimate, steps: T, inputs: N, notPriced } = a;
       const shape = isIpVaeNetwork(net) ? ipvaeShape(net) : undefined;
       const energyPriced = a.energyPerInferencePj !== null;

@@ -13,6 +13,7 @@ import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
 import { addNeuronsCommand } from './neurons.js';
 import { addEnergyCommand } from './energy.js';
+import { addExportCommand } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
   addMapCommands(program);
   addNeuronsCommand(program);
   addEnergyCommand(program);
+  addExportCommand(program);
   return program;
 }
 

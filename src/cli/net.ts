@@ -15,7 +15,7 @@ import { readDriveFile } from '../sim/drive-file.js';
 import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
-import { evaluate } from '../model/evaluate.js';
+import { validateWidths } from '../net/validate.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
@@ -428,78 +428,28 @@ export function addNetCommands(program: Command): void {
     const bits = String(o.bits)
       .split(',')
       .map((b: string) => parseIntOpt('--bits', b.trim(), 2, 16));
-    const fl = await evaluate(p, data.X, N, {
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const rows = await validateWidths(p, data.X, N, bits, {
       steps,
       seed,
       workers: parseIntOpt('--workers', o.workers, 1, 64),
-      record: [steps],
-      keepFinalU: true,
+      quant: quantOpts(o),
+      exponent,
+      onWidth: (b) => {
+        bar = o.json ? undefined : progressBar(`${b}-bit weights`);
+        return bar?.update;
+      },
+      onRow: (row) => {
+        bar?.end();
+        if (!o.json)
+          console.error(
+            `${row.bits} bits: int R2 ${fmt(row.int.r2)} PZ ${fmt(row.int.pz)} (float ${fmt(row.float.r2)} / ${fmt(row.float.pz)})`,
+          );
+      },
     });
-    const fm = fl.metrics[0];
-    const K = p.K,
-      fr = Float64Array.from(fl.finalU!, (u) => Math.exp(u));
-    const rows = [];
-    for (const b of bits) {
-      const { net } = fromIpVae(p, { ...quantOpts(o, b), exponent });
-      const bar = o.json ? undefined : progressBar(`${b}-bit weights`);
-      const run = await runNetwork(
-        net,
-        { data: data.X, n: N },
-        {
-          steps,
-          seed,
-          engine: 'event',
-          probes: [{ kind: 'ipvae-metrics', record: [steps], keepFinal: true }],
-          workers: parseIntOpt('--workers', o.workers, 1, 64),
-          onProgress: bar?.update,
-        },
-      );
-      const r = {
-        ...probeResult(run, 'ipvae-metrics'),
-        counters: run.counters,
-        inputSaturations: run.inputSaturations,
-      };
-      bar?.end();
-      const ir = r.finalRates!;
-      let sa = 0,
-        sb = 0,
-        saa = 0,
-        sbb = 0,
-        sab = 0,
-        agree = 0;
-      const n = N * K;
-      for (let i = 0; i < n; i++) {
-        const a = fr[i],
-          c = ir[i];
-        sa += a;
-        sb += c;
-        saa += a * a;
-        sbb += c * c;
-        sab += a * c;
-        if (a >= Math.LN2 === c >= Math.LN2) agree++;
-      }
-      const cov = sab / n - (sa / n) * (sb / n),
-        va = saa / n - (sa / n) ** 2,
-        vb = sbb / n - (sb / n) ** 2;
-      const row = {
-        bits: b,
-        float: { r2: fm.r2, pz: fm.pz },
-        int: { r2: r.metrics[0].r2, pz: r.metrics[0].pz },
-        rate_corr: cov / Math.sqrt(va * vb),
-        active_agreement: agree / n,
-        saturations: r.counters.saturations + r.inputSaturations,
-        network_saturations: r.counters.saturations,
-        input_saturations: r.inputSaturations,
-      };
-      rows.push(row);
-      if (!o.json)
-        console.error(
-          `${b} bits: int R2 ${fmt(row.int.r2)} PZ ${fmt(row.int.pz)} (float ${fmt(fm.r2)} / ${fmt(fm.pz)})`,
-        );
-    }
     const res = { model: o.model, data: o.data, samples: N, steps, seed, rows };
     if (o.json) {
-      console.log(JSON.stringify(res));
+      console.log(JSON.stringify(snakeKeys(res)));
       return;
     }
     console.log(
@@ -511,8 +461,8 @@ export function addNetCommands(program: Command): void {
           fmt(r.int.r2),
           fmt(r.float.pz),
           fmt(r.int.pz),
-          fmt(r.rate_corr, 4),
-          fmt(r.active_agreement, 4),
+          fmt(r.rateCorr, 4),
+          fmt(r.activeAgreement, 4),
           r.saturations,
         ]),
       ),

@@ -129,6 +129,13 @@ export interface NeuronSpec<C = unknown> {
   hostRange?(c: C): { lo: number; hi: number };
   /** Counters the model adds (reported per population). */
   counters: { name: string; doc: string }[];
+  /**
+   * The model as SANA-FE's leaky_integrate_fire soma, where that is exact (ipvae export --format sanafe):
+   * per neuron its attributes in SANA-FE's units, where an input of weight w (as the synapse carries it, in
+   * units of this model's input) adds w. Return a string saying why not, when these parameters have no exact
+   * equivalent. Absent: the model cannot be exported.
+   */
+  sanafe?(params: Params, n: number): SanafeSoma | string;
   /** Checks across parameters and formats beyond each parameter's range; returns a problem or undefined. */
   check?(p: Population, params: Params): { field: string; what: string } | undefined;
   /** Constants of the update (typed arrays), built once per simulator. */
@@ -145,6 +152,15 @@ export function stateFormat(spec: NeuronSpec, st: StateSpec, p: Population): QFo
   const f = p.formats[st.format] ?? spec.formats.find((x) => x.name === st.format)?.default;
   if (!f) throw new Error(`neuron model ${spec.name}: state ${st.name} reads formats.${st.format}, which is missing`);
   return f;
+}
+
+/** SANA-FE soma attributes per neuron (arrays of length n): threshold, bias, and leak_decay (kept fraction). */
+export interface SanafeSoma {
+  threshold: Float64Array;
+  bias: Float64Array;
+  leakDecay: number;
+  /** A note for the export's README (e.g. a clip SANA-FE does not have). */
+  note?: string;
 }
 
 /** The identity, typed: `export default defineNeuron({...})` in a model file. */

@@ -4,7 +4,7 @@
  * dv = 0 (v does not decay), so it runs the lif model's update with those constants.
  */
 import { defineNeuron } from '../neuron.js';
-import { LOIHI_PARAMS, LOIHI_SPIKING, loihiConst, type LifConst } from './lif.js';
+import { LOIHI_PARAMS, LOIHI_SPIKING, loihiConst, loihiSanafe, type LifConst } from './lif.js';
 
 export default defineNeuron<LifConst>({
   name: 'if',
@@ -13,4 +13,5 @@ export default defineNeuron<LifConst>({
   params: [LOIHI_PARAMS.vth, LOIHI_PARAMS.bias_mant, LOIHI_PARAMS.bias_exp],
   ...LOIHI_SPIKING,
   compile: (p, params, o) => loihiConst(p, params, o, { du: 4095, dv: 0 }),
+  sanafe: (params, n) => loihiSanafe({ ...params, du: 4095, dv: 0 }, n),
 });

@@ -19,6 +19,7 @@ import {
   type PopulationState,
   type StepContext,
   type NeuronSpec,
+  type SanafeSoma,
 } from '../neuron.js';
 
 export type LifMode = 'saturate' | 'lava-wrap';
@@ -205,8 +206,31 @@ export const LOIHI_SPIKING = {
   step: loihiSpikingStep,
 } satisfies Partial<NeuronSpec<LifConst>>;
 
+/**
+ * SANA-FE's leaky_integrate_fire with its defaults (hard reset to 0, fire where v > threshold, input_decay 0, v
+ * kept to 1/64) is this register layout exactly when u holds one step's input (du = 4095) and v does not decay
+ * (dv = 0): v/64 is SANA-FE's v, vth its threshold, (bias_mant << bias_exp) / 64 its bias. A decay is not
+ * exact (Loihi truncates the product; SANA-FE multiplies floats), so it is refused.
+ */
+export function loihiSanafe(params: Params, n: number): SanafeSoma | string {
+  const du = perNeuron(params, 'du', n),
+    dv = perNeuron(params, 'dv', n);
+  if (du.some((d) => d !== 4095) || dv.some((d) => d !== 0))
+    return 'only du = 4095 and dv = 0 (integrate-and-fire) are exact in SANA-FE: a Loihi decay truncates, SANA-FE multiplies floats';
+  const vth = perNeuron(params, 'vth', n),
+    bm = perNeuron(params, 'bias_mant', n),
+    be = perNeuron(params, 'bias_exp', n);
+  return {
+    threshold: Float64Array.from(vth),
+    bias: Float64Array.from({ length: n }, (_, i) => (bm[i] * 2 ** be[i]) / 64),
+    leakDecay: 1,
+    note: 'v saturates at +-(2^23 - 1)/64 in ipvae and has no bound in SANA-FE',
+  };
+}
+
 export default defineNeuron<LifConst>({
   name: 'lif',
+  sanafe: loihiSanafe,
   summary: "Loihi fixed-point leaky integrate-and-fire (Lava's PyLifModelBitAcc), binary spikes",
   doc:
     'u = trunc0(u * (4096 - (du + 1)) / 4096) + (a_in << 6); v = clip(trunc0(v * (4096 - dv) / 4096) + u + ' +

@@ -11,10 +11,11 @@
  * Messages from host populations (inputs) enter at their destination cores: message_in, synapses, no hops.
  * Options (plain data, so they cross into worker threads): cores, coreOf (population -> core per neuron),
  * tileX, tileY (per core), spikesPerCount (true on a binary-spike chip: a count n is n spikes), and, for the
- * per-step latency, prices and encoding. Departures from SANA-FE: an input that arrives with a zero sum does
- * not count as an update (the engine keeps sums, not arrivals); static projections (the iP-VAE's W_ff x,
- * computed once per input) are not charged; step 0 (the reset) is charged only for the populations that emit
- * then (the iP-VAE's counts from u0).
+ * per-step latency, prices and encoding. An input counts as arrived when a message reached the neuron, even if
+ * its weights sum to zero (as SANA-FE charges it): a neuron not otherwise updated is checked against the sources
+ * that fired `delay` steps before. Departures from SANA-FE: static projections (the iP-VAE's W_ff x, computed
+ * once per input) are not charged; step 0 (the reset) is charged only for the populations that emit then (the
+ * iP-VAE's counts from u0).
  */
 import { UserError } from '../../errors.js';
 import { emptyCounts, priceEventOf, stepLatency, COUNTED_EVENTS, type CoreCounts } from '../../energy/cost.js';
@@ -100,6 +101,34 @@ export default defineProbe<CoreEventsResult>({
       }
       return { ptr, cores: Int32Array.from(cores), syn: Int32Array.from(syn) };
     });
+    // per target neuron, its dynamic sources (by target, CSC) and a ring of which neurons emitted in the last
+    // steps, to tell an arrival that summed to zero from no arrival
+    const maxDelay = Math.max(1, ...sim.pops.flatMap((P) => P.outgoing.map((pr) => pr.delay)));
+    const R = maxDelay + 1;
+    const emittedAt = sim.pops.map((P) => new Uint8Array(R * P.n));
+    const sourcesOf = pops.map(({ P }) =>
+      P.incoming
+        .filter((pr) => !pr.isStatic)
+        .map((pr) => {
+          const ptr = new Int32Array(P.n + 1);
+          for (let j = 0; j < pr.idx.length; j++) ptr[pr.idx[j] + 1]++;
+          for (let n = 0; n < P.n; n++) ptr[n + 1] += ptr[n];
+          const at = ptr.slice(0, P.n),
+            src = new Int32Array(pr.idx.length);
+          for (let s = 0; s < pr.nS; s++)
+            for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) src[at[pr.idx[j]]++] = s;
+          return { ptr, src, from: pr.src, delay: pr.delay };
+        }),
+    );
+    const arrived = (pi: number, n: number, t: number): boolean => {
+      for (const q of sourcesOf[pi]) {
+        if (t - q.delay < 0) continue;
+        const row = ((t - q.delay) % R) * sim.pops[q.from].n,
+          e = emittedAt[q.from];
+        for (let j = q.ptr[n]; j < q.ptr[n + 1]; j++) if (e[row + q.src[j]] !== 0) return true;
+      }
+      return false;
+    };
     const neuronsOn = new Float64Array(C);
     const tiles = new Set<string>();
     for (const { P, cores } of pops)
@@ -119,6 +148,7 @@ export default defineProbe<CoreEventsResult>({
       start(i) {
         input = i;
         for (const p of pops) p.prev.forEach((a, k) => a.set(p.P.state[p.names[k]]));
+        for (const e of emittedAt) e.fill(0);
       },
       step(t) {
         for (const e of COUNTED_EVENTS) step.counts[e].fill(0);
@@ -132,6 +162,7 @@ export default defineProbe<CoreEventsResult>({
               k.soma_access[c]++;
               let upd = P.out[n] !== 0 || (t > 0 && (P.inp[n] !== 0 || P.drive[n] !== 0 || always?.[n] === 1));
               for (let v = 0; v < prev.length && !upd; v++) if (prev[v][n] !== 0) upd = true;
+              if (!upd && t > 0) upd = arrived(pi, n, t);
               if (upd) k.soma_update[c]++;
             }
           }
@@ -155,6 +186,14 @@ export default defineProbe<CoreEventsResult>({
               k.synapse[c] += n * d.syn[j];
             }
           }
+        }
+        // this step's emitters, for the arrival check of the steps after it
+        for (let pi = 0; pi < pops.length; pi++) {
+          const P = pops[pi].P,
+            e = emittedAt[pi],
+            row = (t % R) * P.n;
+          e.fill(0, row, row + P.n);
+          if (P.emitted) for (let f = 0; f < P.nFired; f++) e[row + P.fired[f]] = 1;
         }
         for (const e of COUNTED_EVENTS) {
           const a = totals.counts[e],

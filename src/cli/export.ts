@@ -1,0 +1,70 @@
+/** ipvae export: a mapped network in another tool's format (sanafe: SANA-FE's architecture and SNN YAML). */
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readNetwork } from '../net/json.js';
+import { readDeployment } from '../hardware/deploy.js';
+import { loadProfile } from '../hardware/profile.js';
+import { sameProfile } from '../energy/analyze.js';
+import { readDriveFile } from '../sim/drive-file.js';
+import { neuronModel } from '../sim/registry.js';
+import { sanafeExport } from '../export/sanafe.js';
+import { UserError } from '../errors.js';
+import { oneOf } from './common.js';
+
+/**
+ * Write files into a folder so that none is left half-written: all go to a temporary folder beside it first,
+ * then each is renamed into place.
+ */
+export function writeFolder(dir: string, files: Record<string, string>): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${dir}: exists and is not a folder`);
+  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
+  try {
+    mkdirSync(tmp, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(tmp, name), text);
+    mkdirSync(dir, { recursive: true });
+    for (const name of Object.keys(files)) renameSync(join(tmp, name), join(dir, name));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${dir}: cannot write the export (${code ?? (e as Error).message})`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function addExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description(
+      "a mapped network in another tool's format: sanafe writes SANA-FE's architecture (the profile's mesh and prices) and SNN YAML (network, mapping, input spike trains) to rerun the energy estimate there",
+    )
+    .requiredOption('--format <name>', 'sanafe (SANA-FE v2.2.1-5, commit 8951ab07)')
+    .requiredOption('--deploy <file>', 'deployment file (.pb from ipvae map)')
+    .requiredOption('--net <file>', 'the network that was mapped (.json)')
+    .option(
+      '--drive <file>',
+      'input spike trains, one row per step (as energy --drive); without it the inputs stay silent',
+    )
+    .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
+    .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
+    .requiredOption('--out <dir>', 'folder to write arch.yaml, snn.yaml and README.md into')
+    .action((o) => {
+      oneOf('--format', o.format, ['sanafe'] as const);
+      const net = readNetwork(o.net);
+      const d = readDeployment(o.deploy);
+      const profile = loadProfile(o.profile ?? d.profile.name);
+      sameProfile(d, profile, o.deploy);
+      const drives = o.drive
+        ? readDriveFile(o.drive, () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name)
+        : undefined;
+      const x = sanafeExport(net, d, profile, drives, { net: o.net, deploy: o.deploy, drive: o.drive });
+      writeFolder(o.out, x.files);
+      console.log(
+        `wrote ${join(o.out, 'arch.yaml')}, snn.yaml and README.md: ${x.groups.map((g) => `${g.name} ${g.neurons}`).join(', ')} neurons (${x.inputCopies} input copies), ${x.edges} edges, ${x.steps} steps of input spikes` +
+          (x.notPriced.length ? `; not priced (written as 0): ${x.notPriced.join(', ')}` : ''),
+      );
+      console.log(
+        `run: sim -s -t simple -o OUT ${join(o.out, 'arch.yaml')} ${join(o.out, 'snn.yaml')} ${x.steps || 'STEPS'}`,
+      );
+    });
+}
