@@ -234,6 +234,47 @@ describe('review findings, kept fixed', () => {
   });
 });
 
+describe('an arrival that sums to zero', () => {
+  it('counts as an update (SANA-FE: a message reached the neuron), at the step after the spikes', async () => {
+    // x0, x1 (host) -> A (one IF on core 0) with weights +3 and -3: both fire at step 1, A gets 3 - 3 = 0 at step 2
+    const n: Network = {
+      name: 'zero-sum',
+      meta: {},
+      populations: [
+        { name: 'x', model: 'input', size: 2, params: {}, formats: {} },
+        { name: 'A', model: 'if', size: 1, params: { vth: 10 }, formats: {} },
+      ],
+      projections: [testProjection('xA', 'x', 'A', [3, -3], 1, 2)],
+    };
+    const run = async (rows: number[][]) =>
+      probeResult(
+        await runNetwork(
+          n,
+          { drives: { x: rows } },
+          {
+            steps: rows.length,
+            seed: 0,
+            engine: 'event',
+            probes: [{ kind: 'core-events', cores: 1, coreOf: { A: [0] }, tileX: [0], tileY: [0] }],
+          },
+        ),
+        'core-events',
+      ).totals.counts;
+    const both = await run([
+      [1, 1],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect([both.soma_access[0], both.soma_update[0], both.message_in[0], both.synapse[0]]).toEqual([3, 1, 2, 2]); // one message per input neuron
+    const none = await run([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect([none.soma_access[0], none.soma_update[0]]).toEqual([3, 0]);
+  });
+});
+
 describe('the dense baseline', () => {
   it('3 D x K products per iterative step, 2 for one amortized pass, priced per MAC (hand-computed)', () => {
     const b = denseBaseline(256, 512, 1000);

@@ -433,7 +433,7 @@ export function addNetCommands(program: Command): void {
       steps,
       seed,
       workers: parseIntOpt('--workers', o.workers, 1, 64),
-      quant: quantOpts(o),
+      quant: quantOpts(o, bits[0]),
       exponent,
       onWidth: (b) => {
         bar = o.json ? undefined : progressBar(`${b}-bit weights`);

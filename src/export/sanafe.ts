@@ -251,11 +251,7 @@ export function sanafeExport(
     ? `{ ${pr.barrier.byTiles.map(([t, ns]) => `${t}: ${si(ns, 9)}`).join(', ')} }`
     : (notPriced.push('barrier latency'), '{ 1: 0.0 }');
   const neurons = Math.max(1, ...d.cores.map((c) => c.neuronCount));
-  const arch = [
-    `# SANA-FE architecture written by ipvae export --format sanafe (SANA-FE ${SANAFE_VERSION} format)`,
-    `# from ipvae's profile ${JSON.stringify(profile.name)}: ${profile.description.replace(/[\r\n]/g, ' ')}`,
-    `# tile id t sits at x = t / ${H}, y = t % ${H}; cores 0..${perTile - 1} of a tile are the chip's, core ${perTile} holds the inputs (free)`,
-    ...(notPriced.length ? [`# not priced in the profile, written as 0: ${notPriced.join(', ')}`] : []),
+  const body = [
     'architecture:',
     `  name: ipvae_${profile.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
     '  attributes:',
@@ -327,6 +323,14 @@ export function sanafeExport(
     '            - name: input_out',
     '              attributes: { energy_message_out: 0.0, latency_message_out: 0.0 }',
     '',
+  ];
+  // the header lists what was not priced, known once every price above was looked up
+  const arch = [
+    `# SANA-FE architecture written by ipvae export --format sanafe (SANA-FE ${SANAFE_VERSION} format)`,
+    `# from ipvae's profile ${JSON.stringify(profile.name)}: ${profile.description.replace(/[\r\n]/g, ' ')}`,
+    `# tile id t sits at x = t / ${H}, y = t % ${H}; cores 0..${perTile - 1} of a tile are the chip's, core ${perTile} holds the inputs (free)`,
+    ...(notPriced.length ? [`# not priced in the profile, written as 0: ${[...new Set(notPriced)].join(', ')}`] : []),
+    ...body,
   ].join('\n');
   // the events ipvae charges are priced once each: the one-line list of what was not priced
   const np = [...new Set(notPriced)];
