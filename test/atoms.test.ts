@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atomMosaic } from '../src/cli/atoms.js';
+import { atomMosaic } from '../src/model/atoms.js';
 import { decodePng } from '../src/data/png.js';
 import { initParams } from '../src/model/params.js';
 

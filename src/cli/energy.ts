@@ -88,7 +88,7 @@ export function addEnergyCommand(program: Command): void {
             .slice(0, rows)
         : null;
       // the JSON keeps what it printed before the analysis moved to src/energy/analyze.ts
-      const { perCore, budgetFine: _fine, spikesByNeuron: _each, ...rest } = a;
+      const { perCore, budgetFine: _fine, spikesByNeuron: _each, ratesResult: _rates, ...rest } = a;
       const res = { deploy: o.deploy, net: o.net, ...rest, byCore, spikesPerCore: perCore.spikes };
       const { target, baseline, estimate, steps: T, inputs: N, notPriced } = a;
       const shape = isIpVaeNetwork(net) ? ipvaeShape(net) : undefined;

@@ -6,7 +6,6 @@ import { addInferOptions, inferArgs, runInfer } from './infer.js';
 import { initParams, parameterCount } from '../model/params.js';
 import { saveModel } from '../io/safetensors.js';
 import { parseFloatOpt, parseIntOpt } from './common.js';
-import { bestModel } from './models.js';
 import { addTrainCommand } from './train.js';
 import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
@@ -14,6 +13,7 @@ import { addMapCommands } from './map.js';
 import { addNeuronsCommand } from './neurons.js';
 import { addEnergyCommand } from './energy.js';
 import { addExportCommand } from './export.js';
+import { addReportCommands } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,19 +26,6 @@ export function buildProgram(): Command {
     )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
-
-  addInferOptions(
-    program
-      .command('demo')
-      .description(
-        'float inference on the bundled whitened natural-image patches with the best bundled model; prints the convergence table (--samples defaults to 400 here)',
-      ),
-  ).action(async (o) => {
-    const m = bestModel('patches');
-    const a = inferArgs({ ...o, samples: o.samples ?? '400' }, m.path, 'patches');
-    if (!a.json) console.log(`demo: ${m.note}`);
-    await runInfer(a, undefined, m.label);
-  });
 
   addInferOptions(
     program
@@ -83,6 +70,7 @@ export function buildProgram(): Command {
   addNeuronsCommand(program);
   addEnergyCommand(program);
   addExportCommand(program);
+  addReportCommands(program);
   return program;
 }
 

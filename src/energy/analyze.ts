@@ -206,6 +206,8 @@ export async function analyzeEnergy(
     baseline,
     estimate,
     spikesSha256: r.spikesSha256,
+    /** The rates probe's sums (with --data), for mapping onto other chips with the measured rates. */
+    ratesResult: rates,
   };
 }
 

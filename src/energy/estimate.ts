@@ -6,7 +6,8 @@
  *   spike_out                  its neurons' expected spikes (fired_per_step)
  *   message_out, message_in    the routes' spikes plus those to targets on the same core (local_spikes_per_step);
  *                              host messages that come every step enter at their core
- *   synapse                    messages in x the core's synapses per input axon (its mean, not per message)
+ *   synapse                    messages in x the core's synapses per input axon of its dynamic projections
+ *                              (their mean, not per message)
  *   hops                       the routes' spikes x their hops along x and y, at the receiving core
  * Spike events are charged for T + 1 emissions (steps 0 .. T, as the rates are per emission), soma events for T
  * steps. With rates measured on the same data, it should agree with the exact count of `ipvae energy` closely;
@@ -21,6 +22,8 @@ export function eventsFromDeployment(d: Deployment, steps: number): CoreCounts {
   const hostPerStep = new Float64Array(C);
   for (const r of d.routes) if (r.src < 0 && !r.perInput) hostPerStep[r.dst] += r.spikesPerStep;
   const emissions = steps + 1;
+  const staticProj = new Set(d.projections.filter((p) => p.static).map((p) => p.name));
+  const sourceOf = new Map(d.projections.map((p) => [p.name, p.source]));
   for (const k of d.cores) {
     const i = k.index;
     c.counts.soma_access[i] = k.neuronCount * steps;
@@ -29,7 +32,18 @@ export function eventsFromDeployment(d: Deployment, steps: number): CoreCounts {
     c.counts.message_out[i] = (k.spikesOutPerStep + k.localSpikesPerStep) * emissions;
     const inPerStep = k.spikesInPerStep + k.localSpikesPerStep + hostPerStep[i];
     c.counts.message_in[i] = inPerStep * emissions;
-    c.counts.synapse[i] = k.fanIn > 0 ? inPerStep * (k.synapseCount / k.fanIn) * emissions : 0;
+    // synapses per message: the mean over the core's axons of dynamic projections (static ones, applied once
+    // per input, are not charged)
+    // per input axon (a source neuron, whose one message reaches all its projections' synapses on the core)
+    let syn = 0;
+    const axons = new Set<string>();
+    for (const b of k.synapses)
+      if (!staticProj.has(b.projection)) {
+        syn += b.targets.length;
+        const src = sourceOf.get(b.projection);
+        for (const a of b.axons) axons.add(`${src}:${a}`);
+      }
+    c.counts.synapse[i] = axons.size > 0 ? inPerStep * (syn / axons.size) * emissions : 0;
   }
   for (const r of d.routes) {
     if (r.src < 0) continue;

@@ -15,7 +15,8 @@ export interface ReportData {
   atoms?: { pngBase64: string; width: number; height: number; caption: string };
   /**
    * Quality and cost against the step t (t = 1, 2, 4, ..., T and a finer grid): R^2 and PZ (mean over inputs),
-   * energy spent by step t (pJ per inference; null when not priced). The float model's curve, where run.
+   * energy spent by step t (pJ per inference; null when not priced). The float model's curve, where run. All
+   * arrays have the length of t.
    */
   budget?: {
     t: number[];
@@ -26,7 +27,7 @@ export interface ReportData {
     /** --target-r2: the step where R^2 first reaches it. */
     target?: { r2: number; t: number | null };
   };
-  /** Spikes of one input: neuron n fired at step t (graded counts: count > 1). Rows are neurons 0..neurons-1. */
+  /** Spikes of one input: neuron n fired at step t, t in 1..steps (graded counts: count > 1). Rows are neurons 0..neurons-1. */
   raster?: {
     population: string;
     neurons: number;
@@ -72,7 +73,7 @@ export interface ReportData {
   validation?: {
     rows: { bits: number; floatR2: number; intR2: number; floatPz: number; intPz: number; rateCorr: number }[];
   };
-  /** The same job done densely (uJ per inference), and the chip's ratio to each. */
+  /** The same job done densely (pJ per inference); the renderer states the chip's ratio to each (energy.totalPj). */
   baseline?: {
     assumptions: string;
     rows: { device: string; iterativePj: number; amortizedPj: number; source: string }[];

@@ -81,3 +81,10 @@ export function readRates(text: string, file: string, net: Network, kind: RateKi
   }
   return out;
 }
+
+/** Per-population rates of the given kind (per neuron, per emission) straight from a rates probe result. */
+export function ratesOf(r: RatesResult, kind: RateKind): Record<string, Float64Array> {
+  const denom = r.inputs * (r.steps + 1);
+  const src = kind === 'spikes' ? r.spikes : r.events;
+  return Object.fromEntries(Object.entries(src).map(([k, a]) => [k, Float64Array.from(a, (x) => x / denom)]));
+}
