@@ -4,7 +4,7 @@ import { readNetwork } from '../net/json.js';
 import { readDeployment } from '../hardware/deploy.js';
 import { loadProfile, type Profile } from '../hardware/profile.js';
 import { loadData } from '../data/datasets.js';
-import { analyzeEnergy, sameProfile, type EnergyInputs } from '../energy/analyze.js';
+import { analyzeEnergy, requirePrices, sameProfile, type EnergyInputs } from '../energy/analyze.js';
 import { readDriveFile } from '../sim/drive-file.js';
 import { ipvaeShape, isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { neuronModel } from '../sim/registry.js';
@@ -35,6 +35,11 @@ export function addEnergyCommand(program: Command): void {
       '--target-r2 <x>',
       'iP-VAE on data: the first step where R^2 (mean over inputs) reaches x, and the energy and latency spent by then',
     )
+    .option(
+      '--require-prices',
+      'refuse (exit 2) a profile that leaves any event this mapping can count without an energy or latency price, instead of listing it as not priced',
+      false,
+    )
     .option('--json', 'print one JSON object', false)
     .action(async (o) => {
       if (!!o.data === !!o.drive) throw new UserError('energy: give --data or --drive, one of them');
@@ -53,6 +58,7 @@ export function addEnergyCommand(program: Command): void {
         throw err;
       }
       sameProfile(d, profile, o.deploy);
+      if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
       let inputs: EnergyInputs;
       if (o.drive) {
         const drives = readDriveFile(

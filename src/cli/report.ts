@@ -12,7 +12,14 @@ import { readDeployment, deploymentObject, type Deployment } from '../hardware/d
 import { loadProfile, type Profile } from '../hardware/profile.js';
 import { mapNetwork } from '../hardware/mapper.js';
 import { loadData } from '../data/datasets.js';
-import { analyzeEnergy, budgetSteps, sameProfile, type EnergyInputs, type EnergyAnalysis } from '../energy/analyze.js';
+import {
+  analyzeEnergy,
+  budgetSteps,
+  requirePrices,
+  sameProfile,
+  type EnergyInputs,
+  type EnergyAnalysis,
+} from '../energy/analyze.js';
 import { readDriveFile } from '../sim/drive-file.js';
 import { neuronModel } from '../sim/registry.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
@@ -210,6 +217,7 @@ export function addReportCommands(program: Command): void {
     .option('--workers <n>', 'worker threads (identical results for any number)', '2')
     .option('--target-r2 <x>', 'iP-VAE on data: mark the first step where R^2 reaches x')
     .option('--profiles', "also every shipped profile's totals (with --data: from the measured rates)", false)
+    .option('--require-prices', 'refuse a profile that leaves an event this mapping can count unpriced', false)
     .requiredOption('--out <file>', 'the HTML file to write (report.json is written beside it)')
     .action(async (o) => {
       if (!!o.data === !!o.drive) throw new UserError('report: give --data or --drive, one of them');
@@ -220,6 +228,7 @@ export function addReportCommands(program: Command): void {
       const d = readDeployment(o.deploy);
       const profile = loadProfile(o.profile ?? d.profile.name);
       sameProfile(d, profile, o.deploy);
+      if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
       let inputs: EnergyInputs,
         steps = 0;
       if (o.drive)
@@ -294,6 +303,7 @@ export function addReportCommands(program: Command): void {
     .option('--workers <n>', 'worker threads', '2')
     .option('--profile <name>', 'the chip to map onto', 'loihi2')
     .option('--out <file>', 'the HTML report (report.json is written beside it)', 'report.html')
+    .option('--json', 'print one JSON object (the summary; the full numbers are in report.json)', false)
     .action(async (o) => {
       checkWritable(o.out);
       const t0 = performance.now();
@@ -305,7 +315,7 @@ export function addReportCommands(program: Command): void {
       const model = loadModel(m.path);
       const data = loadData('patches', 'test', samples);
       const N = Math.min(samples, data.N);
-      console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
+      if (!o.json) console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
       const { net, report: q } = fromIpVae(model, { weightBits: 8 });
       const profile = loadProfile(o.profile);
       const mapping = mapNetwork(net, profile, { strategy: 'traffic' });
@@ -327,7 +337,7 @@ export function addReportCommands(program: Command): void {
           profiles: true,
           files: { net: 'the quantised patch model', deploy: `the ${profile.name} mapping`, data: 'patches' },
         },
-        { quiet: false },
+        { quiet: !!o.json },
       );
       const a = parts.analysis;
       const fl = parts.floatR2 ? parts.floatR2[parts.floatR2.length - 1] : NaN;
@@ -346,6 +356,32 @@ export function addReportCommands(program: Command): void {
         ...parts,
       });
       writeReport(o.out, reportData);
+      if (o.json) {
+        console.log(
+          JSON.stringify(
+            snakeKeys({
+              model: m.label,
+              data: 'patches',
+              samples: N,
+              steps,
+              seed,
+              profile: profile.name,
+              floatR2: fl,
+              intR2,
+              validation: parts.validation,
+              energyPerInferencePj: a.energyPerInferencePj,
+              notPriced: a.notPriced,
+              latencyPerInferenceNs: a.latency.perInferenceNs,
+              target: a.target,
+              profiles: parts.profiles,
+              report: o.out,
+              reportJson: jsonPath(o.out),
+              seconds: (performance.now() - t0) / 1000,
+            }),
+          ),
+        );
+        return;
+      }
       console.log(`float R2 ${fmt(fl)}; integer (8-bit) R2 ${fmt(intR2)} at t = ${steps}`);
       if (parts.validation)
         console.log(

@@ -13,7 +13,7 @@ import { ipvaeShape, isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { probeResult, runNetwork } from '../sim/run.js';
 import { UserError } from '../errors.js';
 import { denseBaseline } from './baseline.js';
-import { energyOf } from './cost.js';
+import { energyOf, missingPrices } from './cost.js';
 import { eventsFromDeployment } from './estimate.js';
 import { coreEventsRequest } from './mapping.js';
 
@@ -50,6 +50,16 @@ export function sameProfile(d: Deployment, profile: Profile, file: string): void
 }
 
 /** Data (an iP-VAE's inputs) or per-step drives, as runNetwork takes them. */
+/** --require-prices: a UserError (naming the profile) listing what it does not price, of what this mapping can count. */
+export function requirePrices(d: Deployment, profile: Profile, file: string): void {
+  const tiles = new Set(d.cores.map((c) => `${c.chip},${c.x},${c.y}`)).size;
+  const miss = missingPrices(profile.prices, limitsOf(profile).encoding, tiles);
+  if (miss.length)
+    throw new UserError(
+      `${file}: does not price ${miss.join(', ')}; give a profile that does, or drop --require-prices to have them listed as not priced`,
+    );
+}
+
 export type EnergyInputs = Parameters<typeof runNetwork>[1];
 
 export interface EnergyOptions {

@@ -125,3 +125,19 @@ export function stepLatency(c: CoreCounts, prices: Prices, encoding: SynapseEnco
   if (b === undefined && tilesInUse > 0) unpriced.add('barrier');
   return { ns: worst + (b ?? 0), sendNs, receiveNs, barrierNs: b ?? 0, unpriced: [...unpriced] };
 }
+
+/**
+ * The events a chip's prices leave out (energy or latency), of those a run on this mapping can count: hops only
+ * when it spans more than one tile, the barrier only as a latency. For `--require-prices`.
+ */
+export function missingPrices(prices: Prices, encoding: SynapseEncoding, tiles: number): string[] {
+  const out: string[] = [];
+  for (const e of COUNTED_EVENTS) {
+    if ((e === 'hop_east_west' || e === 'hop_north_south') && tiles <= 1) continue;
+    const p = prices.events[priceEventOf(e, encoding)];
+    if (p?.energyPj === undefined) out.push(`${priceEventOf(e, encoding)} energy`);
+    if (p?.latencyNs === undefined) out.push(`${priceEventOf(e, encoding)} latency`);
+  }
+  if (barrierNs(prices, Math.max(1, tiles)) === undefined) out.push('barrier latency');
+  return out;
+}

@@ -6,12 +6,13 @@
  *   spike_out                  its neurons' expected spikes (fired_per_step)
  *   message_out, message_in    the routes' spikes plus those to targets on the same core (local_spikes_per_step);
  *                              host messages that come every step enter at their core
- *   synapse                    messages in x the core's synapses per input axon of its dynamic projections
- *                              (their mean, not per message)
+ *   synapse                    the synapses spikes reach on the core per step (synapses_per_step: each synapse
+ *                              of a dynamic projection weighed by its source's rate); for files without it,
+ *                              messages in x the mean synapses per input axon of its dynamic projections
  *   hops                       the routes' spikes x their hops along x and y, at the receiving core
  * Spike events are charged for T + 1 emissions (steps 0 .. T, as the rates are per emission), soma events for T
  * steps. With rates measured on the same data, it should agree with the exact count of `ipvae energy` closely;
- * the difference comes from the mean synapses per axon and the update bound.
+ * the difference comes from the rates' rounding and the update bound.
  */
 import type { Deployment } from '../hardware/deploy.js';
 import { emptyCounts, type CoreCounts } from './cost.js';
@@ -43,7 +44,13 @@ export function eventsFromDeployment(d: Deployment, steps: number): CoreCounts {
         const src = sourceOf.get(b.projection);
         for (const a of b.axons) axons.add(`${src}:${a}`);
       }
-    c.counts.synapse[i] = axons.size > 0 ? inPerStep * (syn / axons.size) * emissions : 0;
+    // the deployment's own expectation (rate-weighted, exact in expectation); files without it: the mean
+    c.counts.synapse[i] =
+      k.synapsesPerStep > 0
+        ? k.synapsesPerStep * emissions
+        : axons.size > 0
+          ? inPerStep * (syn / axons.size) * emissions
+          : 0;
   }
   for (const r of d.routes) {
     if (r.src < 0) continue;

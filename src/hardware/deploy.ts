@@ -153,6 +153,7 @@ export interface DeployCore {
   hostIn: number;
   firedPerStep: number;
   localSpikesPerStep: number;
+  synapsesPerStep: number;
 }
 export interface DeployRoute {
   src: number;
@@ -242,6 +243,7 @@ export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): 
       hostIn: m.cores.hostIn[c],
       firedPerStep: m.cores.firedPerStep[c],
       localSpikesPerStep: m.cores.localPerStep[c],
+      synapsesPerStep: m.cores.synapsesPerStep[c],
     };
   });
   // Synapse blocks: one pass per projection over its CSR (sources ascending), bucketed by the target's core.

@@ -37,6 +37,8 @@ export interface CoreStats {
   /** Expected spikes (or messages, graded chip) its neurons emit per step, and those with targets on their own core. */
   firedPerStep: Float64Array;
   localPerStep: Float64Array;
+  /** Expected synapses per step that spikes reach on the core (dynamic projections, by the rates). */
+  synapsesPerStep: Float64Array;
 }
 
 export interface Routes {
@@ -509,6 +511,7 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
     hostIn: new Float64Array(C),
     firedPerStep: new Float64Array(C),
     localPerStep: new Float64Array(C),
+    synapsesPerStep: new Float64Array(C),
   };
   // What the routes leave out: a neuron's spikes to targets on its own core (a chip still sends them)
   for (let s = 0; s < g.nAll; s++) {
@@ -521,6 +524,19 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
         cores.localPerStep[h] += rate[s];
         break;
       }
+  }
+  // The synapses those spikes reach, per core: each synapse of a dynamic projection, weighed by its source's rate
+  for (const pr of net.projections) {
+    if (pr.static) continue;
+    const S = g.pops.find((p) => p.name === pr.source)!,
+      T = g.pops.find((p) => p.name === pr.target)!;
+    if (T.host) continue;
+    for (let a = 0; a < S.size; a++) {
+      const r = rate[S.offset + a];
+      if (r === 0) continue;
+      for (let j = pr.indptr[a]; j < pr.indptr[a + 1]; j++)
+        cores.synapsesPerStep[P.part[g.placedOf[T.offset + pr.indices[j]]]] += r;
+    }
   }
   for (let c = 0; c < C; c++) {
     const [x, y] = slotXY(mesh, slot[c]);
