@@ -10,6 +10,7 @@ import { emptyCounts, energyOf, stepLatency, type CoreCounts } from '../src/ener
 import { denseBaseline } from '../src/energy/baseline.js';
 import { readFileSync } from 'node:fs';
 import { runNetwork, probeResult } from '../src/sim/run.js';
+import { substepClock } from '../src/sim/probes/core-events.js';
 import type { Network } from '../src/net/network.js';
 import { testProjection } from './helpers.js';
 import { join } from 'node:path';
@@ -231,6 +232,26 @@ describe('review findings, kept fixed', () => {
     );
     const c = probeResult(r, 'core-events').totals.counts;
     expect([c.soma_access[0], c.soma_update[0], c.spike_out[0]]).toEqual([6, 6, 3]);
+  });
+});
+
+describe('--graded substeps: a step split into S sub-steps (hand-computed, loihi1 latencies)', () => {
+  it('sums the busiest core of every sub-step, a count n firing in sub-steps 1..n, plus S barriers', () => {
+    // core 0: 2 neurons, both updated, one fires a count of 3 with 1 message; core 1: 1 neuron, receives the 3
+    // spikes (4 synapses each). S = 7, barrier 1000 ns. Latencies: access 6, update 3.7, spike 30, out 5.1,
+    // in 16, synapse 4.7 ns.
+    const clock = substepClock(2, loadProfile('loihi1').prices, 'sparse');
+    clock.update(0);
+    clock.update(0);
+    clock.fire(0, 3, 1);
+    clock.receive(1, 3, 4);
+    const k1 = 2 * 6 + 2 * 3.7 + (30 + 5.1), // sub-step 1: accesses, the step's updates, the spike
+      k23 = 2 * 6 + (30 + 5.1) + 3.7, // sub-steps 2, 3: it fires again (an update each); core 1 takes 16 + 4 x 4.7
+      k47 = 2 * 6; // sub-steps 4..7: accesses only
+    expect(Math.max(k23, 16 + 4 * 4.7)).toBe(k23);
+    expect(clock.ns(Float64Array.from([2, 1]), 7, 1000)).toBeCloseTo(k1 + 2 * k23 + 4 * k47 + 7 * 1000, 9);
+    clock.clear();
+    expect(clock.ns(Float64Array.from([2, 1]), 7, 1000)).toBeCloseTo(7 * (2 * 6) + 7000, 9);
   });
 });
 

@@ -23,11 +23,19 @@ export function eventsFromDeployment(d: Deployment, steps: number): CoreCounts {
   const hostPerStep = new Float64Array(C);
   for (const r of d.routes) if (r.src < 0 && !r.perInput) hostPerStep[r.dst] += r.spikesPerStep;
   const emissions = steps + 1;
+  // --graded substeps on a binary-spike chip: every neuron is accessed in each of a step's 2^bits - 1 sub-steps
+  let substeps = 1;
+  if (
+    d.provenance.gradedMode === 'substeps' &&
+    d.profile.values.some((v) => v.section === 'spikes' && v.key === 'kind' && v.text === 'binary')
+  )
+    for (const p of d.projections)
+      if (p.payload === 'graded' && !p.static) substeps = Math.max(substeps, 2 ** p.payloadBits - 1);
   const staticProj = new Set(d.projections.filter((p) => p.static).map((p) => p.name));
   const sourceOf = new Map(d.projections.map((p) => [p.name, p.source]));
   for (const k of d.cores) {
     const i = k.index;
-    c.counts.soma_access[i] = k.neuronCount * steps;
+    c.counts.soma_access[i] = k.neuronCount * steps * substeps;
     c.counts.soma_update[i] = k.neuronCount * steps;
     c.counts.spike_out[i] = k.firedPerStep * emissions;
     c.counts.message_out[i] = (k.spikesOutPerStep + k.localSpikesPerStep) * emissions;

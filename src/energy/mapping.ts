@@ -38,6 +38,11 @@ export function coreEventsRequest(
     else if (a.includes(-1)) throw new UserError(`${deployFile}: population ${name} is not fully placed`);
   }
   const L = limitsOf(profile);
+  // --graded substeps on a binary-spike chip: each step is split into 2^bits - 1 sub-steps (the widest count)
+  let substeps = 1;
+  if (!L.graded && d.provenance.gradedMode === 'substeps')
+    for (const q of net.projections)
+      if (q.payload === 'graded' && !q.static) substeps = Math.max(substeps, 2 ** q.payloadBits - 1);
   return {
     kind: 'core-events',
     cores: d.cores.length,
@@ -46,6 +51,7 @@ export function coreEventsRequest(
     tileY: Int32Array.from(d.cores, (c) => c.y),
     // a graded count n on a binary-spike chip travels as n spikes (or n sub-steps): n events either way
     spikesPerCount: !L.graded,
+    substeps,
     prices: profile.prices,
     encoding: L.encoding,
   };

@@ -10,7 +10,9 @@
  *   hop_*         |dx| east-west and |dy| north-south tile hops per message, at the receiver
  * Messages from host populations (inputs) enter at their destination cores: message_in, synapses, no hops.
  * Options (plain data, so they cross into worker threads): cores, coreOf (population -> core per neuron),
- * tileX, tileY (per core), spikesPerCount (true on a binary-spike chip: a count n is n spikes), and, for the
+ * tileX, tileY (per core), spikesPerCount (true on a binary-spike chip: a count n is n spikes), substeps (S > 1
+ * with --graded substeps: every step is S chip steps, a count n a spike in n of them: S soma accesses per neuron
+ * and step, an update per extra firing, the latency summed over the sub-steps with S barriers), and, for the
  * per-step latency, prices and encoding. An input counts as arrived when a message reached the neuron, even if
  * its weights sum to zero (as SANA-FE charges it): a neuron not otherwise updated is checked against the sources
  * that fired `delay` steps before. Departures from SANA-FE: static projections (the iP-VAE's W_ff x, computed
@@ -46,7 +48,7 @@ declare module '../probe.js' {
 export default defineProbe<CoreEventsResult>({
   kind: 'core-events',
   doc: 'chip events per core on a mapping (soma access/update, spikes out, messages, synapses, hops) and step latency',
-  options: ['cores', 'coreOf', 'tileX', 'tileY', 'spikesPerCount', 'prices', 'encoding'],
+  options: ['cores', 'coreOf', 'tileX', 'tileY', 'spikesPerCount', 'substeps', 'prices', 'encoding'],
   create(ctx, req) {
     const C = req.cores as number;
     const coreOf = req.coreOf as Record<string, ArrayLike<number>>;
@@ -57,6 +59,11 @@ export default defineProbe<CoreEventsResult>({
     const prices = req.prices as Prices | undefined,
       encoding = (req.encoding as SynapseEncoding | undefined) ?? 'sparse';
     const spikesPerCount = req.spikesPerCount === true;
+    // --graded substeps: each step is S chip steps; a count n is a spike in sub-steps 1..n
+    const S = req.substeps === undefined ? 1 : (req.substeps as number);
+    if (!Number.isInteger(S) || S < 1 || S > 65535)
+      throw new UserError('probe core-events: substeps must be an integer in [1, 65535]');
+    const sub = S > 1 && prices ? substepClock(C, prices, encoding) : undefined;
     const sim = ctx.sim;
     const pops = sim.pops.map((P) => {
       const cores = coreOf[P.name];
@@ -159,11 +166,12 @@ export default defineProbe<CoreEventsResult>({
           if (cores && !host && (t > 0 || P.emitted)) {
             for (let n = 0; n < P.n; n++) {
               const c = cores[n];
-              k.soma_access[c]++;
+              k.soma_access[c] += S;
               let upd = P.out[n] !== 0 || (t > 0 && (P.inp[n] !== 0 || P.drive[n] !== 0 || always?.[n] === 1));
               for (let v = 0; v < prev.length && !upd; v++) if (prev[v][n] !== 0) upd = true;
               if (!upd && t > 0) upd = arrived(pi, n, t);
               if (upd) k.soma_update[c]++;
+              if (upd) sub?.update(c);
             }
           }
           for (let v = 0; v < names.length; v++) prev[v].set(P.state[names[v]]);
@@ -174,7 +182,12 @@ export default defineProbe<CoreEventsResult>({
             const s = P.fired[f];
             const n = many ? Math.abs(P.out[s]) : 1;
             const src = cores && !host ? cores[s] : -1;
-            if (src >= 0 && P.spec.spiking) k.spike_out[src] += n;
+            if (src >= 0 && P.spec.spiking) {
+              k.spike_out[src] += n;
+              // in sub-steps 2..n the neuron fires again: an update each time
+              if (S > 1 && n > 1) k.soma_update[src] += n - 1;
+            }
+            if (sub && src >= 0 && P.spec.spiking) sub.fire(src, n, d.ptr[s + 1] - d.ptr[s]);
             for (let j = d.ptr[s]; j < d.ptr[s + 1]; j++) {
               const c = d.cores[j];
               if (src >= 0) {
@@ -184,6 +197,7 @@ export default defineProbe<CoreEventsResult>({
               }
               k.message_in[c] += n;
               k.synapse[c] += n * d.syn[j];
+              sub?.receive(c, n, d.syn[j]);
             }
           }
         }
@@ -203,9 +217,10 @@ export default defineProbe<CoreEventsResult>({
         // step 0 (the reset) is a step on chip only when something emitted then (the iP-VAE's counts from u0)
         if (stepNs && prices && (t > 0 || pops.some((p) => p.P.emitted && !p.P.spec.host))) {
           const l = stepLatency(step, prices, encoding, tiles.size);
-          stepNs[input * (ctx.steps + 1) + t] = l.ns;
+          stepNs[input * (ctx.steps + 1) + t] = sub ? sub.ns(neuronsOn, S, l.barrierNs) : l.ns;
           for (const u of l.unpriced) unpriced.add(u);
         }
+        sub?.clear();
         if (stepPj) {
           let e = 0;
           COUNTED_EVENTS.forEach((ev, i) => {
@@ -243,3 +258,86 @@ export default defineProbe<CoreEventsResult>({
     };
   },
 });
+
+/**
+ * The latency of one step split into S sub-steps (--graded substeps on a binary-spike chip), as SANA-FE's simple
+ * timing model would time each sub-step: a count n is a spike in sub-steps 1..n. Per core and sub-step k, send =
+ * every neuron's access + (k = 1: the step's updates; k > 1: an update per neuron firing again) + spike out and message out
+ * of the neurons with n >= k; receive = message in + synapses of the messages with n >= k. The step is the sum
+ * over k of the busiest core, plus S barriers. Quantities change only at the counts present, so the sum runs
+ * over the distinct counts, not over all S sub-steps.
+ */
+export function substepClock(C: number, prices: Prices, encoding: SynapseEncoding) {
+  const lat = (e: Parameters<typeof priceEventOf>[0]) => prices.events[priceEventOf(e, encoding)]?.latencyNs ?? 0;
+  const access = lat('soma_access'),
+    update = lat('soma_update'),
+    spike = lat('spike_out'),
+    out = lat('message_out'),
+    inn = lat('message_in'),
+    syn = lat('synapse');
+  const updates = new Float64Array(C);
+  // per count n: what the neurons with that count add to each core's send and receive time, in every sub-step k <= n
+  const send = new Map<number, Float64Array>(),
+    recv = new Map<number, Float64Array>(),
+    again = new Map<number, Float64Array>();
+  const at = (m: Map<number, Float64Array>, n: number) => {
+    let a = m.get(n);
+    if (!a) m.set(n, (a = new Float64Array(C)));
+    return a;
+  };
+  const sendK = new Float64Array(C),
+    recvK = new Float64Array(C),
+    againK = new Float64Array(C);
+  return {
+    update(c: number) {
+      updates[c]++;
+    },
+    fire(c: number, n: number, messages: number) {
+      at(send, n)[c] += spike + out * messages;
+      if (n > 1) at(again, n)[c] += update;
+    },
+    receive(c: number, n: number, synapses: number) {
+      at(recv, n)[c] += inn + syn * synapses;
+    },
+    clear() {
+      updates.fill(0);
+      send.clear();
+      recv.clear();
+      again.clear();
+    },
+    /** The step's latency (ns): the sum over its S sub-steps. */
+    ns(neuronsOn: Float64Array, S: number, barrier: number): number {
+      const counts = [...new Set([...send.keys(), ...recv.keys()])].sort((a, b) => b - a);
+      sendK.fill(0);
+      recvK.fill(0);
+      againK.fill(0);
+      let total = 0,
+        k = S; // sweep k from S down to 1; sendK/recvK hold the firing-dependent time of sub-step k
+      const busiest = (first: boolean) => {
+        let m = 0;
+        for (let c = 0; c < C; c++) {
+          const sd = neuronsOn[c] * access + sendK[c] + (first ? updates[c] * update : againK[c]);
+          m = Math.max(m, sd, recvK[c]);
+        }
+        return m;
+      };
+      for (const n of counts) {
+        // sub-steps n+1 .. k share the same times
+        if (k > n) total += (k - n) * busiest(false);
+        k = Math.min(k, n);
+        const a = send.get(n),
+          b = recv.get(n),
+          g = again.get(n);
+        for (let c = 0; c < C; c++) {
+          sendK[c] += a?.[c] ?? 0;
+          recvK[c] += b?.[c] ?? 0;
+          againK[c] += g?.[c] ?? 0;
+        }
+      }
+      // sub-steps 2..k fire again (an update each) and sub-step 1 carries the step's updates
+      if (k > 1) total += (k - 1) * busiest(false);
+      total += busiest(true);
+      return total + S * barrier;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * ipvae report end to end on the SANA-FE check network (examples/sanafe-check): the HTML and report.json are
+ * written, report.json carries the same numbers as ipvae energy, the raster holds every spike of the run; an
+ * output path that cannot be written is refused with one line before any work, and nothing is left behind.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'ipvae.js');
+const EX = join(ROOT, 'examples', 'sanafe-check');
+const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const common = ['--deploy', join(EX, 'deploy.pb'), '--net', join(EX, 'net.json'), '--drive', join(EX, 'drive.json')];
+
+describe('ipvae report', () => {
+  it('writes report.html and report.json with the numbers of ipvae energy and every spike in the raster', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-report-'));
+    try {
+      const r = run('report', ...common, '--out', join(dir, 'check.html'));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/wrote .*check\.html and .*check\.json/);
+      expect(readdirSync(dir).sort()).toEqual(['check.html', 'check.json']); // no temporary file left
+      const html = readFileSync(join(dir, 'check.html'), 'utf8');
+      expect(html).not.toMatch(/https?:\/\//);
+      for (const plot of ['raster', 'energy-components', 'energy-cores', 'latency', 'mesh'])
+        expect(html).toContain(`data-plot="${plot}"`);
+      const rep = JSON.parse(readFileSync(join(dir, 'check.json'), 'utf8'));
+      const e = JSON.parse(run('energy', ...common, '--json').stdout);
+      expect(rep.energy.total_pj).toBe(e.energy_per_inference_pj);
+      expect(rep.energy.latency_per_inference_ns).toBe(e.latency.per_inference_ns);
+      expect(rep.energy.step_ns).toEqual(e.latency.first_input_ns.slice(1));
+      // the raster: 320 IF neurons, 200 steps, the 10,198 spikes SANA-FE also counted
+      expect([rep.raster.population, rep.raster.neurons, rep.raster.steps]).toEqual(['if', 320, 200]);
+      expect(rep.raster.events.length / 2).toBe(10198);
+      expect(rep.mesh.cores.length).toBe(10);
+      expect(rep.mesh.cores.reduce((a: number, c: { neurons: number }) => a + c.neurons, 0)).toBe(320);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad input: an output that cannot be written, before any work; one line, exit 2, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-report-bad-'));
+    try {
+      const one = (r: { status: number | null; stderr: string }) => {
+        expect(r.status).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        return r.stderr;
+      };
+      const missing = join(dir, 'no', 'such', 'r.html');
+      expect(one(run('report', ...common, '--out', missing))).toMatch(/r\.html: cannot write here/);
+      expect(existsSync(join(dir, 'no'))).toBe(false);
+      expect(one(run('report', ...common, '--out', dir))).toMatch(/is a folder; give a file name/);
+      expect(one(run('demo', '--out', missing))).toMatch(/cannot write here/);
+      expect(one(run('report', ...common.slice(0, 4), '--out', join(dir, 'r.html')))).toMatch(/--data or --drive/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
