@@ -20,7 +20,9 @@ import { probeResult, runNetwork } from '../sim/run.js';
 import { rateKind, ratesOf } from '../sim/rates.js';
 import type { RatesResult } from '../sim/probes/rates.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
-import type { ReportData } from './data.js';
+import type { ProfileTotals, ReportData } from './data.js';
+
+export type { ProfileTotals };
 
 /** Neurons shown in the raster at most (the first ones of the population). */
 const RASTER_NEURONS = 512;
@@ -75,15 +77,6 @@ export async function rasterOf(
     ...(graded ? { counts } : {}),
     caption: `${population}: ${shown === n ? `all ${n}` : `the first ${shown} of ${n}`} neurons, one input, steps 1 to ${T}`,
   };
-}
-
-export interface ProfileTotals {
-  name: string;
-  fits: boolean;
-  cores: number | null;
-  energyPj: number | null;
-  latencyNs: number | null;
-  note: string;
 }
 
 /**

@@ -79,12 +79,15 @@ export interface ReportData {
     rows: { device: string; iterativePj: number; amortizedPj: number; source: string }[];
   };
   /** Every shipped profile's totals for the same network (where it fits). */
-  profiles?: {
-    name: string;
-    fits: boolean;
-    cores: number | null;
-    energyPj: number | null;
-    latencyNs: number | null;
-    note: string;
-  }[];
+  profiles?: ProfileTotals[];
+}
+
+/** One profile's totals per inference for a network: null where it does not fit or nothing is priced. */
+export interface ProfileTotals {
+  name: string;
+  fits: boolean;
+  cores: number | null;
+  energyPj: number | null;
+  latencyNs: number | null;
+  note: string;
 }
