@@ -93,6 +93,21 @@ describe('ipvae energy', () => {
     expect(j.estimate.over_exact).toBeLessThan(1.1);
   });
 
+  it('the bundled patch model: the deployment-file estimate equals the count with rates from the same inputs', () => {
+    const model = join(__dirname, '..', 'models', 'patches-k512.safetensors');
+    const p8 = join(dir, 'p8.json'),
+      r = join(dir, 'p8-rates.json'),
+      d = join(dir, 'p8.pb');
+    const data = ['--data', 'patches', '--samples', '6', '--steps', '60'];
+    expect(run('quantize', '--model', model, '--out', p8).status).toBe(0);
+    expect(run('simulate', '--net', p8, ...data, '--rates-out', r).status).toBe(0);
+    for (const profile of ['loihi1', 'loihi2']) {
+      expect(run('map', '--net', p8, '--profile', profile, '--rates', r, '--out', d).status).toBe(0);
+      const j = JSON.parse(run('energy', '--deploy', d, '--net', p8, ...data, '--json').stdout);
+      expect(Math.abs(j.estimate.over_exact - 1), profile).toBeLessThan(1e-4);
+    }
+  });
+
   it('--target-r2: the first step reaching it, with the energy and latency spent by then', () => {
     const energy = (target: string) =>
       JSON.parse(

@@ -47,4 +47,3 @@ export function atomMosaic(
   });
   return { width: W, height: H, png: encodeGreyPng(W, H, px) };
 }
-
