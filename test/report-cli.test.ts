@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +36,15 @@ describe('ipvae report', () => {
       expect([rep.raster.population, rep.raster.neurons, rep.raster.steps]).toEqual(['if', 320, 200]);
       expect(rep.raster.events.length / 2).toBe(10198);
       expect(rep.mesh.cores.length).toBe(10);
+      // the traffic drawn between tiles is the run's: messages x tile distance = the hops counted
+      const hops = rep.mesh.links.reduce(
+        (a: number, l: { from: number[]; to: number[]; messages: number }) =>
+          a + l.messages * (Math.abs(l.from[0] - l.to[0]) + Math.abs(l.from[1] - l.to[1])),
+        0,
+      );
+      const counted = (k: string) =>
+        e.components.find((c: { event: string }) => c.event === k).count_per_inference as number;
+      expect(hops).toBe(counted('hop_east_west') + counted('hop_north_south'));
       expect(rep.mesh.cores.reduce((a: number, c: { neurons: number }) => a + c.neurons, 0)).toBe(320);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -53,9 +62,18 @@ describe('ipvae report', () => {
       const missing = join(dir, 'no', 'such', 'r.html');
       expect(one(run('report', ...common, '--out', missing))).toMatch(/r\.html: cannot write here/);
       expect(existsSync(join(dir, 'no'))).toBe(false);
-      expect(one(run('report', ...common, '--out', dir))).toMatch(/is a folder; give a file name/);
+      expect(one(run('report', ...common, '--out', dir))).toMatch(/--out must name an \.html file/);
       expect(one(run('demo', '--out', missing))).toMatch(/cannot write here/);
       expect(one(run('report', ...common.slice(0, 4), '--out', join(dir, 'r.html')))).toMatch(/--data or --drive/);
+      // the .json beside the HTML would overwrite an input; an --out that is not .html
+      expect(one(run('report', ...common, '--out', join(EX, 'net.html')))).toMatch(
+        /net\.json: is an input of this command/,
+      );
+      expect(one(run('report', ...common, '--out', join(dir, 'r.json')))).toMatch(/--out must name an \.html file/);
+      // a folder where the .json would go: refused before any work, and no HTML left behind
+      mkdirSync(join(dir, 'blk.json'));
+      expect(one(run('report', ...common, '--out', join(dir, 'blk.html')))).toMatch(/blk\.json: is a folder/);
+      rmSync(join(dir, 'blk.json'), { recursive: true });
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProfile, parseProfile } from '../src/hardware/profile.js';
@@ -187,6 +187,42 @@ describe('SANA-FE export: what it refuses', () => {
     const other = base();
     other.name = 'other';
     expect(tryExport(base(), undefined, other)).toThrow(/d\.pb: was written for another network/);
+  });
+});
+
+describe('ipvae export: bad input, one line and exit 2, nothing written', () => {
+  it('a profile lacking prices (without --allow-unpriced), a folder with other files, a drive naming no population', () => {
+    const ex = join(ROOT, 'examples', 'sanafe-check');
+    const tmp = mkdtempSync(join(tmpdir(), 'ipvae-export-bad-'));
+    try {
+      const run = (...a: string[]) => spawnSync(process.execPath, [CLI, ...a], { encoding: 'utf8' });
+      const one = (r: { status: number | null; stderr: string }) => {
+        expect(r.status).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        return r.stderr;
+      };
+      const net = join(ex, 'net.json');
+      const l2 = join(tmp, 'l2.pb');
+      expect(run('map', '--net', net, '--profile', 'loihi2', '--out', l2).status).toBe(0);
+      const x = ['export', '--format', 'sanafe', '--net', net];
+      expect(one(run(...x, '--deploy', l2, '--out', join(tmp, 'a')))).toMatch(
+        /^ipvae: loihi2: does not price .*soma_access energy.*--allow-unpriced writes 0/,
+      );
+      expect(existsSync(join(tmp, 'a'))).toBe(false);
+      expect(run(...x, '--deploy', l2, '--out', join(tmp, 'a'), '--allow-unpriced').status).toBe(0);
+      // a folder holding something else is left alone; an earlier export is replaced
+      writeFileSync(join(tmp, 'notes.txt'), 'mine');
+      expect(one(run(...x, '--deploy', join(ex, 'deploy.pb'), '--out', tmp))).toMatch(/other files in it/);
+      expect(readFileSync(join(tmp, 'notes.txt'), 'utf8')).toBe('mine');
+      expect(run(...x, '--deploy', join(ex, 'deploy.pb'), '--out', join(tmp, 'a')).status).toBe(0);
+      const drive = join(tmp, 'd.json');
+      writeFileSync(drive, JSON.stringify({ ['x'.repeat(3000)]: [[1]] }));
+      const e = one(run(...x, '--deploy', join(ex, 'deploy.pb'), '--drive', drive, '--out', join(tmp, 'b')));
+      expect(e).toMatch(/d\.json: .* is not a population of the network/);
+      expect(e.length).toBeLessThan(700);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

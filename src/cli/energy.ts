@@ -61,10 +61,11 @@ export function addEnergyCommand(program: Command): void {
       if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
       let inputs: EnergyInputs;
       if (o.drive) {
-        const drives = readDriveFile(
-          o.drive,
-          () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name,
-        );
+        const drives = readDriveFile(o.drive, {
+          population: o.population,
+          fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
+          names: net.populations.map((p) => p.name),
+        });
         inputs = { drives };
       } else {
         const samples = parseIntOpt('--samples', o.samples, 1);
@@ -94,7 +95,14 @@ export function addEnergyCommand(program: Command): void {
             .slice(0, rows)
         : null;
       // the JSON keeps what it printed before the analysis moved to src/energy/analyze.ts
-      const { perCore, budgetFine: _fine, spikesByNeuron: _each, ratesResult: _rates, ...rest } = a;
+      const {
+        perCore,
+        budgetFine: _fine,
+        spikesByNeuron: _each,
+        ratesResult: _rates,
+        coreTraffic: _pairs,
+        ...rest
+      } = a;
       const res = { deploy: o.deploy, net: o.net, ...rest, byCore, spikesPerCore: perCore.spikes };
       const { target, baseline, estimate, steps: T, inputs: N, notPriced } = a;
       const shape = isIpVaeNetwork(net) ? ipvaeShape(net) : undefined;

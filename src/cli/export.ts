@@ -1,6 +1,6 @@
 /** ipvae export: a mapped network in another tool's format (sanafe: SANA-FE's architecture and SNN YAML). */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readNetwork } from '../net/json.js';
 import { readDeployment } from '../hardware/deploy.js';
@@ -12,12 +12,30 @@ import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
 import { oneOf } from './common.js';
 
+const readFileSafe = (f: string): string => {
+  try {
+    return readFileSync(f, 'utf8').slice(0, 400);
+  } catch {
+    return '';
+  }
+};
+
 /**
  * Write files into a folder so that none is left half-written: all go to a temporary folder beside it first,
  * then each is renamed into place.
  */
-export function writeFolder(dir: string, files: Record<string, string>): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${dir}: exists and is not a folder`);
+export function writeFolder(dir: string, files: Record<string, string>, mark: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UserError(`${dir}: exists and is not a folder`);
+    const there = readdirSync(dir);
+    // an earlier export may be replaced; any other folder with files in it is left alone
+    const earlier = there.every((f) => f in files) && readFileSafe(join(dir, Object.keys(files)[0])).includes(mark);
+    if (there.length && !earlier)
+      throw new UserError(`${dir}: is a folder with other files in it; give a new folder (or an earlier export)`);
+    for (const f of Object.keys(files))
+      if (existsSync(join(dir, f)) && statSync(join(dir, f)).isDirectory())
+        throw new UserError(`${join(dir, f)}: is a folder; cannot write the export there`);
+  }
   const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
   try {
     mkdirSync(tmp, { recursive: true });
@@ -47,7 +65,15 @@ export function addExportCommand(program: Command): void {
     )
     .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
     .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
-    .requiredOption('--out <dir>', 'folder to write arch.yaml, snn.yaml and README.md into')
+    .option(
+      '--allow-unpriced',
+      'write 0 for the events the profile does not price (SANA-FE needs a number for each; its totals then leave them out)',
+      false,
+    )
+    .requiredOption(
+      '--out <dir>',
+      'a new (or empty) folder, or an earlier export, for arch.yaml, snn.yaml and README.md',
+    )
     .action((o) => {
       oneOf('--format', o.format, ['sanafe'] as const);
       const net = readNetwork(o.net);
@@ -55,10 +81,18 @@ export function addExportCommand(program: Command): void {
       const profile = loadProfile(o.profile ?? d.profile.name);
       sameProfile(d, profile, o.deploy);
       const drives = o.drive
-        ? readDriveFile(o.drive, () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name)
+        ? readDriveFile(o.drive, {
+            population: o.population,
+            fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
+            names: net.populations.map((p) => p.name),
+          })
         : undefined;
       const x = sanafeExport(net, d, profile, drives, { net: o.net, deploy: o.deploy, drive: o.drive });
-      writeFolder(o.out, x.files);
+      if (x.notPriced.length && !o.allowUnpriced)
+        throw new UserError(
+          `${o.profile ?? d.profile.name}: does not price ${x.notPriced.join(', ')}; SANA-FE needs a number for each (--allow-unpriced writes 0 for them)`,
+        );
+      writeFolder(o.out, x.files, 'written by ipvae export --format sanafe');
       console.log(
         `wrote ${join(o.out, 'arch.yaml')}, snn.yaml and README.md: ${x.groups.map((g) => `${g.name} ${g.neurons}`).join(', ')} neurons (${x.inputCopies} input copies), ${x.edges} edges, ${x.steps} steps of input spikes` +
           (x.notPriced.length ? `; not priced (written as 0): ${x.notPriced.join(', ')}` : ''),

@@ -250,10 +250,11 @@ export function addNetCommands(program: Command): void {
         let net: Network | undefined = o.net ? readNetwork(o.net) : undefined;
         if (net && o.population && !net.populations.some((p) => p.name === o.population))
           throw new UserError(`--population: ${o.net} has no population ${shown(o.population)}`);
-        const drives = readDriveFile(
-          o.drive,
-          () => o.population ?? (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
-        );
+        const drives = readDriveFile(o.drive, {
+          population: o.population,
+          fallback: () => (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
+          names: net?.populations.map((p) => p.name),
+        });
         const width = Object.values(drives)[0][0].length;
         if (!net) {
           if (!o.neuron) throw new UserError('simulate: give --net or --neuron');

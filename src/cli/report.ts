@@ -6,7 +6,7 @@
  * validate, integer simulation on loihi2 (every shipped profile's totals listed), energy, report.
  */
 import type { Command } from 'commander';
-import { join, dirname, basename, extname } from 'node:path';
+import { join, dirname, basename, extname, resolve } from 'node:path';
 import { readNetwork } from '../net/json.js';
 import { readDeployment, deploymentObject, type Deployment } from '../hardware/deploy.js';
 import { loadProfile, type Profile } from '../hardware/profile.js';
@@ -24,11 +24,10 @@ import { readDriveFile } from '../sim/drive-file.js';
 import { neuronModel } from '../sim/registry.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { loadModel } from '../io/safetensors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { snakeKeys } from '../io/json-case.js';
 import { evaluate } from '../model/evaluate.js';
 import type { IpVaeParams } from '../model/params.js';
-import { fromIpVae } from '../frontends/ipvae.js';
+import { fromIpVae, quantisedFrom } from '../frontends/ipvae.js';
 import { validateWidths, type ValidationRow } from '../net/validate.js';
 import type { Network } from '../net/network.js';
 import { buildReport, profileTotals, rasterOf, type ProfileTotals } from '../report/build.js';
@@ -37,13 +36,14 @@ import type { ReportData } from '../report/data.js';
 import { UserError } from '../errors.js';
 import { bestModel } from './models.js';
 import { fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
-/** report.json beside report.html. */
+/** The report's numbers go beside the HTML: the same name with .json. */
 const jsonPath = (html: string) => join(dirname(html), `${basename(html, extname(html))}.json`);
 
 /** Refuse an output path that cannot be written before any work is done (the files are still written atomically). */
 export function checkWritable(path: string): void {
+  if (!path) throw new UserError('--out: give a file name');
   const dir = dirname(path);
   if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${path}: is a folder; give a file name`);
   try {
@@ -52,6 +52,21 @@ export function checkWritable(path: string): void {
   } catch {
     throw new UserError(`${path}: cannot write here (the folder ${dir} is missing or not writable)`);
   }
+}
+
+/**
+ * The report's two outputs, checked before any work: an .html name, both writable, neither a folder, and neither
+ * one of the command's input files (the .json beside the HTML must not overwrite the network, say).
+ */
+export function checkReportOut(out: string, inputs: (string | undefined)[]): void {
+  if (!/\.html?$/i.test(out))
+    throw new UserError(`${out}: --out must name an .html file (its numbers go to the same name with .json)`);
+  checkWritable(out);
+  checkWritable(jsonPath(out));
+  const mine = new Set([resolve(out), resolve(jsonPath(out))]);
+  for (const f of inputs)
+    if (f && mine.has(resolve(f)))
+      throw new UserError(`${f}: is an input of this command; the report would overwrite it (choose another --out)`);
 }
 
 /** The atoms' image side for a model of D inputs: a square, else none. */
@@ -70,13 +85,28 @@ async function stage<T>(s: Stages, label: string, f: (bar?: (d: number, t: numbe
   const t0 = performance.now();
   const r = await f(bar?.update);
   bar?.end();
-  if (!s.quiet) process.stderr.write(`${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  // on a terminal only, like the progress bars: a script's stderr stays for errors
+  if (!s.quiet && process.stderr.isTTY)
+    process.stderr.write(`${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return r;
 }
 
+/** Both files or neither: each goes to a temporary name, then both are renamed into place. */
 function writeReport(out: string, data: ReportData): void {
-  writeFileAtomic(out, renderReport(data));
-  writeFileAtomic(jsonPath(out), `${JSON.stringify(snakeKeys(data), null, 1)}\n`);
+  const files: [string, string][] = [
+    [out, renderReport(data)],
+    [jsonPath(out), `${JSON.stringify(snakeKeys(data), null, 1)}\n`],
+  ];
+  const tmp = files.map(([f]) => join(dirname(f), `.${basename(f)}.${process.pid}.tmp`));
+  try {
+    files.forEach(([, text], i) => writeFileSync(tmp[i], text));
+    files.forEach(([f], i) => renameSync(tmp[i], f));
+  } catch (e) {
+    for (const t of tmp) rmSync(t, { force: true });
+    throw new UserError(
+      `${out}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
 }
 
 interface ReportRun {
@@ -218,10 +248,18 @@ export function addReportCommands(program: Command): void {
     .option('--target-r2 <x>', 'iP-VAE on data: mark the first step where R^2 reaches x')
     .option('--profiles', "also every shipped profile's totals (with --data: from the measured rates)", false)
     .option('--require-prices', 'refuse a profile that leaves an event this mapping can count unpriced', false)
-    .requiredOption('--out <file>', 'the HTML file to write (report.json is written beside it)')
+    .requiredOption('--out <file>', 'the HTML file to write (its numbers go to the same name with .json)')
     .action(async (o) => {
       if (!!o.data === !!o.drive) throw new UserError('report: give --data or --drive, one of them');
-      checkWritable(o.out);
+      if (o.profiles && o.drive)
+        throw new UserError('--profiles: needs --data (the other chips are mapped with the rates measured on it)');
+      checkReportOut(o.out, [
+        o.net,
+        o.deploy,
+        o.drive,
+        o.model,
+        o.data?.startsWith('idx:') ? o.data.slice(4) : undefined,
+      ]);
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
         workers = parseIntOpt('--workers', o.workers, 1, 64);
       const net = readNetwork(o.net);
@@ -233,10 +271,11 @@ export function addReportCommands(program: Command): void {
         steps = 0;
       if (o.drive)
         inputs = {
-          drives: readDriveFile(
-            o.drive,
-            () => o.population ?? net.populations.find((p) => neuronModel(p.model).host)?.name,
-          ),
+          drives: readDriveFile(o.drive, {
+            population: o.population,
+            fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
+            names: net.populations.map((p) => p.name),
+          }),
         };
       else {
         const samples = parseIntOpt('--samples', o.samples, 1);
@@ -247,6 +286,10 @@ export function addReportCommands(program: Command): void {
       const model = o.model ? loadModel(o.model) : undefined;
       if (model && !isIpVaeNetwork(net))
         throw new UserError(`${o.net}: --model needs an iP-VAE network (ipvae quantize)`);
+      if (model && !quantisedFrom(model, net))
+        throw new UserError(
+          `${o.model}: is not the model ${o.net} was quantised from (quantised again with the network's recorded options it gives other weights)`,
+        );
       if (model && 'width' in inputs && inputs.width !== model.D)
         throw new UserError(`${o.model}: D=${model.D} but ${o.data} has D=${inputs.width}`);
       const bits = String(o.bits)
@@ -302,10 +345,10 @@ export function addReportCommands(program: Command): void {
     .option('--seed <n>', 'seed', '0')
     .option('--workers <n>', 'worker threads', '2')
     .option('--profile <name>', 'the chip to map onto', 'loihi2')
-    .option('--out <file>', 'the HTML report (report.json is written beside it)', 'report.html')
+    .option('--out <file>', 'the HTML report (its numbers go to the same name with .json)', 'report.html')
     .option('--json', 'print one JSON object (the summary; the full numbers are in report.json)', false)
     .action(async (o) => {
-      checkWritable(o.out);
+      checkReportOut(o.out, []);
       const t0 = performance.now();
       const samples = parseIntOpt('--samples', o.samples, 1, 100_000),
         steps = parseIntOpt('--steps', o.steps, 1, 100_000),
@@ -315,12 +358,12 @@ export function addReportCommands(program: Command): void {
       const model = loadModel(m.path);
       const data = loadData('patches', 'test', samples);
       const N = Math.min(samples, data.N);
-      if (!o.json) console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
       const { net, report: q } = fromIpVae(model, { weightBits: 8 });
       const profile = loadProfile(o.profile);
       const mapping = mapNetwork(net, profile, { strategy: 'traffic' });
       if (mapping.violations.length)
         throw new UserError(`${o.profile}: the bundled patch model does not fit it (${mapping.violations[0].message})`);
+      if (!o.json) console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
       const d = deploymentObject(net, mapping, 'spikes');
       const parts = await runReport(
         {

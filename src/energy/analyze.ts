@@ -109,7 +109,8 @@ export async function analyzeEnergy(
   const perInput = ev.stepNs!;
   const perInference = new Float64Array(N);
   for (let n = 0; n < N; n++) for (let t = 0; t <= steps; t++) perInference[n] += perInput[n * (steps + 1) + t];
-  const stepsOnly = perInput.filter((x) => x > 0);
+  // the distribution over steps 1..T of every input (step 0, the reset, counts in the inference's total only)
+  const stepsOnly = perInput.filter((x, i) => i % (steps + 1) !== 0 && x > 0);
   const meanInference = perInference.reduce((a, b) => a + b, 0) / N;
   const all = r.probes['ipvae-metrics'] ? probeResult(r, 'ipvae-metrics').metrics : undefined;
   // the spike budget: quality, energy and latency spent by step t (means over inputs)
@@ -203,6 +204,8 @@ export async function analyzeEnergy(
       messagesOut: perCore(ev.totals.counts.message_out),
       messagesIn: perCore(ev.totals.counts.message_in),
     },
+    /** Messages per inference from core a to core b, [a, b, messages] for the pairs that carry any (up to 1024 cores). */
+    coreTraffic: ev.pairs ? pairList(ev.pairs, ev.totals.cores, N) : undefined,
     spikesPerNeuron,
     /** Spikes per inference of every neuron, by population (with --data). */
     spikesByNeuron: rates
@@ -222,3 +225,10 @@ export async function analyzeEnergy(
 }
 
 export type EnergyAnalysis = Awaited<ReturnType<typeof analyzeEnergy>>;
+
+function pairList(pairs: Float64Array, C: number, N: number): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (let a = 0; a < C; a++)
+    for (let b = 0; b < C; b++) if (pairs[a * C + b] > 0) out.push([a, b, pairs[a * C + b] / N]);
+  return out;
+}

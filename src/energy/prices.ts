@@ -52,8 +52,12 @@ export interface Prices {
 type Fail = (field: string, what: string) => never;
 const CONF = ['published', 'secondary', 'assumption'] as const;
 
+/** Prices above 1e12 (1 J or 1000 s per event) are mistakes, and would overflow sums. */
+const PRICE_MAX = 1e12;
 const num = (v: unknown, f: string, fail: Fail): number =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(f, 'must be a non-negative number');
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= PRICE_MAX
+    ? v
+    : fail(f, `must be a number from 0 to ${PRICE_MAX}`);
 
 const range = (v: unknown, value: number | undefined, f: string, fail: Fail): [number, number] => {
   if (!Array.isArray(v) || v.length !== 2) return fail(f, 'must be [low, high]');

@@ -13,7 +13,7 @@ import type { IpVaeParams } from '../model/params.js';
 import { logSigmaOf } from '../model/math.js';
 import { toQ, q, type QFormat } from '../fixed/q.js';
 import type { Network } from '../net/network.js';
-import { snakeKeys } from '../io/json-case.js';
+import { camelKeys, snakeKeys } from '../io/json-case.js';
 import { errorReport, quantizeProjection, type ProjectionShape, type TensorReport } from '../net/quantize.js';
 
 export type { TensorReport };
@@ -147,4 +147,31 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
     ),
   ];
   return { net, report };
+}
+
+/**
+ * Whether a float model is the one an integer network was quantised from: quantised again with the options the
+ * network records (meta.quant), it gives the same integer weights and exponents. A network requantised to
+ * another width (ipvae quantize --net) records that width too.
+ */
+export function quantisedFrom(p: IpVaeParams, net: Network): boolean {
+  const quant = (net.meta as { quant?: unknown }).quant;
+  if (!quant || typeof quant !== 'object') return false;
+  let again: Network;
+  try {
+    again = fromIpVae(p, camelKeys(quant) as Partial<QuantOptions>).net;
+  } catch {
+    return false;
+  }
+  if (again.projections.length !== net.projections.length) return false;
+  return net.projections.every((q, i) => {
+    const r = again.projections[i];
+    return (
+      r.name === q.name &&
+      r.exponent === q.exponent &&
+      r.weights.length === q.weights.length &&
+      r.weights.every((w, j) => w === q.weights[j]) &&
+      r.indices.every((x, j) => x === q.indices[j])
+    );
+  });
 }

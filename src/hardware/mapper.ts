@@ -482,6 +482,10 @@ export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mappi
   const rate = rateVector(g, o.rates);
   const { violations, choices } = checkNetwork(net, g, profile, L, mode);
   if (cap !== undefined && L.neurons === cap) choices.push(`at most ${cap} neurons per core (--max-neurons-per-core)`);
+  else if (cap !== undefined)
+    choices.push(
+      `--max-neurons-per-core ${cap} is above ${profile.name}'s ${L.neurons} neurons per core: the profile's limit applies`,
+    );
   const unfit = violations.length > 0;
   // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
   const P = partition(g, L, { strategy: unfit ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });

@@ -11,17 +11,17 @@ import h5wasm from 'h5wasm/node';
 import { UserError } from '../errors.js';
 import { shown } from './json-read.js';
 
-export type H5Value = Float64Array | string[];
-
-export interface H5Dataset {
+interface H5DatasetBase {
   kind: 'dataset';
-  /** 'int' and 'float' hold numbers (int64 beyond 2^53 is refused), 'string' holds strings. */
-  type: 'int' | 'float' | 'string';
   /** Bytes per element as stored (4 or 8 for numbers), for writing back the same type. */
   size: number;
   shape: number[];
-  value: H5Value;
 }
+
+/** Numbers ('int': int64 beyond 2^53 is refused) or strings. */
+export type H5Dataset =
+  | (H5DatasetBase & { type: 'int' | 'float'; value: Float64Array })
+  | (H5DatasetBase & { type: 'string'; value: string[] });
 
 export interface H5Group {
   kind: 'group';
@@ -200,10 +200,10 @@ export async function writeHdf5(root: H5Group): Promise<Uint8Array> {
       for (const [k, c] of node.children) {
         if (c.kind === 'group') put(g.create_group(k), c);
         else if (c.type === 'string') {
-          const v = c.value as string[];
+          const v = c.value;
           g.create_dataset({ name: k, data: c.shape.length === 0 ? v[0] : v, shape: c.shape });
         } else {
-          const v = c.value as Float64Array;
+          const v = c.value;
           const data =
             c.type === 'int'
               ? BigInt64Array.from(v, (x) => BigInt(x))

@@ -213,7 +213,7 @@ function paramOf(d: H5Dataset, f: FieldSpec, at: string, file: string): NirParam
     if (f.kind === 'pad' && d.shape.length === 0 && ['same', 'valid'].includes(d.value[0])) return d.value[0];
     throw new UserError(`${file}: ${shown(at)}: must be numbers${f.kind === 'pad' ? ' or "same"/"valid"' : ''}`);
   }
-  const data = d.value as Float64Array;
+  const data = d.value;
   for (let i = 0; i < data.length; i++)
     if (!Number.isFinite(data[i])) throw new UserError(`${file}: ${shown(at)}[${i}] is not a finite number`);
   return { shape: d.shape, data, type: d.type, size: d.size };

@@ -222,15 +222,17 @@ export function buildReport(p: ReportParts): ReportData {
   const d = p.deployment,
     steps = a.steps;
   const tileOf = new Map(d.cores.map((c) => [c.index, [c.x, c.y] as [number, number]]));
+  // traffic between tiles: as counted in the run, else (over 1024 cores) the deployment's expected routes
   const links = new Map<string, { from: [number, number]; to: [number, number]; messages: number }>();
-  for (const r of d.routes) {
-    if (r.src < 0) continue;
-    const from = tileOf.get(r.src)!,
-      to = tileOf.get(r.dst)!;
+  const pairs: [number, number, number][] =
+    a.coreTraffic ?? d.routes.filter((r) => r.src >= 0).map((r) => [r.src, r.dst, r.spikesPerStep * (steps + 1)]);
+  for (const [src, dst, messages] of pairs) {
+    const from = tileOf.get(src)!,
+      to = tileOf.get(dst)!;
     if (from[0] === to[0] && from[1] === to[1]) continue;
     const k = `${from}|${to}`;
     const l = links.get(k) ?? { from, to, messages: 0 };
-    l.messages += r.spikesPerStep * (steps + 1);
+    l.messages += messages;
     links.set(k, l);
   }
   const L = limitsOf(p.profile);

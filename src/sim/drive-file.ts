@@ -1,18 +1,35 @@
 /**
  * The drive file of `ipvae simulate --drive`: one row of integers per step, as a JSON array of rows (for one
  * population, named by the caller) or an object {population: rows, ...}. Every value a safe integer (1e308 and
- * 2^63 are refused, not clipped), every row non-empty, every population the same number of steps.
+ * 2^63 are refused, not clipped), every row non-empty, every population the same number of steps. Steps count
+ * from 1 in messages (row 0 is step 1).
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { keyName, parseJson } from '../io/json-read.js';
 
-export function parseDriveFile(
-  text: string,
-  file: string,
-  arrayFor: () => string | undefined,
-): Record<string, number[][]> {
+export interface DriveOptions {
+  /** --population: the population an array of rows feeds (refused for a file that names its populations). */
+  population?: string;
+  /** The population an array feeds without --population. */
+  fallback?: () => string | undefined;
+  /** The network's populations, when known: a file naming another is refused. */
+  names?: string[];
+}
+
+export function parseDriveFile(text: string, file: string, opts: DriveOptions): Record<string, number[][]> {
+  const arrayFor = () => opts.population ?? opts.fallback?.();
   const root = parseJson(text, file, 'not a JSON array of per-step arrays (or an object of them by population)');
+  if (
+    opts.population !== undefined &&
+    root &&
+    typeof root === 'object' &&
+    !Array.isArray(root) &&
+    !Object.keys(root).includes(opts.population)
+  )
+    throw new UserError(
+      `${file}: names its populations ({population: rows}) and --population ${keyName(opts.population)} is not one of them`,
+    );
   const entries: [string, unknown][] = Array.isArray(root)
     ? [[arrayFor() ?? '', root]]
     : root && typeof root === 'object'
@@ -21,13 +38,17 @@ export function parseDriveFile(
   if (entries.length === 0) throw new UserError(`${file}: expected a non-empty JSON array of per-step arrays`);
   const out: Record<string, number[][]> = Object.create(null);
   for (const [name, rows] of entries) {
-    if (!name) throw new UserError('simulate: the network has no population to drive');
+    if (!name) throw new UserError(`${file}: the network has no population for these rows to drive`);
+    if (opts.names && !opts.names.includes(name))
+      throw new UserError(
+        `${file}: ${keyName(name)} is not a population of the network (${opts.names.join(', ').slice(0, 200)})`,
+      );
     const at = Array.isArray(root) ? '' : `${keyName(name)}: `;
     if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0))
       throw new UserError(`${file}: ${at}expected a non-empty array of non-empty per-step arrays`);
     rows.forEach((r: unknown[], t) => {
       if (!r.every((v) => Number.isSafeInteger(v)))
-        throw new UserError(`${file}: ${at}step ${t} must hold integers only`);
+        throw new UserError(`${file}: ${at}step ${t + 1} must hold integers only`);
     });
     out[name] = rows as number[][];
   }
@@ -37,12 +58,12 @@ export function parseDriveFile(
 }
 
 /** A drive file read and parsed (see parseDriveFile). */
-export function readDriveFile(file: string, arrayFor: () => string | undefined): Record<string, number[][]> {
+export function readDriveFile(file: string, opts: DriveOptions): Record<string, number[][]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UserError(`${file}: cannot read the drive file`);
   }
-  return parseDriveFile(text, file, arrayFor);
+  return parseDriveFile(text, file, opts);
 }

@@ -21,6 +21,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { population, type Network, type Projection } from '../net/network.js';
 import { sat, shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
+import { shown } from '../io/json-read.js';
 import type { ModelOptions, NeuronSpec, Params, PopulationState, StepContext } from './neuron.js';
 import { neuronModel, resolvePopulation } from './registry.js';
 
@@ -325,7 +326,7 @@ export class Simulator {
 
   pop(name: string): Pop {
     const i = this.net.populations.findIndex((q) => q.name === name);
-    if (i < 0) throw new UserError(`network: no population named "${name}"`);
+    if (i < 0) throw new UserError(`network: no population named ${shown(name)}`);
     return this.pops[i];
   }
 

@@ -255,7 +255,7 @@ export const DECODERS: Decoder[] = [
     ],
     mutate: jsonMutate,
     decode: (b, file) => {
-      const drives = parseDriveFile(dec(b), file, () => 'in');
+      const drives = parseDriveFile(dec(b), file, { fallback: () => 'in' });
       for (const [name, rows] of Object.entries(drives)) {
         const P = driveNet.populations.find((p) => p.name === name);
         if (!P || rows.some((r) => r.length !== P.size)) return; // the CLI refuses these before running

@@ -34,6 +34,8 @@ export interface CoreEventsResult {
   stepPj?: Float64Array;
   /** Latency events not priced (listed once). */
   unpricedLatency: string[];
+  /** Messages from core a to core b (a x C + b), over all inputs and steps; kept for up to 1024 cores. */
+  pairs?: Float64Array;
   tilesInUse: number;
   inputs: number;
   steps: number;
@@ -146,6 +148,7 @@ export default defineProbe<CoreEventsResult>({
         }
     const totals = emptyCounts(C),
       step = emptyCounts(C);
+    const pairs = C <= 1024 ? new Float64Array(C * C) : undefined;
     const stepNs = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined,
       stepPj = prices ? new Float64Array(ctx.inputs * (ctx.steps + 1)) : undefined;
     const pj = COUNTED_EVENTS.map((e) => prices?.events[priceEventOf(e, encoding)]?.energyPj ?? 0);
@@ -192,6 +195,7 @@ export default defineProbe<CoreEventsResult>({
               const c = d.cores[j];
               if (src >= 0) {
                 k.message_out[src] += n;
+                if (pairs) pairs[src * C + c] += n;
                 k.hop_east_west[c] += n * Math.abs(tileX[c] - tileX[src]);
                 k.hop_north_south[c] += n * Math.abs(tileY[c] - tileY[src]);
               }
@@ -236,6 +240,7 @@ export default defineProbe<CoreEventsResult>({
         stepNs,
         stepPj,
         unpricedLatency: [...unpriced],
+        pairs,
         tilesInUse: tiles.size,
         inputs: ctx.inputs,
         steps: ctx.steps,
@@ -252,6 +257,12 @@ export default defineProbe<CoreEventsResult>({
       stepNs: parts[0].stepNs ? concatArrays(parts.map((p) => p.stepNs!)) : undefined,
       stepPj: parts[0].stepPj ? concatArrays(parts.map((p) => p.stepPj!)) : undefined,
       unpricedLatency: [...new Set(parts.flatMap((p) => p.unpricedLatency))],
+      pairs: parts[0].pairs
+        ? parts.slice(1).reduce((a, p) => {
+            for (let i = 0; i < a.length; i++) a[i] += p.pairs![i];
+            return a;
+          }, Float64Array.from(parts[0].pairs))
+        : undefined,
       tilesInUse: parts[0].tilesInUse,
       inputs: parts.reduce((a, p) => a + p.inputs, 0),
       steps: parts[0].steps,
