@@ -14,6 +14,7 @@ import { addNeuronsCommand } from './neurons.js';
 import { addEnergyCommand } from './energy.js';
 import { addExportCommand } from './export.js';
 import { addReportCommands } from './report.js';
+import { addNirCommands } from './nir.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
   addEnergyCommand(program);
   addExportCommand(program);
   addReportCommands(program);
+  addNirCommands(program);
   return program;
 }
 

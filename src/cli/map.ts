@@ -20,6 +20,8 @@ import {
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../errors.js';
 import { fmt, oneOf, parseIntOpt, table } from './common.js';
+import { looksLikeHdf5 } from '../nir/file.js';
+import { inspectNir } from './nir.js';
 
 const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
@@ -281,12 +283,13 @@ export function addMapCommands(program: Command): void {
   program
     .command('inspect')
     .description(
-      'pretty-print a deployment file (.pb from ipvae map): provenance, totals, cores, routes; --json for every field',
+      'pretty-print a deployment file (.pb from ipvae map: provenance, totals, cores, routes) or a NIR graph (.nir: nodes, shapes, parameters, edges); --json for every field',
     )
-    .argument('<file>', 'deployment file')
+    .argument('<file>', 'deployment file (.pb) or NIR file (.nir)')
     .option('--rows <n>', 'core and route rows to print', '20')
     .option('--json', 'print the whole file as JSON (field names of proto/ipvae/deploy/v1/deploy.proto)', false)
-    .action((file: string, o) => {
+    .action(async (file: string, o) => {
+      if (looksLikeHdf5(file)) return inspectNir(file, o.json);
       const d = readDeployment(file);
       if (o.json) {
         console.log(JSON.stringify(deploymentJson(d), null, 1));

@@ -1,0 +1,495 @@
+/**
+ * NIR graph -> integer Network: neurons become Loihi-register populations, chains of linear nodes between them
+ * are folded into one real matrix per (source, target) and quantised by the generic quantiser.
+ *
+ * Discretisation at a time step dt (the file carries none: --dt, or `dt` in the root graph's metadata). Each
+ * neuron's continuous equation is integrated exactly over a step for an input held constant during it (zero-order
+ * hold; `euler` gives forward Euler, the discretisation snnTorch and Norse train with):
+ *   LIF      tau dv/dt = (v_leak - v) + r I   ->  v <- a v + (1 - a)(v_leak + r I),  a = exp(-dt / tau)
+ *            Loihi: dv = round(4096 (1 - a)), du = 4095 (u holds one step's input), input gain (1 - a) r
+ *   IF       dv/dt = r I                         ->  v <- v + dt r I                      (if model)
+ *   LI, I    as LIF without threshold (LI), without leak (I)                           (li model)
+ *   CubaLIF  tau_syn dI/dt = -I + w_in S; then LIF on I  ->  I <- b I + (1 - b) w_in S, b = exp(-dt / tau_syn)
+ *            Loihi: du = 4095 - round(4096 b) (u keeps (4095 - du) / 4096), input gain (1 - b) w_in (1 - a) r
+ *   CubaLI   as CubaLIF without threshold (li)
+ * v_reset != 0 is a shift: the threshold becomes v_threshold - v_reset and the leak target v_leak - v_reset, so
+ * the Loihi reset to 0 is exact. v_leak (and an Affine bias into an LIF/IF/LI) is a Loihi bias on v; an Affine
+ * bias into a CubaLIF/CubaLI's current goes through weights from a `constant` population (always 1).
+ * Each population's thresholds, biases and incoming weights share one power-of-two scale: the largest of its
+ * threshold, its current when every source fires at once, and (leaky integrators) its settled voltage fills at
+ * most 2^16 input units, half the 24-bit registers' range (an import never saturates on the worst input).
+ * Spikes are 1 per step (an input held over dt), the convention of snnTorch's and Norse's exports.
+ * Latency: NIR edges are instantaneous, ours take one step, so each neuron layer on a path adds one step (a
+ * feed-forward network of L neuron layers answers L steps late); a recurrent edge keeps its one step, as NIR says.
+ */
+import { UserError } from '../errors.js';
+import { shown } from '../io/json-read.js';
+import { isGraph, neuronParams, num, type NirGraph, type NirNode, type NirTensor } from '../nir/ir.js';
+import type { Network, Population, Projection } from '../net/network.js';
+import { errorReport, quantizeProjection, type TensorReport } from '../net/quantize.js';
+
+export type Discretisation = 'zoh' | 'euler';
+
+export interface NirImportOptions {
+  dt: number;
+  weightBits?: number;
+  discretisation?: Discretisation;
+}
+
+export interface PopulationDiscretisation {
+  node: string;
+  type: string;
+  model: string;
+  size: number;
+  /** Per-step retentions (mean over neurons) and their Loihi 12-bit roundings. */
+  vRetain?: number;
+  vRetainLoihi?: number;
+  uRetain?: number;
+  uRetainLoihi?: number;
+  /** The population's power-of-two scale (thresholds, biases and weights are multiplied by 2^scale). */
+  scale: number;
+}
+
+export interface NirImportReport {
+  dt: number;
+  discretisation: Discretisation;
+  populations: PopulationDiscretisation[];
+  tensors: TensorReport[];
+  /** Steps a spike takes from the input to each output (one per neuron layer). */
+  latencySteps: Record<string, number>;
+  notes: string[];
+}
+
+const NEURON_MODEL: Record<string, 'lif' | 'if' | 'li'> = {
+  LIF: 'lif',
+  IF: 'if',
+  LI: 'li',
+  I: 'li',
+  CubaLIF: 'lif',
+  CubaLI: 'li',
+};
+const LINEAR = new Set(['Linear', 'Affine', 'Scale']);
+const SUPPORTED = ['Input', 'Output', 'Linear', 'Affine', 'Scale', ...Object.keys(NEURON_MODEL), 'NIRGraph'];
+
+interface Flat {
+  nodes: Map<string, NirNode>;
+  edges: [string, string][];
+}
+
+/** Nested NIRGraphs flattened: inner names joined with ".", their Input/Output nodes passed through. */
+export function flatten(g: NirGraph, prefix = ''): Flat {
+  const nodes = new Map<string, NirNode>();
+  const edges: [string, string][] = [];
+  const entry = new Map<string, string[]>(), // a nested graph's name -> its nodes fed by its Inputs
+    exit = new Map<string, string[]>(); // ... and those feeding its Outputs
+  for (const [name, n] of g.nodes) {
+    const full = prefix + name;
+    if (!isGraph(n)) {
+      nodes.set(full, n);
+      continue;
+    }
+    const inner = flatten(n, `${full}.`);
+    const ins = [...n.nodes].filter(([, c]) => c.type === 'Input').map(([k]) => `${full}.${k}`);
+    const outs = [...n.nodes].filter(([, c]) => c.type === 'Output').map(([k]) => `${full}.${k}`);
+    entry.set(
+      full,
+      inner.edges.filter(([a]) => ins.includes(a)).map(([, b]) => b),
+    );
+    exit.set(
+      full,
+      inner.edges.filter(([, b]) => outs.includes(b)).map(([a]) => a),
+    );
+    for (const [k, c] of inner.nodes) if (!ins.includes(k) && !outs.includes(k)) nodes.set(k, c);
+    for (const [a, b] of inner.edges) if (!ins.includes(a) && !outs.includes(b)) edges.push([a, b]);
+  }
+  for (const [a, b] of g.edges) {
+    const froms = exit.get(prefix + a) ?? [prefix + a],
+      tos = entry.get(prefix + b) ?? [prefix + b];
+    for (const f of froms) for (const t of tos) edges.push([f, t]);
+  }
+  return { nodes, edges };
+}
+
+/** A dense (out x in) matrix. */
+interface Mat {
+  rows: number;
+  cols: number;
+  w: Float64Array;
+  /** The constant added at this point (out), if any. */
+  bias?: Float64Array;
+}
+
+const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/** The matrix of one linear node. */
+function linearOf(n: NirNode, at: string, file: string): Mat {
+  if (n.type === 'Scale') {
+    const s = num(n, 'scale');
+    const k = s.data.length;
+    const w = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) w[i * k + i] = s.data[i];
+    return { rows: k, cols: k, w };
+  }
+  const W = num(n, 'weight');
+  if (W.shape.length !== 2) throw new UserError(`${file}: ${shown(at)}: ${n.type} weight must be 2-D (out, in)`);
+  return {
+    rows: W.shape[0],
+    cols: W.shape[1],
+    w: W.data,
+    bias: n.type === 'Affine' ? num(n, 'bias').data : undefined,
+  };
+}
+
+/** B after A: (B.w A.w, B.w A.bias + B.bias). */
+function compose(A: Mat, B: Mat): Mat {
+  const w = new Float64Array(B.rows * A.cols);
+  for (let i = 0; i < B.rows; i++)
+    for (let k = 0; k < B.cols; k++) {
+      const b = B.w[i * B.cols + k];
+      if (b === 0) continue;
+      for (let j = 0; j < A.cols; j++) w[i * A.cols + j] += b * A.w[k * A.cols + j];
+    }
+  let bias: Float64Array | undefined;
+  if (A.bias || B.bias) {
+    bias = new Float64Array(B.rows);
+    if (A.bias)
+      for (let i = 0; i < B.rows; i++) for (let k = 0; k < B.cols; k++) bias[i] += B.w[i * B.cols + k] * A.bias[k];
+    if (B.bias) for (let i = 0; i < B.rows; i++) bias[i] += B.bias[i];
+  }
+  return { rows: B.rows, cols: A.cols, w, bias };
+}
+
+const identity = (k: number): Mat => {
+  const w = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) w[i * k + i] = 1;
+  return { rows: k, cols: k, w };
+};
+
+/** The gains and decays of one neuron node at dt, per neuron. */
+interface Neuron {
+  model: 'lif' | 'if' | 'li';
+  size: number;
+  /** Input gain per neuron (weights into it are multiplied by it). */
+  gain: Float64Array;
+  /** Constant per step on v (real units), threshold - reset (real units; undefined: no threshold). */
+  vBias: Float64Array;
+  threshold?: Float64Array;
+  dv: Int32Array;
+  du: Int32Array;
+  /** Whether a constant input current (an Affine bias) needs the constant source (current-based models). */
+  current: boolean;
+  disc: PopulationDiscretisation;
+}
+
+function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file: string): Neuron {
+  const p = neuronParams(n);
+  const size = prod(p[Object.keys(p)[0]].shape);
+  const dt = o.dt;
+  const retain = (tau: NirTensor, what: string): Float64Array =>
+    Float64Array.from(tau.data, (t, i) => {
+      if (!(t > 0)) throw new UserError(`${file}: ${shown(name)}: ${what}[${i}] = ${t}; a time constant must be > 0`);
+      return o.discretisation === 'zoh' ? Math.exp(-dt / t) : Math.max(0, 1 - dt / t);
+    });
+  const loihiV = (a: Float64Array) =>
+    Int32Array.from(a, (x) => Math.min(4095, Math.max(0, Math.round(4096 * (1 - x)))));
+  const loihiU = (b: Float64Array) =>
+    Int32Array.from(b, (x) => Math.min(4095, Math.max(0, 4095 - Math.round(4096 * x))));
+  const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x, 0) / Math.max(1, a.length);
+  const r = p.r.data;
+  const vReset = p.v_reset?.data ?? new Float64Array(size);
+  const model = NEURON_MODEL[n.type];
+  const disc: PopulationDiscretisation = { node: name, type: n.type, model, size, scale: 0 };
+  const gain = new Float64Array(size),
+    vBias = new Float64Array(size);
+  let dv = new Int32Array(size),
+    du = new Int32Array(size).fill(4095);
+  let current = false;
+  if (n.type === 'IF' || n.type === 'I') {
+    for (let i = 0; i < size; i++) gain[i] = dt * r[i];
+    if (n.type === 'I') dv = new Int32Array(size);
+  } else if (n.type === 'LIF' || n.type === 'LI') {
+    const a = retain(p.tau, 'tau');
+    dv = loihiV(a);
+    for (let i = 0; i < size; i++) {
+      gain[i] = (1 - a[i]) * r[i];
+      vBias[i] = (1 - a[i]) * (p.v_leak.data[i] - vReset[i]);
+    }
+    disc.vRetain = mean(a);
+    disc.vRetainLoihi = mean(Array.from(dv, (d) => (4096 - d) / 4096));
+  } else {
+    const a = retain(p.tau_mem, 'tau_mem'),
+      b = retain(p.tau_syn, 'tau_syn');
+    dv = loihiV(a);
+    du = loihiU(b);
+    current = true;
+    for (let i = 0; i < size; i++) {
+      gain[i] = (1 - b[i]) * p.w_in.data[i] * (1 - a[i]) * r[i];
+      vBias[i] = (1 - a[i]) * (p.v_leak.data[i] - vReset[i]);
+    }
+    disc.vRetain = mean(a);
+    disc.vRetainLoihi = mean(Array.from(dv, (d) => (4096 - d) / 4096));
+    disc.uRetain = mean(b);
+    disc.uRetainLoihi = mean(Array.from(du, (d) => (4095 - d) / 4096));
+  }
+  let threshold: Float64Array | undefined;
+  if (p.v_threshold) {
+    threshold = Float64Array.from(p.v_threshold.data, (t, i) => t - vReset[i]);
+    const bad = threshold.findIndex((t) => !(t >= 0));
+    if (bad >= 0)
+      throw new UserError(`${file}: ${shown(name)}: v_threshold[${bad}] is below v_reset; Loihi thresholds are >= 0`);
+  }
+  return { model, size, gain, vBias, threshold, dv, du, current, disc };
+}
+
+/** A NIR graph as an integer Network; see the module comment. */
+export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { net: Network; report: NirImportReport } {
+  const o: Required<NirImportOptions> = { weightBits: 8, discretisation: 'zoh', ...opts };
+  if (!(o.dt > 0 && Number.isFinite(o.dt))) throw new UserError(`--dt: ${o.dt} must be a positive time step`);
+  const { nodes, edges } = flatten(g);
+  for (const [name, n] of nodes)
+    if (!SUPPORTED.includes(n.type))
+      throw new UserError(
+        `${file}: ${shown(name)}: ${n.type} nodes are not imported yet (this version takes ${SUPPORTED.join(', ')})`,
+      );
+  const out = new Map<string, string[]>();
+  for (const [a, b] of edges) out.set(a, [...(out.get(a) ?? []), b]);
+  // populations: Inputs (host) and neurons
+  const isSource = (n: NirNode) => n.type === 'Input' || n.type in NEURON_MODEL;
+  const sizeOf = (name: string, n: NirNode) =>
+    n.type === 'Input' ? prod(Array.from(num(n, 'shape').data)) : prod(neuronParams(n)[NIR_FIRST[n.type]].shape);
+  const neurons = new Map<string, Neuron>();
+  for (const [name, n] of nodes) if (n.type in NEURON_MODEL) neurons.set(name, neuronOf(n, name, o, file));
+  // every path source -> linear nodes -> target, folded (a cycle through linear nodes only is refused)
+  const paths = new Map<string, Mat>(); // `${src}\u0000${tgt}` -> summed matrix
+  const outputs: Record<string, string[]> = {};
+  for (const [src, n] of nodes) {
+    if (!isSource(n)) continue;
+    const k = sizeOf(src, n);
+    const walk = (at: string, m: Mat, seen: Set<string>) => {
+      for (const next of out.get(at) ?? []) {
+        const t = nodes.get(next)!;
+        if (t.type === 'Output') {
+          outputs[next] = [...(outputs[next] ?? []), src];
+          continue;
+        }
+        if (isSource(t)) {
+          if (t.type === 'Input') throw new UserError(`${file}: ${shown(next)}: an edge into an Input node`);
+          const key = `${src}\u0000${next}`;
+          const prev = paths.get(key);
+          if (m.cols !== k || m.rows !== sizeOf(next, t))
+            throw new UserError(
+              `${file}: ${shown(next)}: its input from ${shown(src)} has ${m.rows} values, it has ${sizeOf(next, t)} neurons`,
+            );
+          if (!prev) paths.set(key, { ...m, w: Float64Array.from(m.w), bias: m.bias && Float64Array.from(m.bias) });
+          else {
+            for (let i = 0; i < prev.w.length; i++) prev.w[i] += m.w[i];
+            if (m.bias) {
+              prev.bias ??= new Float64Array(prev.rows);
+              for (let i = 0; i < prev.rows; i++) prev.bias[i] += m.bias[i];
+            }
+          }
+          continue;
+        }
+        if (!LINEAR.has(t.type)) continue;
+        if (seen.has(next))
+          throw new UserError(`${file}: ${shown(next)}: a cycle through linear nodes only (no neuron on it)`);
+        const L = linearOf(t, next, file);
+        if (L.cols !== m.rows)
+          throw new UserError(`${file}: ${shown(next)}: takes ${L.cols} values, gets ${m.rows} from ${shown(at)}`);
+        walk(next, compose(m, L), new Set([...seen, next]));
+      }
+    };
+    walk(src, identity(k), new Set());
+  }
+  // per target population: one scale for thresholds, biases and incoming weights
+  const report: NirImportReport = {
+    dt: o.dt,
+    discretisation: o.discretisation,
+    populations: [],
+    tensors: [],
+    latencySteps: {},
+    notes: [],
+  };
+  const populations: Population[] = [];
+  const projections: Projection[] = [];
+  const popName = (node: string) => node;
+  for (const [name, n] of nodes)
+    if (n.type === 'Input')
+      populations.push({
+        name: popName(name),
+        model: 'input',
+        size: sizeOf(name, n),
+        params: {},
+        formats: { x: { bits: 16, frac: 0, signed: true } },
+      });
+  let constantNeeded = 0;
+  const constantName = '__constant';
+  // first the scales (a graded source's emission carries its own population's scale)
+  const scaleOf = new Map<string, number>();
+  const prep = new Map<string, { incoming: [string, Mat][]; constIn: Float64Array; vBias: Float64Array }>();
+  for (const [name, nr] of neurons) {
+    const incoming = [...paths].filter(([k]) => k.endsWith(`\u0000${name}`));
+    const constIn = new Float64Array(nr.size);
+    for (const [, m] of incoming) if (m.bias) for (let i = 0; i < nr.size; i++) constIn[i] += m.bias[i];
+    const vBias = Float64Array.from(nr.vBias);
+    if (!nr.current) for (let i = 0; i < nr.size; i++) vBias[i] += nr.gain[i] * constIn[i];
+    const rowL1 = new Float64Array(nr.size);
+    for (const [, m] of incoming)
+      for (let i = 0; i < nr.size; i++)
+        for (let j = 0; j < m.cols; j++) rowL1[i] += Math.abs(m.w[i * m.cols + j] * nr.gain[i]);
+    // the largest value a register may need: the threshold, the current u when every source fires (u sums its
+    // inputs over 1 / (1 - u's retention) steps), and for a leaky integrator its settled v
+    let top = 0;
+    for (let i = 0; i < nr.size; i++) {
+      const uKeep = (4095 - nr.du[i]) / 4096,
+        vKeep = (4096 - nr.dv[i]) / 4096;
+      const uMax = rowL1[i] / (1 - uKeep);
+      top = Math.max(top, uMax, nr.threshold ? nr.threshold[i] : 0);
+      if (!nr.threshold && vKeep < 1) top = Math.max(top, (uMax + Math.abs(vBias[i])) / (1 - vKeep));
+    }
+    // 2^16 leaves the 24-bit registers (2^17 input units) a factor 2 of headroom
+    scaleOf.set(name, top > 0 ? Math.floor(Math.log2(2 ** 16 / top)) : 0);
+    prep.set(name, { incoming, constIn, vBias });
+  }
+  for (const [name, nr] of neurons) {
+    const { incoming, constIn, vBias } = prep.get(name)!;
+    const needConst = nr.current && constIn.some((x) => x !== 0);
+    const scale = scaleOf.get(name)!;
+    nr.disc.scale = scale;
+    report.populations.push(nr.disc);
+    const s = 2 ** scale;
+    // bias on v: mantissa (13-bit signed) << exponent (0..7), in 1/64 units
+    const biasMant = new Int32Array(nr.size),
+      biasExp = new Int32Array(nr.size);
+    for (let i = 0; i < nr.size; i++) {
+      const want = vBias[i] * s * 64;
+      let e = 0;
+      while (e < 7 && Math.abs(Math.round(want / 2 ** e)) > 4095) e++;
+      biasMant[i] = Math.max(-4096, Math.min(4095, Math.round(want / 2 ** e)));
+      biasExp[i] = e;
+    }
+    const params: Record<string, Int32Array | number> = { bias_mant: biasMant, bias_exp: biasExp };
+    if (nr.model !== 'if') {
+      params.dv = nr.dv;
+      params.du = nr.du;
+    }
+    if (nr.threshold) params.vth = Int32Array.from(nr.threshold, (t) => Math.min(2 ** 17, Math.round(t * s)));
+    populations.push({ name: popName(name), model: nr.model, size: nr.size, params, formats: {} });
+    if (nr.threshold) {
+      const q = Array.from(params.vth as Int32Array);
+      report.tensors.push(
+        errorReport(
+          `${name}.v_threshold`,
+          Array.from(nr.threshold, (t) => t * s),
+          q,
+          18,
+          0,
+        ),
+      );
+    }
+    report.tensors.push(
+      errorReport(
+        `${name}.bias`,
+        Array.from(vBias, (b) => b * s * 64),
+        Array.from(biasMant, (m, i) => m * 2 ** biasExp[i]),
+        13,
+        0,
+      ),
+    );
+    for (const [key, m] of incoming) {
+      const src = key.split('\u0000')[0];
+      const srcNode = nodes.get(src)!;
+      // the source's emission in input units: a spike is 1; an li emits v x 2^6 with payload fraction 6
+      const graded = srcNode.type !== 'Input' && NEURON_MODEL[srcNode.type] === 'li';
+      const fromScale = graded ? 2 ** -scaleOf.get(src)! : 1;
+      const W = new Float64Array(m.rows * m.cols);
+      for (let i = 0; i < m.rows; i++)
+        for (let j = 0; j < m.cols; j++) W[i * m.cols + j] = m.w[i * m.cols + j] * nr.gain[i] * s * fromScale;
+      const q = quantizeProjection(
+        {
+          name: `${src}->${name}`,
+          source: popName(src),
+          target: popName(name),
+          delay: 1,
+          payload: graded ? 'graded' : 'binary',
+          payloadBits: graded ? 24 : 1,
+          static: false,
+        },
+        W,
+        m.rows,
+        m.cols,
+        { weightBits: o.weightBits, exponent: 'shared' },
+      );
+      projections.push(...q.projections);
+      report.tensors.push({ ...q.report, name: `${src} -> ${name}` });
+    }
+    if (needConst) {
+      constantNeeded++;
+      const W = Float64Array.from(constIn, (c, i) => c * nr.gain[i] * s);
+      const q = quantizeProjection(
+        {
+          name: `${constantName}->${name}`,
+          source: constantName,
+          target: popName(name),
+          delay: 1,
+          payload: 'binary',
+          payloadBits: 1,
+          static: false,
+        },
+        W,
+        nr.size,
+        1,
+        { weightBits: o.weightBits, exponent: 'shared' },
+      );
+      projections.push(...q.projections);
+      report.tensors.push({ ...q.report, name: `bias -> ${name} (through the constant source)` });
+    }
+  }
+  if (constantNeeded) {
+    populations.push({ name: constantName, model: 'constant', size: 1, params: {}, formats: {} });
+    report.notes.push(
+      `${constantNeeded} current-based population(s) take an Affine bias through weights from "${constantName}" (always 1), which a Loihi bias on v cannot express`,
+    );
+  }
+  // latency: neuron layers from an Input to each Output's sources
+  for (const [outName, srcs] of Object.entries(outputs))
+    report.latencySteps[outName] = Math.max(...srcs.map((s) => depthOf(s, nodes, edges)));
+  const net: Network = {
+    name: `nir-import`,
+    populations,
+    projections,
+    meta: {
+      source: 'NIR graph imported by ipvae',
+      dt: o.dt,
+      discretisation: o.discretisation,
+      outputs,
+      latency_steps: report.latencySteps,
+    },
+  };
+  return { net, report };
+}
+
+const NIR_FIRST: Record<string, string> = {
+  LIF: 'tau',
+  IF: 'r',
+  LI: 'tau',
+  I: 'r',
+  CubaLIF: 'tau_mem',
+  CubaLI: 'tau_mem',
+};
+
+/** Neuron layers on the shortest path from an Input to `node` (inclusive). */
+function depthOf(node: string, nodes: Map<string, NirNode>, edges: [string, string][]): number {
+  const dist = new Map<string, number>();
+  const queue: string[] = [];
+  for (const [k, n] of nodes) if (n.type === 'Input') (dist.set(k, 0), queue.push(k));
+  while (queue.length) {
+    const a = queue.shift()!;
+    for (const [x, b] of edges)
+      if (x === a && !dist.has(b)) {
+        dist.set(b, dist.get(a)! + (nodes.get(b)!.type in NEURON_MODEL ? 1 : 0));
+        queue.push(b);
+      }
+  }
+  return dist.get(node) ?? 0;
+}
