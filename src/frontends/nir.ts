@@ -482,7 +482,11 @@ const NIR_FIRST: Record<string, string> = {
 function depthOf(node: string, nodes: Map<string, NirNode>, edges: [string, string][]): number {
   const dist = new Map<string, number>();
   const queue: string[] = [];
-  for (const [k, n] of nodes) if (n.type === 'Input') (dist.set(k, 0), queue.push(k));
+  for (const [k, n] of nodes)
+    if (n.type === 'Input') {
+      dist.set(k, 0);
+      queue.push(k);
+    }
   while (queue.length) {
     const a = queue.shift()!;
     for (const [x, b] of edges)

@@ -51,16 +51,23 @@ type H5Module = Awaited<typeof h5wasm.ready> & {
 };
 
 let ready: Promise<H5Module> | undefined;
+let loaded: H5Module | undefined;
 let counter = 0;
 
 /** The WebAssembly module, loaded once, with HDF5's errors thrown instead of printed. */
-async function module(): Promise<H5Module> {
+export async function hdf5Ready(): Promise<H5Module> {
   ready ??= h5wasm.ready.then((m) => {
     const mm = m as H5Module;
     mm.activate_throwing_error_handler();
+    loaded = mm;
     return mm;
   });
   return ready;
+}
+
+function sync(): H5Module {
+  if (!loaded) throw new Error('hdf5: await hdf5Ready() before the synchronous calls');
+  return loaded;
 }
 
 /** HDF5's error stack as one short phrase: its innermost "minor" message. */
@@ -85,8 +92,14 @@ export async function readHdf5(
   file: string,
   limits: H5Limits = DEFAULT_H5_LIMITS,
 ): Promise<H5Group> {
+  await hdf5Ready();
+  return readHdf5Sync(bytes, file, limits);
+}
+
+/** readHdf5 once hdf5Ready() has resolved (the fuzz harness mutates and reads files synchronously). */
+export function readHdf5Sync(bytes: Uint8Array, file: string, limits: H5Limits = DEFAULT_H5_LIMITS): H5Group {
   if (!isHdf5(bytes)) throw new UserError(`${file}: not an HDF5 file (no HDF5 signature at its start)`);
-  const M = await module();
+  const M = sync();
   const path = `/ipvae-read-${process.pid}-${counter++}.h5`;
   M.FS.writeFile(path, bytes);
   let f: InstanceType<typeof h5wasm.File> | undefined;
@@ -192,7 +205,24 @@ function toNumber(v: number | bigint | boolean, where: string, file: string): nu
  * variable-length UTF-8, as h5py writes them. No attributes.
  */
 export async function writeHdf5(root: H5Group): Promise<Uint8Array> {
-  const M = await module();
+  await hdf5Ready();
+  return writeHdf5Sync(root);
+}
+
+/** writeHdf5 once hdf5Ready() has resolved. */
+export function writeHdf5Sync(root: H5Group): Uint8Array {
+  const M = sync();
+  // checked before HDF5 sees them: a name HDF5 would read as a path, values that do not fill their shape
+  const check = (g: H5Group, at: string) => {
+    for (const [k, c] of g.children) {
+      if (!k || k.includes('/') || k === '.' || k === '..')
+        throw new Error(`hdf5: cannot write a member named ${JSON.stringify(k)} at ${at}`);
+      if (c.kind === 'group') check(c, `${at}/${k}`);
+      else if (c.value.length !== c.shape.reduce((a, b) => a * b, 1) || (c.type === 'string' && c.value.length === 0))
+        throw new Error(`hdf5: ${at}/${k} has ${c.value.length} values for shape [${c.shape.join(', ')}]`);
+    }
+  };
+  check(root, '');
   const path = `/ipvae-write-${process.pid}-${counter++}.h5`;
   const f = new h5wasm.File(path, 'w');
   try {
@@ -215,12 +245,18 @@ export async function writeHdf5(root: H5Group): Promise<Uint8Array> {
       }
     };
     put(f, root);
-  } finally {
     f.close();
+    return M.FS.readFile(path);
+  } catch (e) {
+    try {
+      f.close();
+    } catch {
+      // already closed
+    }
+    throw e;
+  } finally {
+    M.FS.unlink(path);
   }
-  const bytes = M.FS.readFile(path);
-  M.FS.unlink(path);
-  return bytes;
 }
 
 /** Tree helpers. */

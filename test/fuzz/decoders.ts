@@ -2,7 +2,7 @@
  * Every decoder of a file a user may get from someone else, as the fuzz harness drives it: valid seed files,
  * how to mutate them (bytes, JSON, or JSON inside a binary container with its length or checksum made right
  * again, so the inner decoder is reached), and the same library calls the CLI makes on such a file. A new
- * decoder (NIR next) joins by adding an entry here.
+ * decoder joins by adding an entry here.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,9 @@ import { fromIpVae } from '../../src/frontends/ipvae.js';
 import type { Network } from '../../src/net/network.js';
 import { randomModel, testProjection } from '../helpers.js';
 import { mutateBytes, mutateJson, rng } from './mutate.js';
+import { hdf5Ready, readHdf5Sync, writeHdf5Sync, type H5Group, type H5Node } from '../../src/io/hdf5.js';
+import { nirFromHdf5 } from '../../src/nir/ir.js';
+import { fromNir } from '../../src/frontends/nir.js';
 
 export interface Decoder {
   name: string;
@@ -39,7 +42,7 @@ export interface Decoder {
   /** A mutated file from a seed. */
   mutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array;
   /** What the CLI does with such a file; throws a UserError for bad input. */
-  decode(bytes: Uint8Array, file: string): void;
+  decode(bytes: Uint8Array, file: string): void | Promise<void>;
   /** The CLI command that reads such a file (at `file`), for the end-to-end oracle. */
   cli?(file: string, outDir: string): string[];
 }
@@ -165,6 +168,87 @@ function idxMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
 
 const driveNet = smallNet();
 
+await hdf5Ready();
+const NIR_SEEDS = ['braille_noDelay_bias_zero', 'lif_norse', 'cnn_sinabs'].map(
+  (f) => new Uint8Array(readFileSync(join(__dirname, '..', 'fixtures', 'nir', `${f}.nir`))),
+);
+
+/**
+ * A NIR file mutated in its HDF5 tree (so the NIR checks are reached, not only HDF5's): a member removed, a
+ * type or name changed, values made NaN, huge or negative, a shape made wrong, edges pointed elsewhere, an
+ * unknown parameter added; sometimes raw bytes instead.
+ */
+function nirMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
+  if (r.chance(0.15)) return mutateBytes(seed, r);
+  const t = readHdf5Sync(seed, 'seed');
+  const groups: H5Group[] = [];
+  const datasets: Extract<H5Node, { kind: 'dataset' }>[] = [];
+  const walk = (g: H5Group) => {
+    groups.push(g);
+    for (const c of g.children.values())
+      if (c.kind === 'group') walk(c);
+      else datasets.push(c);
+  };
+  walk(t);
+  for (let k = 1 + r.int(3); k > 0; k--) {
+    const g = r.pick(groups),
+      d = r.pick(datasets);
+    switch (r.int(8)) {
+      case 0: {
+        const keys = [...g.children.keys()];
+        if (keys.length) g.children.delete(r.pick(keys));
+        break;
+      }
+      case 1:
+        if (d.type === 'string')
+          d.value[r.int(d.value.length)] = r.pick(['LIF', 'Teleport', '', 'NIRGraph', 'x/y', 'fc1']);
+        break;
+      case 2:
+        if (d.type !== 'string' && d.value.length)
+          d.value[r.int(d.value.length)] = r.pick([NaN, Infinity, -1, 0, 1e300, 2 ** 60]);
+        break;
+      case 3:
+        if (d.type !== 'string') {
+          const n = r.int(5);
+          d.shape = n ? [n] : [];
+          d.value = Float64Array.from({ length: Math.max(1, n) }, () => r.int(7) - 2);
+        }
+        break;
+      case 4:
+        g.children.set(r.pick(['foo', 'input_type', 'v_reset', 'w_in', 'bias']), {
+          kind: 'dataset',
+          type: 'float',
+          size: 8,
+          shape: [2],
+          value: Float64Array.of(1, 2),
+        });
+        break;
+      case 5:
+        if (d.type === 'string' && d.shape.length === 2)
+          d.value[r.int(d.value.length)] = r.pick(['nope', 'input', 'output', 'lif2']);
+        break;
+      case 6: {
+        const keys = [...g.children.keys()];
+        if (keys.length) {
+          const k2 = r.pick(keys);
+          const c = g.children.get(k2)!;
+          g.children.delete(k2);
+          g.children.set(`${k2}_`, c);
+        }
+        break;
+      }
+      default:
+        if (d.type !== 'string' && d.value.length)
+          d.value = Float64Array.from(d.value, (x) => x * r.pick([-1, 0, 1e6]));
+    }
+  }
+  try {
+    return writeHdf5Sync(t);
+  } catch {
+    return mutateBytes(seed, r); // a tree HDF5 will not write: a byte mutation instead
+  }
+}
+
 export const DECODERS: Decoder[] = [
   {
     name: 'safetensors model',
@@ -282,6 +366,16 @@ export const DECODERS: Decoder[] = [
     mutate: jsonMutate,
     decode: (b, file) => void readRates(dec(b), file, smallNet(), 'spikes'),
     cli: (file, out) => ['map', '--net', join(dir, 'small.json'), '--rates', file, '--out', join(out, 'map.pb')],
+  },
+  {
+    name: 'NIR .nir (HDF5)',
+    seeds: NIR_SEEDS,
+    mutate: nirMutate,
+    decode: (b, file) => {
+      const { graph } = nirFromHdf5(readHdf5Sync(b, file), file);
+      fromNir(graph, file, { dt: 1e-4 });
+    },
+    cli: (file, out) => ['import', file, '--dt', '1e-4', '--out', join(out, 'net.json')],
   },
   {
     name: 'checkpoint + log',

@@ -35,8 +35,8 @@ export function mutateBytes(b: Uint8Array, r: R): Uint8Array {
     case 0: // truncation
       return b.slice(0, at());
     case 1: {
-      // bit flips
-      const c = b.slice();
+      // bit flips, on a copy (Buffer#slice would be a view: the seed itself would be flipped)
+      const c = new Uint8Array(b);
       for (let k = 1 + r.int(8); k > 0 && n > 0; k--) c[at()] ^= 1 << r.int(8);
       return c;
     }

@@ -1,0 +1,259 @@
+/**
+ * NIR: reading the files other tools wrote (Norse, Sinabs, snnTorch; test/fixtures/nir), writing them back
+ * with identical arrays, the layout checked by another HDF5 implementation (Debian's python3-h5py), the
+ * discretisation against hand-computed values, import -> simulate -> map -> energy end to end, and every
+ * kind of bad file refused with one line and exit 2.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNir, writeNir } from '../src/nir/file.js';
+import { isGraph, tensor, type NirGraph, type NirNode } from '../src/nir/ir.js';
+import { readHdf5, writeHdf5 } from '../src/io/hdf5.js';
+import { fromNir } from '../src/frontends/nir.js';
+
+const ROOT = join(__dirname, '..');
+const FIX = join(ROOT, 'test', 'fixtures', 'nir');
+const CLI = join(ROOT, 'bin', 'ipvae.js');
+const run = (...a: string[]) => spawnSync(process.execPath, [CLI, ...a], { encoding: 'utf8' });
+const PUBLIC = ['lif_norse', 'cnn_sinabs', 'braille_noDelay_bias_zero', 'braille_noDelay_noBias_subtract'];
+
+const node = (g: NirGraph, k: string) => g.nodes.get(k) as NirNode;
+
+describe('NIR files written by other tools', () => {
+  it('read with their types and shapes (hand-checked against the files)', async () => {
+    const b = (await readNir(join(FIX, 'braille_noDelay_bias_zero.nir'))).graph;
+    expect([...b.nodes.keys()].sort()).toEqual(['fc1', 'fc2', 'input', 'lif1.lif', 'lif1.w_rec', 'lif2', 'output']);
+    expect(node(b, 'lif1.lif').type).toBe('CubaLIF');
+    expect((node(b, 'fc1').params.weight as { shape: number[] }).shape).toEqual([38, 12]);
+    expect(b.edges).toContainEqual(['lif1.w_rec', 'lif1.lif']);
+    expect(b.edges).toContainEqual(['lif1.lif', 'lif1.w_rec']);
+    const c = await readNir(join(FIX, 'cnn_sinabs.nir'));
+    expect(c.version).toBe('0.2.0');
+    expect(node(c.graph, '0').type).toBe('Conv2d');
+    const r = run('inspect', join(FIX, 'cnn_sinabs.nir'));
+    expect(r.status, r.stderr).toBe(0);
+    // Conv2d 5x5, stride 2, padding 1 on 34x34: floor((34 + 2 - 4 - 1) / 2 + 1) = 16; pooling 2 halves it
+    expect(r.stdout).toMatch(/^ +0 +Conv2d +\[16, 16, 16\]/m);
+    expect(r.stdout).toMatch(/^ +4 +SumPool2d +\[16, 8, 8\]/m);
+    expect(r.stdout).toMatch(/^ +8 +Flatten +\[128\]/m);
+  });
+
+  it('written back: the same nodes, edges, arrays and types', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-'));
+    try {
+      for (const f of PUBLIC) {
+        const a = await readNir(join(FIX, `${f}.nir`));
+        await writeNir(join(dir, `${f}.nir`), a.graph);
+        const b = await readNir(join(dir, `${f}.nir`));
+        const same = (x: NirGraph, y: NirGraph): void => {
+          expect([...y.nodes.keys()]).toEqual([...x.nodes.keys()]);
+          expect(y.edges).toEqual(x.edges);
+          for (const [k, n] of x.nodes) {
+            const m = y.nodes.get(k)!;
+            expect(m.type).toBe(n.type);
+            if (isGraph(n)) same(n, m as NirGraph);
+            else expect((m as NirNode).params).toEqual(n.params);
+          }
+        };
+        same(a.graph, b.graph);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the layout NIR's reference writer produces, as another HDF5 implementation reads it (python3-h5py)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-py-'));
+    try {
+      const a = await readNir(join(FIX, 'braille_noDelay_bias_zero.nir'));
+      const f = join(dir, 'b.nir');
+      await writeNir(f, a.graph);
+      const py = `
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+assert f.attrs.keys().__len__() == 0
+v = f['version']; assert v.shape == () and h5py.check_string_dtype(v.dtype).encoding == 'utf-8'
+n = f['node']; assert n['type'][()] == b'NIRGraph'
+e = n['edges']; assert e.shape == (7, 2) and h5py.check_string_dtype(e.dtype).encoding == 'utf-8'
+for name, g in n['nodes'].items():
+    t = g['type']; assert t.shape == () and h5py.check_string_dtype(t.dtype) is not None
+    for k, d in g.items():
+        assert len(d.attrs) == 0
+w = n['nodes']['fc1']['weight']; assert w.dtype.name == 'float32' and w.shape == (38, 12)
+s = n['nodes']['input']['shape']; assert s.dtype.name == 'int64' and list(s[()]) == [12]
+r = n['nodes']['lif1.lif']['r']; assert r.dtype.name == 'float64'
+print('ok', sorted(n['nodes'].keys()))
+`;
+      const r = spawnSync('python3', ['-c', py, f], {
+        encoding: 'utf8',
+        env: { ...process.env, PYENV_VERSION: 'system' },
+      });
+      expect(r.stderr, 'needs Debian python3-h5py (.ci/run installs it)').toBe('');
+      expect(r.stdout).toMatch(/^ok \['fc1', 'fc2', 'input', 'lif1.lif', 'lif1.w_rec', 'lif2', 'output'\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('import: discretisation (hand-computed on the Norse LIF)', () => {
+  it('zoh: dv = round(4096 (1 - exp(-dt / tau))), threshold and weight on one power-of-two scale', async () => {
+    // tau 2.5 ms, dt 0.1 ms: a = exp(-0.04) = 0.9607894, dv = round(160.61) = 161; gain (1 - a) r = 0.0392106;
+    // threshold 0.1 is the largest value: scale 2^floor(log2(65536 / 0.1)) = 2^19, vth = round(52428.8) = 52429;
+    // weight 1 x 0.0392106 x 2^19 = 20557.6: 8 bits, exponent ceil(log2(20557.6 / 127)) = 8, mantissa 80
+    const { graph } = await readNir(join(FIX, 'lif_norse.nir'));
+    const { net, report } = fromNir(graph, 'lif_norse.nir', { dt: 1e-4 });
+    const lif = net.populations.find((p) => p.model === 'lif')!;
+    expect([...(lif.params.dv as Int32Array)]).toEqual([161]);
+    expect([...(lif.params.du as Int32Array)]).toEqual([4095]);
+    expect([...(lif.params.vth as Int32Array)]).toEqual([52429]);
+    expect(report.populations[0].scale).toBe(19);
+    const w = net.projections.find((p) => p.target === lif.name)!;
+    expect([w.exponent, [...w.weights]]).toEqual([8, [80]]);
+    const euler = fromNir(graph, 'lif_norse.nir', { dt: 1e-4, discretisation: 'euler' }).net;
+    expect([...(euler.populations.find((p) => p.model === 'lif')!.params.dv as Int32Array)]).toEqual([164]); // 4096 x 0.04
+  });
+
+  it('a nested graph imports as its flat equivalent (names joined)', async () => {
+    const { graph } = await readNir(join(FIX, 'braille_noDelay_noBias_subtract.nir'));
+    // nest lif1.lif and lif1.w_rec into a subgraph "lif1" with its own Input and Output
+    const inner: NirGraph = {
+      type: 'NIRGraph',
+      nodes: new Map<string, NirNode | NirGraph>([
+        ['input', { type: 'Input', params: { shape: tensor([40], [1], 'int', 8) } }],
+        ['lif', graph.nodes.get('lif1.lif')!],
+        ['w_rec', graph.nodes.get('lif1.w_rec')!],
+        ['output', { type: 'Output', params: { shape: tensor([40], [1], 'int', 8) } }],
+      ]),
+      edges: [
+        ['input', 'lif'],
+        ['lif', 'w_rec'],
+        ['w_rec', 'lif'],
+        ['lif', 'output'],
+      ],
+    };
+    const nested: NirGraph = {
+      type: 'NIRGraph',
+      nodes: new Map<string, NirNode | NirGraph>([
+        ['input', graph.nodes.get('input')!],
+        ['fc1', graph.nodes.get('fc1')!],
+        ['lif1', inner],
+        ['fc2', graph.nodes.get('fc2')!],
+        ['lif2', graph.nodes.get('lif2')!],
+        ['output', graph.nodes.get('output')!],
+      ]),
+      edges: [
+        ['input', 'fc1'],
+        ['fc1', 'lif1'],
+        ['lif1', 'fc2'],
+        ['fc2', 'lif2'],
+        ['lif2', 'output'],
+      ],
+    };
+    const flat = fromNir(graph, 'flat', { dt: 1e-4 }).net;
+    const deep = fromNir(nested, 'nested', { dt: 1e-4 }).net;
+    const weights = (n: typeof flat) => n.projections.map((p) => [p.exponent, [...p.weights]]);
+    expect(weights(deep)).toEqual(weights(flat));
+    expect(deep.populations.map((p) => p.name)).toEqual(['input', 'lif1.lif', 'lif2']);
+  });
+});
+
+describe('import end to end: simulate, map, price', () => {
+  it("snnTorch's recurrent CubaLIF braille network and Norse's LIF", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-e2e-'));
+    try {
+      const drive = join(dir, 'drive.json');
+      writeFileSync(
+        drive,
+        JSON.stringify({
+          input: Array.from({ length: 100 }, (_, t) =>
+            Array.from({ length: 12 }, (_, i) => +((t * 7 + i * 3) % 5 === 0)),
+          ),
+        }),
+      );
+      for (const f of ['braille_noDelay_bias_zero', 'braille_noDelay_noBias_subtract']) {
+        const net = join(dir, `${f}.json`),
+          pb = join(dir, `${f}.pb`);
+        const imp = run('import', join(FIX, `${f}.nir`), '--dt', '1e-4', '--out', net, '--json');
+        expect(imp.status, imp.stderr).toBe(0);
+        expect(JSON.parse(imp.stdout).latency_steps).toEqual({ output: 2 });
+        const sim = run('simulate', '--net', net, '--drive', drive, '--json');
+        expect(sim.status, sim.stderr).toBe(0);
+        const c = JSON.parse(sim.stdout).counters;
+        expect(c.spikes).toBeGreaterThan(0);
+        expect(c.saturations).toBe(0); // the scale leaves the registers headroom on any input
+        expect(run('map', '--net', net, '--profile', 'loihi1', '--out', pb).status).toBe(0);
+        const e = run('energy', '--deploy', pb, '--net', net, '--drive', drive, '--json');
+        expect(e.status, e.stderr).toBe(0);
+        expect(JSON.parse(e.stdout).energy_per_inference_pj).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bad NIR files: one line, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-bad-'));
+  const one = (file: string, ...extra: string[]) => {
+    const r = run('import', file, '--dt', '1e-4', ...extra);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ipvae: /);
+    return r.stderr;
+  };
+  /** The braille file with one edit to its HDF5 tree. */
+  const edited = async (name: string, edit: (nodes: Map<string, unknown>, root: Map<string, unknown>) => void) => {
+    const t = await readHdf5(readFileSync(join(FIX, 'braille_noDelay_bias_zero.nir')), 'b');
+    const root = (t.children.get('node') as { children: Map<string, unknown> }).children;
+    edit((root.get('nodes') as { children: Map<string, unknown> }).children, root);
+    const f = join(dir, name);
+    writeFileSync(f, await writeHdf5(t));
+    return f;
+  };
+
+  it('not HDF5, truncated, a dataset of 2^40 values (refused before reading)', () => {
+    const txt = join(dir, 'x.nir');
+    writeFileSync(txt, 'not hdf5');
+    expect(one(txt)).toMatch(/x\.nir: not an HDF5 file/);
+    const cut = join(dir, 'cut.nir');
+    writeFileSync(cut, readFileSync(join(FIX, 'lif_norse.nir')).subarray(0, 5000));
+    expect(one(cut)).toMatch(/cut\.nir: cannot open it as HDF5 \(truncated file/);
+    expect(one(join(FIX, 'huge-dataset.nir'))).toMatch(
+      /shape \[1048576, 1048576\], more than .* \(refused before reading\)/,
+    );
+  });
+
+  it('an unknown node type, a missing parameter, a dangling edge, a shape mismatch along an edge', async () => {
+    const type = (s: string) => ({ kind: 'dataset', type: 'string', size: 0, shape: [], value: [s] });
+    const unknown = await edited('unknown.nir', (n) => {
+      (n.get('lif2') as { children: Map<string, unknown> }).children.set('type', type('Teleport'));
+    });
+    expect(one(unknown)).toMatch(/"node\.lif2": unknown node type "Teleport"/);
+    const missing = await edited('missing.nir', (n) => {
+      (n.get('lif2') as { children: Map<string, unknown> }).children.delete('tau_mem');
+    });
+    expect(one(missing)).toMatch(/"node\.lif2": CubaLIF is missing its parameter tau_mem/);
+    const dangling = await edited('dangling.nir', (_n, root) => {
+      const e = root.get('edges') as { value: string[] };
+      e.value = e.value.map((x) => (x === 'fc2' ? 'fc9' : x));
+    });
+    expect(one(dangling)).toMatch(/an edge names "fc9", which is not a node of the graph/);
+    const mismatch = await edited('mismatch.nir', (n) => {
+      const w = (n.get('fc2') as { children: Map<string, { shape: number[]; value: Float64Array }> }).children;
+      w.get('weight')!.shape = [7, 19];
+      w.get('weight')!.value = w.get('weight')!.value.subarray(0, 7 * 19);
+    });
+    expect(one(mismatch)).toMatch(/"node\.fc2": its input has 38 values \(\[38\]\), the weight takes 19/);
+  });
+
+  it('a feature this version does not import names the node and the feature; no --dt names the fix', () => {
+    expect(one(join(FIX, 'cnn_sinabs.nir'))).toMatch(/cnn_sinabs\.nir: "0": Conv2d nodes are not imported yet/);
+    const r = run('import', join(FIX, 'lif_norse.nir'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/states no time step; give --dt/);
+  });
+});
