@@ -13,6 +13,8 @@ import { readNir, writeNir } from '../src/nir/file.js';
 import { isGraph, tensor, type NirGraph, type NirNode } from '../src/nir/ir.js';
 import { readHdf5, writeHdf5 } from '../src/io/hdf5.js';
 import { fromNir } from '../src/frontends/nir.js';
+import { linearOf, type Mat } from '../src/nir/linear.js';
+import fc from 'fast-check';
 
 const ROOT = join(__dirname, '..');
 const FIX = join(ROOT, 'test', 'fixtures', 'nir');
@@ -250,10 +252,182 @@ describe('bad NIR files: one line, exit 2', () => {
     expect(one(mismatch)).toMatch(/"node\.fc2": its input has 38 values \(\[38\]\), the weight takes 19/);
   });
 
-  it('a feature this version does not import names the node and the feature; no --dt names the fix', () => {
-    expect(one(join(FIX, 'cnn_sinabs.nir'))).toMatch(/cnn_sinabs\.nir: "0": Conv2d nodes are not imported yet/);
+  it('a feature this version does not import names the node and the feature; no --dt names the fix', async () => {
+    const thr = await edited('threshold.nir', (n) => {
+      n.set('lif2', {
+        kind: 'group',
+        children: new Map<string, unknown>([
+          ['type', { kind: 'dataset', type: 'string', size: 0, shape: [], value: ['Threshold'] }],
+          ['threshold', { kind: 'dataset', type: 'float', size: 8, shape: [7], value: new Float64Array(7).fill(1) }],
+        ]),
+      });
+    });
+    expect(one(thr)).toMatch(/threshold\.nir: "lif2": Threshold nodes are not imported yet/);
     const r = run('import', join(FIX, 'lif_norse.nir'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/states no time step; give --dt/);
+  });
+});
+
+describe('convolutions and pooling as sparse matrices, against a direct float64 reference', () => {
+  /** The reference: pad the input explicitly, then slide the kernel (channels first, PyTorch's conv). */
+  function directConv(
+    x: Float64Array,
+    [C, H, W]: number[],
+    w: Float64Array,
+    [CO, CIG, KH, KW]: number[],
+    o: { stride: number[]; pad: number[]; dil: number[]; groups: number; bias: Float64Array },
+  ): { y: Float64Array; shape: number[] } {
+    const [ph, pw] = o.pad,
+      HP = H + 2 * ph,
+      WP = W + 2 * pw;
+    const xp = new Float64Array(C * HP * WP);
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H; i++)
+        for (let j = 0; j < W; j++) xp[(c * HP + i + ph) * WP + j + pw] = x[(c * H + i) * W + j];
+    const OH = Math.floor((HP - o.dil[0] * (KH - 1) - 1) / o.stride[0]) + 1,
+      OW = Math.floor((WP - o.dil[1] * (KW - 1) - 1) / o.stride[1]) + 1;
+    const y = new Float64Array(CO * OH * OW);
+    for (let co = 0; co < CO; co++) {
+      const g = Math.floor(co / (CO / o.groups));
+      for (let i = 0; i < OH; i++)
+        for (let j = 0; j < OW; j++) {
+          let acc = o.bias[co];
+          for (let ci = 0; ci < CIG; ci++)
+            for (let a = 0; a < KH; a++)
+              for (let b = 0; b < KW; b++)
+                acc +=
+                  w[((co * CIG + ci) * KH + a) * KW + b] *
+                  xp[((g * CIG + ci) * HP + i * o.stride[0] + a * o.dil[0]) * WP + j * o.stride[1] + b * o.dil[1]];
+          y[(co * OH + i) * OW + j] = acc;
+        }
+    }
+    return { y, shape: [CO, OH, OW] };
+  }
+  const apply = (m: Mat, x: Float64Array) => {
+    const y = new Float64Array(m.rows);
+    for (let i = 0; i < m.rows; i++) {
+      y[i] = m.bias?.[i] ?? 0;
+      for (let p = m.ptr[i]; p < m.ptr[i + 1]; p++) y[i] += m.val[p] * x[m.idx[p]];
+    }
+    return y;
+  };
+
+  it('Conv2d with strides, padding, dilation and groups (property: random shapes and values)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          groups: fc.constantFrom(1, 2),
+          cig: fc.integer({ min: 1, max: 3 }),
+          cog: fc.integer({ min: 1, max: 3 }),
+          H: fc.integer({ min: 3, max: 9 }),
+          W: fc.integer({ min: 3, max: 9 }),
+          KH: fc.integer({ min: 1, max: 3 }),
+          KW: fc.integer({ min: 1, max: 3 }),
+          s: fc.integer({ min: 1, max: 2 }),
+          p: fc.integer({ min: 0, max: 2 }),
+          d: fc.integer({ min: 1, max: 2 }),
+          seed: fc.integer(),
+        }),
+        (c) => {
+          const C = c.cig * c.groups,
+            CO = c.cog * c.groups;
+          if (c.H + 2 * c.p - c.d * (c.KH - 1) - 1 < 0 || c.W + 2 * c.p - c.d * (c.KW - 1) - 1 < 0) return;
+          let r = c.seed >>> 0;
+          const rnd = () => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+          const w = Float64Array.from({ length: CO * c.cig * c.KH * c.KW }, rnd);
+          const bias = Float64Array.from({ length: CO }, rnd);
+          const x = Float64Array.from({ length: C * c.H * c.W }, rnd);
+          const node: NirNode = {
+            type: 'Conv2d',
+            params: {
+              weight: tensor(w, [CO, c.cig, c.KH, c.KW], 'float', 8),
+              bias: tensor(bias, [CO], 'float', 8),
+              stride: tensor([c.s, c.s], [2], 'int', 8),
+              padding: tensor([c.p, c.p], [2], 'int', 8),
+              dilation: tensor([c.d, c.d], [2], 'int', 8),
+              groups: tensor([c.groups], [], 'int', 8),
+              input_shape: tensor([c.H, c.W], [2], 'int', 8),
+            },
+          };
+          const m = linearOf(node, [C, c.H, c.W], 'conv', 't');
+          const ref = directConv(x, [C, c.H, c.W], w, [CO, c.cig, c.KH, c.KW], {
+            stride: [c.s, c.s],
+            pad: [c.p, c.p],
+            dil: [c.d, c.d],
+            groups: c.groups,
+            bias,
+          });
+          expect(m.shape).toEqual(ref.shape);
+          const y = apply(m, x);
+          for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(ref.y[i], 10);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('"same" padding keeps the size; SumPool2d and AvgPool2d add their windows', () => {
+    const w = Float64Array.from({ length: 9 }, (_, i) => i + 1);
+    const same: NirNode = {
+      type: 'Conv2d',
+      params: {
+        weight: tensor(w, [1, 1, 3, 3], 'float', 8),
+        bias: tensor([0], [1], 'float', 8),
+        stride: tensor([1, 1], [2], 'int', 8),
+        padding: 'same',
+        dilation: tensor([1, 1], [2], 'int', 8),
+        groups: tensor([1], [], 'int', 8),
+        input_shape: tensor([4, 4], [2], 'int', 8),
+      },
+    };
+    const m = linearOf(same, [1, 4, 4], 'same', 't');
+    expect(m.shape).toEqual([1, 4, 4]);
+    const x = Float64Array.from({ length: 16 }, (_, i) => i);
+    const ref = directConv(x, [1, 4, 4], w, [1, 1, 3, 3], {
+      stride: [1, 1],
+      pad: [1, 1],
+      dil: [1, 1],
+      groups: 1,
+      bias: Float64Array.of(0),
+    });
+    expect(Array.from(apply(m, x))).toEqual(Array.from(ref.y));
+    const pool = (type: string): NirNode => ({
+      type,
+      params: {
+        kernel_size: tensor([2, 2], [2], 'int', 8),
+        stride: tensor([2, 2], [2], 'int', 8),
+        padding: tensor([0, 0], [2], 'int', 8),
+      },
+    });
+    // x = 0..15 on 4x4: the 2x2 windows sum to 10, 18, 42, 50 (hand-computed)
+    expect(Array.from(apply(linearOf(pool('SumPool2d'), [1, 4, 4], 'p', 't'), x))).toEqual([10, 18, 42, 50]);
+    expect(Array.from(apply(linearOf(pool('AvgPool2d'), [1, 4, 4], 'p', 't'), x))).toEqual([2.5, 4.5, 10.5, 12.5]);
+  });
+
+  it("Sinabs's convolutional network imports (Conv2d, IF, SumPool2d, Flatten, Affine), simulates and maps", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-cnn-'));
+    try {
+      const net = join(dir, 'cnn.json');
+      const imp = run('import', join(FIX, 'cnn_sinabs.nir'), '--dt', '1', '--out', net, '--json');
+      expect(imp.status, imp.stderr).toBe(0);
+      expect(JSON.parse(imp.stdout).latency_steps).toEqual({ output: 5 });
+      const j = JSON.parse(readFileSync(net, 'utf8'));
+      expect(j.populations.map((p: { size: number }) => p.size)).toEqual([2 * 34 * 34, 4096, 256, 10, 4096, 512]);
+      const drive = join(dir, 'd.json');
+      writeFileSync(
+        drive,
+        JSON.stringify({
+          input: Array.from({ length: 20 }, (_, t) =>
+            Array.from({ length: 2312 }, (_, i) => +((i * 7 + t * 13) % 11 === 0)),
+          ),
+        }),
+      );
+      const sim = run('simulate', '--net', net, '--drive', drive, '--json');
+      expect(sim.status, sim.stderr).toBe(0);
+      expect(run('map', '--net', net, '--profile', 'loihi2').status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -26,7 +26,8 @@ import { UserError } from '../errors.js';
 import { shown } from '../io/json-read.js';
 import { isGraph, neuronParams, num, type NirGraph, type NirNode, type NirTensor } from '../nir/ir.js';
 import type { Network, Population, Projection } from '../net/network.js';
-import { errorReport, quantizeProjection, type TensorReport } from '../net/quantize.js';
+import { errorReport, quantizeProjection, quantizeSparse, type TensorReport } from '../net/quantize.js';
+import { add, compose, identity, linearOf, prod, type Mat } from '../nir/linear.js';
 
 export type Discretisation = 'zoh' | 'euler';
 
@@ -68,8 +69,8 @@ const NEURON_MODEL: Record<string, 'lif' | 'if' | 'li'> = {
   CubaLIF: 'lif',
   CubaLI: 'li',
 };
-const LINEAR = new Set(['Linear', 'Affine', 'Scale']);
-const SUPPORTED = ['Input', 'Output', 'Linear', 'Affine', 'Scale', ...Object.keys(NEURON_MODEL), 'NIRGraph'];
+const LINEAR = new Set(['Linear', 'Affine', 'Scale', 'Flatten', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d']);
+const SUPPORTED = ['Input', 'Output', ...LINEAR, ...Object.keys(NEURON_MODEL), 'NIRGraph'];
 
 interface Flat {
   nodes: Map<string, NirNode>;
@@ -109,61 +110,6 @@ export function flatten(g: NirGraph, prefix = ''): Flat {
   }
   return { nodes, edges };
 }
-
-/** A dense (out x in) matrix. */
-interface Mat {
-  rows: number;
-  cols: number;
-  w: Float64Array;
-  /** The constant added at this point (out), if any. */
-  bias?: Float64Array;
-}
-
-const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
-
-/** The matrix of one linear node. */
-function linearOf(n: NirNode, at: string, file: string): Mat {
-  if (n.type === 'Scale') {
-    const s = num(n, 'scale');
-    const k = s.data.length;
-    const w = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) w[i * k + i] = s.data[i];
-    return { rows: k, cols: k, w };
-  }
-  const W = num(n, 'weight');
-  if (W.shape.length !== 2) throw new UserError(`${file}: ${shown(at)}: ${n.type} weight must be 2-D (out, in)`);
-  return {
-    rows: W.shape[0],
-    cols: W.shape[1],
-    w: W.data,
-    bias: n.type === 'Affine' ? num(n, 'bias').data : undefined,
-  };
-}
-
-/** B after A: (B.w A.w, B.w A.bias + B.bias). */
-function compose(A: Mat, B: Mat): Mat {
-  const w = new Float64Array(B.rows * A.cols);
-  for (let i = 0; i < B.rows; i++)
-    for (let k = 0; k < B.cols; k++) {
-      const b = B.w[i * B.cols + k];
-      if (b === 0) continue;
-      for (let j = 0; j < A.cols; j++) w[i * A.cols + j] += b * A.w[k * A.cols + j];
-    }
-  let bias: Float64Array | undefined;
-  if (A.bias || B.bias) {
-    bias = new Float64Array(B.rows);
-    if (A.bias)
-      for (let i = 0; i < B.rows; i++) for (let k = 0; k < B.cols; k++) bias[i] += B.w[i * B.cols + k] * A.bias[k];
-    if (B.bias) for (let i = 0; i < B.rows; i++) bias[i] += B.bias[i];
-  }
-  return { rows: B.rows, cols: A.cols, w, bias };
-}
-
-const identity = (k: number): Mat => {
-  const w = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) w[i * k + i] = 1;
-  return { rows: k, cols: k, w };
-};
 
 /** The gains and decays of one neuron node at dt, per neuron. */
 interface Neuron {
@@ -265,6 +211,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
   for (const [src, n] of nodes) {
     if (!isSource(n)) continue;
     const k = sizeOf(src, n);
+    const srcShape = n.type === 'Input' ? Array.from(num(n, 'shape').data) : neuronParams(n)[NIR_FIRST[n.type]].shape;
     const walk = (at: string, m: Mat, seen: Set<string>) => {
       for (const next of out.get(at) ?? []) {
         const t = nodes.get(next)!;
@@ -274,32 +221,22 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
         }
         if (isSource(t)) {
           if (t.type === 'Input') throw new UserError(`${file}: ${shown(next)}: an edge into an Input node`);
-          const key = `${src}\u0000${next}`;
-          const prev = paths.get(key);
           if (m.cols !== k || m.rows !== sizeOf(next, t))
             throw new UserError(
               `${file}: ${shown(next)}: its input from ${shown(src)} has ${m.rows} values, it has ${sizeOf(next, t)} neurons`,
             );
-          if (!prev) paths.set(key, { ...m, w: Float64Array.from(m.w), bias: m.bias && Float64Array.from(m.bias) });
-          else {
-            for (let i = 0; i < prev.w.length; i++) prev.w[i] += m.w[i];
-            if (m.bias) {
-              prev.bias ??= new Float64Array(prev.rows);
-              for (let i = 0; i < prev.rows; i++) prev.bias[i] += m.bias[i];
-            }
-          }
+          const key = `${src}\u0000${next}`;
+          const prev = paths.get(key);
+          paths.set(key, prev ? add(prev, m) : m);
           continue;
         }
         if (!LINEAR.has(t.type)) continue;
         if (seen.has(next))
           throw new UserError(`${file}: ${shown(next)}: a cycle through linear nodes only (no neuron on it)`);
-        const L = linearOf(t, next, file);
-        if (L.cols !== m.rows)
-          throw new UserError(`${file}: ${shown(next)}: takes ${L.cols} values, gets ${m.rows} from ${shown(at)}`);
-        walk(next, compose(m, L), new Set([...seen, next]));
+        walk(next, compose(m, linearOf(t, m.shape, next, file)), new Set([...seen, next]));
       }
     };
-    walk(src, identity(k), new Set());
+    walk(src, identity(k, srcShape), new Set());
   }
   // per target population: one scale for thresholds, biases and incoming weights
   const report: NirImportReport = {
@@ -336,7 +273,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
     const rowL1 = new Float64Array(nr.size);
     for (const [, m] of incoming)
       for (let i = 0; i < nr.size; i++)
-        for (let j = 0; j < m.cols; j++) rowL1[i] += Math.abs(m.w[i * m.cols + j] * nr.gain[i]);
+        for (let p = m.ptr[i]; p < m.ptr[i + 1]; p++) rowL1[i] += Math.abs(m.val[p] * nr.gain[i]);
     // the largest value a register may need: the threshold, the current u when every source fires (u sums its
     // inputs over 1 / (1 - u's retention) steps), and for a leaky integrator its settled v
     let top = 0;
@@ -402,10 +339,10 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       // the source's emission in input units: a spike is 1; an li emits v x 2^6 with payload fraction 6
       const graded = srcNode.type !== 'Input' && NEURON_MODEL[srcNode.type] === 'li';
       const fromScale = graded ? 2 ** -scaleOf.get(src)! : 1;
-      const W = new Float64Array(m.rows * m.cols);
+      const val = new Float64Array(m.val.length);
       for (let i = 0; i < m.rows; i++)
-        for (let j = 0; j < m.cols; j++) W[i * m.cols + j] = m.w[i * m.cols + j] * nr.gain[i] * s * fromScale;
-      const q = quantizeProjection(
+        for (let p = m.ptr[i]; p < m.ptr[i + 1]; p++) val[p] = m.val[p] * nr.gain[i] * s * fromScale;
+      const q = quantizeSparse(
         {
           name: `${src}->${name}`,
           source: popName(src),
@@ -415,10 +352,12 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
           payloadBits: graded ? 24 : 1,
           static: false,
         },
-        W,
+        m.ptr,
+        m.idx,
+        val,
         m.rows,
         m.cols,
-        { weightBits: o.weightBits, exponent: 'shared' },
+        o.weightBits,
       );
       projections.push(...q.projections);
       report.tensors.push({ ...q.report, name: `${src} -> ${name}` });

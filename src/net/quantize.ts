@@ -222,3 +222,37 @@ export function requantizeProjection(
   });
   return { projections, report };
 }
+
+/**
+ * Quantise a sparse real matrix given by target rows (ptr over targets, source indices, values) into one IR
+ * projection (CSR by source) with a shared exponent; zero mantissas are dropped. The report's errors are over
+ * the stored entries. For matrices too large to hold densely (convolutions).
+ */
+export function quantizeSparse(
+  shape: ProjectionShape,
+  ptr: Int32Array,
+  idx: Int32Array,
+  val: Float64Array,
+  nT: number,
+  nS: number,
+  bits: number,
+): { projections: Projection[]; report: TensorReport } {
+  const qt = quantizeTensor(val, bits);
+  const count = new Int32Array(nS + 1);
+  for (let j = 0; j < idx.length; j++) if (qt.m[j] !== 0) count[idx[j] + 1]++;
+  for (let s = 0; s < nS; s++) count[s + 1] += count[s];
+  const at = count.slice(0, nS),
+    indices = new Int32Array(count[nS]),
+    weights = new Int32Array(count[nS]);
+  for (let t = 0; t < nT; t++)
+    for (let j = ptr[t]; j < ptr[t + 1]; j++) {
+      if (qt.m[j] === 0) continue;
+      const k = at[idx[j]]++;
+      indices[k] = t;
+      weights[k] = qt.m[j];
+    }
+  return {
+    projections: [{ ...shape, indptr: count, indices, weights, weightBits: bits, exponent: qt.exponent }],
+    report: { name: shape.name, ...qt.report },
+  };
+}
