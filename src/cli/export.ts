@@ -10,7 +10,9 @@ import { readDriveFile } from '../sim/drive-file.js';
 import { neuronModel } from '../sim/registry.js';
 import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
-import { oneOf } from './common.js';
+import { oneOf, parseFloatOpt } from './common.js';
+import { nirFromNetwork } from '../export/nir.js';
+import { writeNir } from '../nir/file.js';
 
 const readFileSafe = (f: string): string => {
   try {
@@ -54,11 +56,15 @@ export function addExportCommand(program: Command): void {
   program
     .command('export')
     .description(
-      "a mapped network in another tool's format: sanafe writes SANA-FE's architecture (the profile's mesh and prices) and SNN YAML (network, mapping, input spike trains) to rerun the energy estimate there",
+      "a network in another tool's format: nir writes a NIR graph (.nir) of an integer Network's LIF/IF/LI populations (ipvae import reads it back to the same Network); sanafe writes SANA-FE's architecture (the profile's mesh and prices) and SNN YAML (network, mapping, input spike trains) of a mapped network",
     )
-    .requiredOption('--format <name>', 'sanafe (SANA-FE v2.2.1-5, commit 8951ab07)')
-    .requiredOption('--deploy <file>', 'deployment file (.pb from ipvae map)')
-    .requiredOption('--net <file>', 'the network that was mapped (.json)')
+    .requiredOption('--format <name>', 'nir (NIR 1.0.7 layout) or sanafe (SANA-FE v2.2.1-5, commit 8951ab07)')
+    .option('--deploy <file>', 'sanafe: the deployment file (.pb from ipvae map)')
+    .option(
+      '--dt <seconds>',
+      "nir: the time step the decays invert with (default: the network's, from an import; else 1e-4)",
+    )
+    .requiredOption('--net <file>', 'the network (.json; for sanafe the one that was mapped)')
     .option(
       '--drive <file>',
       'input spike trains, one row per step (as energy --drive); without it the inputs stay silent',
@@ -71,12 +77,25 @@ export function addExportCommand(program: Command): void {
       false,
     )
     .requiredOption(
-      '--out <dir>',
-      'a new (or empty) folder, or an earlier export, for arch.yaml, snn.yaml and README.md',
+      '--out <path>',
+      'nir: the .nir file; sanafe: a new (or empty) folder, or an earlier export, for arch.yaml, snn.yaml and README.md',
     )
-    .action((o) => {
-      oneOf('--format', o.format, ['sanafe'] as const);
+    .action(async (o) => {
+      const format = oneOf('--format', o.format, ['nir', 'sanafe'] as const);
       const net = readNetwork(o.net);
+      if (format === 'nir') {
+        const m = net.meta as { dt?: unknown; discretisation?: unknown };
+        const dt =
+          o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : typeof m.dt === 'number' ? m.dt : 1e-4;
+        const discretisation = m.discretisation === 'euler' ? 'euler' : 'zoh';
+        const g = nirFromNetwork(net, o.net, { dt, discretisation });
+        await writeNir(o.out, g);
+        console.log(
+          `wrote ${o.out}: ${g.nodes.size} NIR nodes, ${g.edges.length} edges, dt = ${dt} s (${discretisation}); ipvae import reads it back to the same Network`,
+        );
+        return;
+      }
+      if (!o.deploy) throw new UserError('export --format sanafe: give --deploy (the mapping to export)');
       const d = readDeployment(o.deploy);
       const profile = loadProfile(o.profile ?? d.profile.name);
       sameProfile(d, profile, o.deploy);

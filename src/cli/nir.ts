@@ -70,8 +70,7 @@ export function addNirCommands(program: Command): void {
     .option('--weight-bits <n>', 'weight width (signed, a shared exponent per projection)', '8')
     .option(
       '--discretisation <d>',
-      'zoh (exact for input held over a step) or euler (as snnTorch and Norse train)',
-      'zoh',
+      'zoh (exact for input held over a step; the default) or euler (as snnTorch and Norse train)',
     )
     .option('--out <file>', 'write the integer Network (.json)')
     .option('--json', 'print {graph, populations, tensors, latency_steps, notes} as JSON', false)
@@ -84,7 +83,13 @@ export function addNirCommands(program: Command): void {
           `${file}: the graph states no time step; give --dt (snnTorch and the NIR paper use 1e-4 s, Norse 1e-3 s, Sinabs 1 step)`,
         );
       const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : fromFile!;
-      const discretisation = oneOf('--discretisation', o.discretisation, ['zoh', 'euler'] as const) as Discretisation;
+      // a file ipvae wrote states its discretisation; --discretisation overrides it
+      const stated = graph.metadata?.children.get('ipvae_discretisation');
+      const fromMeta = stated?.kind === 'dataset' && stated.type === 'string' ? stated.value[0] : undefined;
+      const discretisation = oneOf('--discretisation', o.discretisation ?? (fromMeta === 'euler' ? 'euler' : 'zoh'), [
+        'zoh',
+        'euler',
+      ] as const) as Discretisation;
       const { net, report } = fromNir(graph, file, {
         dt,
         weightBits: parseIntOpt('--weight-bits', o.weightBits, 2, 16),

@@ -111,6 +111,12 @@ export function flatten(g: NirGraph, prefix = ''): Flat {
   return { nodes, edges };
 }
 
+/** A number in a node's metadata (ipvae's own keys: ipvae_scale, ipvae_exponent, ipvae_weight_bits). */
+export function metaNumber(n: NirNode, key: string): number | undefined {
+  const d = n.metadata?.children.get(key);
+  return d && d.kind === 'dataset' && d.type !== 'string' && d.value.length === 1 ? d.value[0] : undefined;
+}
+
 /** The gains and decays of one neuron node at dt, per neuron. */
 interface Neuron {
   model: 'lif' | 'if' | 'li';
@@ -207,12 +213,14 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
   for (const [name, n] of nodes) if (n.type in NEURON_MODEL) neurons.set(name, neuronOf(n, name, o, file));
   // every path source -> linear nodes -> target, folded (a cycle through linear nodes only is refused)
   const paths = new Map<string, Mat>(); // `${src}\u0000${tgt}` -> summed matrix
+  // a path through one linear node that states ipvae's exponent and width (a file ipvae wrote) keeps them
+  const hints = new Map<string, { exponent: number; bits: number } | null>();
   const outputs: Record<string, string[]> = {};
   for (const [src, n] of nodes) {
     if (!isSource(n)) continue;
     const k = sizeOf(src, n);
     const srcShape = n.type === 'Input' ? Array.from(num(n, 'shape').data) : neuronParams(n)[NIR_FIRST[n.type]].shape;
-    const walk = (at: string, m: Mat, seen: Set<string>) => {
+    const walk = (at: string, m: Mat, seen: Set<string>, via: NirNode[] = []) => {
       for (const next of out.get(at) ?? []) {
         const t = nodes.get(next)!;
         if (t.type === 'Output') {
@@ -228,12 +236,15 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
           const key = `${src}\u0000${next}`;
           const prev = paths.get(key);
           paths.set(key, prev ? add(prev, m) : m);
+          const e = via.length === 1 ? metaNumber(via[0], 'ipvae_exponent') : undefined,
+            b = via.length === 1 ? metaNumber(via[0], 'ipvae_weight_bits') : undefined;
+          hints.set(key, !prev && e !== undefined && b !== undefined ? { exponent: e, bits: b } : null);
           continue;
         }
         if (!LINEAR.has(t.type)) continue;
         if (seen.has(next))
           throw new UserError(`${file}: ${shown(next)}: a cycle through linear nodes only (no neuron on it)`);
-        walk(next, compose(m, linearOf(t, m.shape, next, file)), new Set([...seen, next]));
+        walk(next, compose(m, linearOf(t, m.shape, next, file)), new Set([...seen, next]), [...via, t]);
       }
     };
     walk(src, identity(k, srcShape), new Set());
@@ -285,7 +296,8 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       if (!nr.threshold && vKeep < 1) top = Math.max(top, (uMax + Math.abs(vBias[i])) / (1 - vKeep));
     }
     // 2^16 leaves the 24-bit registers (2^17 input units) a factor 2 of headroom
-    scaleOf.set(name, top > 0 ? Math.floor(Math.log2(2 ** 16 / top)) : 0);
+    const stated = metaNumber(nodes.get(name)!, 'ipvae_scale');
+    scaleOf.set(name, stated ?? (top > 0 ? Math.floor(Math.log2(2 ** 16 / top)) : 0));
     prep.set(name, { incoming, constIn, vBias });
   }
   for (const [name, nr] of neurons) {
@@ -357,7 +369,8 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
         val,
         m.rows,
         m.cols,
-        o.weightBits,
+        hints.get(key)?.bits ?? o.weightBits,
+        hints.get(key)?.exponent,
       );
       projections.push(...q.projections);
       report.tensors.push({ ...q.report, name: `${src} -> ${name}` });
@@ -403,6 +416,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       discretisation: o.discretisation,
       outputs,
       latency_steps: report.latencySteps,
+      scales: Object.fromEntries(scaleOf),
     },
   };
   return { net, report };

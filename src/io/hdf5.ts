@@ -240,7 +240,20 @@ export function writeHdf5Sync(root: H5Group): Uint8Array {
               : c.size === 4
                 ? Float32Array.from(v)
                 : Float64Array.from(v);
-          g.create_dataset({ name: k, data, shape: c.shape });
+          // large arrays are gzip-compressed in chunks of whole rows (as NIR's reference writer now does):
+          // folded convolutions are mostly zeros
+          const n = v.length;
+          if (n >= 1 << 16 && c.shape.length >= 1) {
+            const row = n / c.shape[0];
+            const rows = Math.max(1, Math.min(c.shape[0], Math.floor((1 << 20) / Math.max(1, row))));
+            g.create_dataset({
+              name: k,
+              data,
+              shape: c.shape,
+              chunks: [rows, ...c.shape.slice(1)],
+              compression: 'gzip',
+            });
+          } else g.create_dataset({ name: k, data, shape: c.shape });
         }
       }
     };

@@ -236,8 +236,9 @@ export function quantizeSparse(
   nT: number,
   nS: number,
   bits: number,
+  exponent?: number,
 ): { projections: Projection[]; report: TensorReport } {
-  const qt = quantizeTensor(val, bits);
+  const qt = quantizeTensor(val, bits, exponent);
   const count = new Int32Array(nS + 1);
   for (let j = 0; j < idx.length; j++) if (qt.m[j] !== 0) count[idx[j] + 1]++;
   for (let s = 0; s < nS; s++) count[s + 1] += count[s];

@@ -1,0 +1,188 @@
+/**
+ * An integer Network as a NIR graph (ipvae export --format nir): the import's discretisation inverted, so that
+ * `ipvae import` of the file gives the same Network back (its scales and exponents travel in the nodes'
+ * metadata, under ipvae_* keys NIR readers ignore).
+ *   input                  Input (shape [n])
+ *   lif, du = 4095         LIF: tau from the voltage retention a = (4096 - dv) / 4096 (tau = -dt / ln a, or
+ *                          dt / (1 - a) for Euler), r = 1 / (1 - a) so the input gain is 1; dv = 0: IF
+ *   lif, du < 4095         CubaLIF: tau_syn from b = (4095 - du) / 4096, w_in = 1 / (1 - b)
+ *   if                     IF with r = 1 / dt
+ *   li                     LI / CubaLI / I likewise, without threshold
+ *   constant -> population an Affine bias on the population's incoming Linear (a current-based bias)
+ *   a projection           a Linear node "source->target" with the real weights w 2^exponent / (gain 2^scale)
+ * Thresholds are vth / 2^scale, v_leak is the Loihi bias over (1 - a). Graded (li) sources carry their own scale.
+ */
+import { UserError } from '../errors.js';
+import { h5group, h5numbers } from '../io/hdf5.js';
+import { tensor, type NirGraph, type NirNode } from '../nir/ir.js';
+import type { Network, Population } from '../net/network.js';
+import { resolvePopulation } from '../sim/registry.js';
+import { perNeuron } from '../sim/neuron.js';
+import type { Discretisation } from '../frontends/nir.js';
+
+export interface NirExportOptions {
+  dt: number;
+  discretisation?: Discretisation;
+  /** The scale (power of two) of each population: from the network's meta (an import), else chosen here. */
+  scales?: Record<string, number>;
+}
+
+const meta = (entries: Record<string, number>) =>
+  h5group(Object.entries(entries).map(([k, v]) => [k, h5numbers([v], [], 'int', 8)]));
+
+export function nirFromNetwork(net: Network, file: string, o: NirExportOptions): NirGraph {
+  const { dt } = o;
+  if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
+  const disc = o.discretisation ?? 'zoh';
+  const tauOf = (keep: number) => (disc === 'zoh' ? -dt / Math.log(keep) : dt / (1 - keep));
+  const nodes = new Map<string, NirNode | NirGraph>();
+  const edges: [string, string][] = [];
+  const byName = new Map(net.populations.map((p) => [p.name, p]));
+  const scale = new Map<string, number>();
+  const scales = (net.meta as { scales?: Record<string, number> }).scales ?? o.scales ?? {};
+  const constants = net.populations.filter((p) => p.model === 'constant').map((p) => p.name);
+  for (const p of net.populations) {
+    const r = resolvePopulation(p);
+    if ('problem' in r) throw new UserError(`${file}: population ${JSON.stringify(p.name)}: ${r.problem.what}`);
+    const n = p.size;
+    const f = (v: ArrayLike<number>) => tensor(v, [n], 'float', 8);
+    if (p.model === 'input') {
+      nodes.set(p.name, { type: 'Input', params: { shape: tensor([n], [1], 'int', 8) } });
+      continue;
+    }
+    if (p.model === 'constant') continue;
+    if (!['lif', 'if', 'li'].includes(p.model))
+      throw new UserError(
+        `${file}: population ${JSON.stringify(p.name)} (model ${p.model}) has no NIR equivalent here (lif, if, li; the iP-VAE exports with --model)`,
+      );
+    const du = p.model === 'if' ? new Int32Array(n).fill(4095) : perNeuron(r.params, 'du', n);
+    const dv = p.model === 'if' ? new Int32Array(n) : perNeuron(r.params, 'dv', n);
+    const bm = perNeuron(r.params, 'bias_mant', n),
+      be = perNeuron(r.params, 'bias_exp', n);
+    const k = scales[p.name] ?? 0;
+    scale.set(p.name, k);
+    const s = 2 ** k;
+    const biasReal = Float64Array.from(bm, (m, i) => (m * 2 ** be[i]) / 64 / s);
+    const current = du.some((d) => d !== 4095);
+    if (current && du.some((d) => d === 4095))
+      throw new UserError(
+        `${file}: population ${JSON.stringify(p.name)} mixes neurons with and without a current decay`,
+      );
+    const leaky = dv.some((d) => d !== 0);
+    if (leaky && dv.some((d) => d === 0))
+      throw new UserError(
+        `${file}: population ${JSON.stringify(p.name)} mixes neurons with and without a voltage decay`,
+      );
+    const a = Float64Array.from(dv, (d) => (4096 - d) / 4096),
+      b = Float64Array.from(du, (d) => (4095 - d) / 4096);
+    const vth = p.model === 'li' ? undefined : Float64Array.from(perNeuron(r.params, 'vth', n), (v) => v / s);
+    const params: Record<string, ReturnType<typeof tensor>> = {};
+    let type: string;
+    if (!leaky && !current) {
+      // no decay at all: IF (or I), input gain dt r = 1
+      type = vth ? 'IF' : 'I';
+      params.r = f(new Float64Array(n).fill(1 / dt));
+      if (vth) {
+        params.v_threshold = f(vth);
+        params.v_reset = f(new Float64Array(n));
+      }
+      if (bm.some((x) => x !== 0))
+        throw new UserError(
+          `${file}: population ${JSON.stringify(p.name)}: a bias without a leak has no NIR field (an IF has no v_leak)`,
+        );
+    } else if (!current) {
+      type = vth ? 'LIF' : 'LI';
+      params.tau = f(Array.from(a, tauOf));
+      params.r = f(Array.from(a, (x) => 1 / (1 - x)));
+      params.v_leak = f(Array.from(biasReal, (x, i) => x / (1 - a[i])));
+      if (vth) {
+        params.v_threshold = f(vth);
+        params.v_reset = f(new Float64Array(n));
+      }
+    } else {
+      if (!leaky)
+        throw new UserError(
+          `${file}: population ${JSON.stringify(p.name)}: a current decay without a voltage decay has no NIR type`,
+        );
+      type = vth ? 'CubaLIF' : 'CubaLI';
+      params.tau_syn = f(Array.from(b, tauOf));
+      params.tau_mem = f(Array.from(a, tauOf));
+      params.r = f(Array.from(a, (x) => 1 / (1 - x)));
+      params.v_leak = f(Array.from(biasReal, (x, i) => x / (1 - a[i])));
+      if (vth) {
+        params.v_threshold = f(vth);
+        params.v_reset = f(new Float64Array(n));
+      }
+      params.w_in = f(Array.from(b, (x) => 1 / (1 - x)));
+    }
+    nodes.set(p.name, { type, params, metadata: meta({ ipvae_scale: k }) });
+  }
+  // projections: one Linear (Affine where a constant source feeds the same target) per (source, target)
+  const constBias = new Map<string, Float64Array>();
+  for (const q of net.projections)
+    if (constants.includes(q.source)) {
+      const T = byName.get(q.target)!;
+      const bias = constBias.get(q.target) ?? new Float64Array(T.size);
+      for (let j = q.indptr[0]; j < q.indptr[1]; j++)
+        bias[q.indices[j]] += (q.weights[j] * 2 ** q.exponent) / 2 ** scale.get(q.target)!;
+      constBias.set(q.target, bias);
+    }
+  const biasPlaced = new Set<string>();
+  for (const q of net.projections) {
+    if (constants.includes(q.source)) continue;
+    if (q.delay !== 1)
+      throw new UserError(
+        `${file}: projection ${JSON.stringify(q.name)} has delay ${q.delay}; NIR edges carry none (delay 1 only)`,
+      );
+    if (q.static) throw new UserError(`${file}: projection ${JSON.stringify(q.name)} is static; NIR has no such edge`);
+    const S = byName.get(q.source)! as Population,
+      T = byName.get(q.target)! as Population;
+    const sT = 2 ** (scale.get(T.name) ?? 0);
+    const fromS = S.model === 'li' ? 2 ** (scale.get(S.name) ?? 0) : 1;
+    const W = new Float64Array(T.size * S.size);
+    for (let a = 0; a < S.size; a++)
+      for (let j = q.indptr[a]; j < q.indptr[a + 1]; j++)
+        W[q.indices[j] * S.size + a] += (q.weights[j] * 2 ** q.exponent * fromS) / sT;
+    const name = `${q.source}->${q.target}`;
+    if (nodes.has(name)) throw new UserError(`${file}: two projections from ${q.source} to ${q.target}`);
+    const bias = constBias.get(T.name);
+    // w 2^e / 2^scale is exact in float32 unless the scales are extreme: the smaller type when it is exact
+    const f32 = W.every((x) => Math.fround(x) === x);
+    const params: NirNode['params'] = { weight: tensor(W, [T.size, S.size], 'float', f32 ? 4 : 8) };
+    let type = 'Linear';
+    if (bias && !biasPlaced.has(T.name)) {
+      type = 'Affine';
+      params.bias = tensor(bias, [T.size], 'float', 8);
+      biasPlaced.add(T.name);
+    }
+    nodes.set(name, { type, params, metadata: meta({ ipvae_exponent: q.exponent, ipvae_weight_bits: q.weightBits }) });
+    edges.push([q.source, name], [name, q.target]);
+  }
+  for (const t of constBias.keys())
+    if (!biasPlaced.has(t))
+      throw new UserError(
+        `${file}: population ${JSON.stringify(t)} takes a constant input but no other input to carry it`,
+      );
+  // the Outputs: those an import recorded (meta.outputs), else one per population that feeds nothing
+  const recorded = (net.meta as { outputs?: Record<string, string[]> }).outputs;
+  const outs: [string, string[]][] = recorded
+    ? Object.entries(recorded)
+    : net.populations
+        .filter((p) => !['input', 'constant'].includes(p.model) && !net.projections.some((q) => q.source === p.name))
+        .map((p) => [`${p.name}.output`, [p.name]]);
+  for (const [name, srcs] of outs) {
+    const size = byName.get(srcs[0])?.size;
+    if (size === undefined || nodes.has(name)) throw new UserError(`${file}: meta.outputs names an unknown population`);
+    nodes.set(name, { type: 'Output', params: { shape: tensor([size], [1], 'int', 8) } });
+    for (const src of srcs) edges.push([src, name]);
+  }
+  return {
+    type: 'NIRGraph',
+    nodes,
+    edges,
+    metadata: h5group([
+      ['dt', h5numbers([dt], [], 'float', 8)],
+      ['ipvae_discretisation', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [disc] }],
+    ]),
+  };
+}
