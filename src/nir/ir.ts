@@ -132,6 +132,9 @@ export const NIR_NEURONS: Record<string, string[]> = {
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
+/** The most neurons (values) one node may have: 2^27. */
+export const MAX_SIZE = 2 ** 27;
+
 export const tensor = (
   data: ArrayLike<number>,
   shape: number[],
@@ -256,7 +259,12 @@ export function outputShape(n: NirNode | NirGraph, input: number[] | undefined, 
     if (outs.length !== 1) fail('a nested NIRGraph needs exactly one Output node to be flattened');
     return Array.from(num(outs[0] as NirNode, 'shape').data);
   }
-  const ints = (k: string) => Array.from(num(n, k).data);
+  const ints = (k: string) => {
+    const a = Array.from(num(n, k).data);
+    if (!a.every((x) => Number.isInteger(x) && x >= 1 && x <= MAX_SIZE) || prod(a) > MAX_SIZE)
+      fail(`${k} must hold positive integers, ${MAX_SIZE} values at most in all`);
+    return a;
+  };
   switch (n.type) {
     case 'Input':
     case 'Output':
@@ -312,14 +320,22 @@ function convOutput(n: NirNode, input: number[] | undefined, fail: (w: string) =
     if (p === undefined) return new Array(dims).fill(dflt);
     if (typeof p === 'string') return [];
     const a = Array.from(p.data);
+    const min = k === 'padding' ? 0 : 1;
+    if (!a.every((x) => Number.isInteger(x) && x >= min && x <= 2 ** 16))
+      fail(`${n.type} ${k} must hold integers from ${min} to 65536`);
     return a.length === 1 ? new Array(dims).fill(a[0]) : a;
   };
   if (n.type === 'Conv1d' || n.type === 'Conv2d') {
     const w = num(n, 'weight');
     if (w.shape.length !== dims + 2) fail(`${n.type} weight must be ${dims + 2}-D (out, in / groups, kernel...)`);
     const groups = num(n, 'groups').data[0];
+    if (!(Number.isInteger(groups) && groups >= 1 && groups <= 2 ** 16))
+      fail(`${n.type} groups must be a positive integer`);
     const spatial = Array.from(num(n, 'input_shape').data);
     if (spatial.length !== dims) fail(`${n.type} input_shape must have ${dims} value(s)`);
+    if (!spatial.every((x) => Number.isInteger(x) && x >= 1 && x <= 2 ** 16))
+      fail(`${n.type} input_shape must hold integers from 1 to 65536`);
+    if (!w.shape.every((x) => x >= 1)) fail(`${n.type} weight has an empty dimension`);
     const cin = w.shape[1] * groups;
     if (input && prod(input) !== cin * prod(spatial))
       fail(`its input has shape [${input.join(', ')}], the convolution takes ${cin} x ${spatial.join(' x ')}`);
@@ -333,6 +349,7 @@ function convOutput(n: NirNode, input: number[] | undefined, fail: (w: string) =
       return Math.floor((N + 2 * p - dil[i] * (k - 1) - 1) / stride[i] + 1);
     });
     if (out.some((x) => !(x >= 1))) fail(`${n.type} has no output (output size [${out.join(', ')}])`);
+    if (w.shape[0] * prod(out) > MAX_SIZE) fail(`${n.type} has more than ${MAX_SIZE} outputs`);
     return [w.shape[0], ...out];
   }
   if (!input || input.length !== 3) fail(`${n.type} needs a (channels, height, width) input`);

@@ -180,6 +180,9 @@ function perDim(n: NirNode, key: string, dims: number): number[] {
   if (p === undefined || typeof p === 'string')
     return new Array(dims).fill(key === 'dilation' || key === 'stride' ? 1 : 0);
   const a = Array.from(p.data);
+  const min = key === 'padding' ? 0 : 1;
+  if (!a.every((x) => Number.isInteger(x) && x >= min && x <= 2 ** 16) || (a.length !== 1 && a.length !== dims))
+    throw new UserError(`${n.type} ${key} must hold ${dims} integer(s) from ${min} to 65536`);
   return a.length === 1 ? new Array(dims).fill(a[0]) : a;
 }
 
@@ -259,12 +262,14 @@ function conv(n: NirNode, input: number[], fail: (w: string) => never): Mat {
 function pool(n: NirNode, input: number[], fail: (w: string) => never): Mat {
   if (input.length !== 3) fail(`${n.type} needs a (channels, height, width) input, gets [${input.join(', ')}]`);
   const [C, H, W] = input;
+  if (!input.every((x) => Number.isInteger(x) && x >= 1)) fail(`${n.type} needs a positive input shape`);
   const [KH, KW] = perDim(n, 'kernel_size', 2),
     [sy, sx] = perDim(n, 'stride', 2),
     [py, px] = perDim(n, 'padding', 2);
   const OH = Math.floor((H + 2 * py - KH) / sy + 1),
     OW = Math.floor((W + 2 * px - KW) / sx + 1);
   if (!(OH >= 1 && OW >= 1)) fail(`${n.type} has no output`);
+  if (C * OH * OW * KH * KW > 2 ** 31) fail(`${n.type} would have more than 2^31 synapses`);
   const v = n.type === 'AvgPool2d' ? 1 / (KH * KW) : 1;
   const b = new Builder(),
     ptr = new Int32Array(C * OH * OW + 1);
