@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { readNir, writeNir } from '../src/nir/file.js';
 import { isGraph, tensor, type NirGraph, type NirNode } from '../src/nir/ir.js';
 import { readHdf5, writeHdf5 } from '../src/io/hdf5.js';
-import { fromNir } from '../src/frontends/nir.js';
+import { exactLifDirac, exactLifSpikes, fromNir, planNir, simulateNirFloat } from '../src/frontends/nir.js';
+import { probeResult, runNetwork } from '../src/sim/run.js';
 import { linearOf, type Mat } from '../src/nir/linear.js';
 import fc from 'fast-check';
 
@@ -497,6 +498,131 @@ describe('export --format nir and the round trips', () => {
       const r = run('export', '--format', 'nir', '--net', p, '--out', join(dir, 'p.nir'));
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^ipvae: .*p\.json: population "z" \(model ipvae\) has no NIR equivalent here/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a single NIR LIF neuron against its exact solution (dt = 1e-4)', () => {
+  // tau 5 ms, r 1, threshold 1; Dirac input spikes (the NIR paper's definition) of weight 0.003 move v by
+  // r w / tau = 0.6 each: two within about 18.8 steps make a spike, so the spike times test the decay
+  const dt = 1e-4,
+    tau = 5e-3,
+    w = 0.003,
+    T = 20000;
+  const graph = (): NirGraph => ({
+    type: 'NIRGraph',
+    nodes: new Map<string, NirNode>([
+      ['input', { type: 'Input', params: { shape: tensor([1], [1], 'int', 8) } }],
+      ['w', { type: 'Linear', params: { weight: tensor([w], [1, 1], 'float', 8) } }],
+      [
+        'lif',
+        {
+          type: 'LIF',
+          params: {
+            tau: tensor([tau], [1], 'float', 8),
+            r: tensor([1], [1], 'float', 8),
+            v_leak: tensor([0], [1], 'float', 8),
+            v_threshold: tensor([1], [1], 'float', 8),
+          },
+        },
+      ],
+      ['output', { type: 'Output', params: { shape: tensor([1], [1], 'int', 8) } }],
+    ]),
+    edges: [
+      ['input', 'w'],
+      ['w', 'lif'],
+      ['lif', 'output'],
+    ],
+  });
+  let seed = 7;
+  const rows = Array.from({ length: T }, () => [
+    (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 < 0.05 ? 1 : 0,
+  ]);
+  // row k is emitted at step k + 1 and moves v at the end of step k + 2 (one step per edge): time (k + 2) dt
+  const inputs = rows.flatMap((r, k) => (r[0] ? [{ t: (k + 2) * dt, w }] : []));
+  const exact = exactLifDirac({ tau, r: 1, vLeak: 0, vThreshold: 1, vReset: 0 }, inputs, T * dt).map((t) =>
+    Math.round(t / dt),
+  );
+
+  it("the float64 reference spikes at exactly the exact solution's steps", () => {
+    expect(exact.length).toBeGreaterThan(300);
+    const f = simulateNirFloat(planNir(graph(), 'g', { dt, spikes: 'dirac' }), { input: rows }).get('lif')!;
+    const steps: number[] = [];
+    f.forEach((x, i) => x && steps.push(i + 1));
+    expect(steps).toEqual(exact);
+  });
+
+  it('the integer network (12-bit decay, 8-bit weight) spikes within one step of it, every spike', async () => {
+    const { net } = fromNir(graph(), 'g', { dt, spikes: 'dirac' });
+    const r = await runNetwork(
+      net,
+      { drives: { input: rows } },
+      {
+        steps: T,
+        seed: 0,
+        engine: 'event',
+        workers: 1,
+        probes: [{ kind: 'trace', population: 'lif', variables: ['out'] }],
+      },
+    );
+    const out = probeResult(r, 'trace').values.out;
+    const steps: number[] = [];
+    for (let t = 1; t <= T; t++) if (out[t]) steps.push(t);
+    expect(steps.length).toBe(exact.length);
+    for (let i = 0; i < steps.length; i++) expect(Math.abs(steps[i] - exact[i])).toBeLessThanOrEqual(1);
+  });
+
+  it('held spikes (1 for a step) and an input held over steps: the exact solution crosses inside a step', () => {
+    // a current held over whole steps: a crossing inside step k is reported at step k by the discrete model
+    const current = Array.from({ length: 400 }, (_, k) => (k % 100 < 30 ? 1.2 : 0));
+    const ex = exactLifSpikes({ tau, r: 1, vLeak: 0, vThreshold: 1, vReset: 0 }, current, dt);
+    // v relaxes towards 1.2: it crosses 1 at tau ln(1.2 / 0.2) = 8.96 ms, after the 3 ms pulse ends: no spike
+    expect(ex).toEqual([]);
+    const strong = exactLifSpikes({ tau, r: 1, vLeak: 0, vThreshold: 1, vReset: 0 }, new Array(100).fill(3), dt);
+    // towards 3: the first crossing at tau ln(3 / 2) = 2.027 ms, then every 2.027 ms (reset to 0, same current)
+    expect(strong[0]).toBeCloseTo(tau * Math.log(1.5), 12);
+    expect(strong[1] - strong[0]).toBeCloseTo(tau * Math.log(1.5), 12);
+  });
+});
+
+describe('validate --nir and .npy drives', () => {
+  it('a .npy drive written by numpy reads as the JSON one; validate --nir prints the agreement per width', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-npy-'));
+    try {
+      const py = `
+import numpy as np, json, sys
+rng = np.random.default_rng(3)
+a = (rng.random((120, 12)) < 0.3)
+np.save(sys.argv[1] + '/d.npy', a.astype(np.int8))
+np.save(sys.argv[1] + '/f.npy', np.asfortranarray(a.astype('>i4')))
+np.save(sys.argv[1] + '/b.npy', a)
+np.save(sys.argv[1] + '/x.npy', a.astype(np.float64) * 0.5)
+json.dump({'input': a.astype(int).tolist()}, open(sys.argv[1] + '/d.json', 'w'))
+`;
+      const p = spawnSync('python3', ['-c', py, dir], {
+        encoding: 'utf8',
+        env: { ...process.env, PYENV_VERSION: 'system' },
+      });
+      expect(p.stderr, 'needs Debian python3-numpy (.ci/run installs it)').toBe('');
+      const nir = join(FIX, 'braille_noDelay_noBias_subtract.nir');
+      const v = (drive: string) =>
+        run('validate', '--nir', nir, '--dt', '1e-4', '--drive', join(dir, drive), '--bits', '8,16', '--json');
+      const ref = v('d.json');
+      expect(ref.status, ref.stderr).toBe(0);
+      for (const f of ['d.npy', 'f.npy', 'b.npy']) expect(v(f).stdout, f).toBe(ref.stdout.replace(/d\.json/g, f));
+      const j = JSON.parse(ref.stdout);
+      expect(j.rows.map((r: { bits: number }) => r.bits)).toEqual([8, 16]);
+      for (const r of j.rows) {
+        expect(r.spikes_float).toBeGreaterThan(0);
+        expect(r.count_correlation).toBeGreaterThan(0.5);
+      }
+      // 16-bit weights agree with the float64 reference more closely than 8-bit ones
+      expect(j.rows[1].mean_spike_time_error_steps).toBeLessThanOrEqual(j.rows[0].mean_spike_time_error_steps);
+      const bad = v('x.npy');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/x\.npy: step 1 must hold integers only/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,6 +16,7 @@ import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../
 import { snakeKeys } from '../io/json-case.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
 import { validateWidths } from '../net/validate.js';
+import { validateNir } from './nir.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
@@ -274,7 +275,7 @@ export function addNetCommands(program: Command): void {
           const bad = rows.findIndex((r) => r.length !== P.size);
           if (bad >= 0)
             throw new UserError(
-              `${o.drive}: step ${bad} must be ${P.size} integers (population ${shown(name)} has ${P.size} neurons)`,
+              `${o.drive}: step ${bad + 1} must be ${P.size} integers (population ${shown(name)} has ${P.size} neurons)`,
             );
         }
         const traced = o.trace ?? Object.keys(drives)[0];
@@ -403,9 +404,16 @@ export function addNetCommands(program: Command): void {
   addQuantOptions(
     program
       .command('validate')
-      .description('integer vs float iP-VAE per weight width: R^2, PZ, rate correlation, saturations')
-      .requiredOption('--model <file>', 'float model (.safetensors)')
-      .requiredOption('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
+      .description(
+        'integer vs float per weight width: an iP-VAE on data (--model, --data: R^2, PZ, rate correlation, saturations) or a NIR graph on input spike trains (--nir, --drive: spike-count correlation, spike-time error, first diverging step)',
+      )
+      .option('--model <file>', 'float iP-VAE (.safetensors), with --data')
+      .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
+      .option('--nir <file>', 'a NIR graph (.nir), with --drive')
+      .option('--drive <file>', 'with --nir: the input rows (JSON, or a NumPy .npy array [steps, neurons])')
+      .option('--population <name>', 'with --nir: the input a --drive array feeds (default: the first)')
+      .option('--dt <seconds>', "with --nir: the time step (default: the file's)")
+      .option('--spikes <kind>', 'with --nir: held (1 for a step; default) or dirac (a pulse of integral 1)')
       .option('--bits <list>', 'weight widths', '4,6,8,10,12,16')
       .option(
         '--exponent <mode>',
@@ -418,6 +426,8 @@ export function addNetCommands(program: Command): void {
       .option('--workers <n>', 'worker threads', '2')
       .option('--json', 'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, saturations}]}', false),
   ).action(async (o) => {
+    if (o.nir) return validateNir(o);
+    if (!o.model || !o.data) throw new UserError('validate: give --model and --data (an iP-VAE), or --nir and --drive');
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
     const samples = parseIntOpt('--samples', o.samples, 1);

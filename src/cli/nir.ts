@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { readNir } from '../nir/file.js';
 import { checkGraph, isGraph, type NirGraph, type NirNode } from '../nir/ir.js';
-import { fromNir, type Discretisation } from '../frontends/nir.js';
+import { fromNir, planNir, simulateNirFloat, type Discretisation } from '../frontends/nir.js';
+import { readDriveFile } from '../sim/drive-file.js';
+import { probeResult, runNetwork } from '../sim/run.js';
+import type { NirGraph as Graph } from '../nir/ir.js';
 import { toJson } from '../net/json.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { snakeKeys } from '../io/json-case.js';
@@ -72,6 +75,10 @@ export function addNirCommands(program: Command): void {
       '--discretisation <d>',
       'zoh (exact for input held over a step; the default) or euler (as snnTorch and Norse train)',
     )
+    .option(
+      '--spikes <kind>',
+      "held (1 for a step, snnTorch's and Norse's convention) or dirac (NIR's pulse of integral 1)",
+    )
     .option('--out <file>', 'write the integer Network (.json)')
     .option('--json', 'print {graph, populations, tensors, latency_steps, notes} as JSON', false)
     .action(async (file: string, o) => {
@@ -94,6 +101,7 @@ export function addNirCommands(program: Command): void {
         dt,
         weightBits: parseIntOpt('--weight-bits', o.weightBits, 2, 16),
         discretisation,
+        spikes: spikesOf(graph, o.spikes),
       });
       if (o.out) writeFileAtomic(o.out, toJson(net));
       if (o.json) {
@@ -141,4 +149,169 @@ export function addNirCommands(program: Command): void {
           `wrote ${o.out} (${net.populations.length} populations, ${net.projections.reduce((a, p) => a + p.indices.length, 0)} synapses)`,
         );
     });
+}
+
+/** What a spike is: the option, else what a file ipvae wrote states, else held. */
+function spikesOf(graph: Graph, opt: string | undefined): 'held' | 'dirac' {
+  const st = graph.metadata?.children.get('ipvae_spikes');
+  const fromMeta = st?.kind === 'dataset' && st.type === 'string' ? st.value[0] : undefined;
+  return oneOf('--spikes', opt ?? (fromMeta === 'dirac' ? 'dirac' : 'held'), ['held', 'dirac'] as const);
+}
+
+/** dt and discretisation: the options, else the file's (ipvae's own files state both), else an error. */
+function timeStep(graph: Graph, file: string, o: { dt?: string; discretisation?: string }) {
+  const md = graph.metadata?.children.get('dt');
+  const fromFile = md && md.kind === 'dataset' && md.type !== 'string' ? md.value[0] : undefined;
+  if (o.dt === undefined && fromFile === undefined)
+    throw new UserError(
+      `${file}: the graph states no time step; give --dt (snnTorch and the NIR paper use 1e-4 s, Norse 1e-3 s, Sinabs 1 step)`,
+    );
+  const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : fromFile!;
+  const stated = graph.metadata?.children.get('ipvae_discretisation');
+  const fromMeta = stated?.kind === 'dataset' && stated.type === 'string' ? stated.value[0] : undefined;
+  const discretisation = oneOf('--discretisation', o.discretisation ?? (fromMeta === 'euler' ? 'euler' : 'zoh'), [
+    'zoh',
+    'euler',
+  ] as const) as Discretisation;
+  return { dt, discretisation };
+}
+
+/** Spike-train agreement of two T x n 0/1 arrays. */
+export function spikeAgreement(a: Float64Array, b: Float64Array, T: number, n: number) {
+  const ca = new Float64Array(n),
+    cb = new Float64Array(n);
+  let first = -1,
+    paired = 0,
+    err = 0,
+    unpaired = 0;
+  for (let t = 0; t < T; t++)
+    for (let i = 0; i < n; i++) {
+      ca[i] += a[t * n + i];
+      cb[i] += b[t * n + i];
+      if (first < 0 && a[t * n + i] !== b[t * n + i]) first = t + 1;
+    }
+  for (let i = 0; i < n; i++) {
+    const ta: number[] = [],
+      tb: number[] = [];
+    for (let t = 0; t < T; t++) {
+      if (a[t * n + i]) ta.push(t);
+      if (b[t * n + i]) tb.push(t);
+    }
+    const k = Math.min(ta.length, tb.length);
+    for (let j = 0; j < k; j++) err += Math.abs(ta[j] - tb[j]);
+    paired += k;
+    unpaired += Math.abs(ta.length - tb.length);
+  }
+  let sa = 0,
+    sb = 0,
+    saa = 0,
+    sbb = 0,
+    sab = 0;
+  for (let i = 0; i < n; i++) {
+    sa += ca[i];
+    sb += cb[i];
+    saa += ca[i] * ca[i];
+    sbb += cb[i] * cb[i];
+    sab += ca[i] * cb[i];
+  }
+  const cov = sab / n - (sa / n) * (sb / n),
+    va = saa / n - (sa / n) ** 2,
+    vb = sbb / n - (sb / n) ** 2;
+  const corr = va === 0 && vb === 0 ? (sa === sb ? 1 : 0) : cov / Math.sqrt(va * vb);
+  return {
+    spikesFloat: sa,
+    spikesInt: sb,
+    countCorrelation: corr,
+    meanSpikeTimeErrorSteps: paired ? err / paired : 0,
+    unpairedSpikes: unpaired,
+    firstDivergingStep: first < 0 ? null : first,
+  };
+}
+
+/** ipvae validate --nir F --drive D: the float64 reference against the integer network per weight width. */
+export async function validateNir(o: Record<string, string | boolean | undefined>): Promise<void> {
+  const file = o.nir as string;
+  if (!o.drive) throw new UserError('validate --nir: give --drive (the input spike trains, JSON or .npy)');
+  const { graph } = await readNir(file);
+  const t = timeStep(graph, file, o as { dt?: string; discretisation?: string });
+  const spikes = spikesOf(graph, o.spikes as string | undefined);
+  const plan = planNir(graph, file, { ...t, spikes });
+  const inputs = [...plan.nodes].filter(([, n]) => n.type === 'Input').map(([k]) => k);
+  const drives = readDriveFile(o.drive as string, {
+    population: o.population as string | undefined,
+    fallback: () => inputs[0],
+    names: inputs,
+  });
+  for (const [name, rows] of Object.entries(drives)) {
+    const size = plan.sizeOf(name, plan.nodes.get(name)!);
+    const bad = rows.findIndex((r) => r.length !== size);
+    if (bad >= 0) throw new UserError(`${o.drive}: step ${bad + 1} must be ${size} values (input ${name} has ${size})`);
+  }
+  const T = Object.values(drives)[0].length;
+  const ref = simulateNirFloat(plan, drives);
+  const watched = [...new Set(Object.values(plan.outputs).flat())].filter((p) => plan.neurons.get(p)?.threshold);
+  if (!watched.length) throw new UserError(`${file}: no spiking population feeds an Output; nothing to compare`);
+  const bits = String(o.bits)
+    .split(',')
+    .map((b) => parseIntOpt('--bits', b.trim(), 2, 16));
+  const rows = [];
+  for (const b of bits) {
+    const { net } = fromNir(graph, file, { ...t, spikes, weightBits: b });
+    for (const pop of watched) {
+      const r = await runNetwork(
+        net,
+        { drives },
+        {
+          steps: T,
+          seed: 0,
+          engine: 'event',
+          workers: 1,
+          probes: [{ kind: 'trace', population: pop, variables: ['out'] }],
+        },
+      );
+      const tr = probeResult(r, 'trace');
+      const n = tr.size;
+      const int = Float64Array.from(tr.values.out.subarray(n), (x) => (x !== 0 ? 1 : 0)); // steps 1..T
+      rows.push({
+        bits: b,
+        population: pop,
+        saturations: r.counters.saturations,
+        ...spikeAgreement(ref.get(pop)!, int, T, n),
+      });
+    }
+  }
+  const res = { nir: file, drive: o.drive, dt: t.dt, discretisation: t.discretisation, steps: T, rows };
+  if (o.json) {
+    console.log(JSON.stringify(snakeKeys(res)));
+    return;
+  }
+  console.log(
+    `${file}: float64 reference (${t.discretisation}, dt = ${t.dt} s) against the integer network, ${T} steps`,
+  );
+  console.log(
+    table(
+      [
+        'bits',
+        'population',
+        'spikes float',
+        'spikes int',
+        'count corr',
+        'time error (steps)',
+        'unpaired',
+        'first diverging step',
+        'saturations',
+      ],
+      rows.map((r) => [
+        r.bits,
+        r.population,
+        r.spikesFloat,
+        r.spikesInt,
+        fmt(r.countCorrelation, 4),
+        fmt(r.meanSpikeTimeErrorSteps, 3),
+        r.unpairedSpikes,
+        r.firstDivergingStep ?? 'none',
+        r.saturations,
+      ]),
+    ),
+  );
 }

@@ -34,6 +34,7 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
   const { dt } = o;
   if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
   const disc = o.discretisation ?? 'zoh';
+  const dirac = (net.meta as { spikes?: unknown }).spikes === 'dirac';
   const tauOf = (keep: number) => (disc === 'zoh' ? -dt / Math.log(keep) : dt / (1 - keep));
   const nodes = new Map<string, NirNode | NirGraph>();
   const edges: [string, string][] = [];
@@ -81,7 +82,7 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
     if (!leaky && !current) {
       // no decay at all: IF (or I), input gain dt r = 1
       type = vth ? 'IF' : 'I';
-      params.r = f(new Float64Array(n).fill(1 / dt));
+      params.r = f(new Float64Array(n).fill(dirac ? 1 : 1 / dt));
       if (vth) {
         params.v_threshold = f(vth);
         params.v_reset = f(new Float64Array(n));
@@ -93,7 +94,7 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
     } else if (!current) {
       type = vth ? 'LIF' : 'LI';
       params.tau = f(Array.from(a, tauOf));
-      params.r = f(Array.from(a, (x) => 1 / (1 - x)));
+      params.r = f(Array.from(a, (x) => (dirac ? tauOf(x) : 1 / (1 - x))));
       params.v_leak = f(Array.from(biasReal, (x, i) => x / (1 - a[i])));
       if (vth) {
         params.v_threshold = f(vth);
@@ -183,6 +184,7 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
     metadata: h5group([
       ['dt', h5numbers([dt], [], 'float', 8)],
       ['ipvae_discretisation', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [disc] }],
+      ['ipvae_spikes', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [dirac ? 'dirac' : 'held'] }],
     ]),
   };
 }

@@ -35,6 +35,12 @@ export interface NirImportOptions {
   dt: number;
   weightBits?: number;
   discretisation?: Discretisation;
+  /**
+   * What a spike is: 'held' (1 for one step, the input current of snnTorch's and Norse's exports; default) or
+   * 'dirac' (a pulse of integral 1, as the NIR paper defines it: it moves v by r w / tau at once, at the end of
+   * the step it arrives in). Current-based neurons take 'held' only.
+   */
+  spikes?: 'held' | 'dirac';
 }
 
 export interface PopulationDiscretisation {
@@ -156,19 +162,24 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
   let dv = new Int32Array(size),
     du = new Int32Array(size).fill(4095);
   let current = false;
+  const dirac = o.spikes === 'dirac';
   if (n.type === 'IF' || n.type === 'I') {
-    for (let i = 0; i < size; i++) gain[i] = dt * r[i];
+    for (let i = 0; i < size; i++) gain[i] = dirac ? r[i] : dt * r[i];
     if (n.type === 'I') dv = new Int32Array(size);
   } else if (n.type === 'LIF' || n.type === 'LI') {
     const a = retain(p.tau, 'tau');
     dv = loihiV(a);
     for (let i = 0; i < size; i++) {
-      gain[i] = (1 - a[i]) * r[i];
+      gain[i] = dirac ? r[i] / p.tau.data[i] : (1 - a[i]) * r[i];
       vBias[i] = (1 - a[i]) * (p.v_leak.data[i] - vReset[i]);
     }
     disc.vRetain = mean(a);
     disc.vRetainLoihi = mean(Array.from(dv, (d) => (4096 - d) / 4096));
   } else {
+    if (dirac)
+      throw new UserError(
+        `${file}: ${shown(name)}: --spikes dirac takes LIF, IF, LI and I nodes; ${n.type} is not one`,
+      );
     const a = retain(p.tau_mem, 'tau_mem'),
       b = retain(p.tau_syn, 'tau_syn');
     dv = loihiV(a);
@@ -194,8 +205,21 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
 }
 
 /** A NIR graph as an integer Network; see the module comment. */
-export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { net: Network; report: NirImportReport } {
-  const o: Required<NirImportOptions> = { weightBits: 8, discretisation: 'zoh', ...opts };
+/** The imported graph before quantisation: its neurons at dt and the folded real matrices between them. */
+export interface NirPlan {
+  o: Required<NirImportOptions>;
+  nodes: Map<string, NirNode>;
+  edges: [string, string][];
+  neurons: Map<string, Neuron>;
+  /** `${source}\u0000${target}` -> the summed real matrix (with the constant it adds). */
+  paths: Map<string, Mat>;
+  hints: Map<string, { exponent: number; bits: number } | null>;
+  outputs: Record<string, string[]>;
+  sizeOf: (name: string, n: NirNode) => number;
+}
+
+export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirPlan {
+  const o: Required<NirImportOptions> = { weightBits: 8, discretisation: 'zoh', spikes: 'held', ...opts };
   if (!(o.dt > 0 && Number.isFinite(o.dt))) throw new UserError(`--dt: ${o.dt} must be a positive time step`);
   const { nodes, edges } = flatten(g);
   for (const [name, n] of nodes)
@@ -249,6 +273,11 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
     };
     walk(src, identity(k, srcShape), new Set());
   }
+  return { o, nodes, edges, neurons, paths, hints, outputs, sizeOf };
+}
+
+export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { net: Network; report: NirImportReport } {
+  const { o, nodes, edges, neurons, paths, hints, outputs, sizeOf } = planNir(g, file, opts);
   // per target population: one scale for thresholds, biases and incoming weights
   const report: NirImportReport = {
     dt: o.dt,
@@ -414,6 +443,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       source: 'NIR graph imported by ipvae',
       dt: o.dt,
       discretisation: o.discretisation,
+      spikes: o.spikes,
       outputs,
       latency_steps: report.latencySteps,
       scales: Object.fromEntries(scaleOf),
@@ -449,4 +479,150 @@ function depthOf(node: string, nodes: Map<string, NirNode>, edges: [string, stri
       }
   }
   return dist.get(node) ?? 0;
+}
+
+/**
+ * The float64 reference of an imported graph: the same discretisation (retentions exp(-dt/tau), not their 12-bit
+ * roundings), the same one-step delay per edge, no quantisation and no register limits. Drives are the input
+ * populations' rows (row r is emitted at step r + 1, as the integer engine does). Returns every population's
+ * emission at steps 1..T (spikes 0/1, or a leaky integrator's v), row-major T x n.
+ */
+export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][]>): Map<string, Float64Array> {
+  const T = Object.values(drives)[0]?.length ?? 0;
+  const emit = new Map<string, Float64Array>();
+  const prev = new Map<string, Float64Array>(); // emission of the step before
+  for (const [name, n] of plan.nodes)
+    if (n.type === 'Input' || name in Object.fromEntries(plan.neurons)) {
+      const size = plan.sizeOf(name, n);
+      emit.set(name, new Float64Array(T * size));
+      prev.set(name, new Float64Array(size));
+    }
+  const state = new Map<
+    string,
+    { u: Float64Array; v: Float64Array; a: Float64Array; b: Float64Array; constIn: Float64Array }
+  >();
+  for (const [name, nr] of plan.neurons) {
+    const p = neuronParams(plan.nodes.get(name)!);
+    const retain = (tau: Float64Array | undefined) =>
+      tau
+        ? Float64Array.from(tau, (t) =>
+            plan.o.discretisation === 'zoh' ? Math.exp(-plan.o.dt / t) : Math.max(0, 1 - plan.o.dt / t),
+          )
+        : new Float64Array(nr.size).fill(1);
+    const a = nr.model === 'if' ? new Float64Array(nr.size).fill(1) : retain((p.tau ?? p.tau_mem)?.data);
+    if (plan.nodes.get(name)!.type === 'I') a.fill(1);
+    const b = nr.current ? retain(p.tau_syn.data) : new Float64Array(nr.size);
+    const constIn = new Float64Array(nr.size);
+    for (const [key, m] of plan.paths)
+      if (key.endsWith(`\u0000${name}`) && m.bias) for (let i = 0; i < nr.size; i++) constIn[i] += m.bias[i];
+    state.set(name, { u: new Float64Array(nr.size), v: new Float64Array(nr.size), a, b, constIn });
+  }
+  const incoming = (name: string) => [...plan.paths].filter(([k]) => k.endsWith(`\u0000${name}`));
+  const inc = new Map([...plan.neurons.keys()].map((n) => [n, incoming(n)]));
+  for (let t = 1; t <= T; t++) {
+    const now = new Map<string, Float64Array>();
+    for (const [name, rows] of Object.entries(drives))
+      if (emit.has(name)) now.set(name, Float64Array.from(rows[t - 1]));
+    for (const [name, nr] of plan.neurons) {
+      const st = state.get(name)!;
+      const aIn = new Float64Array(nr.size);
+      for (const [key, m] of inc.get(name)!) {
+        const x = prev.get(key.split('\u0000')[0])!;
+        for (let i = 0; i < m.rows; i++) for (let q = m.ptr[i]; q < m.ptr[i + 1]; q++) aIn[i] += m.val[q] * x[m.idx[q]];
+      }
+      const out = new Float64Array(nr.size);
+      for (let i = 0; i < nr.size; i++) {
+        const drive = nr.gain[i] * (aIn[i] + (nr.current ? st.constIn[i] : 0));
+        st.u[i] = nr.current ? st.b[i] * st.u[i] + drive : drive;
+        // a voltage model's constant input is in vBias already (the import folds it there)
+        st.v[i] = st.a[i] * st.v[i] + st.u[i] + (nr.current ? nr.vBias[i] : nr.vBias[i] + nr.gain[i] * st.constIn[i]);
+        if (nr.threshold) {
+          if (st.v[i] > nr.threshold[i]) {
+            out[i] = 1;
+            st.v[i] = 0;
+          }
+        } else out[i] = st.v[i];
+      }
+      now.set(name, out);
+    }
+    for (const [name, x] of now) {
+      emit.get(name)!.set(x, (t - 1) * x.length);
+      prev.set(name, x);
+    }
+  }
+  return emit;
+}
+
+/**
+ * The exact (event-time) solution of one NIR LIF neuron, tau dv/dt = (v_leak - v) + r I, under an input held
+ * constant over each step (I[k] during [k dt, (k + 1) dt)): v relaxes exponentially towards v_leak + r I[k];
+ * a spike at the moment v crosses v_threshold (solved in closed form), then v = v_reset and the relaxation goes
+ * on from there within the same step. Returns the spike times (seconds).
+ */
+export function exactLifSpikes(
+  p: { tau: number; r: number; vLeak: number; vThreshold: number; vReset: number },
+  current: ArrayLike<number>,
+  dt: number,
+): number[] {
+  const spikes: number[] = [];
+  let v = 0;
+  for (let k = 0; k < current.length; k++) {
+    const vinf = p.vLeak + p.r * current[k];
+    let t0 = k * dt;
+    const end = (k + 1) * dt;
+    for (;;) {
+      // v(t) = vinf + (v - vinf) exp(-(t - t0) / tau); a crossing needs vinf above the threshold
+      if (vinf > p.vThreshold && v <= p.vThreshold) {
+        const tc = t0 + p.tau * Math.log((vinf - v) / (vinf - p.vThreshold));
+        if (tc < end) {
+          spikes.push(tc);
+          v = p.vReset;
+          t0 = tc;
+          continue;
+        }
+      }
+      v = vinf + (v - vinf) * Math.exp(-(end - t0) / p.tau);
+      break;
+    }
+  }
+  return spikes;
+}
+
+/**
+ * The exact solution of one NIR LIF neuron driven by Dirac spikes (the NIR paper's definition): between inputs v
+ * relaxes towards v_leak (and crosses the threshold on its own if v_leak is above it, solved in closed form); an
+ * input of weight w at time t moves v by r w / tau; a spike when v exceeds v_threshold, then v = v_reset.
+ * Returns the spike times (seconds).
+ */
+export function exactLifDirac(
+  p: { tau: number; r: number; vLeak: number; vThreshold: number; vReset: number },
+  inputs: { t: number; w: number }[],
+  until: number,
+): number[] {
+  const out: number[] = [];
+  let v = 0,
+    t0 = 0;
+  const relax = (to: number) => {
+    // self-driven crossings before `to`
+    while (p.vLeak > p.vThreshold && v <= p.vThreshold) {
+      const tc = t0 + p.tau * Math.log((p.vLeak - v) / (p.vLeak - p.vThreshold));
+      if (tc >= to) break;
+      out.push(tc);
+      v = p.vReset;
+      t0 = tc;
+    }
+    v = p.vLeak + (v - p.vLeak) * Math.exp(-(to - t0) / p.tau);
+    t0 = to;
+  };
+  for (const { t, w } of [...inputs].sort((a, b) => a.t - b.t)) {
+    if (t > until) break;
+    relax(t);
+    v += (p.r * w) / p.tau;
+    if (v > p.vThreshold) {
+      out.push(t);
+      v = p.vReset;
+    }
+  }
+  relax(until);
+  return out;
 }

@@ -1,12 +1,13 @@
 /**
  * The drive file of `ipvae simulate --drive`: one row of integers per step, as a JSON array of rows (for one
- * population, named by the caller) or an object {population: rows, ...}. Every value a safe integer (1e308 and
+ * population, named by the caller) or an object {population: rows, ...}, or a NumPy .npy array [steps, neurons]. Every value a safe integer (1e308 and
  * 2^63 are refused, not clipped), every row non-empty, every population the same number of steps. Steps count
  * from 1 in messages (row 0 is step 1).
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { keyName, parseJson } from '../io/json-read.js';
+import { parseNpy } from '../io/npy.js';
 
 export interface DriveOptions {
   /** --population: the population an array of rows feeds (refused for a file that names its populations). */
@@ -59,11 +60,30 @@ export function parseDriveFile(text: string, file: string, opts: DriveOptions): 
 
 /** A drive file read and parsed (see parseDriveFile). */
 export function readDriveFile(file: string, opts: DriveOptions): Record<string, number[][]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch {
     throw new UserError(`${file}: cannot read the drive file`);
   }
-  return parseDriveFile(text, file, opts);
+  if (bytes[0] === 0x93) return npyDrive(bytes, file, opts);
+  return parseDriveFile(bytes.toString('utf8'), file, opts);
+}
+
+/** A .npy array [T, N] (or [T]) as the rows of one population: integers only, as a JSON drive. */
+function npyDrive(bytes: Uint8Array, file: string, opts: DriveOptions): Record<string, number[][]> {
+  const a = parseNpy(bytes, file);
+  if (a.shape.length < 1 || a.shape.length > 2 || a.shape[0] === 0 || (a.shape.length === 2 && a.shape[1] === 0))
+    throw new UserError(`${file}: a drive array must be [steps, neurons] (or [steps]), not [${a.shape.join(', ')}]`);
+  const T = a.shape[0],
+    N = a.shape.length === 2 ? a.shape[1] : 1;
+  for (let i = 0; i < a.data.length; i++)
+    if (!Number.isSafeInteger(a.data[i]))
+      throw new UserError(`${file}: step ${Math.floor(i / N) + 1} must hold integers only`);
+  const rows = Array.from({ length: T }, (_, t) => Array.from(a.data.subarray(t * N, (t + 1) * N)));
+  const name = opts.population ?? opts.fallback?.();
+  if (!name) throw new UserError(`${file}: the network has no population for these rows to drive`);
+  if (opts.names && !opts.names.includes(name))
+    throw new UserError(`${file}: ${keyName(name)} is not a population of the network`);
+  return { [name]: rows };
 }

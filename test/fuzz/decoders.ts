@@ -34,6 +34,7 @@ import { mutateBytes, mutateJson, rng } from './mutate.js';
 import { hdf5Ready, readHdf5Sync, writeHdf5Sync, type H5Group, type H5Node } from '../../src/io/hdf5.js';
 import { nirFromHdf5 } from '../../src/nir/ir.js';
 import { fromNir } from '../../src/frontends/nir.js';
+import { parseNpy } from '../../src/io/npy.js';
 
 export interface Decoder {
   name: string;
@@ -167,6 +168,23 @@ function idxMutate(seed: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
 }
 
 const driveNet = smallNet();
+
+/** A .npy file (version 1) as numpy writes it: magic, version, header padded to 64 bytes, data. */
+function npySeed(descr: string, shape: number[], values: number[]): Uint8Array {
+  let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  h = h.padEnd(64 - 10 - 1) + '\n';
+  const size = Number(descr.slice(2));
+  const data = new Uint8Array(values.length * size);
+  const dv = new DataView(data.buffer);
+  values.forEach((v, i) => (descr[1] === 'f' ? dv.setFloat64(i * 8, v, true) : dv.setInt8(i, v)));
+  const head = new Uint8Array(10);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length & 255, h.length >> 8]);
+  const out = new Uint8Array(10 + h.length + data.length);
+  out.set(head);
+  out.set(enc(h), 10);
+  out.set(data, 10 + h.length);
+  return out;
+}
 
 await hdf5Ready();
 const NIR_SEEDS = ['braille_noDelay_bias_zero', 'lif_norse', 'cnn_sinabs'].map(
@@ -376,6 +394,27 @@ export const DECODERS: Decoder[] = [
       fromNir(graph, file, { dt: 1e-4 });
     },
     cli: (file, out) => ['import', file, '--dt', '1e-4', '--out', join(out, 'net.json')],
+  },
+  {
+    name: 'NumPy .npy drive',
+    seeds: [npySeed('<i1', [6, 2], [0, 1, 1, 0, 0, 0, 1, 1, 0, 1, 1, 1]), npySeed('<f8', [3, 2], [1, 0, 0, 1, 1, 1])],
+    mutate: (seed, r) => {
+      if (r.chance(0.3)) {
+        // the header: its text edited (shape, dtype, order), its length kept
+        const b = new Uint8Array(seed);
+        const h = dec(b.subarray(10, 10 + (b[8] | (b[9] << 8))));
+        const edited = h
+          .replace(/\(\d+, \d+\)/, r.pick(['(99999999999, 2)', '(2, 2, 2)', '(-1, 2)', '()', '(3,)', '(6, 2)']))
+          .replace(/'<[if]\d'/, r.pick(["'<i8'", "'>f4'", "'<c16'", "'|O'", "'<U3'", "'<f8'"]))
+          .replace(/False|True/, r.pick(['True', 'False', 'Maybe']));
+        const body = enc(edited.padEnd(h.length).slice(0, h.length));
+        b.set(body, 10);
+        return b;
+      }
+      return mutateBytes(seed, r);
+    },
+    decode: (b, file) => void parseNpy(b, file),
+    cli: (file) => ['simulate', '--net', join(dir, 'small.json'), '--drive', file, '--population', 'in'],
   },
   {
     name: 'checkpoint + log',
