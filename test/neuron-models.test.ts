@@ -90,6 +90,27 @@ function randomNet(seed: number): Network {
         static: false,
       });
     }
+  // the other host models (sources the chip does not update, e.g. constant) feed the first model population
+  for (const spec of neuronModels().filter((m) => m.host && m.name !== 'input'))
+    if (rnd() < 0.5) {
+      const name = `h_${spec.name}`,
+        size = 1 + Math.floor(rnd() * 3),
+        T = populations[1];
+      populations.push(randomPopulation(spec, name, size, rnd));
+      const W = Array.from({ length: T.size * size }, () => Math.floor(rnd() * 255) - 127);
+      projections.push({
+        name: `w_${name}`,
+        source: name,
+        target: T.name,
+        ...csrFromDense(W, T.size, size),
+        weightBits: 8,
+        exponent: Math.floor(rnd() * 5) - 3,
+        delay: 1 + Math.floor(rnd() * 16),
+        payload: spec.payload,
+        payloadBits: spec.payload === 'binary' ? 1 : 8,
+        static: false,
+      });
+    }
   return { name: `random-${seed}`, populations, projections, meta: {} };
 }
 
