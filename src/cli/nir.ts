@@ -4,6 +4,7 @@ import { readNir } from '../nir/file.js';
 import { checkGraph, isGraph, type NirGraph, type NirNode } from '../nir/ir.js';
 import { fromNir, planNir, simulateNirFloat, type Discretisation } from '../frontends/nir.js';
 import { readDriveFile } from '../sim/drive-file.js';
+import { correlation } from '../net/validate.js';
 import { probeResult, runNetwork } from '../sim/run.js';
 import type { NirGraph as Graph } from '../nir/ir.js';
 import { toJson } from '../net/json.js';
@@ -83,20 +84,7 @@ export function addNirCommands(program: Command): void {
     .option('--json', 'print {graph, populations, tensors, latency_steps, notes} as JSON', false)
     .action(async (file: string, o) => {
       const { graph } = await readNir(file);
-      const md = graph.metadata?.children.get('dt');
-      const fromFile = md && md.kind === 'dataset' && md.type !== 'string' ? md.value[0] : undefined;
-      if (o.dt === undefined && fromFile === undefined)
-        throw new UserError(
-          `${file}: the graph states no time step; give --dt (snnTorch and the NIR paper use 1e-4 s, Norse 1e-3 s, Sinabs 1 step)`,
-        );
-      const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : fromFile!;
-      // a file ipvae wrote states its discretisation; --discretisation overrides it
-      const stated = graph.metadata?.children.get('ipvae_discretisation');
-      const fromMeta = stated?.kind === 'dataset' && stated.type === 'string' ? stated.value[0] : undefined;
-      const discretisation = oneOf('--discretisation', o.discretisation ?? (fromMeta === 'euler' ? 'euler' : 'zoh'), [
-        'zoh',
-        'euler',
-      ] as const) as Discretisation;
+      const { dt, discretisation } = timeStep(graph, file, o);
       const { net, report } = fromNir(graph, file, {
         dt,
         weightBits: parseIntOpt('--weight-bits', o.weightBits, 2, 16),
@@ -203,21 +191,14 @@ export function spikeAgreement(a: Float64Array, b: Float64Array, T: number, n: n
     unpaired += Math.abs(ta.length - tb.length);
   }
   let sa = 0,
-    sb = 0,
-    saa = 0,
-    sbb = 0,
-    sab = 0;
+    sb = 0;
   for (let i = 0; i < n; i++) {
     sa += ca[i];
     sb += cb[i];
-    saa += ca[i] * ca[i];
-    sbb += cb[i] * cb[i];
-    sab += ca[i] * cb[i];
   }
-  const cov = sab / n - (sa / n) * (sb / n),
-    va = saa / n - (sa / n) ** 2,
-    vb = sbb / n - (sb / n) ** 2;
-  const corr = va === 0 && vb === 0 ? (sa === sb ? 1 : 0) : cov / Math.sqrt(va * vb);
+  // two identical constant count vectors agree; otherwise Pearson's r (NaN when one of them is constant)
+  const same = ca.every((x, i) => x === cb[i]);
+  const corr = same ? 1 : correlation(ca, cb);
   return {
     spikesFloat: sa,
     spikesInt: sb,

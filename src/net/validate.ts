@@ -34,7 +34,7 @@ export interface ValidateOptions {
 }
 
 /** Pearson correlation of two equal-length arrays. */
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sa = 0,
     sb = 0,
     saa = 0,
