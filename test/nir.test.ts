@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { readNir, writeNir } from '../src/nir/file.js';
 import { isGraph, tensor, type NirGraph, type NirNode } from '../src/nir/ir.js';
 import { readHdf5, writeHdf5 } from '../src/io/hdf5.js';
+import { loadModel } from '../src/io/safetensors.js';
 import { exactLifDirac, exactLifSpikes, fromNir, planNir, simulateNirFloat } from '../src/frontends/nir.js';
 import { probeResult, runNetwork } from '../src/sim/run.js';
 import { linearOf, type Mat } from '../src/nir/linear.js';
@@ -623,6 +624,45 @@ json.dump({'input': a.astype(int).tolist()}, open(sys.argv[1] + '/d.json', 'w'))
       const bad = v('x.npy');
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/x\.npy: step 1 must hold integers only/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the iP-VAE as NIR (its deterministic skeleton)', () => {
+  it('export --model: W_ff = Phi^T Sigma^-1 and -W_rec = -Phi^T Sigma^-1 Phi (float64 by hand), the sampler in metadata', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-ipvae-'));
+    try {
+      const f = join(dir, 'ipvae.nir');
+      const m = join(ROOT, 'models', 'patches-k512.safetensors');
+      const e = run('export', '--format', 'nir', '--model', m, '--out', f);
+      expect(e.status, e.stderr).toBe(0);
+      const { graph } = await readNir(f);
+      expect(graph.edges).toContainEqual(['W_rec', 'u']);
+      expect(node(graph, 'u').type).toBe('I');
+      const p = loadModel(m);
+      const { D, K } = p;
+      const wv = (d: number) => Math.exp(-2 * 3.45 * Math.tanh(p.s[d] / 3.45)); // 1 / sigma_d^2
+      const wff = (node(graph, 'W_ff').params.weight as { data: Float64Array }).data;
+      const rec = (node(graph, 'W_rec').params.weight as { data: Float64Array }).data;
+      for (const [k, d] of [
+        [0, 0],
+        [511, 255],
+        [17, 100],
+      ])
+        expect(wff[k * D + d]).toBeCloseTo(Math.fround(p.phi[d * K + k] * wv(d)), 6);
+      for (const [i, j] of [
+        [0, 0],
+        [5, 400],
+      ]) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += p.phi[d * K + i] * wv(d) * p.phi[d * K + j];
+        expect(rec[i * K + j]).toBeCloseTo(Math.fround(-s), 4);
+      }
+      const md = [...(graph.metadata?.children.keys() ?? [])];
+      for (const k of ['dt', 'ipvae_sampler', 'ipvae_u0', 'ipvae_clamp', 'ipvae_floor', 'ipvae_eta'])
+        expect(md).toContain(k);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

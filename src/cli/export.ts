@@ -11,7 +11,8 @@ import { neuronModel } from '../sim/registry.js';
 import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
 import { oneOf, parseFloatOpt } from './common.js';
-import { nirFromNetwork } from '../export/nir.js';
+import { nirFromIpVae, nirFromNetwork } from '../export/nir.js';
+import { loadModel } from '../io/safetensors.js';
 import { writeNir } from '../nir/file.js';
 
 const readFileSafe = (f: string): string => {
@@ -64,7 +65,8 @@ export function addExportCommand(program: Command): void {
       '--dt <seconds>',
       "nir: the time step the decays invert with (default: the network's, from an import; else 1e-4)",
     )
-    .requiredOption('--net <file>', 'the network (.json; for sanafe the one that was mapped)')
+    .option('--net <file>', 'the integer network (.json; for sanafe the one that was mapped)')
+    .option('--model <file>', 'nir: a float iP-VAE (.safetensors), written as its deterministic skeleton')
     .option(
       '--drive <file>',
       'input spike trains, one row per step (as energy --drive); without it the inputs stay silent',
@@ -82,6 +84,18 @@ export function addExportCommand(program: Command): void {
     )
     .action(async (o) => {
       const format = oneOf('--format', o.format, ['nir', 'sanafe'] as const);
+      if (!!o.net === !!o.model)
+        throw new UserError('export: give --net (an integer Network) or --model (a float iP-VAE)');
+      if (o.model) {
+        if (format !== 'nir') throw new UserError('export --model: only --format nir');
+        const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : 1e-4;
+        const g = nirFromIpVae(loadModel(o.model), { dt });
+        await writeNir(o.out, g);
+        console.log(
+          `wrote ${o.out}: the iP-VAE's deterministic skeleton (Input -> Affine W_ff -> I u, Linear -W_rec fed back, Linear Phi -> Output); the Poisson sampler, u0 and the clamp are in its metadata`,
+        );
+        return;
+      }
       const net = readNetwork(o.net);
       if (format === 'nir') {
         const m = net.meta as { dt?: unknown; discretisation?: unknown };

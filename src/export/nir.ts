@@ -19,6 +19,8 @@ import type { Network, Population } from '../net/network.js';
 import { resolvePopulation } from '../sim/registry.js';
 import { perNeuron } from '../sim/neuron.js';
 import type { Discretisation } from '../frontends/nir.js';
+import type { IpVaeParams } from '../model/params.js';
+import { logSigmaOf } from '../model/math.js';
 
 export interface NirExportOptions {
   dt: number;
@@ -185,6 +187,85 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
       ['dt', h5numbers([dt], [], 'float', 8)],
       ['ipvae_discretisation', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [disc] }],
       ['ipvae_spikes', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [dirac ? 'dirac' : 'held'] }],
+    ]),
+  };
+}
+
+/**
+ * The float iP-VAE as NIR: its deterministic skeleton, which NIR can express, with everything it cannot in the
+ * root graph's metadata (NIR has no Poisson neurons, no exp, no graded counts on edges):
+ *   x -> Affine(W_ff = Phi^T Sigma^-1, bias -b) -> I (membrane u; r = eta / dt, so u gains eta I per step)
+ *   u -> Linear(-W_rec = -Phi^T Sigma^-1 Phi) -> back into u
+ *   u -> Linear(Phi) -> Output (the reconstruction)
+ * In the real model the feedback and the decoder carry z_t ~ Poisson(exp(u_t)) (integer counts), not u; each
+ * update is soft-clamped at c with a floor of -8, and u starts at u0 (metadata: ipvae_sampler, ipvae_u0,
+ * ipvae_clamp, ipvae_floor).
+ */
+export function nirFromIpVae(p: IpVaeParams, o: { dt: number; clamp?: number }): NirGraph {
+  const { D, K } = p;
+  const { dt } = o;
+  if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
+  const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
+  const wff = new Float64Array(K * D),
+    phi = new Float64Array(D * K),
+    negRec = new Float64Array(K * K);
+  for (let d = 0; d < D; d++)
+    for (let k = 0; k < K; k++) {
+      wff[k * D + d] = p.phi[d * K + k] * wv[d];
+      phi[d * K + k] = p.phi[d * K + k];
+    }
+  for (let d = 0; d < D; d++)
+    for (let i = 0; i < K; i++) {
+      const a = phi[d * K + i] * wv[d];
+      if (a !== 0) for (let j = 0; j < K; j++) negRec[i * K + j] -= a * phi[d * K + j];
+    }
+  const eta = Math.exp(p.logLr);
+  const f32 = (a: ArrayLike<number>, shape: number[]) => tensor(a, shape, 'float', 4);
+  const str = (s: string) => ({ kind: 'dataset' as const, type: 'string' as const, size: 0, shape: [], value: [s] });
+  const nodes = new Map<string, NirNode>([
+    ['x', { type: 'Input', params: { shape: tensor([D], [1], 'int', 8) } }],
+    [
+      'W_ff',
+      {
+        type: 'Affine',
+        params: {
+          weight: f32(wff, [K, D]),
+          bias: f32(
+            Array.from(p.logBias, (l) => -Math.exp(l)),
+            [K],
+          ),
+        },
+      },
+    ],
+    ['u', { type: 'I', params: { r: tensor(new Float64Array(K).fill(eta / dt), [K], 'float', 8) } }],
+    ['W_rec', { type: 'Linear', params: { weight: f32(negRec, [K, K]) } }],
+    ['Phi', { type: 'Linear', params: { weight: f32(phi, [D, K]) } }],
+    ['xhat', { type: 'Output', params: { shape: tensor([D], [1], 'int', 8) } }],
+  ]);
+  return {
+    type: 'NIRGraph',
+    nodes,
+    edges: [
+      ['x', 'W_ff'],
+      ['W_ff', 'u'],
+      ['u', 'W_rec'],
+      ['W_rec', 'u'],
+      ['u', 'Phi'],
+      ['Phi', 'xhat'],
+    ],
+    metadata: h5group([
+      ['dt', h5numbers([dt], [], 'float', 8)],
+      ['ipvae_model', str('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), its deterministic skeleton')],
+      [
+        'ipvae_sampler',
+        str(
+          'z_t ~ Poisson(exp(u_t)) per latent and step: W_rec and Phi act on the counts z_t, not on u; du = eta (W_ff x - W_rec z_t - b), then u = softclamp(max(u + du, -8), c)',
+        ),
+      ],
+      ['ipvae_u0', h5numbers(p.u0, [K], 'float', 4)],
+      ['ipvae_clamp', h5numbers([o.clamp ?? 10], [], 'float', 8)],
+      ['ipvae_floor', h5numbers([-8], [], 'float', 8)],
+      ['ipvae_eta', h5numbers([eta], [], 'float', 8)],
     ]),
   };
 }
