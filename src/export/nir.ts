@@ -168,11 +168,12 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
       );
   // the Outputs: those an import recorded (meta.outputs), else one per population that feeds nothing
   const recorded = (net.meta as { outputs?: Record<string, string[]> }).outputs;
-  const outs: [string, string[]][] = recorded
+  const chip = net.populations.filter((p) => !['input', 'constant'].includes(p.model));
+  let outs: [string, string[]][] = recorded
     ? Object.entries(recorded)
-    : net.populations
-        .filter((p) => !['input', 'constant'].includes(p.model) && !net.projections.some((q) => q.source === p.name))
-        .map((p) => [`${p.name}.output`, [p.name]]);
+    : chip.filter((p) => !net.projections.some((q) => q.source === p.name)).map((p) => [`${p.name}.output`, [p.name]]);
+  // every population feeds another (recurrent networks): each gets an Output, as NIR's type check needs one
+  if (!outs.length) outs = chip.map((p) => [`${p.name}.output`, [p.name]]);
   for (const [name, srcs] of outs) {
     const size = byName.get(srcs[0])?.size;
     if (size === undefined || nodes.has(name)) throw new UserError(`${file}: meta.outputs names an unknown population`);
