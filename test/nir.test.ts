@@ -167,6 +167,26 @@ describe('import: discretisation (hand-computed on the Norse LIF)', () => {
 });
 
 describe('import end to end: simulate, map, price', () => {
+  it("Norse's LIF: import, simulate, map onto loihi1, price", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-norse-'));
+    try {
+      const net = join(dir, 'n.json'),
+        pb = join(dir, 'n.pb'),
+        drive = join(dir, 'd.json');
+      writeFileSync(drive, JSON.stringify({ input: Array.from({ length: 300 }, (_, t) => [+(t % 3 === 0)]) }));
+      expect(run('import', join(FIX, 'lif_norse.nir'), '--dt', '1e-4', '--out', net).status).toBe(0);
+      const sim = JSON.parse(run('simulate', '--net', net, '--drive', drive, '--json').stdout);
+      expect(sim.counters.spikes).toBeGreaterThan(0);
+      expect(run('map', '--net', net, '--profile', 'loihi1', '--out', pb).status).toBe(0);
+      const e = JSON.parse(run('energy', '--deploy', pb, '--net', net, '--drive', drive, '--json').stdout);
+      expect(e.components.find((c: { event: string }) => c.event === 'spike_out').count_per_inference).toBe(
+        sim.counters.spikes,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("snnTorch's recurrent CubaLIF braille network and Norse's LIF", () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-e2e-'));
     try {
@@ -408,7 +428,7 @@ describe('convolutions and pooling as sparse matrices, against a direct float64 
     expect(Array.from(apply(linearOf(pool('AvgPool2d'), [1, 4, 4], 'p', 't'), x))).toEqual([2.5, 4.5, 10.5, 12.5]);
   });
 
-  it("Sinabs's convolutional network imports (Conv2d, IF, SumPool2d, Flatten, Affine), simulates and maps", () => {
+  it("Sinabs's convolutional network imports (Conv2d, IF, SumPool2d, Flatten, Affine), simulates, maps and is priced", () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-cnn-'));
     try {
       const net = join(dir, 'cnn.json');
@@ -428,7 +448,13 @@ describe('convolutions and pooling as sparse matrices, against a direct float64 
       );
       const sim = run('simulate', '--net', net, '--drive', drive, '--json');
       expect(sim.status, sim.stderr).toBe(0);
-      expect(run('map', '--net', net, '--profile', 'loihi2').status).toBe(0);
+      const pb = join(dir, 'cnn.pb');
+      expect(run('map', '--net', net, '--profile', 'loihi2', '--out', pb).status).toBe(0);
+      const e = run('energy', '--deploy', pb, '--net', net, '--drive', drive, '--json');
+      expect(e.status, e.stderr).toBe(0);
+      expect(
+        JSON.parse(e.stdout).components.find((c: { event: string }) => c.event === 'synapse').count_per_inference,
+      ).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
