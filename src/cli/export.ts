@@ -10,8 +10,9 @@ import { readDriveFile } from '../sim/drive-file.js';
 import { neuronModel } from '../sim/registry.js';
 import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
-import { oneOf, parseFloatOpt } from './common.js';
+import { oneOf } from './common.js';
 import { nirFromIpVae, nirFromNetwork } from '../export/nir.js';
+import { positiveDt } from './nir.js';
 import { loadModel } from '../io/safetensors.js';
 import { writeNir } from '../nir/file.js';
 
@@ -88,7 +89,7 @@ export function addExportCommand(program: Command): void {
         throw new UserError('export: give --net (an integer Network) or --model (a float iP-VAE)');
       if (o.model) {
         if (format !== 'nir') throw new UserError('export --model: only --format nir');
-        const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : 1e-4;
+        const dt = o.dt !== undefined ? positiveDt(o.dt) : 1e-4;
         const g = nirFromIpVae(loadModel(o.model), { dt });
         await writeNir(o.out, g);
         console.log(
@@ -99,8 +100,7 @@ export function addExportCommand(program: Command): void {
       const net = readNetwork(o.net);
       if (format === 'nir') {
         const m = net.meta as { dt?: unknown; discretisation?: unknown };
-        const dt =
-          o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : typeof m.dt === 'number' ? m.dt : 1e-4;
+        const dt = o.dt !== undefined ? positiveDt(o.dt) : typeof m.dt === 'number' ? m.dt : 1e-4;
         const discretisation = m.discretisation === 'euler' ? 'euler' : 'zoh';
         const g = nirFromNetwork(net, o.net, { dt, discretisation });
         await writeNir(o.out, g);

@@ -289,7 +289,7 @@ export function addMapCommands(program: Command): void {
     .option('--rows <n>', 'core and route rows to print', '20')
     .option('--json', 'print the whole file as JSON (field names of proto/ipvae/deploy/v1/deploy.proto)', false)
     .action(async (file: string, o) => {
-      if (looksLikeHdf5(file)) return inspectNir(file, o.json);
+      if (file.toLowerCase().endsWith('.nir') || looksLikeHdf5(file)) return inspectNir(file, o.json);
       const d = readDeployment(file);
       if (o.json) {
         console.log(JSON.stringify(deploymentJson(d), null, 1));

@@ -139,6 +139,13 @@ export function addNirCommands(program: Command): void {
     });
 }
 
+/** --dt: a positive number of seconds. */
+export function positiveDt(v: string): number {
+  const dt = parseFloatOpt('--dt', v, -Infinity);
+  if (!(dt > 0)) throw new UserError(`--dt: ${v} is not a positive time step (seconds, e.g. 1e-4)`);
+  return dt;
+}
+
 /** What a spike is: the option, else what a file ipvae wrote states, else held. */
 function spikesOf(graph: Graph, opt: string | undefined): 'held' | 'dirac' {
   const st = graph.metadata?.children.get('ipvae_spikes');
@@ -154,7 +161,7 @@ function timeStep(graph: Graph, file: string, o: { dt?: string; discretisation?:
     throw new UserError(
       `${file}: the graph states no time step; give --dt (snnTorch and the NIR paper use 1e-4 s, Norse 1e-3 s, Sinabs 1 step)`,
     );
-  const dt = o.dt !== undefined ? parseFloatOpt('--dt', o.dt, Number.MIN_VALUE) : fromFile!;
+  const dt = o.dt !== undefined ? positiveDt(o.dt) : fromFile!;
   const stated = graph.metadata?.children.get('ipvae_discretisation');
   const fromMeta = stated?.kind === 'dataset' && stated.type === 'string' ? stated.value[0] : undefined;
   const discretisation = oneOf('--discretisation', o.discretisation ?? (fromMeta === 'euler' ? 'euler' : 'zoh'), [
