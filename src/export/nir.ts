@@ -133,10 +133,7 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
   const biasPlaced = new Set<string>();
   for (const q of net.projections) {
     if (constants.includes(q.source)) continue;
-    if (q.delay !== 1)
-      throw new UserError(
-        `${file}: projection ${JSON.stringify(q.name)} has delay ${q.delay}; NIR edges carry none (delay 1 only)`,
-      );
+    if (!(q.delay >= 1)) throw new UserError(`${file}: projection ${JSON.stringify(q.name)} has delay ${q.delay}`);
     if (q.static) throw new UserError(`${file}: projection ${JSON.stringify(q.name)} is static; NIR has no such edge`);
     const S = byName.get(q.source)! as Population,
       T = byName.get(q.target)! as Population;
@@ -146,7 +143,8 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
     for (let a = 0; a < S.size; a++)
       for (let j = q.indptr[a]; j < q.indptr[a + 1]; j++)
         W[q.indices[j] * S.size + a] += (q.weights[j] * 2 ** q.exponent * fromS) / sT;
-    const name = `${q.source}->${q.target}`;
+    const late = q.delay - 1; // NIR edges take no time; ipvae's one step per edge is implied, the rest a Delay
+    const name = late ? `${q.source}->${q.target}@${late}` : `${q.source}->${q.target}`;
     if (nodes.has(name)) throw new UserError(`${file}: two projections from ${q.source} to ${q.target}`);
     const bias = constBias.get(T.name);
     // w 2^e / 2^scale is exact in float32 unless the scales are extreme: the smaller type when it is exact
@@ -159,7 +157,13 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
       biasPlaced.add(T.name);
     }
     nodes.set(name, { type, params, metadata: meta({ ipvae_exponent: q.exponent, ipvae_weight_bits: q.weightBits }) });
-    edges.push([q.source, name], [name, q.target]);
+    if (late) {
+      nodes.set(`${name}.delay`, {
+        type: 'Delay',
+        params: { delay: tensor(new Float64Array(T.size).fill(late * dt), [T.size], 'float', 8) },
+      });
+      edges.push([q.source, name], [name, `${name}.delay`], [`${name}.delay`, q.target]);
+    } else edges.push([q.source, name], [name, q.target]);
   }
   for (const t of constBias.keys())
     if (!biasPlaced.has(t))

@@ -76,7 +76,7 @@ const NEURON_MODEL: Record<string, 'lif' | 'if' | 'li'> = {
   CubaLI: 'li',
 };
 const LINEAR = new Set(['Linear', 'Affine', 'Scale', 'Flatten', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d']);
-const SUPPORTED = ['Input', 'Output', ...LINEAR, ...Object.keys(NEURON_MODEL), 'NIRGraph'];
+const SUPPORTED = ['Input', 'Output', 'Delay', ...LINEAR, ...Object.keys(NEURON_MODEL), 'NIRGraph'];
 
 interface Flat {
   nodes: Map<string, NirNode>;
@@ -244,7 +244,7 @@ export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirP
     if (!isSource(n)) continue;
     const k = sizeOf(src, n);
     const srcShape = n.type === 'Input' ? Array.from(num(n, 'shape').data) : neuronParams(n)[NIR_FIRST[n.type]].shape;
-    const walk = (at: string, m: Mat, seen: Set<string>, via: NirNode[] = []) => {
+    const walk = (at: string, m: Mat, seen: Set<string>, via: NirNode[] = [], late = 0) => {
       for (const next of out.get(at) ?? []) {
         const t = nodes.get(next)!;
         if (t.type === 'Output') {
@@ -257,18 +257,40 @@ export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirP
             throw new UserError(
               `${file}: ${shown(next)}: its input from ${shown(src)} has ${m.rows} values, it has ${sizeOf(next, t)} neurons`,
             );
-          const key = `${src}\u0000${next}`;
+          // paths with a Delay on them are kept apart by their extra steps
+          const key = late ? `${src}\u0000${late}\u0000${next}` : `${src}\u0000${next}`;
           const prev = paths.get(key);
           paths.set(key, prev ? add(prev, m) : m);
-          const e = via.length === 1 ? metaNumber(via[0], 'ipvae_exponent') : undefined,
-            b = via.length === 1 ? metaNumber(via[0], 'ipvae_weight_bits') : undefined;
+          const lin = via.filter((v) => v.type !== 'Delay');
+          const e = lin.length === 1 ? metaNumber(lin[0], 'ipvae_exponent') : undefined,
+            b = lin.length === 1 ? metaNumber(lin[0], 'ipvae_weight_bits') : undefined;
           hints.set(key, !prev && e !== undefined && b !== undefined ? { exponent: e, bits: b } : null);
+          continue;
+        }
+        if (t.type === 'Delay') {
+          // y(t) = x(t - tau): whole steps at dt, one value for all (a projection has one delay)
+          const d = num(t, 'delay');
+          if (d.data.length !== m.rows)
+            throw new UserError(`${file}: ${shown(next)}: delays ${d.data.length} values, gets ${m.rows}`);
+          const steps = d.data[0] / o.dt;
+          if (
+            !d.data.every((x) => x === d.data[0]) ||
+            !(Math.abs(steps - Math.round(steps)) < 1e-6) ||
+            steps < 0 ||
+            steps > 1e6
+          )
+            throw new UserError(
+              `${file}: ${shown(next)}: a Delay must be one whole number of steps for all its values (here ${d.data[0]} s at dt = ${o.dt} s)`,
+            );
+          if (seen.has(next))
+            throw new UserError(`${file}: ${shown(next)}: a cycle through linear nodes only (no neuron on it)`);
+          walk(next, m, new Set([...seen, next]), [...via, t], late + Math.round(steps));
           continue;
         }
         if (!LINEAR.has(t.type)) continue;
         if (seen.has(next))
           throw new UserError(`${file}: ${shown(next)}: a cycle through linear nodes only (no neuron on it)`);
-        walk(next, compose(m, linearOf(t, m.shape, next, file)), new Set([...seen, next]), [...via, t]);
+        walk(next, compose(m, linearOf(t, m.shape, next, file)), new Set([...seen, next]), [...via, t], late);
       }
     };
     walk(src, identity(k, srcShape), new Set());
@@ -375,7 +397,9 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       ),
     );
     for (const [key, m] of incoming) {
-      const src = key.split('\u0000')[0];
+      const parts = key.split('\u0000');
+      const src = parts[0],
+        late = parts.length === 3 ? Number(parts[1]) : 0;
       const srcNode = nodes.get(src)!;
       // the source's emission in input units: a spike is 1; an li emits v x 2^6 with payload fraction 6
       const graded = srcNode.type !== 'Input' && NEURON_MODEL[srcNode.type] === 'li';
@@ -385,10 +409,10 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
         for (let p = m.ptr[i]; p < m.ptr[i + 1]; p++) val[p] = m.val[p] * nr.gain[i] * s * fromScale;
       const q = quantizeSparse(
         {
-          name: `${src}->${name}`,
+          name: late ? `${src}->${name}@${late}` : `${src}->${name}`,
           source: popName(src),
           target: popName(name),
-          delay: 1,
+          delay: 1 + late,
           payload: graded ? 'graded' : 'binary',
           payloadBits: graded ? 24 : 1,
           static: false,
@@ -518,6 +542,8 @@ export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][
     state.set(name, { u: new Float64Array(nr.size), v: new Float64Array(nr.size), a, b, constIn });
   }
   const incoming = (name: string) => [...plan.paths].filter(([k]) => k.endsWith(`\u0000${name}`));
+  // emissions of the last steps, for paths with a Delay (key source\0extra\0target)
+  const history: Map<string, Float64Array>[] = [];
   const inc = new Map([...plan.neurons.keys()].map((n) => [n, incoming(n)]));
   for (let t = 1; t <= T; t++) {
     const now = new Map<string, Float64Array>();
@@ -527,7 +553,10 @@ export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][
       const st = state.get(name)!;
       const aIn = new Float64Array(nr.size);
       for (const [key, m] of inc.get(name)!) {
-        const x = prev.get(key.split('\u0000')[0])!;
+        const parts = key.split('\u0000');
+        const late = parts.length === 3 ? Number(parts[1]) : 0;
+        const x = late ? history[history.length - 1 - late]?.get(parts[0]) : prev.get(parts[0])!;
+        if (!x) continue; // before the first emission arrives
         for (let i = 0; i < m.rows; i++) for (let q = m.ptr[i]; q < m.ptr[i + 1]; q++) aIn[i] += m.val[q] * x[m.idx[q]];
       }
       const out = new Float64Array(nr.size);
@@ -549,6 +578,7 @@ export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][
       emit.get(name)!.set(x, (t - 1) * x.length);
       prev.set(name, x);
     }
+    history.push(new Map(prev));
   }
   return emit;
 }
