@@ -2,14 +2,11 @@
 import type { Command } from 'commander';
 import { readNetwork } from '../net/json.js';
 import { readDeployment } from '../hardware/deploy.js';
-import { loadProfile, type Profile } from '../hardware/profile.js';
 import { loadData } from '../data/datasets.js';
-import { analyzeEnergy, requirePrices, sameProfile, type EnergyInputs } from '../energy/analyze.js';
-import { readDriveFile } from '../sim/drive-file.js';
+import { analyzeEnergy, requirePrices, deploymentProfile, type EnergyInputs } from '../energy/analyze.js';
+import { readInputDrive } from '../sim/drive-file.js';
 import { ipvaeShape, isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
-import { neuronModel } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
-import { shown } from '../io/json-read.js';
 import { UserError } from '../errors.js';
 import { fmt, inFiles, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
 
@@ -47,25 +44,11 @@ export function addEnergyCommand(program: Command): void {
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const net = readNetwork(o.net);
       const d = readDeployment(o.deploy);
-      let profile: Profile;
-      try {
-        profile = loadProfile(o.profile ?? d.profile.name);
-      } catch (err) {
-        if (err instanceof UserError && !o.profile)
-          throw new UserError(
-            `${o.deploy}: mapped onto ${shown(d.profile.name)}, which is not a bundled profile; give its file with --profile`,
-          );
-        throw err;
-      }
-      sameProfile(d, profile, o.deploy);
+      const profile = deploymentProfile(d, o.profile, o.deploy);
       if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
       let inputs: EnergyInputs;
       if (o.drive) {
-        const drives = readDriveFile(o.drive, {
-          population: o.population,
-          fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
-          names: net.populations.map((p) => p.name),
-        });
+        const drives = readInputDrive(o.drive, net, o.population);
         inputs = { drives };
       } else {
         const samples = parseIntOpt('--samples', o.samples, 1);

@@ -1,13 +1,12 @@
 /** ipvae export: a mapped network in another tool's format (sanafe: SANA-FE's architecture and SNN YAML). */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFilesAtomic } from '../io/atomic.js';
 import { readNetwork } from '../net/json.js';
 import { readDeployment } from '../hardware/deploy.js';
-import { loadProfile } from '../hardware/profile.js';
-import { sameProfile } from '../energy/analyze.js';
-import { readDriveFile } from '../sim/drive-file.js';
-import { neuronModel } from '../sim/registry.js';
+import { deploymentProfile } from '../energy/analyze.js';
+import { readInputDrive } from '../sim/drive-file.js';
 import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
 import { oneOf } from './common.js';
@@ -25,8 +24,7 @@ const readFileSafe = (f: string): string => {
 };
 
 /**
- * Write files into a folder so that none is left half-written: all go to a temporary folder beside it first,
- * then each is renamed into place.
+ * Write files into a folder, all or none (an earlier export there is replaced, any other folder refused).
  */
 export function writeFolder(dir: string, files: Record<string, string>, mark: string): void {
   if (existsSync(dir)) {
@@ -40,18 +38,10 @@ export function writeFolder(dir: string, files: Record<string, string>, mark: st
       if (existsSync(join(dir, f)) && statSync(join(dir, f)).isDirectory())
         throw new UserError(`${join(dir, f)}: is a folder; cannot write the export there`);
   }
-  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
-  try {
-    mkdirSync(tmp, { recursive: true });
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(tmp, name), text);
-    mkdirSync(dir, { recursive: true });
-    for (const name of Object.keys(files)) renameSync(join(tmp, name), join(dir, name));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${dir}: cannot write the export (${code ?? (e as Error).message})`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  writeFilesAtomic(
+    Object.entries(files).map(([name, text]) => [join(dir, name), text]),
+    `${dir}: cannot write the export`,
+  );
 }
 
 export function addExportCommand(program: Command): void {
@@ -111,15 +101,8 @@ export function addExportCommand(program: Command): void {
       }
       if (!o.deploy) throw new UserError('export --format sanafe: give --deploy (the mapping to export)');
       const d = readDeployment(o.deploy);
-      const profile = loadProfile(o.profile ?? d.profile.name);
-      sameProfile(d, profile, o.deploy);
-      const drives = o.drive
-        ? readDriveFile(o.drive, {
-            population: o.population,
-            fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
-            names: net.populations.map((p) => p.name),
-          })
-        : undefined;
+      const profile = deploymentProfile(d, o.profile, o.deploy);
+      const drives = o.drive ? readInputDrive(o.drive, net, o.population) : undefined;
       const x = sanafeExport(net, d, profile, drives, { net: o.net, deploy: o.deploy, drive: o.drive });
       if (x.notPriced.length && !o.allowUnpriced)
         throw new UserError(

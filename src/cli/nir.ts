@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readNir } from '../nir/file.js';
 import { checkGraph, isGraph, type NirGraph, type NirNode } from '../nir/ir.js';
-import { fromNir, planNir, simulateNirFloat, type Discretisation } from '../frontends/nir.js';
+import { fromNir, metaNumber, metaString, planNir, simulateNirFloat, type Discretisation } from '../frontends/nir.js';
 import { readDriveFile } from '../sim/drive-file.js';
 import { correlation } from '../net/validate.js';
 import { probeResult, runNetwork } from '../sim/run.js';
@@ -148,23 +148,20 @@ export function positiveDt(v: string): number {
 
 /** What a spike is: the option, else what a file ipvae wrote states, else held. */
 function spikesOf(graph: Graph, opt: string | undefined): 'held' | 'dirac' {
-  const st = graph.metadata?.children.get('ipvae_spikes');
-  const fromMeta = st?.kind === 'dataset' && st.type === 'string' ? st.value[0] : undefined;
-  return oneOf('--spikes', opt ?? (fromMeta === 'dirac' ? 'dirac' : 'held'), ['held', 'dirac'] as const);
+  const stated = metaString(graph, 'ipvae_spikes') === 'dirac' ? 'dirac' : 'held';
+  return oneOf('--spikes', opt ?? stated, ['held', 'dirac'] as const);
 }
 
 /** dt and discretisation: the options, else the file's (ipvae's own files state both), else an error. */
 function timeStep(graph: Graph, file: string, o: { dt?: string; discretisation?: string }) {
-  const md = graph.metadata?.children.get('dt');
-  const fromFile = md && md.kind === 'dataset' && md.type !== 'string' ? md.value[0] : undefined;
+  const fromFile = metaNumber(graph, 'dt');
   if (o.dt === undefined && fromFile === undefined)
     throw new UserError(
       `${file}: the graph states no time step; give --dt (snnTorch and the NIR paper use 1e-4 s, Norse 1e-3 s, Sinabs 1 step)`,
     );
   const dt = o.dt !== undefined ? positiveDt(o.dt) : fromFile!;
-  const stated = graph.metadata?.children.get('ipvae_discretisation');
-  const fromMeta = stated?.kind === 'dataset' && stated.type === 'string' ? stated.value[0] : undefined;
-  const discretisation = oneOf('--discretisation', o.discretisation ?? (fromMeta === 'euler' ? 'euler' : 'zoh'), [
+  const stated = metaString(graph, 'ipvae_discretisation') === 'euler' ? 'euler' : 'zoh';
+  const discretisation = oneOf('--discretisation', o.discretisation ?? stated, [
     'zoh',
     'euler',
   ] as const) as Discretisation;

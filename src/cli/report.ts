@@ -16,12 +16,11 @@ import {
   analyzeEnergy,
   budgetSteps,
   requirePrices,
-  sameProfile,
+  deploymentProfile,
   type EnergyInputs,
   type EnergyAnalysis,
 } from '../energy/analyze.js';
-import { readDriveFile } from '../sim/drive-file.js';
-import { neuronModel } from '../sim/registry.js';
+import { readInputDrive } from '../sim/drive-file.js';
 import { isIpVaeNetwork } from '../sim/probes/ipvae-metrics.js';
 import { loadModel } from '../io/safetensors.js';
 import { snakeKeys } from '../io/json-case.js';
@@ -36,7 +35,8 @@ import type { ReportData } from '../report/data.js';
 import { UserError } from '../errors.js';
 import { bestModel } from './models.js';
 import { fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
-import { accessSync, constants, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { writeFilesAtomic } from '../io/atomic.js';
 
 /** The report's numbers go beside the HTML: the same name with .json. */
 const jsonPath = (html: string) => join(dirname(html), `${basename(html, extname(html))}.json`);
@@ -97,16 +97,7 @@ function writeReport(out: string, data: ReportData): void {
     [out, renderReport(data)],
     [jsonPath(out), `${JSON.stringify(snakeKeys(data), null, 1)}\n`],
   ];
-  const tmp = files.map(([f]) => join(dirname(f), `.${basename(f)}.${process.pid}.tmp`));
-  try {
-    files.forEach(([, text], i) => writeFileSync(tmp[i], text));
-    files.forEach(([f], i) => renameSync(tmp[i], f));
-  } catch (e) {
-    for (const t of tmp) rmSync(t, { force: true });
-    throw new UserError(
-      `${out}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  writeFilesAtomic(files, `${out}: cannot write the report`);
 }
 
 interface ReportRun {
@@ -264,18 +255,13 @@ export function addReportCommands(program: Command): void {
         workers = parseIntOpt('--workers', o.workers, 1, 64);
       const net = readNetwork(o.net);
       const d = readDeployment(o.deploy);
-      const profile = loadProfile(o.profile ?? d.profile.name);
-      sameProfile(d, profile, o.deploy);
+      const profile = deploymentProfile(d, o.profile, o.deploy);
       if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
       let inputs: EnergyInputs,
         steps = 0;
       if (o.drive)
         inputs = {
-          drives: readDriveFile(o.drive, {
-            population: o.population,
-            fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
-            names: net.populations.map((p) => p.name),
-          }),
+          drives: readInputDrive(o.drive, net, o.population),
         };
       else {
         const samples = parseIntOpt('--samples', o.samples, 1);

@@ -5,7 +5,8 @@
  */
 import { limitsOf } from '../hardware/check.js';
 import type { Deployment } from '../hardware/deploy.js';
-import type { Profile } from '../hardware/profile.js';
+import { loadProfile, type Profile } from '../hardware/profile.js';
+import { shown } from '../io/json-read.js';
 import { recordSteps } from '../model/evaluate.js';
 import type { Network } from '../net/network.js';
 import type { ProbeRequest } from '../sim/probe.js';
@@ -33,6 +34,25 @@ export const quantile = (a: ArrayLike<number>, q: number): number => {
     lo = Math.floor(h);
   return lo + 1 < s.length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
 };
+
+/**
+ * The prices for a deployment: the profile given (a name or a file), else the one it was mapped onto; either way
+ * it must be the profile the mapping was made with.
+ */
+export function deploymentProfile(d: Deployment, given: string | undefined, deployFile: string): Profile {
+  let profile: Profile;
+  try {
+    profile = loadProfile(given ?? d.profile.name);
+  } catch (err) {
+    if (err instanceof UserError && !given)
+      throw new UserError(
+        `${deployFile}: mapped onto ${shown(d.profile.name)}, which is not a bundled profile; give its file with --profile`,
+      );
+    throw err;
+  }
+  sameProfile(d, profile, deployFile);
+  return profile;
+}
 
 /** A profile must be the one the deployment was mapped with: the same name and the same values. */
 export function sameProfile(d: Deployment, profile: Profile, file: string): void {
@@ -114,18 +134,22 @@ export async function analyzeEnergy(
   const meanInference = perInference.reduce((a, b) => a + b, 0) / N;
   const all = r.probes['ipvae-metrics'] ? probeResult(r, 'ipvae-metrics').metrics : undefined;
   // the spike budget: quality, energy and latency spent by step t (means over inputs)
-  const soFar = (a: Float64Array, t: number) => {
-    let x = 0;
-    for (let n = 0; n < N; n++) for (let s = 0; s <= t; s++) x += a[n * (steps + 1) + s];
-    return x / N;
+  // the mean over inputs of what steps 0..t spent, for every t (one pass)
+  const soFarAll = (a: Float64Array) => {
+    const c = new Float64Array(steps + 1);
+    for (let n = 0; n < N; n++) for (let s = 0; s <= steps; s++) c[s] += a[n * (steps + 1) + s];
+    for (let s = 0; s <= steps; s++) c[s] = c[s] / N + (s ? c[s - 1] : 0);
+    return c;
   };
   // a sum is null when nothing in it is priced (never a silent 0), and marked partial when some of it is not
   const energyPriced = e.components.some((c) => c.count > 0 && c.energyPj !== null);
   const latencyPriced = ev.stepNs!.some((x) => x > 0);
+  const pjSoFar = energyPriced ? soFarAll(ev.stepPj!) : undefined,
+    nsSoFar = latencyPriced ? soFarAll(ev.stepNs!) : undefined;
   const fullBudget = all?.map((m) => ({
     ...m,
-    energyPj: energyPriced ? soFar(ev.stepPj!, m.t) : null,
-    latencyNs: latencyPriced ? soFar(ev.stepNs!, m.t) : null,
+    energyPj: pjSoFar ? pjSoFar[m.t] : null,
+    latencyNs: nsSoFar ? nsSoFar[m.t] : null,
   }));
   let target:
     { r2: number; reached: boolean; t?: number; energyPj?: number | null; latencyNs?: number | null } | undefined;
@@ -168,6 +192,7 @@ export async function analyzeEnergy(
       )
     : undefined;
   const perCore = (a: Float64Array) => Array.from(a, (x) => x / N);
+  const printed = new Set(recordSteps(steps));
   return {
     profile: profile.name,
     inputs: N,
@@ -213,7 +238,7 @@ export async function analyzeEnergy(
       : undefined,
     metrics: all?.filter((m) => m.t === steps),
     /** Quality, energy and latency by step t: t = 1, 2, 4, ..., T (budget) and every recorded step (budgetFine). */
-    budget: fullBudget?.filter((b) => new Set(recordSteps(steps)).has(b.t)),
+    budget: fullBudget?.filter((b) => printed.has(b.t)),
     budgetFine: fullBudget,
     target,
     baseline,

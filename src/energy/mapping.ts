@@ -12,31 +12,42 @@ import { limitsOf } from '../hardware/check.js';
 import type { Profile } from '../hardware/profile.js';
 import type { ProbeRequest } from '../sim/probe.js';
 
+/**
+ * Where a deployment puts each neuron of the network it was made for: per population, each neuron's core index
+ * (host populations: -1, they are not placed). Refuses a deployment written for another network (its SHA-256 of
+ * the network's JSON image differs), one naming neurons the network lacks, and a chip population not fully placed.
+ */
+export function placement(net: Network, d: Deployment, deployFile = 'deployment'): Map<string, Int32Array> {
+  const sha = createHash('sha256').update(toJson(net)).digest('hex');
+  if (sha !== d.provenance.networkSha256)
+    throw new UserError(
+      `${deployFile}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
+    );
+  const coreOf = new Map(net.populations.map((p) => [p.name, new Int32Array(p.size).fill(-1)]));
+  for (const c of d.cores)
+    for (const r of c.neurons) {
+      const a = coreOf.get(r.population);
+      if (!a || r.first + r.count > a.length)
+        throw new UserError(`${deployFile}: core ${c.index} names neurons the network does not have`);
+      a.fill(c.index, r.first, r.first + r.count);
+    }
+  const host = new Set(d.populations.filter((p) => p.host).map((p) => p.name));
+  for (const [name, a] of coreOf)
+    if (!host.has(name) && a.includes(-1))
+      throw new UserError(`${deployFile}: population ${JSON.stringify(name)} is not fully placed`);
+  return coreOf;
+}
+
 export function coreEventsRequest(
   net: Network,
   d: Deployment,
   profile: Profile,
   deployFile = 'deployment',
 ): ProbeRequest {
-  const sha = createHash('sha256').update(toJson(net)).digest('hex');
-  if (sha !== d.provenance.networkSha256)
-    throw new UserError(
-      `${deployFile}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
-    );
-  const coreOf: Record<string, Int32Array> = {};
-  for (const p of net.populations) coreOf[p.name] = new Int32Array(p.size).fill(-1);
-  for (const c of d.cores)
-    for (const r of c.neurons) {
-      const a = coreOf[r.population];
-      if (!a || r.first + r.count > a.length)
-        throw new UserError(`${deployFile}: core ${c.index} names neurons the network does not have`);
-      a.fill(c.index, r.first, r.first + r.count);
-    }
+  const placed = placement(net, d, deployFile);
   const host = new Set(d.populations.filter((p) => p.host).map((p) => p.name));
-  for (const [name, a] of Object.entries(coreOf)) {
-    if (host.has(name)) delete coreOf[name];
-    else if (a.includes(-1)) throw new UserError(`${deployFile}: population ${name} is not fully placed`);
-  }
+  const coreOf: Record<string, Int32Array> = {};
+  for (const [name, a] of placed) if (!host.has(name)) coreOf[name] = a;
   const L = limitsOf(profile);
   // --graded substeps on a binary-spike chip: each step is split into 2^bits - 1 sub-steps (the widest count)
   let substeps = 1;

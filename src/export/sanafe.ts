@@ -14,15 +14,14 @@
  *   ipvae charges it. Each copy has its own input unit (SANA-FE keeps a spike train per unit).
  * - a price the profile does not publish is written as 0 and listed in the README.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { Deployment } from '../hardware/deploy.js';
 import { limitsOf } from '../hardware/check.js';
 import type { Profile } from '../hardware/profile.js';
 import type { PriceEvent } from '../energy/prices.js';
-import { toJson } from '../net/json.js';
 import type { Network } from '../net/network.js';
-import { neuronModel, resolvePopulation } from '../sim/registry.js';
+import { neuronModel, projectionShift, resolvePopulation } from '../sim/registry.js';
+import { placement } from '../energy/mapping.js';
 import type { SanafeSoma } from '../sim/neuron.js';
 
 export const SANAFE_COMMIT = '8951ab0711676a773261284d2e8c9d995156cb3d';
@@ -64,11 +63,8 @@ export function sanafeExport(
   drives: Record<string, number[][]> | undefined,
   files: { net: string; deploy: string; drive?: string },
 ): SanafeExport {
-  const sha = createHash('sha256').update(toJson(net)).digest('hex');
-  if (sha !== d.provenance.networkSha256)
-    throw new UserError(
-      `${files.deploy}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
-    );
+  const placed = placement(net, d, files.deploy);
+  const sha = d.provenance.networkSha256; // the network's, checked by placement
   if (d.mesh.chips > 1)
     throw new UserError(
       `${files.deploy}: the mapping spans ${d.mesh.chips} chips; SANA-FE's architecture is one mesh (export a one-chip mapping)`,
@@ -103,21 +99,22 @@ export function sanafeExport(
     if (pr.payload !== 'binary')
       throw new UserError(`${where} carries graded payloads; SANA-FE's spikes are binary (map with binary spikes)`);
   }
-  // where each chip neuron lives: core index per neuron
-  const coreOf = pops.map((p) => new Int32Array(p.size).fill(-1));
-  for (const c of d.cores)
-    for (const r of c.neurons) {
-      const i = popIndex.get(r.population);
-      if (i === undefined || r.first + r.count > pops[i].size)
-        throw new UserError(`${files.deploy}: core ${c.index} names neurons the network does not have`);
-      coreOf[i].fill(c.index, r.first, r.first + r.count);
-    }
+  // each projection's weight in SANA-FE's units: w x 2^shift, the scale the engine applies (floored there)
+  const shiftOf = new Map(
+    net.projections.map((pr) => {
+      const shift = projectionShift(pops[popIndex.get(pr.source)!], pops[popIndex.get(pr.target)!], pr.exponent);
+      if (shift < 0)
+        throw new UserError(
+          `${files.net}: projection ${JSON.stringify(pr.name)} scales its sum by 2^${shift} and floors it; SANA-FE adds unfloored weights (use an exponent >= 0)`,
+        );
+      return [pr.name, shift];
+    }),
+  );
+  // where each neuron lives: core index per neuron (-1: a host population)
+  const coreOf = pops.map((p) => placed.get(p.name)!);
   const core = d.cores;
   const tileOf = (c: number): number => core[c].x * H + core[c].y; // SANA-FE: tile id -> x = id / height, y = id % height
   const addr = (c: number): string => `${tileOf(c)}.${core[c].slot % perTile}`;
-  for (let i = 0; i < pops.length; i++)
-    if (somas[i] && coreOf[i].includes(-1))
-      throw new UserError(`${files.deploy}: population ${JSON.stringify(pops[i].name)} is not fully placed`);
   // drives: spike trains of the host populations (0/1)
   let steps = 0;
   if (drives) {
@@ -179,12 +176,7 @@ export function sanafeExport(
             maps.push(`  - ${g}.${r.first}..${r.first + r.count - 1}: [core: ${addr(c.index)}]`);
       for (const pr of outgoing) {
         const ti = popIndex.get(pr.target)!;
-        const shift =
-          pr.exponent + neuronModel(pops[ti].model).inputFrac(pops[ti]) - neuronModel(p.model).payloadFrac(p);
-        if (shift < 0)
-          throw new UserError(
-            `${files.net}: projection ${JSON.stringify(pr.name)} scales its sum by 2^${shift} and floors it; SANA-FE adds unfloored weights (use an exponent >= 0)`,
-          );
+        const shift = shiftOf.get(pr.name)!;
         for (let a = 0; a < p.size; a++)
           for (let j = pr.indptr[a]; j < pr.indptr[a + 1]; j++)
             edges.push(
@@ -200,12 +192,7 @@ export function sanafeExport(
         const byCore = new Map<number, string[]>();
         for (const pr of outgoing) {
           const ti = popIndex.get(pr.target)!;
-          const shift =
-            pr.exponent + neuronModel(pops[ti].model).inputFrac(pops[ti]) - neuronModel(p.model).payloadFrac(p);
-          if (shift < 0)
-            throw new UserError(
-              `${files.net}: projection ${JSON.stringify(pr.name)} scales its sum by 2^${shift} and floors it; SANA-FE adds unfloored weights (use an exponent >= 0)`,
-            );
+          const shift = shiftOf.get(pr.name)!;
           for (let j = pr.indptr[a]; j < pr.indptr[a + 1]; j++) {
             const c = coreOf[ti][pr.indices[j]];
             if (!byCore.has(c)) byCore.set(c, []);

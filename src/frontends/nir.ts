@@ -24,6 +24,7 @@
  */
 import { UserError } from '../errors.js';
 import { shown } from '../io/json-read.js';
+import type { H5Group } from '../io/hdf5.js';
 import { isGraph, neuronParams, num, type NirGraph, type NirNode, type NirTensor } from '../nir/ir.js';
 import type { Network, Population, Projection } from '../net/network.js';
 import { errorReport, quantizeProjection, quantizeSparse, type TensorReport } from '../net/quantize.js';
@@ -118,9 +119,23 @@ export function flatten(g: NirGraph, prefix = ''): Flat {
 }
 
 /** A number in a node's metadata (ipvae's own keys: ipvae_scale, ipvae_exponent, ipvae_weight_bits). */
-export function metaNumber(n: NirNode, key: string): number | undefined {
+export function metaNumber(n: { metadata?: H5Group }, key: string): number | undefined {
   const d = n.metadata?.children.get(key);
   return d && d.kind === 'dataset' && d.type !== 'string' && d.value.length === 1 ? d.value[0] : undefined;
+}
+
+/** A string in a node's (or graph's) metadata. */
+export function metaString(n: { metadata?: H5Group }, key: string): string | undefined {
+  const d = n.metadata?.children.get(key);
+  return d && d.kind === 'dataset' && d.type === 'string' && d.value.length === 1 ? d.value[0] : undefined;
+}
+
+/** A folded path's key: source, the extra steps of the Delays on it (0: none), target. */
+const pathKey = (src: string, late: number, tgt: string) =>
+  late ? `${src}\u0000${late}\u0000${tgt}` : `${src}\u0000${tgt}`;
+function pathParts(key: string): { src: string; late: number; tgt: string } {
+  const p = key.split('\u0000');
+  return p.length === 3 ? { src: p[0], late: Number(p[1]), tgt: p[2] } : { src: p[0], late: 0, tgt: p[1] };
 }
 
 /** The gains and decays of one neuron node at dt, per neuron. */
@@ -134,6 +149,9 @@ interface Neuron {
   threshold?: Float64Array;
   dv: Int32Array;
   du: Int32Array;
+  /** The exact per-step retentions of v and of the current (before their 12-bit Loihi rounding). */
+  vKeep: Float64Array;
+  uKeep: Float64Array;
   /** Whether a constant input current (an Affine bias) needs the constant source (current-based models). */
   current: boolean;
   disc: PopulationDiscretisation;
@@ -162,12 +180,15 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
   let dv = new Int32Array(size),
     du = new Int32Array(size).fill(4095);
   let current = false;
+  let vKeep: Float64Array = new Float64Array(size).fill(1),
+    uKeep: Float64Array = new Float64Array(size);
   const dirac = o.spikes === 'dirac';
   if (n.type === 'IF' || n.type === 'I') {
     for (let i = 0; i < size; i++) gain[i] = dirac ? r[i] : dt * r[i];
     if (n.type === 'I') dv = new Int32Array(size);
   } else if (n.type === 'LIF' || n.type === 'LI') {
     const a = retain(p.tau, 'tau');
+    vKeep = a;
     dv = loihiV(a);
     for (let i = 0; i < size; i++) {
       gain[i] = dirac ? r[i] / p.tau.data[i] : (1 - a[i]) * r[i];
@@ -184,6 +205,8 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
       b = retain(p.tau_syn, 'tau_syn');
     dv = loihiV(a);
     du = loihiU(b);
+    vKeep = a;
+    uKeep = b;
     current = true;
     for (let i = 0; i < size; i++) {
       gain[i] = (1 - b[i]) * p.w_in.data[i] * (1 - a[i]) * r[i];
@@ -201,7 +224,7 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
     if (bad >= 0)
       throw new UserError(`${file}: ${shown(name)}: v_threshold[${bad}] is below v_reset; Loihi thresholds are >= 0`);
   }
-  return { model, size, gain, vBias, threshold, dv, du, current, disc };
+  return { model, size, gain, vBias, threshold, dv, du, vKeep, uKeep, current, disc };
 }
 
 /** A NIR graph as an integer Network; see the module comment. */
@@ -258,7 +281,7 @@ export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirP
               `${file}: ${shown(next)}: its input from ${shown(src)} has ${m.rows} values, it has ${sizeOf(next, t)} neurons`,
             );
           // paths with a Delay on them are kept apart by their extra steps
-          const key = late ? `${src}\u0000${late}\u0000${next}` : `${src}\u0000${next}`;
+          const key = pathKey(src, late, next);
           const prev = paths.get(key);
           paths.set(key, prev ? add(prev, m) : m);
           const lin = via.filter((v) => v.type !== 'Delay');
@@ -327,7 +350,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
   const scaleOf = new Map<string, number>();
   const prep = new Map<string, { incoming: [string, Mat][]; constIn: Float64Array; vBias: Float64Array }>();
   for (const [name, nr] of neurons) {
-    const incoming = [...paths].filter(([k]) => k.endsWith(`\u0000${name}`));
+    const incoming = [...paths].filter(([k]) => pathParts(k).tgt === name);
     const constIn = new Float64Array(nr.size);
     for (const [, m] of incoming) if (m.bias) for (let i = 0; i < nr.size; i++) constIn[i] += m.bias[i];
     const vBias = Float64Array.from(nr.vBias);
@@ -397,9 +420,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       ),
     );
     for (const [key, m] of incoming) {
-      const parts = key.split('\u0000');
-      const src = parts[0],
-        late = parts.length === 3 ? Number(parts[1]) : 0;
+      const { src, late } = pathParts(key);
       const srcNode = nodes.get(src)!;
       // the source's emission in input units: a spike is 1; an li emits v x 2^6 with payload fraction 6
       const graded = srcNode.type !== 'Input' && NEURON_MODEL[srcNode.type] === 'li';
@@ -516,35 +537,25 @@ export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][
   const emit = new Map<string, Float64Array>();
   const prev = new Map<string, Float64Array>(); // emission of the step before
   for (const [name, n] of plan.nodes)
-    if (n.type === 'Input' || name in Object.fromEntries(plan.neurons)) {
+    if (n.type === 'Input' || plan.neurons.has(name)) {
       const size = plan.sizeOf(name, n);
       emit.set(name, new Float64Array(T * size));
       prev.set(name, new Float64Array(size));
     }
-  const state = new Map<
-    string,
-    { u: Float64Array; v: Float64Array; a: Float64Array; b: Float64Array; constIn: Float64Array }
-  >();
-  for (const [name, nr] of plan.neurons) {
-    const p = neuronParams(plan.nodes.get(name)!);
-    const retain = (tau: Float64Array | undefined) =>
-      tau
-        ? Float64Array.from(tau, (t) =>
-            plan.o.discretisation === 'zoh' ? Math.exp(-plan.o.dt / t) : Math.max(0, 1 - plan.o.dt / t),
-          )
-        : new Float64Array(nr.size).fill(1);
-    const a = nr.model === 'if' ? new Float64Array(nr.size).fill(1) : retain((p.tau ?? p.tau_mem)?.data);
-    if (plan.nodes.get(name)!.type === 'I') a.fill(1);
-    const b = nr.current ? retain(p.tau_syn.data) : new Float64Array(nr.size);
-    const constIn = new Float64Array(nr.size);
-    for (const [key, m] of plan.paths)
-      if (key.endsWith(`\u0000${name}`) && m.bias) for (let i = 0; i < nr.size; i++) constIn[i] += m.bias[i];
-    state.set(name, { u: new Float64Array(nr.size), v: new Float64Array(nr.size), a, b, constIn });
-  }
-  const incoming = (name: string) => [...plan.paths].filter(([k]) => k.endsWith(`\u0000${name}`));
-  // emissions of the last steps, for paths with a Delay (key source\0extra\0target)
+  // per neuron population: its incoming paths (parsed once) and the constant they add
+  const state = new Map(
+    [...plan.neurons].map(([name, nr]) => {
+      const inc = [...plan.paths].flatMap(([key, m]) => {
+        const k = pathParts(key);
+        return k.tgt === name ? [{ ...k, m }] : [];
+      });
+      const constIn = new Float64Array(nr.size);
+      for (const { m } of inc) if (m.bias) for (let i = 0; i < nr.size; i++) constIn[i] += m.bias[i];
+      return [name, { u: new Float64Array(nr.size), v: new Float64Array(nr.size), inc, constIn }];
+    }),
+  );
+  // emissions of the last steps, for paths with a Delay
   const history: Map<string, Float64Array>[] = [];
-  const inc = new Map([...plan.neurons.keys()].map((n) => [n, incoming(n)]));
   for (let t = 1; t <= T; t++) {
     const now = new Map<string, Float64Array>();
     for (const [name, rows] of Object.entries(drives))
@@ -552,19 +563,17 @@ export function simulateNirFloat(plan: NirPlan, drives: Record<string, number[][
     for (const [name, nr] of plan.neurons) {
       const st = state.get(name)!;
       const aIn = new Float64Array(nr.size);
-      for (const [key, m] of inc.get(name)!) {
-        const parts = key.split('\u0000');
-        const late = parts.length === 3 ? Number(parts[1]) : 0;
-        const x = late ? history[history.length - 1 - late]?.get(parts[0]) : prev.get(parts[0])!;
+      for (const { src, late, m } of st.inc) {
+        const x = late ? history[history.length - 1 - late]?.get(src) : prev.get(src)!;
         if (!x) continue; // before the first emission arrives
         for (let i = 0; i < m.rows; i++) for (let q = m.ptr[i]; q < m.ptr[i + 1]; q++) aIn[i] += m.val[q] * x[m.idx[q]];
       }
       const out = new Float64Array(nr.size);
       for (let i = 0; i < nr.size; i++) {
         const drive = nr.gain[i] * (aIn[i] + (nr.current ? st.constIn[i] : 0));
-        st.u[i] = nr.current ? st.b[i] * st.u[i] + drive : drive;
-        // a voltage model's constant input is in vBias already (the import folds it there)
-        st.v[i] = st.a[i] * st.v[i] + st.u[i] + (nr.current ? nr.vBias[i] : nr.vBias[i] + nr.gain[i] * st.constIn[i]);
+        st.u[i] = nr.current ? nr.uKeep[i] * st.u[i] + drive : drive;
+        // a voltage model takes its constant input on v (as the import's Loihi bias does), a current model in u
+        st.v[i] = nr.vKeep[i] * st.v[i] + st.u[i] + nr.vBias[i] + (nr.current ? 0 : nr.gain[i] * st.constIn[i]);
         if (nr.threshold) {
           if (st.v[i] > nr.threshold[i]) {
             out[i] = 1;

@@ -18,3 +18,21 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     );
   }
 }
+
+/**
+ * Write several files all or none: each to a temporary name beside it (its folder is made), then each renamed
+ * into place; on a failure the temporary files are removed and the one-line error is `failure (code)`.
+ */
+export function writeFilesAtomic(files: [string, Uint8Array | string][], failure: string): void {
+  const tmp = files.map(([f]) => join(dirname(f), `.${basename(f)}.${process.pid}.${Date.now()}.tmp`));
+  try {
+    files.forEach(([f, data], i) => {
+      mkdirSync(dirname(f), { recursive: true });
+      writeFileSync(tmp[i], data);
+    });
+    files.forEach(([f], i) => renameSync(tmp[i], f));
+  } catch (e) {
+    for (const t of tmp) rmSync(t, { force: true });
+    throw new UserError(`${failure} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { keyName, parseJson } from '../io/json-read.js';
 import { parseNpy } from '../io/npy.js';
+import { neuronModel } from './registry.js';
 
 export interface DriveOptions {
   /** --population: the population an array of rows feeds (refused for a file that names its populations). */
@@ -86,4 +87,20 @@ function npyDrive(bytes: Uint8Array, file: string, opts: DriveOptions): Record<s
   if (opts.names && !opts.names.includes(name))
     throw new UserError(`${file}: ${keyName(name)} is not a population of the network`);
   return { [name]: rows };
+}
+
+/**
+ * A drive file for a network's inputs: an array of rows feeds --population, else the first input (host)
+ * population; a file naming its populations must name the network's.
+ */
+export function readInputDrive(
+  file: string,
+  net: { populations: { name: string; model: string }[] },
+  population?: string,
+): Record<string, number[][]> {
+  return readDriveFile(file, {
+    population,
+    fallback: () => net.populations.find((p) => neuronModel(p.model).host)?.name,
+    names: net.populations.map((p) => p.name),
+  });
 }

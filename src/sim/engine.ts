@@ -23,7 +23,7 @@ import { sat, shiftRight, satCounter, type SatCounter } from '../fixed/q.js';
 import { UserError } from '../errors.js';
 import { shown } from '../io/json-read.js';
 import type { ModelOptions, NeuronSpec, Params, PopulationState, StepContext } from './neuron.js';
-import { neuronModel, resolvePopulation } from './registry.js';
+import { neuronModel, projectionShift, resolvePopulation } from './registry.js';
 
 export type EngineKind = 'event' | 'clock';
 
@@ -253,7 +253,7 @@ export class Simulator {
     for (let j = 0; j < nnz; j++)
       if (!(q.weights[j] >= -lim && q.weights[j] < lim))
         throw new UserError(`${where}: weight ${j} = ${q.weights[j]} is outside the ${q.weightBits}-bit range`);
-    const shift = q.exponent + this.pops[ti].spec.inputFrac(T) - this.pops[si].spec.payloadFrac(S);
+    const shift = projectionShift(S, T, q.exponent);
     if (!Number.isInteger(shift) || shift < -64 || shift > 64)
       throw new UserError(
         `${where}: its scale 2^${shift} (exponent + the target's input fraction - the source's payload fraction) is outside 2^-64 .. 2^64`,

@@ -36,6 +36,14 @@ export function neuronModel(name: string): NeuronSpec {
   return s;
 }
 
+/**
+ * The power of two a projection's integer sum is scaled by before its target takes it:
+ * exponent + the target's input fraction - the source's payload fraction (the engine floors the scaled sum).
+ */
+export function projectionShift(S: Population, T: Population, exponent: number): number {
+  return exponent + neuronModel(T.model).inputFrac(T) - neuronModel(S.model).payloadFrac(S);
+}
+
 export function isNeuronModel(name: string): boolean {
   return byName.has(name);
 }
