@@ -276,16 +276,29 @@ describe('bad NIR files: one line, exit 2', () => {
   });
 
   it('a feature this version does not import names the node and the feature; no --dt names the fix', async () => {
-    const thr = await edited('threshold.nir', (n) => {
-      n.set('lif2', {
-        kind: 'group',
-        children: new Map<string, unknown>([
-          ['type', { kind: 'dataset', type: 'string', size: 0, shape: [], value: ['Threshold'] }],
-          ['threshold', { kind: 'dataset', type: 'float', size: 8, shape: [7], value: new Float64Array(7).fill(1) }],
+    // Threshold imports (a stateless step); under --spikes dirac (pulses, not held values) it has no meaning
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-feature-'));
+    try {
+      const thr = join(dir, 'threshold.nir');
+      await writeNir(thr, {
+        type: 'NIRGraph',
+        nodes: new Map<string, NirNode>([
+          ['input', { type: 'Input', params: { shape: tensor([2], [1], 'int', 8) } }],
+          ['step', { type: 'Threshold', params: { threshold: tensor([0.5, 1], [2], 'float', 8) } }],
+          ['output', { type: 'Output', params: { shape: tensor([2], [1], 'int', 8) } }],
         ]),
+        edges: [
+          ['input', 'step'],
+          ['step', 'output'],
+        ],
       });
-    });
-    expect(one(thr)).toMatch(/threshold\.nir: "lif2": Threshold nodes are not imported yet/);
+      expect(run('import', thr, '--dt', '1e-4').status).toBe(0);
+      expect(one(thr, '--spikes', 'dirac')).toMatch(
+        /threshold\.nir: "step": --spikes dirac takes LIF, IF, LI and I nodes; Threshold is not one/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const r = run('import', join(FIX, 'lif_norse.nir'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/states no time step; give --dt/);
@@ -776,5 +789,88 @@ describe('Delay nodes', () => {
       /g\.nir: "d": a Delay must be one whole number of steps/,
     );
     expect(() => fromNir(g([1e-4, 2e-4]), 'g.nir', { dt: 1e-4 })).toThrow(/"d": a Delay must be one whole number/);
+  });
+});
+
+describe('Threshold nodes', () => {
+  // x -> Linear W -> Threshold (H(W x - theta), strict) -> Output: a stateless step, by hand
+  const W = [1, -0.5, 0.25, 1, -1, 0.75];
+  const theta = [0.3, -0.2];
+  const g: NirGraph = {
+    type: 'NIRGraph',
+    nodes: new Map<string, NirNode>([
+      ['input', { type: 'Input', params: { shape: tensor([3], [1], 'int', 8) } }],
+      ['w', { type: 'Linear', params: { weight: tensor(W, [2, 3], 'float', 8) } }],
+      ['th', { type: 'Threshold', params: { threshold: tensor(theta, [2], 'float', 8) } }],
+      ['output', { type: 'Output', params: { shape: tensor([2], [1], 'int', 8) } }],
+    ]),
+    edges: [
+      ['input', 'w'],
+      ['w', 'th'],
+      ['th', 'output'],
+    ],
+  };
+  // rows of input spikes and, by hand, W x - theta per neuron:
+  const rows = [
+    [1, 0, 0], // 1 - 0.3 = 0.7 -> 1;      1 + 0.2 = 1.2 -> 1
+    [0, 1, 0], // -0.5 - 0.3 < 0 -> 0;     -1 + 0.2 = -0.8 -> 0
+    [1, 1, 0], // 0.5 - 0.3 = 0.2 -> 1;    0 + 0.2 = 0.2 -> 1
+    [0, 0, 1], // 0.25 - 0.3 < 0 -> 0;     0.75 + 0.2 -> 1
+    [0, 0, 0], // -0.3 -> 0;               0.2 -> 1 (a negative threshold fires on no input)
+    [0, 1, 1], // -0.25 - 0.3 -> 0;        -0.25 + 0.2 = -0.05 -> 0
+    [1, 0, 1], // 1.25 - 0.3 -> 1;         1.75 + 0.2 -> 1
+  ];
+  const expected = [
+    [1, 1],
+    [0, 0],
+    [1, 1],
+    [0, 1],
+    [0, 1],
+    [0, 0],
+    [1, 1],
+  ];
+  it('H(W x - threshold) in float64 and in integers, one step late (no state carried between steps)', async () => {
+    const { net, report } = fromNir(g, 'g', { dt: 1e-3 });
+    expect(net.populations.find((p) => p.name === 'th')?.model).toBe('threshold');
+    expect(report.latencySteps.output).toBe(1);
+    // row r is emitted at step r + 1 and reaches the Threshold at step r + 2 (index r + 1 of the emissions)
+    const padded = [...rows, [0, 0, 0]];
+    const f = simulateNirFloat(planNir(g, 'g', { dt: 1e-3 }), { input: padded }).get('th')!;
+    expect(Array.from({ length: rows.length }, (_, t) => [f[2 * (t + 1)], f[2 * (t + 1) + 1]])).toEqual(expected);
+    const r = await runNetwork(
+      net,
+      { drives: { input: [...padded, [0, 0, 0]] } },
+      {
+        steps: rows.length + 2,
+        seed: 0,
+        engine: 'event',
+        workers: 1,
+        probes: [{ kind: 'trace', population: 'th', variables: ['out'] }],
+      },
+    );
+    const out = probeResult(r, 'trace').values.out; // indexed by step: step r + 2 answers row r
+    expect(Array.from({ length: rows.length }, (_, t) => [out[2 * (t + 2)], out[2 * (t + 2) + 1]])).toEqual(expected);
+  });
+
+  it('exported and imported back: the same Network bytes (a Threshold node with its scale)', async () => {
+    const { net } = fromNir(g, 'g', { dt: 1e-3 });
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-thr-'));
+    try {
+      const n1 = join(dir, 'n.json'),
+        f2 = join(dir, 't.nir'),
+        n2 = join(dir, 'n2.json');
+      writeFileSync(n1, (await import('../src/net/json.js')).toJson(net));
+      expect(run('export', '--format', 'nir', '--net', n1, '--out', f2).status).toBe(0);
+      const back = (await readNir(f2)).graph;
+      expect(node(back, 'th').type).toBe('Threshold');
+      // the thresholds as quantised: within half a unit of the population's scale
+      const scale = (net.meta as { scales: Record<string, number> }).scales.th;
+      const th = Array.from(node(back, 'th').params.threshold.data as Float64Array);
+      th.forEach((x, i) => expect(Math.abs(x - theta[i])).toBeLessThanOrEqual(2 ** -scale / 2));
+      expect(run('import', f2, '--out', n2).status).toBe(0);
+      expect(readFileSync(n2, 'utf8')).toBe(readFileSync(n1, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

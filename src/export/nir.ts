@@ -8,6 +8,7 @@
  *   lif, du < 4095         CubaLIF: tau_syn from b = (4095 - du) / 4096, w_in = 1 / (1 - b)
  *   if                     IF with r = 1 / dt
  *   li                     LI / CubaLI / I likewise, without threshold
+ *   threshold              Threshold (vth - bias, over 2^scale)
  *   constant -> population an Affine bias on the population's incoming Linear (a current-based bias)
  *   a projection           a Linear node "source->target" with the real weights w 2^exponent / (gain 2^scale)
  * Thresholds are vth / 2^scale, v_leak is the Loihi bias over (1 - a). Graded (li) sources carry their own scale.
@@ -54,9 +55,20 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
       continue;
     }
     if (p.model === 'constant') continue;
+    if (p.model === 'threshold') {
+      // H(x - threshold) with x in real units: v = x 2^scale + bias spikes where v > vth
+      const k = scales[p.name] ?? 0;
+      scale.set(p.name, k);
+      const vth = perNeuron(r.params, 'vth', n),
+        bm = perNeuron(r.params, 'bias_mant', n),
+        be = perNeuron(r.params, 'bias_exp', n);
+      const th = Float64Array.from(vth, (v, i) => (v - (bm[i] * 2 ** be[i]) / 64) / 2 ** k);
+      nodes.set(p.name, { type: 'Threshold', params: { threshold: f(th) }, metadata: meta({ ipvae_scale: k }) });
+      continue;
+    }
     if (!['lif', 'if', 'li'].includes(p.model))
       throw new UserError(
-        `${file}: population ${JSON.stringify(p.name)} (model ${p.model}) has no NIR equivalent here (lif, if, li; the iP-VAE exports with --model)`,
+        `${file}: population ${JSON.stringify(p.name)} (model ${p.model}) has no NIR equivalent here (lif, if, li, threshold; the iP-VAE exports with --model)`,
       );
     const du = p.model === 'if' ? new Int32Array(n).fill(4095) : perNeuron(r.params, 'du', n);
     const dv = p.model === 'if' ? new Int32Array(n) : perNeuron(r.params, 'dv', n);

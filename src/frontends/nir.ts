@@ -68,13 +68,14 @@ export interface NirImportReport {
   notes: string[];
 }
 
-const NEURON_MODEL: Record<string, 'lif' | 'if' | 'li'> = {
+const NEURON_MODEL: Record<string, 'lif' | 'if' | 'li' | 'threshold'> = {
   LIF: 'lif',
   IF: 'if',
   LI: 'li',
   I: 'li',
   CubaLIF: 'lif',
   CubaLI: 'li',
+  Threshold: 'threshold',
 };
 const LINEAR = new Set(['Linear', 'Affine', 'Scale', 'Flatten', 'Conv1d', 'Conv2d', 'SumPool2d', 'AvgPool2d']);
 const SUPPORTED = ['Input', 'Output', 'Delay', ...LINEAR, ...Object.keys(NEURON_MODEL), 'NIRGraph'];
@@ -140,7 +141,7 @@ function pathParts(key: string): { src: string; late: number; tgt: string } {
 
 /** The gains and decays of one neuron node at dt, per neuron. */
 interface Neuron {
-  model: 'lif' | 'if' | 'li';
+  model: 'lif' | 'if' | 'li' | 'threshold';
   size: number;
   /** Input gain per neuron (weights into it are multiplied by it). */
   gain: Float64Array;
@@ -158,6 +159,7 @@ interface Neuron {
 }
 
 function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file: string): Neuron {
+  if (n.type === 'Threshold') return thresholdOf(n, name, o, file);
   const p = neuronParams(n);
   const size = prod(p[Object.keys(p)[0]].shape);
   const dt = o.dt;
@@ -227,7 +229,30 @@ function neuronOf(n: NirNode, name: string, o: Required<NirImportOptions>, file:
   return { model, size, gain, vBias, threshold, dv, du, vKeep, uKeep, current, disc };
 }
 
-/** A NIR graph as an integer Network; see the module comment. */
+/**
+ * A Threshold node, H(x - threshold): this step's input only (no state), spiking where it exceeds the threshold.
+ * A threshold >= 0 is the population's vth; a negative one is a bias of -threshold on v over vth = 0.
+ */
+function thresholdOf(n: NirNode, name: string, o: Required<NirImportOptions>, file: string): Neuron {
+  const th = num(n, 'threshold').data;
+  const size = th.length;
+  if (o.spikes === 'dirac')
+    throw new UserError(`${file}: ${shown(name)}: --spikes dirac takes LIF, IF, LI and I nodes; Threshold is not one`);
+  return {
+    model: 'threshold',
+    size,
+    gain: new Float64Array(size).fill(1),
+    vBias: Float64Array.from(th, (t) => Math.max(0, -t)),
+    threshold: Float64Array.from(th, (t) => Math.max(0, t)),
+    dv: new Int32Array(size).fill(4096),
+    du: new Int32Array(size).fill(4095),
+    vKeep: new Float64Array(size),
+    uKeep: new Float64Array(size),
+    current: false,
+    disc: { node: name, type: 'Threshold', model: 'threshold', size, scale: 0 },
+  };
+}
+
 /** The imported graph before quantisation: its neurons at dt and the folded real matrices between them. */
 export interface NirPlan {
   o: Required<NirImportOptions>;
@@ -255,7 +280,7 @@ export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirP
   // populations: Inputs (host) and neurons
   const isSource = (n: NirNode) => n.type === 'Input' || n.type in NEURON_MODEL;
   const sizeOf = (name: string, n: NirNode) =>
-    n.type === 'Input' ? prod(Array.from(num(n, 'shape').data)) : prod(neuronParams(n)[NIR_FIRST[n.type]].shape);
+    n.type === 'Input' ? prod(Array.from(num(n, 'shape').data)) : prod(num(n, NIR_FIRST[n.type]).shape);
   const neurons = new Map<string, Neuron>();
   for (const [name, n] of nodes) if (n.type in NEURON_MODEL) neurons.set(name, neuronOf(n, name, o, file));
   // every path source -> linear nodes -> target, folded (a cycle through linear nodes only is refused)
@@ -266,7 +291,7 @@ export function planNir(g: NirGraph, file: string, opts: NirImportOptions): NirP
   for (const [src, n] of nodes) {
     if (!isSource(n)) continue;
     const k = sizeOf(src, n);
-    const srcShape = n.type === 'Input' ? Array.from(num(n, 'shape').data) : neuronParams(n)[NIR_FIRST[n.type]].shape;
+    const srcShape = n.type === 'Input' ? Array.from(num(n, 'shape').data) : num(n, NIR_FIRST[n.type]).shape;
     const walk = (at: string, m: Mat, seen: Set<string>, via: NirNode[] = [], late = 0) => {
       for (const next of out.get(at) ?? []) {
         const t = nodes.get(next)!;
@@ -368,6 +393,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       const uMax = rowL1[i] / (1 - uKeep);
       top = Math.max(top, uMax, nr.threshold ? nr.threshold[i] : 0);
       if (!nr.threshold && vKeep < 1) top = Math.max(top, (uMax + Math.abs(vBias[i])) / (1 - vKeep));
+      if (vKeep === 0) top = Math.max(top, uMax + Math.abs(vBias[i]));
     }
     // 2^16 leaves the 24-bit registers (2^17 input units) a factor 2 of headroom
     const stated = metaNumber(nodes.get(name)!, 'ipvae_scale');
@@ -392,7 +418,7 @@ export function fromNir(g: NirGraph, file: string, opts: NirImportOptions): { ne
       biasExp[i] = e;
     }
     const params: Record<string, Int32Array | number> = { bias_mant: biasMant, bias_exp: biasExp };
-    if (nr.model !== 'if') {
+    if (nr.model !== 'if' && nr.model !== 'threshold') {
       params.dv = nr.dv;
       params.du = nr.du;
     }
@@ -504,6 +530,7 @@ const NIR_FIRST: Record<string, string> = {
   I: 'r',
   CubaLIF: 'tau_mem',
   CubaLI: 'tau_mem',
+  Threshold: 'threshold',
 };
 
 /** Neuron layers on the shortest path from an Input to `node` (inclusive). */
