@@ -874,3 +874,69 @@ describe('Threshold nodes', () => {
     }
   });
 });
+
+describe("every kind of .nir written here passes NIR's reader checks (test/python/nir_typecheck.py, python3-h5py)", () => {
+  it('imported files exported back, a random IF network, the iP-VAE skeleton and its portable surrogate, a Threshold and a Delay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-nir-typecheck-'));
+    try {
+      const files: string[] = [];
+      const exportNet = (net: string, name: string) => {
+        const f = join(dir, `${name}.nir`);
+        const r = run('export', '--format', 'nir', '--net', net, '--out', f);
+        expect(r.status, r.stderr).toBe(0);
+        files.push(f);
+      };
+      for (const name of ['lif_norse', 'braille_noDelay_bias_zero', 'braille_noDelay_noBias_subtract']) {
+        const net = join(dir, `${name}.json`);
+        const dt = name === 'lif_norse' ? '1e-3' : '1e-4';
+        expect(run('import', join(FIX, `${name}.nir`), '--dt', dt, '--out', net).status).toBe(0);
+        exportNet(net, `${name}-back`);
+      }
+      exportNet(join(ROOT, 'examples', 'sanafe-check', 'net.json'), 'if-net');
+      const model = join(ROOT, 'models', 'patches-k512.safetensors');
+      for (const extra of [[], ['--portable', '16']]) {
+        const f = join(dir, `model${extra.length}.nir`);
+        expect(run('export', '--format', 'nir', '--model', model, ...extra, '--out', f).status).toBe(0);
+        files.push(f);
+      }
+      // a Threshold behind a Delay of two steps
+      const g: NirGraph = {
+        type: 'NIRGraph',
+        nodes: new Map<string, NirNode>([
+          ['input', { type: 'Input', params: { shape: tensor([3], [1], 'int', 8) } }],
+          ['w', { type: 'Linear', params: { weight: tensor([1, -0.5, 0.25, 1, -1, 0.75], [2, 3], 'float', 8) } }],
+          ['d', { type: 'Delay', params: { delay: tensor([2e-3, 2e-3], [2], 'float', 8) } }],
+          ['th', { type: 'Threshold', params: { threshold: tensor([0.3, -0.2], [2], 'float', 8) } }],
+          ['output', { type: 'Output', params: { shape: tensor([2], [1], 'int', 8) } }],
+        ]),
+        edges: [
+          ['input', 'w'],
+          ['w', 'd'],
+          ['d', 'th'],
+          ['th', 'output'],
+        ],
+      };
+      const tnet = join(dir, 'threshold.json');
+      writeFileSync(tnet, (await import('../src/net/json.js')).toJson(fromNir(g, 'g', { dt: 1e-3 }).net));
+      exportNet(tnet, 'threshold');
+      const py = spawnSync('python3', [join(ROOT, 'test', 'python', 'nir_typecheck.py'), ...files], {
+        encoding: 'utf8',
+        env: { ...process.env, PYENV_VERSION: 'system' },
+      });
+      expect(py.stderr, 'needs Debian python3-h5py and python3-numpy (.ci/run installs them)').toBe('');
+      expect(py.stdout.trim().split('\n')).toEqual(files.map(() => expect.stringMatching(/^ok \d+$/)));
+      // and the checker refuses what the reader refuses: a dangling edge and a shape mismatch
+      const bad = await readNir(files[files.length - 1]);
+      bad.graph.edges.push(['th', 'nowhere']);
+      const fb = join(dir, 'bad.nir');
+      await writeNir(fb, bad.graph);
+      const pb = spawnSync('python3', [join(ROOT, 'test', 'python', 'nir_typecheck.py'), fb], {
+        encoding: 'utf8',
+        env: { ...process.env, PYENV_VERSION: 'system' },
+      });
+      expect(pb.stderr).toMatch(/edge th -> nowhere names a missing node/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

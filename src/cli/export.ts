@@ -9,8 +9,12 @@ import { deploymentProfile } from '../energy/analyze.js';
 import { readInputDrive } from '../sim/drive-file.js';
 import { sanafeExport } from '../export/sanafe.js';
 import { UserError } from '../errors.js';
-import { oneOf } from './common.js';
-import { nirFromIpVae, nirFromNetwork } from '../export/nir.js';
+import { fmt, oneOf, parseIntOpt, progressBar, table } from './common.js';
+import { nirFromIpVae, nirFromNetwork, nirPortable } from '../export/nir.js';
+import { measurePortable, PORTABLE_DEFAULTS, skeletonOf } from '../model/portable.js';
+import { evaluate } from '../model/evaluate.js';
+import { loadData } from '../data/datasets.js';
+import type { IpVaeParams } from '../model/params.js';
 import { positiveDt } from './nir.js';
 import { loadModel } from '../io/safetensors.js';
 import { writeNir } from '../nir/file.js';
@@ -59,6 +63,16 @@ export function addExportCommand(program: Command): void {
     .option('--net <file>', 'the integer network (.json; for sanafe the one that was mapped)')
     .option('--model <file>', 'nir: a float iP-VAE (.safetensors), written as its deterministic skeleton')
     .option(
+      '--portable [count]',
+      `nir --model: write instead a surrogate NIR backends run (IF neurons, Affine, Linear): a spike per latent stands for COUNT Poisson counts (default ${PORTABLE_DEFAULTS.count}); average its output over a window`,
+    )
+    .option(
+      '--data <name>',
+      'nir --portable: measure the surrogate against the model on held-out data (patches, mnist, idx:PATH)',
+    )
+    .option('--samples <n>', 'nir --portable --data: inputs to measure on', '100')
+    .option('--steps <n>', 'nir --portable --data: steps per input (the surrogate is read over the last half)', '1000')
+    .option(
       '--drive <file>',
       'input spike trains, one row per step (as energy --drive); without it the inputs stay silent',
     )
@@ -77,13 +91,25 @@ export function addExportCommand(program: Command): void {
       const format = oneOf('--format', o.format, ['nir', 'sanafe'] as const);
       if (!!o.net === !!o.model)
         throw new UserError('export: give --net (an integer Network) or --model (a float iP-VAE)');
+      if (o.portable !== undefined && !o.model) throw new UserError('export --portable: give --model (a float iP-VAE)');
       if (o.model) {
         if (format !== 'nir') throw new UserError('export --model: only --format nir');
         const dt = o.dt !== undefined ? positiveDt(o.dt) : 1e-4;
-        const g = nirFromIpVae(loadModel(o.model), { dt });
-        await writeNir(o.out, g);
+        const p = loadModel(o.model);
+        if (o.portable === undefined) {
+          if (o.data) throw new UserError('export --data: measures a --portable surrogate; add --portable');
+          await writeNir(o.out, nirFromIpVae(p, { dt }));
+          console.log(
+            `wrote ${o.out}: the iP-VAE's deterministic skeleton (Input -> Affine W_ff -> I u, Linear -W_rec fed back, Linear Phi -> Output); the Poisson sampler, u0 and the clamp are in its metadata (--portable writes a surrogate backends run)`,
+          );
+          return;
+        }
+        const count = o.portable === true ? PORTABLE_DEFAULTS.count : parseIntOpt('--portable', o.portable, 1, 2 ** 20);
+        // measure first, so that a bad --data leaves no file behind
+        if (o.data) await measureAndPrint(p, o.data, o, count);
+        await writeNir(o.out, nirPortable(p, { dt, count }));
         console.log(
-          `wrote ${o.out}: the iP-VAE's deterministic skeleton (Input -> Affine W_ff -> I u, Linear -W_rec fed back, Linear Phi -> Output); the Poisson sampler, u0 and the clamp are in its metadata`,
+          `wrote ${o.out}: the iP-VAE's portable surrogate (Input -> Affine W_ff, -b -> IF z, Linear -${count} W_rec fed back, Linear ${count} Phi -> Output xhat): present x at every step and average xhat over a window`,
         );
         return;
       }
@@ -117,4 +143,54 @@ export function addExportCommand(program: Command): void {
         `run: sim -s -t simple -o OUT ${join(o.out, 'arch.yaml')} ${join(o.out, 'snn.yaml')} ${x.steps || 'STEPS'}`,
       );
     });
+}
+
+const whole = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** The surrogate against the real model on held-out data: a table on stdout. */
+async function measureAndPrint(
+  p: IpVaeParams,
+  dataName: string,
+  o: { samples: string; steps: string },
+  count: number,
+): Promise<void> {
+  const data = loadData(dataName, 'test');
+  if (data.D !== p.D) throw new UserError(`--data ${dataName}: inputs have ${data.D} values, the model takes ${p.D}`);
+  const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
+  const T = parseIntOpt('--steps', o.steps, 2, 100000);
+  const bar = progressBar('model');
+  const rec = Array.from({ length: T }, (_, t) => t + 1);
+  const real = await evaluate(p, data.X, N, {
+    steps: T,
+    seed: 0,
+    record: rec,
+    keepFinalU: true,
+    workers: 2,
+    onProgress: (d, n) => bar.update(d, n),
+  });
+  bar.end();
+  const last = real.metrics[real.metrics.length - 1];
+  const counts = real.metrics.reduce((a, m) => a + m.spikes, 0);
+  const bar2 = progressBar('surrogate');
+  const s = measurePortable(skeletonOf(p), data.X, N, T, { count }, real.finalU, (d, n) => bar2.update(d, n));
+  bar2.end();
+  console.log(
+    `${N} held-out inputs of ${dataName}, ${T} steps each; the surrogate read over steps ${Math.floor(T / 2)}..${T - 1}`,
+  );
+  console.log(
+    table(
+      ['', 'R^2', 'zeros', 'events / inference'],
+      [
+        ['iP-VAE, Poisson counts at t = T (Phi z)', fmt(last.r2), fmt(last.pz), `${whole(counts)} counts`],
+        ['iP-VAE, rates at t = T (Phi exp(u))', fmt(last.r2_map), '', ''],
+        [
+          `surrogate, count ${count}, rate-decoded`,
+          fmt(s.r2),
+          fmt(s.pz),
+          `${whole(s.spikes)} spikes (${whole(s.spikes * count)} counts)`,
+        ],
+      ],
+    ),
+  );
+  console.log(`surrogate vs the model's Phi exp(u_T): R^2 ${fmt(s.r2VsModel!)}, relative MSE ${fmt(s.relMseVsModel!)}`);
 }

@@ -21,7 +21,7 @@ import { resolvePopulation } from '../sim/registry.js';
 import { perNeuron } from '../sim/neuron.js';
 import type { Discretisation } from '../frontends/nir.js';
 import type { IpVaeParams } from '../model/params.js';
-import { logSigmaOf } from '../model/math.js';
+import { PORTABLE_DEFAULTS, portableThresholds, skeletonOf, type PortableOptions } from '../model/portable.js';
 
 export interface NirExportOptions {
   dt: number;
@@ -222,20 +222,10 @@ export function nirFromIpVae(p: IpVaeParams, o: { dt: number; clamp?: number }):
   const { D, K } = p;
   const { dt } = o;
   if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
-  const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
-  const wff = new Float64Array(K * D),
-    phi = new Float64Array(D * K),
-    negRec = new Float64Array(K * K);
-  for (let d = 0; d < D; d++)
-    for (let k = 0; k < K; k++) {
-      wff[k * D + d] = p.phi[d * K + k] * wv[d];
-      phi[d * K + k] = p.phi[d * K + k];
-    }
-  for (let d = 0; d < D; d++)
-    for (let i = 0; i < K; i++) {
-      const a = phi[d * K + i] * wv[d];
-      if (a !== 0) for (let j = 0; j < K; j++) negRec[i * K + j] -= a * phi[d * K + j];
-    }
+  const sk = skeletonOf(p);
+  const wff = sk.wff,
+    phi = sk.phi,
+    negRec = Float64Array.from(sk.wrec, (w) => -w);
   const eta = Math.exp(p.logLr);
   const f32 = (a: ArrayLike<number>, shape: number[]) => tensor(a, shape, 'float', 4);
   const str = (s: string) => ({ kind: 'dataset' as const, type: 'string' as const, size: 0, shape: [], value: [s] });
@@ -283,6 +273,103 @@ export function nirFromIpVae(p: IpVaeParams, o: { dt: number; clamp?: number }):
       ['ipvae_clamp', h5numbers([o.clamp ?? 10], [], 'float', 8)],
       ['ipvae_floor', h5numbers([-8], [], 'float', 8)],
       ['ipvae_eta', h5numbers([eta], [], 'float', 8)],
+    ]),
+  };
+}
+
+/**
+ * The iP-VAE's portable surrogate as NIR (src/model/portable.ts): IF neurons, Affine and Linear only, which
+ * every NIR backend runs. A spike stands for `count` Poisson counts:
+ *   x -> Affine(W_ff, -b) -> IF z (r = eta / dt, so v gains eta I per step; threshold theta_k; reset to 0)
+ *   z -> Linear(-count W_rec) -> back into z
+ *   z -> Linear(count Phi) -> Output (the reconstruction at each step: average it over a window)
+ */
+export function nirPortable(p: IpVaeParams, o: { dt: number } & PortableOptions): NirGraph {
+  const { D, K } = p;
+  const { dt } = o;
+  if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
+  const count = o.count ?? PORTABLE_DEFAULTS.count;
+  const thetaFrac = o.thetaFrac ?? PORTABLE_DEFAULTS.thetaFrac;
+  const sk = skeletonOf(p);
+  const theta = portableThresholds(sk, { count, thetaFrac });
+  const f32 = (a: ArrayLike<number>, shape: number[]) => tensor(a, shape, 'float', 4);
+  const f64 = (a: ArrayLike<number>) => tensor(a, [K], 'float', 8);
+  const str = (s: string) => ({ kind: 'dataset' as const, type: 'string' as const, size: 0, shape: [], value: [s] });
+  const nodes = new Map<string, NirNode>([
+    ['x', { type: 'Input', params: { shape: tensor([D], [1], 'int', 8) } }],
+    [
+      'W_ff',
+      {
+        type: 'Affine',
+        params: {
+          weight: f32(sk.wff, [K, D]),
+          bias: f32(
+            Array.from(sk.b, (b) => -b),
+            [K],
+          ),
+        },
+      },
+    ],
+    [
+      'z',
+      {
+        type: 'IF',
+        params: {
+          r: f64(new Float64Array(K).fill(sk.eta / dt)),
+          v_threshold: f64(theta),
+          v_reset: f64(new Float64Array(K)),
+        },
+      },
+    ],
+    [
+      'W_rec',
+      {
+        type: 'Linear',
+        params: {
+          weight: f32(
+            Float64Array.from(sk.wrec, (w) => -count * w),
+            [K, K],
+          ),
+        },
+      },
+    ],
+    [
+      'Phi',
+      {
+        type: 'Linear',
+        params: {
+          weight: f32(
+            Float64Array.from(sk.phi, (w) => count * w),
+            [D, K],
+          ),
+        },
+      },
+    ],
+    ['xhat', { type: 'Output', params: { shape: tensor([D], [1], 'int', 8) } }],
+  ]);
+  return {
+    type: 'NIRGraph',
+    nodes,
+    edges: [
+      ['x', 'W_ff'],
+      ['W_ff', 'z'],
+      ['z', 'W_rec'],
+      ['W_rec', 'z'],
+      ['z', 'Phi'],
+      ['Phi', 'xhat'],
+    ],
+    metadata: h5group([
+      ['dt', h5numbers([dt], [], 'float', 8)],
+      ['ipvae_model', str('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), portable IF surrogate of its sampler')],
+      [
+        'ipvae_portable',
+        str(
+          `each latent is an IF neuron whose spike stands for ${count} Poisson counts (Phi and W_rec carry the factor); present x at every step and average xhat over a window (ipvae measures the last half of 1000 steps); the real model's z ~ Poisson(exp(u)) is replaced by integrate-and-fire, so rates are capped at ${count} counts per step`,
+        ),
+      ],
+      ['ipvae_count', h5numbers([count], [], 'float', 8)],
+      ['ipvae_theta_frac', h5numbers([thetaFrac], [], 'float', 8)],
+      ['ipvae_eta', h5numbers([sk.eta], [], 'float', 8)],
     ]),
   };
 }
