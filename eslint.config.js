@@ -24,7 +24,18 @@ const requireReason = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.cache/', 'src/kernels/asm/', 'src/kernels/wasm-binary.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      '.cache/',
+      'src/kernels/asm/',
+      'src/kernels/wasm-binary.ts',
+      'src/sim/asm/',
+      'src/sim/wasm-sim-binary.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

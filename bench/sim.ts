@@ -6,9 +6,10 @@
  * (b) a random LIF network: 10,000 neurons x 100 synapses each (fixed fan-out, random targets), 1-step delays,
  *     int8 weights, heterogeneous bias currents giving 10-20 spikes per 1000 steps (10-20 Hz at 1 ms per step).
  *
+ * Each as event-driven in WebAssembly (the default backend), event-driven in JavaScript and clock-driven.
  *   npm run bench -- sim [--steps 2000] [--samples 4] [--only lif|ipvae]
  */
-import { Simulator, type EngineKind } from '../src/sim/engine.js';
+import { Simulator, type EngineKind, type SimBackend } from '../src/sim/engine.js';
 import type { Network } from '../src/net/network.js';
 import { fromIpVae, inputFormat, DEFAULT_QUANT } from '../src/frontends/ipvae.js';
 import { loadModel } from '../src/io/safetensors.js';
@@ -104,9 +105,16 @@ function lifNet(n: number, fanOut: number, seed: number): Network {
   };
 }
 
-for (const engine of (ONLY === 'ipvae' ? [] : ['event', 'clock']) as EngineKind[]) {
+/** event in WebAssembly (the default), event in JavaScript (the reference), clock in JavaScript (the check). */
+const CONFIGS: [EngineKind, SimBackend][] = [
+  ['event', 'wasm'],
+  ['event', 'js'],
+  ['clock', 'js'],
+];
+
+for (const [engine, backend] of ONLY === 'ipvae' ? [] : CONFIGS) {
   const net = lifNet(10_000, 100, 7);
-  const sim = new Simulator(net, { engine, seed: 0 });
+  const sim = new Simulator(net, { engine, seed: 0, backend });
   sim.reset(0);
   for (let t = 0; t < 200; t++) sim.step(); // warm-up (rates settle, JIT)
   const c0 = sim.counters.synapticEvents,
@@ -116,7 +124,7 @@ for (const engine of (ONLY === 'ipvae' ? [] : ['event', 'clock']) as EngineKind[
   const sec = (performance.now() - t0) / 1000;
   const ev = sim.counters.synapticEvents - c0,
     rate = ((sim.counters.spikes - s0) / 10_000 / STEPS) * 1000;
-  const name = `random LIF 10k x 100, delay 1, ${engine}`;
+  const name = `random LIF 10k x 100, delay 1, ${engine} ${backend}`;
   console.error(
     `${name}: ${(ev / sec / 1e6).toFixed(1)} M synaptic events/s at ${rate.toFixed(1)} spikes per 1000 steps per neuron`,
   );
@@ -131,8 +139,8 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
   const { net } = fromIpVae(p);
   const va = loadData(data, 'test');
   const xf = inputFormat(DEFAULT_QUANT);
-  for (const engine of ['event', 'clock'] as EngineKind[]) {
-    const sim = new Simulator(net, { engine, seed: 0 });
+  for (const [engine, backend] of CONFIGS) {
+    const sim = new Simulator(net, { engine, seed: 0, backend });
     const steps = Math.min(STEPS, 1000);
     const t0 = performance.now();
     for (let n = 0; n < SAMPLES; n++) {
@@ -144,7 +152,7 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
       for (let t = 0; t < steps; t++) sim.step();
     }
     const sec = (performance.now() - t0) / 1000;
-    const name = `iP-VAE D ${p.D} K ${p.K} (${m.label}), ${engine}`;
+    const name = `iP-VAE D ${p.D} K ${p.K} (${m.label}), ${engine} ${backend}`;
     const c = sim.counters;
     console.error(
       `${name}: ${(c.synapticEvents / sec / 1e6).toFixed(1)} M synaptic events/s, ${((SAMPLES * steps) / sec).toFixed(0)} samples x steps/s`,

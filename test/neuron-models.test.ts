@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Simulator, type EngineKind } from '../src/sim/engine.js';
+import { Simulator, type EngineKind, type SimBackend } from '../src/sim/engine.js';
 import { neuronModel, neuronModels, resolvePopulation } from '../src/sim/registry.js';
 import { stateFormat, type NeuronSpec } from '../src/sim/neuron.js';
 import { csrFromDense, type Network, type Population, type Projection } from '../src/net/network.js';
@@ -115,9 +115,16 @@ function randomNet(seed: number): Network {
 }
 
 /** Run with per-step drives into the input (spikes or graded, some beyond its 6-bit format) and a current. */
-function trace(net: Network, engine: EngineKind, steps: number, seed: number) {
+function trace(
+  net: Network,
+  engine: EngineKind,
+  steps: number,
+  seed: number,
+  backend: SimBackend = 'js',
+  lifMode: 'saturate' | 'lava-wrap' = 'saturate',
+) {
   const rnd = rng(seed ^ 0x5bd1e995);
-  const sim = new Simulator(net, { engine, seed: 3, hash: true });
+  const sim = new Simulator(net, { engine, seed: 3, hash: true, backend, lifMode });
   const binary = net.projections.some((p) => p.source === 'in' && p.payload === 'binary');
   const states: number[] = [];
   for (let n = 0; n < 2; n++) {
@@ -242,6 +249,28 @@ describe('both engines over every registered model', () => {
     );
     for (const m of neuronModels()) expect(seen, `model ${m.name} was drawn`).toContain(m.name);
     expect(active).toBeGreaterThan(30); // the networks are not silent
+  });
+});
+
+describe('the WebAssembly backend over every registered model (bit-identity is its contract)', () => {
+  it('property: the same digests, state and counters as the JavaScript engine, event and clock, saturating and lava-wrap', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.boolean(), (seed, wrap) => {
+        const net = randomNet(seed);
+        for (const p of net.populations) seen.add(p.model);
+        const mode = wrap ? 'lava-wrap' : 'saturate';
+        const js = trace(net, 'event', 30, seed, 'js', mode);
+        for (const engine of ['event', 'clock'] as const) {
+          const w = trace(net, engine, 30, seed, 'wasm', mode);
+          expect(w.digest).toBe(js.digest);
+          expect(w.states).toEqual(js.states);
+          expect(w.counters).toEqual(js.counters);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    for (const m of neuronModels()) expect(seen, `model ${m.name} was drawn`).toContain(m.name);
   });
 });
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNir, writeNir } from '../src/nir/file.js';
-import { isGraph, tensor, type NirGraph, type NirNode } from '../src/nir/ir.js';
+import { isGraph, tensor, type NirGraph, type NirNode, type NirTensor } from '../src/nir/ir.js';
 import { readHdf5, writeHdf5 } from '../src/io/hdf5.js';
 import { loadModel } from '../src/io/safetensors.js';
 import { exactLifDirac, exactLifSpikes, fromNir, planNir, simulateNirFloat } from '../src/frontends/nir.js';
@@ -865,7 +865,7 @@ describe('Threshold nodes', () => {
       expect(node(back, 'th').type).toBe('Threshold');
       // the thresholds as quantised: within half a unit of the population's scale
       const scale = (net.meta as { scales: Record<string, number> }).scales.th;
-      const th = Array.from(node(back, 'th').params.threshold.data as Float64Array);
+      const th = Array.from((node(back, 'th').params.threshold as NirTensor).data);
       th.forEach((x, i) => expect(Math.abs(x - theta[i])).toBeLessThanOrEqual(2 ** -scale / 2));
       expect(run('import', f2, '--out', n2).status).toBe(0);
       expect(readFileSync(n2, 'utf8')).toBe(readFileSync(n1, 'utf8'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nirPortable } from '../src/export/nir.js';
 import { readNir, writeNir } from '../src/nir/file.js';
-import type { NirNode } from '../src/nir/ir.js';
+import type { NirNode, NirTensor } from '../src/nir/ir.js';
 import { planNir, simulateNirFloat } from '../src/frontends/nir.js';
 import { runPortable, skeletonOf } from '../src/model/portable.js';
 import type { IpVaeParams } from '../src/model/params.js';
@@ -47,7 +47,7 @@ describe('the portable surrogate as NIR', () => {
       ['xhat', 'Output'],
     ]);
     expect(g.edges).toContainEqual(['W_rec', 'z']);
-    const arr = (k: string, p: string) => Array.from(n(k).params[p].data as ArrayLike<number>);
+    const arr = (k: string, p: string) => Array.from((n(k).params[p] as NirTensor).data);
     expect(arr('W_ff', 'weight')).toEqual([1, 0, -0.5, 0.5, 1, 0.25]);
     arr('W_ff', 'bias').forEach((x, i) => expect(x).toBeCloseTo(-b[i], 7));
     expect(arr('W_rec', 'weight')).toEqual(WREC.map((w) => -4 * w));

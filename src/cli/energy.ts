@@ -25,6 +25,7 @@ export function addEnergyCommand(program: Command): void {
     .option('--samples <n>', 'inputs to run (with --data)', '100')
     .option('--steps <n>', 'steps per input (with --data)', '1000')
     .option('--engine <kind>', 'event or clock (same counts)', 'event')
+    .option('--backend <kind>', 'wasm (WebAssembly loops) or js (the readable reference): the same bytes', 'wasm')
     .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
     .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
     .option('--rows <n>', 'cores to list', '10')
@@ -63,6 +64,7 @@ export function addEnergyCommand(program: Command): void {
           steps,
           seed,
           engine,
+          backend: oneOf('--backend', o.backend, ['wasm', 'js'] as const),
           workers: parseIntOpt('--workers', o.workers, 1, 64),
           targetR2,
           deployFile: o.deploy,

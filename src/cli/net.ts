@@ -208,6 +208,7 @@ export function addNetCommands(program: Command): void {
     )
     .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
     .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
+    .option('--backend <kind>', 'wasm (WebAssembly loops) or js (the readable reference): the same bytes', 'wasm')
     .option(
       '--drive <file>',
       'per-step integers, one row per step: a current into a model population, or the emitted values (spikes or payloads) of an input population; a JSON array of rows for --population, or {population: rows}',
@@ -231,6 +232,7 @@ export function addNetCommands(program: Command): void {
     .option('--json', 'print one JSON object', false)
     .action(async (o, cmd: Command) => {
       const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
+      const backend = oneOf('--backend', o.backend, ['wasm', 'js'] as const);
       const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
       const notWith = (mode: string, keys: string[]) => {
         const bad = keys.filter(fromCli);
@@ -298,6 +300,7 @@ export function addNetCommands(program: Command): void {
               steps,
               seed,
               engine,
+              backend,
               lifMode,
               probes: [
                 { kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) },
@@ -356,6 +359,7 @@ export function addNetCommands(program: Command): void {
             steps,
             seed,
             engine,
+            backend,
             workers,
             lifMode,
             probes,
@@ -375,6 +379,7 @@ export function addNetCommands(program: Command): void {
         samples: N,
         steps,
         engine,
+        backend,
         seed,
         workers,
         metrics,

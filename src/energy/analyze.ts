@@ -87,6 +87,8 @@ export interface EnergyOptions {
   steps: number;
   seed: number;
   engine: 'event' | 'clock';
+  /** Default 'wasm' (the same counts as 'js'). */
+  backend?: 'wasm' | 'js';
   workers: number;
   onProgress?: (done: number, total: number) => void;
   /** The first step where R^2 (mean over inputs) reaches this (an iP-VAE on data only). */
@@ -118,6 +120,7 @@ export async function analyzeEnergy(
     steps,
     seed: o.seed,
     engine: o.engine,
+    backend: o.backend,
     workers: o.workers,
     probes,
     onProgress: o.onProgress,

@@ -9,7 +9,7 @@
  */
 import { POW2, shiftRightRound, type SatCounter } from './q.js';
 
-const LOG2E_Q24 = Math.round(Math.LOG2E * 2 ** 24); // 24204406
+export const LOG2E_Q24 = Math.round(Math.LOG2E * 2 ** 24); // 24204406
 const TABLE_Q30 = Float64Array.from({ length: 257 }, (_, j) => Math.round(2 ** (j / 256) * 2 ** 30));
 
 /** Documented relative error bound of iexp for 8 <= fin <= 20 and |u / 2^fin| <= 64 (plus half an output ulp). */

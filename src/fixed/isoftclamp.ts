@@ -9,6 +9,11 @@ import { shiftRightRound } from './q.js';
 
 const LOG1P_Q24 = Float64Array.from({ length: 257 }, (_, j) => Math.round(Math.log1p(j / 256) * 2 ** 24));
 
+/** The table (Q24 values of log1p(j/256), j = 0..256), e.g. for another implementation. */
+export function log1pTable(): Float64Array {
+  return LOG1P_Q24.slice();
+}
+
 /** softplus(d / 2^f) in Q(f), for 8 <= f <= 20. */
 export function isoftplus(d: number, f: number): number {
   const a = Math.abs(d);

@@ -24,12 +24,17 @@ import { UserError } from '../errors.js';
 import { shown } from '../io/json-read.js';
 import type { ModelOptions, NeuronSpec, Params, PopulationState, StepContext } from './neuron.js';
 import { neuronModel, projectionShift, resolvePopulation } from './registry.js';
+import { SimWasm } from './wasm.js';
 
 export type EngineKind = 'event' | 'clock';
+/** Where the loops run: 'wasm' (src/sim/asm/engine.ts) or 'js' (this file and the models' step, the reference). */
+export type SimBackend = 'wasm' | 'js';
 
 export interface SimOptions extends ModelOptions {
   engine: EngineKind;
   seed: number;
+  /** Default 'js'. Both give the same bytes (counts, membranes, counters, digests). */
+  backend?: SimBackend;
   /** Also fold every step's emissions into a SHA-256 (spikes_sha256). */
   hash?: boolean;
 }
@@ -107,8 +112,13 @@ export interface Proj {
   /** The payload's range on this projection (payload_bits wide: unsigned counts, signed graded values). */
   lo: number;
   hi: number;
-  /** Ring of (delay + 1) slots x nT raw sums (event engine). */
-  ring: Float64Array;
+  /**
+   * Ring of (delay + 1) slots x nT raw sums (event engine): float64, or int32 in the WebAssembly backend when
+   * one step's sum into a target cannot pass 2^31 (the same exact integers either way).
+   */
+  ring: Float64Array | Int32Array;
+  /** WebAssembly backend: per source row, 1 when its targets are consecutive (added 8 at a time). */
+  dense?: Uint8Array;
   /** Clock engine: emissions of the source for the last delay + 1 steps. */
   hist: Int32Array;
   /** Nonzero weights per source row (NeuroBench's effective operations). */
@@ -130,6 +140,8 @@ export interface Pop extends PopulationState {
   readonly incoming: Proj[];
   readonly outgoing: Proj[];
   readonly c_: PopulationCounters;
+  /** The model's constants in WebAssembly memory (its wasm.compile), when it has a WebAssembly step. */
+  wc?: unknown;
 }
 
 /** Largest exact integer sum in float64. */
@@ -148,11 +160,18 @@ export class Simulator {
   readonly sampleDigests: Buffer[] = [];
   private started = false;
 
+  /** The WebAssembly instance holding every array (backend 'wasm'). */
+  readonly wasm: SimWasm | undefined;
+
   constructor(
     readonly net: Network,
     readonly o: SimOptions,
   ) {
     this.ctx = { seed: o.seed, sample: 0, t: 0, sat: this.sat, spikes: 0, driven: false, words: new Uint32Array(2) };
+    this.wasm = o.backend === 'wasm' ? new SimWasm(wasmBytes(net)) : undefined;
+    const w = this.wasm;
+    const I32 = (n: number) => (w ? w.array(Int32Array, n) : new Int32Array(n)),
+      F64 = (n: number) => (w ? w.array(Float64Array, n) : new Float64Array(n));
     const params: Params[] = [];
     for (const p of net.populations) {
       const r = resolvePopulation(p);
@@ -168,22 +187,24 @@ export class Simulator {
         neuronUpdates: 0,
         modelCounters: Object.fromEntries(spec.counters.map((k) => [k.name, 0])),
       };
+      const c = spec.compile(p, r.params, o);
       this.pops.push({
         name: p.name,
         spec,
-        c: spec.compile(p, r.params, o),
+        c,
+        wc: w && spec.wasm ? spec.wasm.compile(c, w) : undefined,
         n,
-        out: new Int32Array(n),
-        fired: new Int32Array(n),
+        out: I32(n),
+        fired: I32(n),
         nFired: 0,
-        inp: new Float64Array(n),
-        drive: new Float64Array(n),
-        ext: new Float64Array(n),
+        inp: F64(n),
+        drive: F64(n),
+        ext: F64(n),
         held: new Int32Array(spec.host ? n : 0),
         hasHeld: false,
         extSet: false,
         emitted: false,
-        state: Object.fromEntries(spec.state.map((s) => [s.name, new Int32Array(n)])),
+        state: Object.fromEntries(spec.state.map((s) => [s.name, I32(n)])),
         counters: spec.counters.map(() => new Float64Array(1)),
         unit: spec.payload === 'binary' ? 1 : pf >= 0 && pf < 31 ? 2 ** pf : Infinity,
         incoming: [],
@@ -192,7 +213,8 @@ export class Simulator {
       });
     }
     const index = (name: string) => net.populations.findIndex((q) => q.name === name);
-    for (const q of net.projections) this.projs.push(this.compile(q, index(q.source), index(q.target)));
+    for (const q of net.projections)
+      this.projs.push(this.compile(q, index(q.source), index(q.target), params[index(q.source)]));
     for (const pr of this.projs) {
       this.pops[pr.src].outgoing.push(pr);
       this.pops[pr.tgt].incoming.push(pr);
@@ -240,7 +262,7 @@ export class Simulator {
     }
   }
 
-  private compile(q: Projection, si: number, ti: number): Proj {
+  private compile(q: Projection, si: number, ti: number, srcParams: Params): Proj {
     const S = this.net.populations[si],
       T = this.net.populations[ti];
     const nS = S.size,
@@ -262,14 +284,17 @@ export class Simulator {
       counts = this.pops[si].spec.spiking;
     const [lo, hi] =
       q.payload === 'binary' ? [0, 1] : counts ? [0, 2 ** pb - 1] : [-(2 ** (pb - 1)), 2 ** (pb - 1) - 1];
-    const idx: IdxArray = nT <= 65536 ? Uint16Array.from(q.indices) : Int32Array.from(q.indices);
+    const m = this.wasm,
+      arr = <T>(C: { new (n: number): T; from(a: ArrayLike<number>): T }, src: ArrayLike<number>): T =>
+        m && !q.static ? (m.copy(C as never, src) as T) : C.from(src);
+    const idx: IdxArray = nT <= 65536 ? arr(Uint16Array, q.indices) : arr(Int32Array, q.indices);
     const w: WArray =
       q.weightBits <= 8
-        ? Int8Array.from(q.weights)
+        ? arr(Int8Array, q.weights)
         : q.weightBits <= 16
-          ? Int16Array.from(q.weights)
-          : Int32Array.from(q.weights);
-    const nnzRow = new Int32Array(nS);
+          ? arr(Int16Array, q.weights)
+          : arr(Int32Array, q.weights);
+    const nnzRow = m && !q.static ? m.array(Int32Array, nS) : new Int32Array(nS);
     for (let s = 0; s < nS; s++)
       for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) if (q.weights[j] !== 0) nnzRow[s]++;
     const pr: Proj = {
@@ -278,7 +303,7 @@ export class Simulator {
       tgt: ti,
       nS,
       nT,
-      indptr: Int32Array.from(q.indptr),
+      indptr: arr(Int32Array, q.indptr),
       idx,
       w,
       delay: q.delay,
@@ -287,7 +312,11 @@ export class Simulator {
       binary: q.payload === 'binary',
       lo,
       hi,
-      ring: new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
+      ring:
+        m && !q.static
+          ? ringOf(m, q, nT, lo, hi, this.pops[si].spec.payloadBound(S, srcParams))
+          : new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
+      dense: m && !q.static ? denseRows(m, q) : undefined,
       hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
       nnzRow,
       c: {
@@ -480,8 +509,35 @@ export class Simulator {
         idx = pr.idx,
         w = pr.w,
         ptr = pr.indptr,
-        event = this.o.engine === 'event';
-      for (let f = 0; f < nFired; f++) {
+        event = this.o.engine === 'event',
+        m = this.wasm;
+      if (m && event) {
+        m.x.deliver(
+          out.byteOffset,
+          fired.byteOffset,
+          nFired,
+          ptr.byteOffset,
+          idx.byteOffset,
+          idx instanceof Uint16Array ? 1 : 2,
+          w.byteOffset,
+          w.BYTES_PER_ELEMENT,
+          ring.byteOffset + base * ring.BYTES_PER_ELEMENT,
+          ring instanceof Int32Array ? 1 : 2,
+          pr.dense!.byteOffset,
+          lo,
+          hi,
+          counts ? 1 : 0,
+          binary ? 1 : 0,
+          unit,
+          pr.nnzRow.byteOffset,
+        );
+        syn = m.x.gSyn.value;
+        eff = m.x.gEff.value;
+        mac = m.x.gMac.value === 1;
+        this.sat[0] += m.x.gSat.value;
+        m.x.clearCounters();
+      }
+      for (let f = 0; f < (m && event ? 0 : nFired); f++) {
         const s = fired[f];
         let c = out[s];
         if (c > hi || c < lo) {
@@ -527,7 +583,16 @@ export class Simulator {
       const inp = this.pops[pr.tgt].inp,
         L = pr.delay + 1,
         sh = pr.shift;
-      if (this.o.engine === 'event') {
+      if (this.o.engine === 'event' && this.wasm) {
+        const ring = pr.ring;
+        this.wasm.x.gather(
+          ring.byteOffset + (t % L) * pr.nT * ring.BYTES_PER_ELEMENT,
+          ring instanceof Int32Array ? 1 : 2,
+          inp.byteOffset,
+          pr.nT,
+          sh,
+        );
+      } else if (this.o.engine === 'event') {
         const base = (t % L) * pr.nT,
           ring = pr.ring;
         if (sh >= 0) {
@@ -580,7 +645,8 @@ export class Simulator {
         C.neuronUpdates += P.n;
         P.c_.neuronUpdates += P.n;
       }
-      P.spec.step(P.c, P, ctx);
+      if (P.wc !== undefined) P.spec.wasm!.step(P.wc, P.c, P, ctx, this.wasm!);
+      else P.spec.step(P.c, P, ctx);
       P.emitted = true;
       this.countSpikes(P, ctx.spikes);
       if (P.extSet) {
@@ -619,6 +685,55 @@ export class Simulator {
 }
 
 export { population };
+
+/** The WebAssembly backend's ring: int32 when one step's sum into a target stays below 2^31, else float64. */
+function ringOf(m: SimWasm, q: Projection, nT: number, lo: number, hi: number, payloadBound: number) {
+  let maxW = 0,
+    fanIn = 0;
+  for (let j = 0; j < q.weights.length; j++) maxW = Math.max(maxW, Math.abs(q.weights[j]));
+  const inDeg = new Int32Array(nT);
+  for (let j = 0; j < q.indices.length; j++) fanIn = Math.max(fanIn, ++inDeg[q.indices[j]]);
+  const bound = maxW * Math.min(payloadBound, Math.max(-lo, hi)) * fanIn;
+  const n = (q.delay + 1) * nT;
+  return bound < 2 ** 31 ? m.array(Int32Array, n) : m.array(Float64Array, n);
+}
+
+/** Per source row: 1 when its targets are consecutive (idx[a + m] = idx[a] + m). */
+function denseRows(m: SimWasm, q: Projection): Uint8Array {
+  const nS = q.indptr.length - 1,
+    d = m.array(Uint8Array, nS);
+  for (let s = 0; s < nS; s++) {
+    let ok = 1;
+    for (let j = q.indptr[s] + 1; j < q.indptr[s + 1] && ok; j++) if (q.indices[j] !== q.indices[j - 1] + 1) ok = 0;
+    d[s] = ok;
+  }
+  return d;
+}
+
+/** Bytes the WebAssembly backend reserves for a network: every array the engine and the models' steps use. */
+function wasmBytes(net: Network): number {
+  const B = SimWasm.bytes;
+  let total = 0;
+  for (const p of net.populations) {
+    const spec = neuronModel(p.model),
+      n = p.size;
+    total += 2 * B(n, 4) + 3 * B(n, 8) + spec.state.length * B(n, 4) + (spec.wasm?.bytes(n) ?? 0);
+  }
+  for (const q of net.projections) {
+    if (q.static) continue;
+    const T = net.populations.find((x) => x.name === q.target)!,
+      S = net.populations.find((x) => x.name === q.source)!;
+    const nnz = q.indices.length;
+    total +=
+      B(S.size + 1, 4) +
+      B(nnz, T.size <= 65536 ? 2 : 4) +
+      B(nnz, q.weightBits <= 8 ? 1 : q.weightBits <= 16 ? 2 : 4) +
+      B(S.size, 4) +
+      B(S.size, 1) +
+      B((q.delay + 1) * T.size, 8);
+  }
+  return total;
+}
 
 /** SHA-256 over per-input digests in order (see Simulator.digest). */
 export function combineDigests(d: Uint8Array[]): string {

@@ -7,6 +7,7 @@
  */
 import type { Population } from '../net/network.js';
 import type { QFormat, SatCounter } from '../fixed/q.js';
+import type { SimWasm } from './wasm.js';
 
 /** 'scalar': one shared value; 'per-neuron': one value per neuron; 'either': a scalar or one per neuron. */
 export type ParamShape = 'scalar' | 'per-neuron' | 'either';
@@ -144,6 +145,21 @@ export interface NeuronSpec<C = unknown> {
   reset(c: C, s: PopulationState, ctx: StepContext): boolean;
   /** One step: read inp (and drive), update the state, write this step's emission into out/fired/nFired. */
   step(c: C, s: PopulationState, ctx: StepContext): void;
+  /**
+   * The same step in WebAssembly (src/sim/asm/engine.ts), bit-identical to step; absent: the WebAssembly
+   * backend runs step on its arrays (which live in the instance's memory; an array's byteOffset is its address).
+   */
+  wasm?: WasmNeuron<C>;
+}
+
+/** A model's WebAssembly step (see NeuronSpec.wasm). */
+export interface WasmNeuron<C> {
+  /** Bytes its constants take in the instance for n neurons (reserved before any array is made). */
+  bytes(n: number): number;
+  /** Its constants in the instance's memory, built once per simulator. */
+  compile(c: C, w: SimWasm): unknown;
+  /** The step (compiled: what compile returned). Adds to ctx.sat, ctx.spikes and s.counters as step does. */
+  step(compiled: unknown, c: C, s: PopulationState, ctx: StepContext, w: SimWasm): void;
 }
 
 /** A state variable's format in a population (see StateSpec.format). */

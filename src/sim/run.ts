@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { Simulator, combineDigests, type Counters, type EngineKind } from './engine.js';
+import { Simulator, combineDigests, type Counters, type EngineKind, type SimBackend } from './engine.js';
 import type { Network, Population } from '../net/network.js';
 import { toQ, satCounter, q } from '../fixed/q.js';
 import { UserError } from '../errors.js';
@@ -52,6 +52,8 @@ export interface RunOptions extends ModelOptions {
   steps: number;
   seed: number;
   engine: EngineKind;
+  /** Where the loops run (default 'wasm'; 'js' is the readable reference; both give the same bytes). */
+  backend?: SimBackend;
   /** Worker threads over the data rows (results are identical for any number); drives run in one. */
   workers?: number;
   probes?: ProbeRequest[];
@@ -119,7 +121,13 @@ export function runPart(
   onInput?: (done: number) => void,
 ): RunResult {
   checkWidth(net, inputs);
-  const sim = new Simulator(net, { engine: o.engine, seed: o.seed, hash: true, lifMode: o.lifMode });
+  const sim = new Simulator(net, {
+    engine: o.engine,
+    seed: o.seed,
+    hash: true,
+    lifMode: o.lifMode,
+    backend: o.backend ?? 'wasm',
+  });
   const data = 'data' in inputs;
   const N = data ? inputs.n : 1;
   const requests = o.probes ?? [];

@@ -14,6 +14,7 @@ import { iexp } from '../../fixed/iexp.js';
 import { iPoisson } from '../../fixed/ipoisson.js';
 import { q, qMax, qMin, shiftRightRound, type SatCounter } from '../../fixed/q.js';
 import { defineNeuron, perNeuron, scalar, type PopulationState, type StepContext } from '../neuron.js';
+import { SimWasm } from '../wasm.js';
 
 /** Fraction bits of the rate exp(u) handed to the sampler. */
 export const RATE_FRAC = 16;
@@ -127,6 +128,41 @@ export default defineNeuron<IpVaeConst>({
     s.state.u.set(c.u0);
     emit(c, s, ctx);
     return true;
+  },
+  wasm: {
+    bytes: (n) => SimWasm.bytes(n, 4),
+    compile: (c, w) => w.copy(Int32Array, c.bias),
+    step(bias, c, s, ctx, w) {
+      const u = s.state.u.byteOffset;
+      w.x.ipvaeStep(
+        s.n,
+        u,
+        s.drive.byteOffset,
+        s.inp.byteOffset,
+        (bias as Int32Array).byteOffset,
+        c.fu,
+        c.etaMant,
+        c.etaShift,
+        c.clamp,
+        c.floor,
+        c.uMax,
+        c.uMin,
+      );
+      s.nFired = w.x.ipvaeEmit(
+        s.n,
+        u,
+        s.out.byteOffset,
+        s.fired.byteOffset,
+        c.fu,
+        c.countCap,
+        ctx.seed >>> 0,
+        ctx.sample >>> 0,
+        ctx.t >>> 0,
+      );
+      const h = w.settle(ctx);
+      s.counters[0][0] += h.capHits;
+      s.counters[1][0] += h.rateHits;
+    },
   },
   step(c, s, ctx) {
     const { fu, clamp, floor, bias, etaMant, etaShift, uMax, uMin } = c;

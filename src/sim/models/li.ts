@@ -9,6 +9,7 @@
  * With --lava-wrap, u wraps at 24 bits as Lava's LIF does.
  */
 import { defineNeuron } from '../neuron.js';
+import { SimWasm } from '../wasm.js';
 import { LOIHI_PARAMS, LOIHI_STATE, loihiConst, type LifConst } from './lif.js';
 
 const U_MAX = 2 ** 23 - 1,
@@ -35,6 +36,30 @@ export default defineNeuron<LifConst>({
   counters: [],
   compile: (p, params, o) => loihiConst(p, params, o),
   reset: () => false,
+  wasm: {
+    bytes: (n) => 2 * SimWasm.bytes(n, 4) + SimWasm.bytes(n, 8),
+    compile: (c, w) => ({
+      decU: w.copy(Int32Array, c.decU),
+      decV: w.copy(Int32Array, c.decV),
+      bias: w.copy(Float64Array, c.bias),
+    }),
+    step(compiled, c, s, ctx, w) {
+      const k = compiled as { decU: Int32Array; decV: Int32Array; bias: Float64Array };
+      s.nFired = w.x.liStep(
+        s.n,
+        s.state.u.byteOffset,
+        s.state.v.byteOffset,
+        s.inp.byteOffset,
+        k.decU.byteOffset,
+        k.decV.byteOffset,
+        k.bias.byteOffset,
+        c.wrap ? 1 : 0,
+        s.out.byteOffset,
+        s.fired.byteOffset,
+      );
+      w.settle(ctx);
+    },
+  },
   // Its own loop rather than lifStep with a voltage-output switch: that switch cost LIF 2-3 % in the
   // per-neuron loop (same-run A/B).
   step(c, s, ctx) {

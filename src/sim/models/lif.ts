@@ -20,7 +20,9 @@ import {
   type StepContext,
   type NeuronSpec,
   type SanafeSoma,
+  type WasmNeuron,
 } from '../neuron.js';
+import { SimWasm } from '../wasm.js';
 
 export type LifMode = 'saturate' | 'lava-wrap';
 
@@ -189,6 +191,34 @@ export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepConte
   s.nFired = k;
 }
 
+/** The spiking Loihi step in WebAssembly (lif, if, threshold): lifStep there, bit-identical. */
+export const LOIHI_WASM: WasmNeuron<LifConst> = {
+  bytes: (n) => 2 * SimWasm.bytes(n, 4) + 2 * SimWasm.bytes(n, 8),
+  compile: (c, w) => ({
+    decU: w.copy(Int32Array, c.decU),
+    decV: w.copy(Int32Array, c.decV),
+    bias: w.copy(Float64Array, c.bias),
+    thr: w.copy(Float64Array, c.thr),
+  }),
+  step(compiled, c, s, ctx, w) {
+    const k = compiled as { decU: Int32Array; decV: Int32Array; bias: Float64Array; thr: Float64Array };
+    s.nFired = w.x.lifStep(
+      s.n,
+      s.state.u.byteOffset,
+      s.state.v.byteOffset,
+      s.inp.byteOffset,
+      k.decU.byteOffset,
+      k.decV.byteOffset,
+      k.bias.byteOffset,
+      k.thr.byteOffset,
+      c.wrap ? 1 : 0,
+      s.out.byteOffset,
+      s.fired.byteOffset,
+    );
+    w.settle(ctx);
+  },
+};
+
 /** What lif and if share: the 24-bit registers, binary spikes, no step-0 emission, the spiking step. */
 export const LOIHI_SPIKING = {
   state: LOIHI_STATE,
@@ -204,6 +234,7 @@ export const LOIHI_SPIKING = {
   counters: [],
   reset: () => false,
   step: loihiSpikingStep,
+  wasm: LOIHI_WASM,
 } satisfies Partial<NeuronSpec<LifConst>>;
 
 /**

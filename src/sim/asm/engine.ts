@@ -1,0 +1,447 @@
+// The integer simulator's hot loops in WebAssembly (AssemblyScript, compiled by scripts/build-wasm.mjs into
+// src/sim/wasm-sim-binary.ts). Each function mirrors a JavaScript function of the event engine line for line
+// with the same float64 operations in the same order, so results are bit-identical (IEEE-754 arithmetic is
+// the same in both; every value is an exact integer below 2^53):
+//   iexp, isoftplus, isoftclamp          src/fixed/iexp.ts, src/fixed/isoftclamp.ts
+//   chunkCount, iPoisson, threefry       src/fixed/ipoisson.ts, src/rng/threefry.ts
+//   ipvaeStep, ipvaeEmit                 src/sim/models/ipvae.ts
+//   lifStep                              src/sim/models/lif.ts (lif, if, threshold), liStep: li.ts
+//   deliver*, gather                     src/sim/engine.ts (deliverAll, gather)
+// Counts that JavaScript keeps in counters (saturations, model counters, spikes, synaptic events) are left in
+// globals that the host reads after each call. Memory: a bump allocator; the host reserves everything once.
+
+let top: usize = 0;
+
+export function alloc(bytes: i32): usize {
+  if (top == 0) top = (__heap_base + 15) & ~15;
+  const p = top;
+  top = (top + <usize>bytes + 15) & ~15;
+  const need = <i32>((top + 0xffff) >>> 16);
+  const have = memory.size();
+  if (need > have) {
+    if (memory.grow(need - have) < 0) unreachable();
+  }
+  return p;
+}
+
+export function heapTop(): usize {
+  return top;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables, given by the host from the JavaScript modules (the same numbers, not recomputed here)
+
+let POW2: usize = 0; // 129 f64: 2^(i - 64)
+let TEXP: usize = 0; // 257 f64: round(2^(j/256) 2^30)
+let TLOG: usize = 0; // 257 f64: round(log1p(j/256) 2^24)
+let LOG2E_Q24: f64 = 0;
+
+export function setTables(pow2: usize, texp: usize, tlog: usize, log2eQ24: f64): void {
+  POW2 = pow2;
+  TEXP = texp;
+  TLOG = tlog;
+  LOG2E_Q24 = log2eQ24;
+}
+
+// @ts-ignore: decorator
+@inline function P2(i: i32): f64 {
+  return load<f64>(POW2 + (<usize>i << 3));
+}
+
+// @ts-ignore: decorator
+@inline function shiftRight(v: f64, s: i32): f64 {
+  return s >= 0 ? Math.floor(v * P2(64 - s)) : v * P2(64 - s);
+}
+
+// @ts-ignore: decorator
+@inline function shiftRightRound(v: f64, s: i32): f64 {
+  return s > 0 ? Math.floor((v + P2(63 + s)) * P2(64 - s)) : v * P2(64 - s);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Counters the host reads
+
+export let gSat: f64 = 0; // saturations (ctx.sat)
+export let gSpikes: f64 = 0; // ctx.spikes
+export let gCapHits: f64 = 0; // ipvae counter 0
+export let gRateHits: f64 = 0; // ipvae counter 1
+export let gSyn: f64 = 0; // deliver: synaptic events
+export let gEff: f64 = 0; // deliver: NeuroBench effective operations
+export let gMac: i32 = 0; // deliver: 1 when any value was outside {-unit, unit}
+
+export function clearCounters(): void {
+  gSat = 0;
+  gSpikes = 0;
+  gCapHits = 0;
+  gRateHits = 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Integer exp, soft clamp (src/fixed/iexp.ts, src/fixed/isoftclamp.ts)
+
+const I32MAX: f64 = 2147483647;
+let expHits: f64 = 0;
+
+function iexp(u: f64, fin: i32, fout: i32, maxOut: f64): f64 {
+  const YF = fin + 16;
+  const y = shiftRightRound(u * LOG2E_Q24, 8);
+  const i = Math.floor(y * P2(64 - YF));
+  const f = y - i * P2(64 + YF);
+  const sh = YF - 8;
+  const j = Math.floor(f * P2(64 - sh)),
+    r = f - j * P2(64 + sh);
+  const ji = <i32>j;
+  const t0 = load<f64>(TEXP + (<usize>ji << 3)),
+    t1 = load<f64>(TEXP + (<usize>(ji + 1) << 3));
+  const m = t0 + shiftRightRound((t1 - t0) * r, sh);
+  const e = <i32>i + fout - 30;
+  if (e >= 0) {
+    const v = m * P2(64 + (e < 64 ? e : 64));
+    if (v > maxOut) {
+      expHits++;
+      return maxOut;
+    }
+    return v;
+  }
+  if (e < -62) return 0;
+  const v = shiftRightRound(m, -e);
+  if (v > maxOut) {
+    expHits++;
+    return maxOut;
+  }
+  return v;
+}
+
+function isoftplus(d: f64, f: i32): f64 {
+  const a = Math.abs(d);
+  const pos = d > 0 ? d : 0;
+  if (a >= 12 * P2(64 + f)) return pos;
+  const e = <i32>iexp(-a, f, 16, I32MAX);
+  const j = e >> 8,
+    r = <f64>(e & 255);
+  const j1: i32 = j + 1 < 256 ? j + 1 : 256;
+  const t0 = load<f64>(TLOG + (<usize>j << 3)),
+    t1 = load<f64>(TLOG + (<usize>j1 << 3));
+  const l = t0 + shiftRightRound((t1 - t0) * r, 8);
+  return pos + shiftRightRound(l, 24 - f);
+}
+
+// @ts-ignore: decorator
+@inline function isoftclamp(y: f64, c: f64, f: i32): f64 {
+  return c - isoftplus(c - y, f);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Threefry-2x32-20 (src/rng/threefry.ts) and the integer Poisson sampler (src/fixed/ipoisson.ts)
+
+let tf0: u32 = 0;
+let tf1: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function rotl(v: u32, r: u32): u32 {
+  return (v << r) | (v >>> (32 - r));
+}
+
+function threefry(k0: u32, k1: u32, c0: u32, c1: u32): void {
+  const ks2: u32 = 0x1bd11bda ^ k0 ^ k1;
+  let x0: u32 = c0 + k0,
+    x1: u32 = c1 + k1;
+  for (let s: u32 = 1; s <= 5; s++) {
+    if (s & 1) {
+      x0 += x1; x1 = rotl(x1, 13) ^ x0; x0 += x1; x1 = rotl(x1, 15) ^ x0;
+      x0 += x1; x1 = rotl(x1, 26) ^ x0; x0 += x1; x1 = rotl(x1, 6) ^ x0;
+    } else {
+      x0 += x1; x1 = rotl(x1, 17) ^ x0; x0 += x1; x1 = rotl(x1, 29) ^ x0;
+      x0 += x1; x1 = rotl(x1, 16) ^ x0; x0 += x1; x1 = rotl(x1, 24) ^ x0;
+    }
+    const a = s % 3,
+      b = (s + 1) % 3;
+    x0 += a == 0 ? k0 : a == 1 ? k1 : ks2;
+    x1 += (b == 0 ? k0 : b == 1 ? k1 : ks2) + s;
+  }
+  tf0 = x0;
+  tf1 = x1;
+}
+
+export function threefryWord(k0: u32, k1: u32, c0: u32, c1: u32, which: i32): u32 {
+  threefry(k0, k1, c0, c1);
+  return which ? tf1 : tf0;
+}
+
+const CHUNK: f64 = 8;
+const KMAX: i32 = 60;
+
+// @ts-ignore: decorator
+@inline function idiv(a: f64, b: f64): f64 {
+  let q = Math.floor(a / b);
+  if (q * b > a) q--;
+  else if ((q + 1) * b <= a) q++;
+  return q;
+}
+
+function chunkCount(cq: f64, frac: i32, U: f64): i32 {
+  if (cq <= 0) return 0;
+  if (U < (1 - cq / P2(64 + frac) - 1e-5) * 2147483648) return 0;
+  let p = iexp(-cq, frac, 31, I32MAX);
+  let cdf = p,
+    k = 0;
+  const den = P2(64 + frac);
+  while (U >= cdf && k < KMAX) {
+    k++;
+    p = idiv(p * cq, <f64>k * den);
+    if (p == 0) break;
+    cdf += p;
+  }
+  return k;
+}
+
+function iPoisson(lq: f64, frac: i32, seed: u32, sample: u32, neuron: u32, step: u32, cap: f64): f64 {
+  if (lq <= 0) return 0;
+  const cmax = CHUNK * P2(64 + frac);
+  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
+    base = Math.floor(lq / n),
+    rem = lq - base * n;
+  let total: f64 = 0;
+  for (let j = 0; <f64>j < n; j++) {
+    if ((j & 1) == 0) threefry(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
+    const w = j & 1 ? tf1 : tf0;
+    total += <f64>chunkCount(base + (<f64>j < rem ? 1 : 0), frac, <f64>(w >>> 1));
+    if (total > cap) {
+      gCapHits++;
+      gSat++;
+      return cap;
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The iP-VAE neuron (src/sim/models/ipvae.ts)
+
+const RATE_FRAC: i32 = 16;
+
+/** Counts from the membranes into out/fired; returns nFired (spikes in gSpikes). */
+export function ipvaeEmit(n: i32, u: usize, out: usize, fired: usize, fu: i32, countCap: f64, seed: u32, sample: u32,
+  step: u32): i32 {
+  let total: f64 = 0,
+    nf = 0;
+  for (let k = 0; k < n; k++) {
+    expHits = 0;
+    const rate = iexp(<f64>load<i32>(u + (<usize>k << 2)), fu, RATE_FRAC, I32MAX);
+    gRateHits += expHits;
+    gSat += expHits;
+    const z = iPoisson(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap);
+    store<i32>(out + (<usize>k << 2), <i32>z);
+    total += z;
+    if (z != 0) {
+      store<i32>(fired + (<usize>nf << 2), k);
+      nf++;
+    }
+  }
+  gSpikes += total;
+  return nf;
+}
+
+export function ipvaeStep(n: i32, u: usize, drive: usize, inp: usize, bias: usize, fu: i32, etaMant: f64,
+  etaShift: i32, clamp: f64, floor: f64, uMax: f64, uMin: f64): void {
+  for (let k = 0; k < n; k++) {
+    const o8 = <usize>k << 3;
+    const a = load<f64>(drive + o8) + load<f64>(inp + o8) - <f64>load<i32>(bias + (<usize>k << 2));
+    let du = shiftRightRound(etaMant * a, etaShift);
+    if (du < floor) du = floor;
+    du = isoftclamp(du, clamp, fu);
+    let uu = <f64>load<i32>(u + (<usize>k << 2)) + du;
+    if (uu < floor) uu = floor;
+    uu = isoftclamp(uu, clamp, fu);
+    if (uu > uMax) {
+      uu = uMax;
+      gSat++;
+    } else if (uu < uMin) {
+      uu = uMin;
+      gSat++;
+    }
+    store<i32>(u + (<usize>k << 2), <i32>uu);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Loihi registers (src/sim/models/lif.ts lifStep; li.ts)
+
+const U_MAX: f64 = 8388607,
+  U_MIN: f64 = -8388608,
+  V_LIM: f64 = 8388607;
+
+// @ts-ignore: decorator
+@inline function trunc4096(x: f64): f64 {
+  // (x / 4096) | 0 in JavaScript: |x / 4096| < 2^31 here
+  return Math.trunc(x / 4096);
+}
+
+// @ts-ignore: decorator
+@inline function registerU(u: usize, decU: usize, aIn: usize, i: i32, wrap: i32): f64 {
+  let uu = trunc4096(<f64>load<i32>(u + (<usize>i << 2)) * <f64>load<i32>(decU + (<usize>i << 2)));
+  uu += load<f64>(aIn + (<usize>i << 3)) * 64;
+  if (wrap) {
+    if (uu > 8388608) uu -= 16777216;
+    else if (uu <= -8388608) uu += 16777216;
+    if (uu > 8388608 || uu < -8388608) {
+      uu = uu > 0 ? U_MAX : U_MIN;
+      gSat++;
+    }
+  } else if (uu > U_MAX) {
+    uu = U_MAX;
+    gSat++;
+  } else if (uu < U_MIN) {
+    uu = U_MIN;
+    gSat++;
+  }
+  store<i32>(u + (<usize>i << 2), <i32>uu);
+  return uu;
+}
+
+/** lif/if/threshold: binary spikes into out/fired; returns the number of spikes (also in gSpikes). */
+export function lifStep(n: i32, u: usize, v: usize, aIn: usize, decU: usize, decV: usize, bias: usize, thr: usize,
+  wrap: i32, out: usize, fired: usize): i32 {
+  let spikes = 0;
+  for (let i = 0; i < n; i++) {
+    const uu = registerU(u, decU, aIn, i, wrap);
+    let vv = trunc4096(<f64>load<i32>(v + (<usize>i << 2)) * <f64>load<i32>(decV + (<usize>i << 2))) + uu +
+      load<f64>(bias + (<usize>i << 3));
+    if (vv > V_LIM) {
+      vv = V_LIM;
+      gSat++;
+    } else if (vv < -V_LIM) {
+      vv = -V_LIM;
+      gSat++;
+    }
+    if (vv > load<f64>(thr + (<usize>i << 3))) {
+      store<i32>(out + (<usize>i << 2), 1);
+      store<i32>(fired + (<usize>spikes << 2), i);
+      spikes++;
+      vv = 0;
+    } else store<i32>(out + (<usize>i << 2), 0);
+    store<i32>(v + (<usize>i << 2), <i32>vv);
+  }
+  gSpikes += <f64>spikes;
+  return spikes;
+}
+
+/** li: emits v (graded) every step; returns nFired (nonzero values). */
+export function liStep(n: i32, u: usize, v: usize, aIn: usize, decU: usize, decV: usize, bias: usize, wrap: i32,
+  out: usize, fired: usize): i32 {
+  let nf = 0;
+  for (let i = 0; i < n; i++) {
+    const uu = registerU(u, decU, aIn, i, wrap);
+    let vv = trunc4096(<f64>load<i32>(v + (<usize>i << 2)) * <f64>load<i32>(decV + (<usize>i << 2))) + uu +
+      load<f64>(bias + (<usize>i << 3));
+    if (vv > V_LIM) {
+      vv = V_LIM;
+      gSat++;
+    } else if (vv < -V_LIM) {
+      vv = -V_LIM;
+      gSat++;
+    }
+    store<i32>(v + (<usize>i << 2), <i32>vv);
+    store<i32>(out + (<usize>i << 2), <i32>vv);
+    if (vv != 0) {
+      store<i32>(fired + (<usize>nf << 2), i);
+      nf++;
+    }
+  }
+  return nf;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Event delivery and gathering (src/sim/engine.ts deliverAll, gather)
+
+/**
+ * One projection's delivery of a source's emissions into ring slot `ring`: ringKind 1 = i32 sums (when the
+ * projection's bound fits), 2 = f64; idxKind 1 = u16, 2 = i32; wKind 1 = i8, 2 = i16, 4 = i32. A row whose
+ * targets are consecutive (dense[s] = 1) is added 8 synapses at a time (i8 weights into i32 sums). Values
+ * outside [lo, hi] saturate (counted). Synaptic events, effective operations and whether a value was not
+ * +-unit go to gSyn, gEff, gMac.
+ */
+export function deliver(out: usize, fired: usize, nFired: i32, ptr: usize, idx: usize, idxKind: i32, w: usize,
+  wKind: i32, ring: usize, ringKind: i32, dense: usize, lo: f64, hi: f64, counts: i32, binary: i32, unit: f64,
+  nnzRow: usize): void {
+  let syn: f64 = 0,
+    eff: f64 = 0,
+    mac = 0;
+  for (let f = 0; f < nFired; f++) {
+    const s = load<i32>(fired + (<usize>f << 2));
+    let c = <f64>load<i32>(out + (<usize>s << 2));
+    if (c > hi || c < lo) {
+      c = c > hi ? hi : lo;
+      gSat++;
+    }
+    const a = load<i32>(ptr + (<usize>s << 2)),
+      b = load<i32>(ptr + (<usize>(s + 1) << 2));
+    syn += counts ? c * <f64>(b - a) : <f64>(b - a);
+    eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
+    if (!binary && c != unit && c != -unit) mac = 1;
+    if (ringKind == 1) {
+      const ci = <i32>c;
+      let j = a;
+      if (wKind == 1 && dense != 0 && load<u8>(dense + <usize>s) != 0 && b > a) {
+        const t0 = idxKind == 1 ? <i32>load<u16>(idx + (<usize>a << 1)) : load<i32>(idx + (<usize>a << 2));
+        const base = ring + (<usize>t0 << 2) - (<usize>a << 2);
+        const cv = i32x4.splat(ci);
+        for (; j + 8 <= b; j += 8) {
+          const w8 = v128.load8x8_s(w + <usize>j);
+          const t = base + (<usize>j << 2);
+          v128.store(t, i32x4.add(v128.load(t), i32x4.mul(i32x4.extend_low_i16x8_s(w8), cv)));
+          v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.mul(i32x4.extend_high_i16x8_s(w8), cv)));
+        }
+        for (; j < b; j++) {
+          const t = base + (<usize>j << 2);
+          store<i32>(t, load<i32>(t) + <i32>load<i8>(w + <usize>j) * ci);
+        }
+      } else if (idxKind == 1 && wKind == 1) {
+        for (; j < b; j++) {
+          const t = ring + (<usize>load<u16>(idx + (<usize>j << 1)) << 2);
+          store<i32>(t, load<i32>(t) + <i32>load<i8>(w + <usize>j) * ci);
+        }
+      } else {
+        for (; j < b; j++) {
+          const tix = idxKind == 1 ? <i32>load<u16>(idx + (<usize>j << 1)) : load<i32>(idx + (<usize>j << 2));
+          const wj =
+            wKind == 1
+              ? <i32>load<i8>(w + <usize>j)
+              : wKind == 2
+                ? <i32>load<i16>(w + (<usize>j << 1))
+                : load<i32>(w + (<usize>j << 2));
+          const t = ring + (<usize>tix << 2);
+          store<i32>(t, load<i32>(t) + wj * ci);
+        }
+      }
+    } else {
+      for (let j = a; j < b; j++) {
+        const tix = idxKind == 1 ? <i32>load<u16>(idx + (<usize>j << 1)) : load<i32>(idx + (<usize>j << 2));
+        const wj =
+          wKind == 1
+            ? <f64>load<i8>(w + <usize>j)
+            : wKind == 2
+              ? <f64>load<i16>(w + (<usize>j << 1))
+              : <f64>load<i32>(w + (<usize>j << 2));
+        const t = ring + (<usize>tix << 3);
+        store<f64>(t, load<f64>(t) + wj * c);
+      }
+    }
+  }
+  gSyn = syn;
+  gEff = eff;
+  gMac = mac;
+}
+
+/** A ring slot's sums (ringKind 1: i32, 2: f64) into inp (times 2^sh, or floor(sum / 2^-sh)), cleared. */
+export function gather(ring: usize, ringKind: i32, inp: usize, n: i32, sh: i32): void {
+  const f = sh >= 0 ? P2(64 + sh) : 0;
+  for (let k = 0; k < n; k++) {
+    const r = ringKind == 1 ? <f64>load<i32>(ring + (<usize>k << 2)) : load<f64>(ring + (<usize>k << 3));
+    if (r != 0) {
+      store<f64>(inp + (<usize>k << 3), load<f64>(inp + (<usize>k << 3)) + (sh >= 0 ? r * f : shiftRight(r, -sh)));
+      if (ringKind == 1) store<i32>(ring + (<usize>k << 2), 0);
+      else store<f64>(ring + (<usize>k << 3), 0);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The integer simulator's WebAssembly backend against its JavaScript engine: the same bytes on the bundled
+ * iP-VAE (any worker count), on dense rows (added 8 synapses at a time into int32 sums), on sums too wide for
+ * int32 (kept in float64), and the committed artefact against its source. The random networks of every model
+ * are in neuron-models.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+// @ts-expect-error: plain ESM build script without type declarations
+import { buildWasm, MODULES } from '../scripts/build-wasm.mjs';
+import { WASM_BASE64, WASM_SHA256 } from '../src/sim/wasm-sim-binary.js';
+import { Simulator, type SimBackend } from '../src/sim/engine.js';
+import { runNetwork } from '../src/sim/run.js';
+import { fromIpVae } from '../src/frontends/ipvae.js';
+import { loadModel } from '../src/io/safetensors.js';
+import { loadData } from '../src/data/datasets.js';
+import type { Network } from '../src/net/network.js';
+import { testProjection } from './helpers.js';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+
+describe('the integer simulator in WebAssembly', () => {
+  it('the committed artefact is what src/sim/asm/engine.ts compiles to', () => {
+    const m = (MODULES as { source: string; artefact: string }[]).find((x) => x.source === 'src/sim/asm/engine.ts')!;
+    const fresh: Buffer = buildWasm(m.source);
+    const committed = Buffer.from(WASM_BASE64, 'base64');
+    expect(createHash('sha256').update(committed).digest('hex')).toBe(WASM_SHA256);
+    expect(fresh.equals(committed)).toBe(true);
+  });
+
+  it('the bundled patch model: the same spikes_sha256 and counters as JavaScript, 1 and 2 workers', async () => {
+    const p = loadModel(join(ROOT, 'models', 'patches-k512.safetensors'));
+    const { net } = fromIpVae(p);
+    const data = loadData('patches', 'test');
+    const run = (backend: SimBackend, workers: number) =>
+      runNetwork(
+        net,
+        { data: data.X, n: 4, width: data.D },
+        { steps: 150, seed: 0, engine: 'event', backend, workers },
+      );
+    const js = await run('js', 1);
+    expect(js.counters.spikes).toBeGreaterThan(10000);
+    for (const [backend, workers] of [
+      ['wasm', 1],
+      ['wasm', 2],
+    ] as const) {
+      const w = await run(backend, workers);
+      expect(w.spikesSha256).toBe(js.spikesSha256);
+      expect(w.counters).toEqual(js.counters);
+    }
+  });
+
+  /** Spikes, membranes and counters of a hand-made network over 40 steps with random input spikes. */
+  function trace(net: Network, backend: SimBackend) {
+    const sim = new Simulator(net, { engine: 'event', seed: 1, hash: true, backend });
+    let s = 12345;
+    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    sim.reset(0);
+    const v: number[] = [];
+    for (let t = 0; t < 40; t++) {
+      sim.setDrive(
+        'in',
+        Array.from({ length: sim.pop('in').n }, () => (rnd() < 0.5 ? 1 : 0)),
+      );
+      sim.step();
+      v.push(...sim.pop('a').state.v);
+    }
+    return { digest: sim.digest(), v, counters: sim.counters, ring: sim.projs.map((q) => q.ring.constructor.name) };
+  }
+
+  it('dense rows (consecutive targets, sizes not a multiple of 8) and int32 sums: the same as JavaScript', () => {
+    const nS = 13,
+      nT = 21;
+    const W = Array.from({ length: nT * nS }, (_, i) => ((i * 37) % 255) - 127); // every weight nonzero: dense
+    const net: Network = {
+      name: 'dense',
+      meta: {},
+      populations: [
+        { name: 'in', model: 'input', size: nS, params: {}, formats: {} },
+        { name: 'a', model: 'lif', size: nT, params: { vth: 300, du: 100, dv: 50 }, formats: {} },
+      ],
+      projections: [testProjection('w', 'in', 'a', W, nT, nS, { delay: 3 })],
+    };
+    const js = trace(net, 'js'),
+      w = trace(net, 'wasm');
+    expect(w.ring).toEqual(['Int32Array']);
+    expect(w.digest).toBe(js.digest);
+    expect(w.v).toEqual(js.v);
+    expect(w.counters).toEqual(js.counters);
+    expect(js.counters.spikes).toBeGreaterThan(20);
+  });
+
+  it('sums that could pass 2^31 stay in float64, exactly as JavaScript', () => {
+    const nS = 6,
+      nT = 4;
+    const W = Array.from({ length: nT * nS }, (_, i) => (i % 2 ? 1 : -1) * (2 ** 29 + i * 12345));
+    const net: Network = {
+      name: 'wide',
+      meta: {},
+      populations: [
+        { name: 'in', model: 'input', size: nS, params: {}, formats: {} },
+        { name: 'a', model: 'lif', size: nT, params: { vth: 2 ** 17 }, formats: {} },
+      ],
+      projections: [testProjection('w', 'in', 'a', W, nT, nS, { weightBits: 32, exponent: -30 })],
+    };
+    const js = trace(net, 'js'),
+      w = trace(net, 'wasm');
+    expect(w.ring).toEqual(['Float64Array']);
+    expect(w.digest).toBe(js.digest);
+    expect(w.v).toEqual(js.v);
+    expect(w.counters).toEqual(js.counters);
+  });
+});
