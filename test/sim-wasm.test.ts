@@ -91,6 +91,73 @@ describe('the integer simulator in WebAssembly', () => {
     expect(js.counters.spikes).toBeGreaterThan(20);
   });
 
+  it('the iP-VAE neuron at high rates: many sampler chunks, count caps, u saturating its register (fu 16)', () => {
+    const n = 37,
+      fu = 16;
+    const net: Network = {
+      name: 'hot',
+      meta: {},
+      populations: [
+        { name: 'in', model: 'input', size: 5, params: {}, formats: {} },
+        {
+          name: 'a',
+          model: 'ipvae',
+          size: n,
+          params: {
+            eta_mant: 30000,
+            eta_shift: 16,
+            bias: Int32Array.from({ length: n }, (_, k) => (k % 7) * 2 ** (fu - 3)),
+            u0: Int32Array.from({ length: n }, (_, k) => ((k % 11) - 5) * 2 ** fu),
+            clamp: 10 * 2 ** fu,
+            floor: -8 * 2 ** fu,
+            count_cap: 7,
+          },
+          formats: { u: { bits: 20, frac: fu, signed: true } },
+        },
+      ],
+      projections: [
+        testProjection(
+          'w',
+          'in',
+          'a',
+          Array.from({ length: n * 5 }, (_, i) => ((i * 53) % 180) - 60),
+          n,
+          5,
+          { exponent: 12 },
+        ),
+        testProjection(
+          'rec',
+          'a',
+          'a',
+          Array.from({ length: n * n }, (_, i) => ((i * 29) % 17) - 8),
+          n,
+          n,
+          { payload: 'graded', payloadBits: 3, exponent: 8 },
+        ),
+      ],
+    };
+    const run = (backend: SimBackend) => {
+      const sim = new Simulator(net, { engine: 'event', seed: 9, hash: true, backend });
+      const u: number[] = [];
+      for (let x = 0; x < 3; x++) {
+        sim.reset(x);
+        for (let t = 0; t < 60; t++) {
+          sim.setDrive('in', [1, 0, 1, t % 2, x % 2]);
+          sim.step();
+          u.push(...sim.pop('a').state.u);
+        }
+      }
+      return { digest: sim.digest(), u, counters: sim.counters };
+    };
+    const js = run('js'),
+      w = run('wasm');
+    expect(js.counters.perPopulation[1].modelCounters.count_cap_hits).toBeGreaterThan(100);
+    expect(js.counters.saturations).toBeGreaterThan(js.counters.perPopulation[1].modelCounters.count_cap_hits);
+    expect(w.digest).toBe(js.digest);
+    expect(w.u).toEqual(js.u);
+    expect(w.counters).toEqual(js.counters);
+  });
+
   it('sums that could pass 2^31 stay in float64, exactly as JavaScript', () => {
     const nS = 6,
       nT = 4;

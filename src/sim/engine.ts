@@ -117,8 +117,12 @@ export interface Proj {
    * one step's sum into a target cannot pass 2^31 (the same exact integers either way).
    */
   ring: Float64Array | Int32Array;
-  /** WebAssembly backend: per source row, 1 when its targets are consecutive (added 8 at a time). */
-  dense?: Uint8Array;
+  /** WebAssembly backend, CSR rows: 1 where a row's targets are consecutive (added 8 at a time). */
+  consecutive?: Uint8Array;
+  /** WebAssembly backend: the weights as a dense nS x nT matrix (rows added 16 at a time), instead of idx/w. */
+  matrix?: Int8Array;
+  /** The most one step's sum into a target can reach (|w| x payload x fan-in). */
+  bound: number;
   /** Clock engine: emissions of the source for the last delay + 1 steps. */
   hist: Int32Array;
   /** Nonzero weights per source row (NeuroBench's effective operations). */
@@ -219,7 +223,7 @@ export class Simulator {
       this.pops[pr.src].outgoing.push(pr);
       this.pops[pr.tgt].incoming.push(pr);
     }
-    this.checkExact(params);
+    this.checkExact();
     this.counters = {
       steps: 0,
       spikes: 0,
@@ -236,22 +240,14 @@ export class Simulator {
   }
 
   /** Refuse a network whose per-step input sums could leave the exact integer range of float64. */
-  private checkExact(params: Params[]): void {
-    const P = this.net.populations;
+  private checkExact(): void {
     for (const T of this.pops) {
       let total = 0;
       for (const pr of T.incoming) {
-        const S = P[pr.src],
-          bound = Math.min(this.pops[pr.src].spec.payloadBound(S, params[pr.src]), Math.max(-pr.lo, pr.hi));
-        let maxW = 0,
-          fanIn = 0;
-        for (let j = 0; j < pr.w.length; j++) maxW = Math.max(maxW, Math.abs(pr.w[j]));
-        const inDeg = new Int32Array(pr.nT);
-        for (let j = 0; j < pr.idx.length; j++) fanIn = Math.max(fanIn, ++inDeg[pr.idx[j]]);
-        const b = maxW * bound * fanIn;
+        const b = pr.bound;
         if (b >= EXACT)
           throw new UserError(
-            `network: projection "${pr.name}": one step's input sum can reach ${maxW} x ${bound} x ${fanIn} (weight x payload x fan-in) >= 2^53, beyond exact integer arithmetic; use fewer weight or payload bits`,
+            `network: projection "${pr.name}": one step's input sum can reach ${b} (weight x payload x fan-in) >= 2^53, beyond exact integer arithmetic; use fewer weight or payload bits`,
           );
         total += b * 2 ** Math.max(0, pr.shift);
       }
@@ -284,9 +280,19 @@ export class Simulator {
       counts = this.pops[si].spec.spiking;
     const [lo, hi] =
       q.payload === 'binary' ? [0, 1] : counts ? [0, 2 ** pb - 1] : [-(2 ** (pb - 1)), 2 ** (pb - 1) - 1];
-    const m = this.wasm,
-      arr = <T>(C: { new (n: number): T; from(a: ArrayLike<number>): T }, src: ArrayLike<number>): T =>
-        m && !q.static ? (m.copy(C as never, src) as T) : C.from(src);
+    // one step's sum into a target is at most |w| x payload x fan-in (checkExact refuses 2^53 and beyond)
+    let maxW = 0,
+      fanIn = 0;
+    for (let j = 0; j < nnz; j++) maxW = Math.max(maxW, Math.abs(q.weights[j]));
+    const inDeg = new Int32Array(nT);
+    for (let j = 0; j < nnz; j++) fanIn = Math.max(fanIn, ++inDeg[q.indices[j]]);
+    const bound = maxW * Math.min(this.pops[si].spec.payloadBound(S, srcParams), Math.max(-lo, hi)) * fanIn;
+    // WebAssembly, event engine: arrays in the instance; int32 sums when they fit; a projection with at least
+    // half its entries present and 8-bit weights is kept as a dense matrix (at most 2 B per synapse, no indices)
+    const m = this.o.engine === 'event' && !q.static ? this.wasm : undefined;
+    const storage = !m ? 'js' : bound < 2 ** 31 && q.weightBits <= 8 && 2 * nnz >= nS * nT ? 'matrix' : 'csr';
+    const arr = <T>(C: { new (n: number): T; from(a: ArrayLike<number>): T }, src: ArrayLike<number>): T =>
+      storage === 'matrix' ? new C(0) : m ? (m.copy(C as never, src) as T) : C.from(src);
     const idx: IdxArray = nT <= 65536 ? arr(Uint16Array, q.indices) : arr(Int32Array, q.indices);
     const w: WArray =
       q.weightBits <= 8
@@ -294,16 +300,23 @@ export class Simulator {
         : q.weightBits <= 16
           ? arr(Int16Array, q.weights)
           : arr(Int32Array, q.weights);
-    const nnzRow = m && !q.static ? m.array(Int32Array, nS) : new Int32Array(nS);
+    let matrix: Int8Array | undefined;
+    if (storage === 'matrix') {
+      matrix = m!.array(Int8Array, nS * nT);
+      for (let s = 0; s < nS; s++)
+        for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) matrix[s * nT + q.indices[j]] = q.weights[j];
+    }
+    const nnzRow = m ? m.array(Int32Array, nS) : new Int32Array(nS);
     for (let s = 0; s < nS; s++)
       for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) if (q.weights[j] !== 0) nnzRow[s]++;
+    const ringN = q.static ? 0 : (q.delay + 1) * nT;
     const pr: Proj = {
       name: q.name,
       src: si,
       tgt: ti,
       nS,
       nT,
-      indptr: arr(Int32Array, q.indptr),
+      indptr: m ? m.copy(Int32Array, q.indptr) : Int32Array.from(q.indptr),
       idx,
       w,
       delay: q.delay,
@@ -312,11 +325,10 @@ export class Simulator {
       binary: q.payload === 'binary',
       lo,
       hi,
-      ring:
-        m && !q.static
-          ? ringOf(m, q, nT, lo, hi, this.pops[si].spec.payloadBound(S, srcParams))
-          : new Float64Array(q.static ? 0 : (q.delay + 1) * nT),
-      dense: m && !q.static ? denseRows(m, q) : undefined,
+      bound,
+      ring: m ? (bound < 2 ** 31 ? m.array(Int32Array, ringN) : m.array(Float64Array, ringN)) : new Float64Array(ringN),
+      consecutive: storage === 'csr' ? consecutiveRows(m!, q) : undefined,
+      matrix,
       hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
       nnzRow,
       c: {
@@ -512,25 +524,42 @@ export class Simulator {
         event = this.o.engine === 'event',
         m = this.wasm;
       if (m && event) {
-        m.x.deliver(
-          out.byteOffset,
-          fired.byteOffset,
-          nFired,
-          ptr.byteOffset,
-          idx.byteOffset,
-          idx instanceof Uint16Array ? 1 : 2,
-          w.byteOffset,
-          w.BYTES_PER_ELEMENT,
-          ring.byteOffset + base * ring.BYTES_PER_ELEMENT,
-          ring instanceof Int32Array ? 1 : 2,
-          pr.dense!.byteOffset,
-          lo,
-          hi,
-          counts ? 1 : 0,
-          binary ? 1 : 0,
-          unit,
-          pr.nnzRow.byteOffset,
-        );
+        if (pr.matrix)
+          m.x.deliverMatrix(
+            out.byteOffset,
+            fired.byteOffset,
+            nFired,
+            ptr.byteOffset,
+            pr.matrix.byteOffset,
+            pr.nT,
+            ring.byteOffset + base * 4,
+            lo,
+            hi,
+            counts ? 1 : 0,
+            binary ? 1 : 0,
+            unit,
+            pr.nnzRow.byteOffset,
+          );
+        else
+          m.x.deliver(
+            out.byteOffset,
+            fired.byteOffset,
+            nFired,
+            ptr.byteOffset,
+            idx.byteOffset,
+            idx instanceof Uint16Array ? 1 : 2,
+            w.byteOffset,
+            w.BYTES_PER_ELEMENT,
+            ring.byteOffset + base * ring.BYTES_PER_ELEMENT,
+            ring instanceof Int32Array ? 1 : 2,
+            pr.consecutive!.byteOffset,
+            lo,
+            hi,
+            counts ? 1 : 0,
+            binary ? 1 : 0,
+            unit,
+            pr.nnzRow.byteOffset,
+          );
         syn = m.x.gSyn.value;
         eff = m.x.gEff.value;
         mac = m.x.gMac.value === 1;
@@ -686,20 +715,8 @@ export class Simulator {
 
 export { population };
 
-/** The WebAssembly backend's ring: int32 when one step's sum into a target stays below 2^31, else float64. */
-function ringOf(m: SimWasm, q: Projection, nT: number, lo: number, hi: number, payloadBound: number) {
-  let maxW = 0,
-    fanIn = 0;
-  for (let j = 0; j < q.weights.length; j++) maxW = Math.max(maxW, Math.abs(q.weights[j]));
-  const inDeg = new Int32Array(nT);
-  for (let j = 0; j < q.indices.length; j++) fanIn = Math.max(fanIn, ++inDeg[q.indices[j]]);
-  const bound = maxW * Math.min(payloadBound, Math.max(-lo, hi)) * fanIn;
-  const n = (q.delay + 1) * nT;
-  return bound < 2 ** 31 ? m.array(Int32Array, n) : m.array(Float64Array, n);
-}
-
 /** Per source row: 1 when its targets are consecutive (idx[a + m] = idx[a] + m). */
-function denseRows(m: SimWasm, q: Projection): Uint8Array {
+function consecutiveRows(m: SimWasm, q: Projection): Uint8Array {
   const nS = q.indptr.length - 1,
     d = m.array(Uint8Array, nS);
   for (let s = 0; s < nS; s++) {
@@ -723,14 +740,13 @@ function wasmBytes(net: Network): number {
     if (q.static) continue;
     const T = net.populations.find((x) => x.name === q.target)!,
       S = net.populations.find((x) => x.name === q.source)!;
-    const nnz = q.indices.length;
-    total +=
-      B(S.size + 1, 4) +
-      B(nnz, T.size <= 65536 ? 2 : 4) +
-      B(nnz, q.weightBits <= 8 ? 1 : q.weightBits <= 16 ? 2 : 4) +
-      B(S.size, 4) +
-      B(S.size, 1) +
-      B((q.delay + 1) * T.size, 8);
+    const nnz = q.indices.length,
+      nS = S.size,
+      nT = T.size;
+    // a CSR copy or a dense matrix (8-bit weights, at least half the entries present), whichever is made
+    const csr = B(nnz, nT <= 65536 ? 2 : 4) + B(nnz, q.weightBits <= 8 ? 1 : q.weightBits <= 16 ? 2 : 4) + B(nS, 1);
+    const matrix = q.weightBits <= 8 && 2 * nnz >= nS * nT ? B(nS * nT, 1) : 0;
+    total += Math.max(csr, matrix) + B(nS + 1, 4) + B(nS, 4) + B((q.delay + 1) * nT, 8);
   }
   return total;
 }

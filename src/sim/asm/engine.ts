@@ -3,12 +3,14 @@
 // with the same float64 operations in the same order, so results are bit-identical (IEEE-754 arithmetic is
 // the same in both; every value is an exact integer below 2^53):
 //   iexp, isoftplus, isoftclamp          src/fixed/iexp.ts, src/fixed/isoftclamp.ts
-//   chunkCount, iPoisson, threefry       src/fixed/ipoisson.ts, src/rng/threefry.ts
+//   chunkCount, iPoisson                 src/fixed/ipoisson.ts (Threefry: src/kernels/asm/threefry.ts)
 //   ipvaeStep, ipvaeEmit                 src/sim/models/ipvae.ts
 //   lifStep                              src/sim/models/lif.ts (lif, if, threshold), liStep: li.ts
 //   deliver*, gather                     src/sim/engine.ts (deliverAll, gather)
 // Counts that JavaScript keeps in counters (saturations, model counters, spikes, synaptic events) are left in
 // globals that the host reads after each call. Memory: a bump allocator; the host reserves everything once.
+
+import { threefry1, threefry4, tf0, tf1, tfA, tfB } from '../../kernels/asm/threefry';
 
 let top: usize = 0;
 
@@ -23,6 +25,9 @@ export function alloc(bytes: i32): usize {
   }
   return p;
 }
+
+// 32 bytes of scratch for vector lanes
+const scratch = memory.data(32, 16);
 
 export function heapTop(): usize {
   return top;
@@ -134,37 +139,8 @@ function isoftplus(d: f64, f: i32): f64 {
 // ---------------------------------------------------------------------------------------------------------
 // Threefry-2x32-20 (src/rng/threefry.ts) and the integer Poisson sampler (src/fixed/ipoisson.ts)
 
-let tf0: u32 = 0;
-let tf1: u32 = 0;
-
-// @ts-ignore: decorator
-@inline function rotl(v: u32, r: u32): u32 {
-  return (v << r) | (v >>> (32 - r));
-}
-
-function threefry(k0: u32, k1: u32, c0: u32, c1: u32): void {
-  const ks2: u32 = 0x1bd11bda ^ k0 ^ k1;
-  let x0: u32 = c0 + k0,
-    x1: u32 = c1 + k1;
-  for (let s: u32 = 1; s <= 5; s++) {
-    if (s & 1) {
-      x0 += x1; x1 = rotl(x1, 13) ^ x0; x0 += x1; x1 = rotl(x1, 15) ^ x0;
-      x0 += x1; x1 = rotl(x1, 26) ^ x0; x0 += x1; x1 = rotl(x1, 6) ^ x0;
-    } else {
-      x0 += x1; x1 = rotl(x1, 17) ^ x0; x0 += x1; x1 = rotl(x1, 29) ^ x0;
-      x0 += x1; x1 = rotl(x1, 16) ^ x0; x0 += x1; x1 = rotl(x1, 24) ^ x0;
-    }
-    const a = s % 3,
-      b = (s + 1) % 3;
-    x0 += a == 0 ? k0 : a == 1 ? k1 : ks2;
-    x1 += (b == 0 ? k0 : b == 1 ? k1 : ks2) + s;
-  }
-  tf0 = x0;
-  tf1 = x1;
-}
-
 export function threefryWord(k0: u32, k1: u32, c0: u32, c1: u32, which: i32): u32 {
-  threefry(k0, k1, c0, c1);
+  threefry1(k0, k1, c0, c1);
   return which ? tf1 : tf0;
 }
 
@@ -203,7 +179,7 @@ function iPoisson(lq: f64, frac: i32, seed: u32, sample: u32, neuron: u32, step:
     rem = lq - base * n;
   let total: f64 = 0;
   for (let j = 0; <f64>j < n; j++) {
-    if ((j & 1) == 0) threefry(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
+    if ((j & 1) == 0) threefry1(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
     const w = j & 1 ? tf1 : tf0;
     total += <f64>chunkCount(base + (<f64>j < rem ? 1 : 0), frac, <f64>(w >>> 1));
     if (total > cap) {
@@ -262,6 +238,156 @@ export function ipvaeStep(n: i32, u: usize, drive: usize, inp: usize, bias: usiz
     }
     store<i32>(u + (<usize>k << 2), <i32>uu);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The iP-VAE step and emission fused, with three shortcuts that give the same bits:
+// - softplus near the clamp: for D0 = 8 2^f <= d < D1 = 12 2^f, isoftplus(d) = d + res[E(d)] where
+//   E(d) = iexp(-d, f, 16) takes at most 23 values; a table per format holds the d where E steps down
+//   (firstBelow[v]: the smallest d with E(d) < v) and res[e]; buildSoftplus checks that E never rises.
+// - the draw: count 0 without the integer exp when U < (1 - B / 2^16 - 1e-5) 2^31 for an upper bound B of
+//   the rate (chunkCount's own early exit holds for the exact rate, which is at most B);
+// - Threefry for four neurons at once (the first chunk's words).
+
+/**
+ * Build the softplus table for fraction f at tbl: over D0 <= d < D1 in 256 buckets of width 2^(f - 6), per
+ * bucket E at its start and the one d inside it where E drops by one (D1 when none), then res[e]. Returns 1,
+ * or 0 when E(d) rises anywhere or a bucket holds two steps (the table is then not used).
+ */
+export function buildSoftplus(f: i32, tbl: usize): i32 {
+  if (f < 6) return 0;
+  const D0 = 8 * P2(64 + f),
+    D1 = 12 * P2(64 + f),
+    W = P2(64 + f - 6);
+  const emax = <i32>iexp(-D0, f, 16, I32MAX);
+  if (emax > 60) return 0;
+  let prev = emax;
+  for (let bk = 0; bk < 256; bk++) {
+    const start = D0 + <f64>bk * W;
+    store<f64>(tbl + (<usize>bk << 4), <f64>prev);
+    store<f64>(tbl + (<usize>bk << 4) + 8, D1);
+    let steps = 0;
+    for (let d = start; d < start + W; d++) {
+      const e = <i32>iexp(-d, f, 16, I32MAX);
+      if (e > prev) return 0;
+      if (e < prev) {
+        if (e < prev - 1 || ++steps > 1) return 0;
+        store<f64>(tbl + (<usize>bk << 4) + 8, d);
+      }
+      prev = e;
+    }
+  }
+  const t1 = load<f64>(TLOG + 8) - load<f64>(TLOG);
+  const res = tbl + 4096;
+  for (let e = 0; e <= emax; e++)
+    store<f64>(res + (<usize>e << 3), shiftRightRound(load<f64>(TLOG) + shiftRightRound(t1 * <f64>e, 8), 24 - f));
+  return 1;
+}
+
+// @ts-ignore: decorator
+@inline function softclampT(y: f64, c: f64, f: i32, tbl: usize, D0: f64, D1: f64, invW: f64): f64 {
+  const d = c - y;
+  if (d >= D1) return c - d;
+  if (d < D0) return isoftclamp(y, c, f);
+  const at = tbl + (<usize>(<i32>((d - D0) * invW)) << 4);
+  const e = <i32>load<f64>(at) - (d >= load<f64>(at + 8) ? 1 : 0);
+  return c - (d + load<f64>(tbl + 4096 + (<usize>e << 3)));
+}
+
+// 2^(q/4), q = 0..3, rounded up: an upper bound of 2^x is P2(ceil) or a quarter step above floor(4x)/4
+const QUARTER = memory.data<f64>([1.0, 1.1892071150027212, 1.4142135623730954, 1.6817928305074292, 2.0]);
+const LOG2E: f64 = 1.4426950408889634;
+
+/** ipvaeStep then ipvaeEmit, neuron by neuron (the same bits); returns nFired, spikes in gSpikes. */
+export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: usize, fu: i32, etaMant: f64,
+  etaShift: i32, clamp: f64, floor: f64, uMax: f64, uMin: f64, countCap: f64, seed: u32, sample: u32, step: u32,
+  out: usize, fired: usize, tbl: usize): i32 {
+  const D0 = 8 * P2(64 + fu),
+    D1 = 12 * P2(64 + fu),
+    invW = P2(64 - fu + 6);
+  const toLog2x4 = 4 * LOG2E * P2(64 - fu);
+  const lanes = scratch;
+  const c1 = step * 65536;
+  let total: f64 = 0,
+    nf = 0;
+  for (let k0 = 0; k0 < n; k0 += 4) {
+    threefry4(seed, sample, i32x4.add(i32x4.splat(k0), i32x4(0, 1, 2, 3)), c1);
+    v128.store(lanes, tfA);
+    v128.store(lanes + 16, tfB);
+    const m = n - k0 < 4 ? n - k0 : 4;
+    for (let i = 0; i < m; i++) {
+      const k = k0 + i;
+      const o8 = <usize>k << 3;
+      const a = load<f64>(drive + o8) + load<f64>(inp + o8) - <f64>load<i32>(bias + (<usize>k << 2));
+      let du = shiftRightRound(etaMant * a, etaShift);
+      if (du < floor) du = floor;
+      du = tbl ? softclampT(du, clamp, fu, tbl, D0, D1, invW) : isoftclamp(du, clamp, fu);
+      let uu = <f64>load<i32>(u + (<usize>k << 2)) + du;
+      if (uu < floor) uu = floor;
+      uu = tbl ? softclampT(uu, clamp, fu, tbl, D0, D1, invW) : isoftclamp(uu, clamp, fu);
+      if (uu > uMax) {
+        uu = uMax;
+        gSat++;
+      } else if (uu < uMin) {
+        uu = uMin;
+        gSat++;
+      }
+      store<i32>(u + (<usize>k << 2), <i32>uu);
+      // the draw
+      const w0 = load<u32>(lanes + (<usize>i << 2));
+      const U0 = <f64>(w0 >>> 1);
+      // rate <= 2^(ceil(4 u log2 e) / 4) 2^16 (1 + 1e-5) + 1: a count of 0 is certain below the early-exit line
+      const q4 = <i32>Math.ceil(uu * toLog2x4 + 1e-6);
+      const bound = P2(64 + 16 + (q4 >> 2)) * load<f64>(QUARTER + (<usize>(q4 & 3) << 3)) * (1 + 1e-5) + 1;
+      let z: f64 = 0;
+      if (bound <= CHUNK * 65536 && U0 < (1 - bound / 65536 - 1e-5) * 2147483648) {
+        z = 0;
+      } else {
+        expHits = 0;
+        const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
+        gRateHits += expHits;
+        gSat += expHits;
+        const w1 = load<u32>(lanes + 16 + (<usize>i << 2));
+        z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, w1);
+      }
+      store<i32>(out + (<usize>k << 2), <i32>z);
+      total += z;
+      if (z != 0) {
+        store<i32>(fired + (<usize>nf << 2), k);
+        nf++;
+      }
+    }
+  }
+  gSpikes += total;
+  return nf;
+}
+
+/** iPoisson with the first counter's two words given (chunks 0 and 1). */
+function iPoissonW(lq: f64, frac: i32, seed: u32, sample: u32, neuron: u32, step: u32, cap: f64, w0: u32,
+  w1: u32): f64 {
+  if (lq <= 0) return 0;
+  const cmax = CHUNK * P2(64 + frac);
+  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
+    base = Math.floor(lq / n),
+    rem = lq - base * n;
+  let total: f64 = 0;
+  let a = w0,
+    b = w1;
+  for (let j = 0; <f64>j < n; j++) {
+    if ((j & 1) == 0 && j > 0) {
+      threefry1(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
+      a = tf0;
+      b = tf1;
+    }
+    const w = j & 1 ? b : a;
+    total += <f64>chunkCount(base + (<f64>j < rem ? 1 : 0), frac, <f64>(w >>> 1));
+    if (total > cap) {
+      gCapHits++;
+      gSat++;
+      return cap;
+    }
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -426,6 +552,52 @@ export function deliver(out: usize, fired: usize, nFired: i32, ptr: usize, idx: 
         const t = ring + (<usize>tix << 3);
         store<f64>(t, load<f64>(t) + wj * c);
       }
+    }
+  }
+  gSyn = syn;
+  gEff = eff;
+  gMac = mac;
+}
+
+/**
+ * deliver for a projection kept as a dense nS x nT matrix of i8 weights (zeros where the network has no
+ * synapse) into an int32 ring slot: each emitting row is added 16 targets at a time. The counts (events,
+ * effective operations) come from the network's own rows (ptr, nnzRow), as in deliver.
+ */
+export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize, matrix: usize, nT: i32,
+  ring: usize, lo: f64, hi: f64, counts: i32, binary: i32, unit: f64, nnzRow: usize): void {
+  let syn: f64 = 0,
+    eff: f64 = 0,
+    mac = 0;
+  for (let f = 0; f < nFired; f++) {
+    const s = load<i32>(fired + (<usize>f << 2));
+    let c = <f64>load<i32>(out + (<usize>s << 2));
+    if (c > hi || c < lo) {
+      c = c > hi ? hi : lo;
+      gSat++;
+    }
+    const a = load<i32>(ptr + (<usize>s << 2)),
+      b = load<i32>(ptr + (<usize>(s + 1) << 2));
+    syn += counts ? c * <f64>(b - a) : <f64>(b - a);
+    eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
+    if (!binary && c != unit && c != -unit) mac = 1;
+    const ci = <i32>c;
+    const cv = i32x4.splat(ci);
+    const row = matrix + <usize>s * <usize>nT;
+    let j = 0;
+    for (; j + 16 <= nT; j += 16) {
+      const w16 = v128.load(row + <usize>j);
+      const lo8 = i16x8.extend_low_i8x16_s(w16),
+        hi8 = i16x8.extend_high_i8x16_s(w16);
+      const t = ring + (<usize>j << 2);
+      v128.store(t, i32x4.add(v128.load(t), i32x4.mul(i32x4.extend_low_i16x8_s(lo8), cv)));
+      v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.mul(i32x4.extend_high_i16x8_s(lo8), cv)));
+      v128.store(t + 32, i32x4.add(v128.load(t + 32), i32x4.mul(i32x4.extend_low_i16x8_s(hi8), cv)));
+      v128.store(t + 48, i32x4.add(v128.load(t + 48), i32x4.mul(i32x4.extend_high_i16x8_s(hi8), cv)));
+    }
+    for (; j < nT; j++) {
+      const t = ring + (<usize>j << 2);
+      store<i32>(t, load<i32>(t) + <i32>load<i8>(row + <usize>j) * ci);
     }
   }
   gSyn = syn;

@@ -16,6 +16,9 @@ import { q, qMax, qMin, shiftRightRound, type SatCounter } from '../../fixed/q.j
 import { defineNeuron, perNeuron, scalar, type PopulationState, type StepContext } from '../neuron.js';
 import { SimWasm } from '../wasm.js';
 
+/** Float64s of the WebAssembly soft-clamp table (src/sim/asm/engine.ts buildSoftplus). */
+const SOFTPLUS_TABLE = 512 + 64;
+
 /** Fraction bits of the rate exp(u) handed to the sampler. */
 export const RATE_FRAC = 16;
 const I32 = 2 ** 31 - 1;
@@ -130,16 +133,22 @@ export default defineNeuron<IpVaeConst>({
     return true;
   },
   wasm: {
-    bytes: (n) => SimWasm.bytes(n, 4),
-    compile: (c, w) => w.copy(Int32Array, c.bias),
-    step(bias, c, s, ctx, w) {
-      const u = s.state.u.byteOffset;
-      w.x.ipvaeStep(
+    bytes: (n) => SimWasm.bytes(n, 4) + SimWasm.bytes(SOFTPLUS_TABLE, 8),
+    compile(c, w) {
+      const table = w.array(Float64Array, SOFTPLUS_TABLE);
+      return {
+        bias: w.copy(Int32Array, c.bias),
+        table: w.x.buildSoftplus(c.fu, table.byteOffset) ? table.byteOffset : 0,
+      };
+    },
+    step(compiled, c, s, ctx, w) {
+      const k = compiled as { bias: Int32Array; table: number };
+      s.nFired = w.x.ipvaeStepEmit(
         s.n,
-        u,
+        s.state.u.byteOffset,
         s.drive.byteOffset,
         s.inp.byteOffset,
-        (bias as Int32Array).byteOffset,
+        k.bias.byteOffset,
         c.fu,
         c.etaMant,
         c.etaShift,
@@ -147,17 +156,13 @@ export default defineNeuron<IpVaeConst>({
         c.floor,
         c.uMax,
         c.uMin,
-      );
-      s.nFired = w.x.ipvaeEmit(
-        s.n,
-        u,
-        s.out.byteOffset,
-        s.fired.byteOffset,
-        c.fu,
         c.countCap,
         ctx.seed >>> 0,
         ctx.sample >>> 0,
         ctx.t >>> 0,
+        s.out.byteOffset,
+        s.fired.byteOffset,
+        k.table,
       );
       const h = w.settle(ctx);
       s.counters[0][0] += h.capHits;
