@@ -158,6 +158,34 @@ describe('the integer simulator in WebAssembly', () => {
     expect(w.counters).toEqual(js.counters);
   });
 
+  it('LIF two neurons at a time: clips of u and v counted per neuron, odd sizes, the same as JavaScript', () => {
+    const nS = 9,
+      nT = 15;
+    const W = Array.from({ length: nT * nS }, (_, i) => (i % 3 ? 127 : -128));
+    const net: Network = {
+      name: 'clip',
+      meta: {},
+      populations: [
+        { name: 'in', model: 'input', size: nS, params: {}, formats: {} },
+        {
+          name: 'a',
+          model: 'lif',
+          size: nT,
+          params: { vth: Int32Array.from({ length: nT }, (_, k) => 2 ** 17 - k * 5000), du: 40, dv: 3 },
+          formats: {},
+        },
+      ],
+      projections: [testProjection('w', 'in', 'a', W, nT, nS, { exponent: 12 })],
+    };
+    const js = trace(net, 'js'),
+      w = trace(net, 'wasm');
+    expect(js.counters.saturations).toBeGreaterThan(50);
+    expect(js.counters.spikes).toBeGreaterThan(5);
+    expect(w.digest).toBe(js.digest);
+    expect(w.v).toEqual(js.v);
+    expect(w.counters).toEqual(js.counters);
+  });
+
   it('sums that could pass 2^31 stay in float64, exactly as JavaScript', () => {
     const nS = 6,
       nT = 4;

@@ -399,8 +399,8 @@ const U_MAX: f64 = 8388607,
 
 // @ts-ignore: decorator
 @inline function trunc4096(x: f64): f64 {
-  // (x / 4096) | 0 in JavaScript: |x / 4096| < 2^31 here
-  return Math.trunc(x / 4096);
+  // (x / 4096) | 0 in JavaScript: |x / 4096| < 2^31 here; x / 4096 = x * 2^-12 exactly
+  return Math.trunc(x * 0.000244140625);
 }
 
 // @ts-ignore: decorator
@@ -425,11 +425,57 @@ const U_MAX: f64 = 8388607,
   return uu;
 }
 
-/** lif/if/threshold: binary spikes into out/fired; returns the number of spikes (also in gSpikes). */
+/** lif/if/threshold: binary spikes into out/fired; returns the number of spikes (also in gSpikes). Without the
+ * wrap, two neurons at a time (f64x2: the same operations in the same order, clips counted per lane). */
 export function lifStep(n: i32, u: usize, v: usize, aIn: usize, decU: usize, decV: usize, bias: usize, thr: usize,
   wrap: i32, out: usize, fired: usize): i32 {
-  let spikes = 0;
-  for (let i = 0; i < n; i++) {
+  let spikes = 0,
+    i = 0;
+  if (!wrap) {
+    const K = f64x2.splat(0.000244140625),
+      S64 = f64x2.splat(64),
+      UMAXv = f64x2.splat(U_MAX),
+      UMINv = f64x2.splat(U_MIN),
+      VMAXv = f64x2.splat(V_LIM),
+      VMINv = f64x2.splat(-V_LIM),
+      ONE = f64x2.splat(1);
+    for (; i + 2 <= n; i += 2) {
+      const o4 = <usize>i << 2,
+        o8 = <usize>i << 3;
+      const U = f64x2.convert_low_i32x4_s(v128.load64_zero(u + o4)),
+        DU = f64x2.convert_low_i32x4_s(v128.load64_zero(decU + o4));
+      let uu = f64x2.add(f64x2.trunc(f64x2.mul(f64x2.mul(U, DU), K)), f64x2.mul(v128.load(aIn + o8), S64));
+      const cu = i64x2.bitmask(v128.or(f64x2.gt(uu, UMAXv), f64x2.lt(uu, UMINv)));
+      if (cu) {
+        gSat += <f64>((cu & 1) + (cu >> 1));
+        uu = f64x2.pmin(f64x2.pmax(uu, UMINv), UMAXv);
+      }
+      v128.store64_lane(u + o4, i32x4.trunc_sat_f64x2_s_zero(uu), 0);
+      const V = f64x2.convert_low_i32x4_s(v128.load64_zero(v + o4)),
+        DV = f64x2.convert_low_i32x4_s(v128.load64_zero(decV + o4));
+      let vv = f64x2.add(f64x2.add(f64x2.trunc(f64x2.mul(f64x2.mul(V, DV), K)), uu), v128.load(bias + o8));
+      const cv = i64x2.bitmask(v128.or(f64x2.gt(vv, VMAXv), f64x2.lt(vv, VMINv)));
+      if (cv) {
+        gSat += <f64>((cv & 1) + (cv >> 1));
+        vv = f64x2.pmin(f64x2.pmax(vv, VMINv), VMAXv);
+      }
+      const sp = f64x2.gt(vv, v128.load(thr + o8));
+      v128.store64_lane(out + o4, i32x4.trunc_sat_f64x2_s_zero(v128.and(sp, ONE)), 0);
+      v128.store64_lane(v + o4, i32x4.trunc_sat_f64x2_s_zero(v128.andnot(vv, sp)), 0);
+      const m = i64x2.bitmask(sp);
+      if (m) {
+        if (m & 1) {
+          store<i32>(fired + (<usize>spikes << 2), i);
+          spikes++;
+        }
+        if (m & 2) {
+          store<i32>(fired + (<usize>spikes << 2), i + 1);
+          spikes++;
+        }
+      }
+    }
+  }
+  for (; i < n; i++) {
     const uu = registerU(u, decU, aIn, i, wrap);
     let vv = trunc4096(<f64>load<i32>(v + (<usize>i << 2)) * <f64>load<i32>(decV + (<usize>i << 2))) + uu +
       load<f64>(bias + (<usize>i << 3));
@@ -522,6 +568,11 @@ export function deliver(out: usize, fired: usize, nFired: i32, ptr: usize, idx: 
           const t = base + (<usize>j << 2);
           store<i32>(t, load<i32>(t) + <i32>load<i8>(w + <usize>j) * ci);
         }
+      } else if (idxKind == 1 && wKind == 1 && ci == 1) {
+        for (; j < b; j++) {
+          const t = ring + (<usize>load<u16>(idx + (<usize>j << 1)) << 2);
+          store<i32>(t, load<i32>(t) + <i32>load<i8>(w + <usize>j));
+        }
       } else if (idxKind == 1 && wKind == 1) {
         for (; j < b; j++) {
           const t = ring + (<usize>load<u16>(idx + (<usize>j << 1)) << 2);
@@ -605,13 +656,34 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
   gMac = mac;
 }
 
-/** A ring slot's sums (ringKind 1: i32, 2: f64) into inp (times 2^sh, or floor(sum / 2^-sh)), cleared. */
+/**
+ * A ring slot's sums (ringKind 1: i32, 2: f64) into inp (times 2^sh, or floor(sum / 2^-sh)), the slot cleared.
+ * Adding a zero sum leaves inp as it was, so the int32 case adds every entry, four at a time, without a branch.
+ */
 export function gather(ring: usize, ringKind: i32, inp: usize, n: i32, sh: i32): void {
-  const f = sh >= 0 ? P2(64 + sh) : 0;
-  for (let k = 0; k < n; k++) {
+  const f = P2(64 + sh);
+  let k = 0;
+  if (ringKind == 1) {
+    const fv = f64x2.splat(f);
+    const zero = i32x4.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const r = v128.load(ring + (<usize>k << 2));
+      v128.store(ring + (<usize>k << 2), zero);
+      let lo = f64x2.mul(f64x2.convert_low_i32x4_s(r), fv),
+        hi = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(r, r, 2, 3, 0, 1)), fv);
+      if (sh < 0) {
+        lo = f64x2.floor(lo);
+        hi = f64x2.floor(hi);
+      }
+      const p = inp + (<usize>k << 3);
+      v128.store(p, f64x2.add(v128.load(p), lo));
+      v128.store(p + 16, f64x2.add(v128.load(p + 16), hi));
+    }
+  }
+  for (; k < n; k++) {
     const r = ringKind == 1 ? <f64>load<i32>(ring + (<usize>k << 2)) : load<f64>(ring + (<usize>k << 3));
     if (r != 0) {
-      store<f64>(inp + (<usize>k << 3), load<f64>(inp + (<usize>k << 3)) + (sh >= 0 ? r * f : shiftRight(r, -sh)));
+      store<f64>(inp + (<usize>k << 3), load<f64>(inp + (<usize>k << 3)) + (sh >= 0 ? r * f : Math.floor(r * f)));
       if (ringKind == 1) store<i32>(ring + (<usize>k << 2), 0);
       else store<f64>(ring + (<usize>k << 3), 0);
     }
