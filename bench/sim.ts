@@ -16,7 +16,14 @@ import { loadModel } from '../src/io/safetensors.js';
 import { loadData } from '../src/data/datasets.js';
 import { bestModel } from '../src/cli/models.js';
 import { toQ } from '../src/fixed/q.js';
+import { evaluate } from '../src/model/evaluate.js';
 import { report, type BenchRecord } from './common.js';
+
+/**
+ * Brian2 2.5.1's C++ standalone mode on the same random LIF network, one thread, on this machine: the best of 5
+ * runs of `PYENV_VERSION=system python3 bench/brian2/lif.py` (Debian's python3-brian), 2026-12-01.
+ */
+const BRIAN2_EVENTS_PER_S = 279.2e6;
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
@@ -129,8 +136,51 @@ for (const [engine, backend] of ONLY === 'ipvae' ? [] : CONFIGS) {
     `${name}: ${(ev / sec / 1e6).toFixed(1)} M synaptic events/s at ${rate.toFixed(1)} spikes per 1000 steps per neuron`,
   );
   rows.push({ case: name, metric: 'synaptic events per second', value: ev / sec, unit: '1/s' });
+  if (backend === 'wasm' && engine === 'event')
+    rows.push({
+      case: name,
+      metric: 'vs Brian2 C++ standalone (recorded)',
+      value: ev / sec / BRIAN2_EVENTS_PER_S,
+      unit: 'x',
+    });
   rows.push({ case: name, metric: 'mean rate', value: rate, unit: 'Hz at 1 ms/step' });
   rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });
+}
+
+// 10 M synapses (50,000 neurons x 200, 16-bit target indices): speed and memory in the WebAssembly backend
+if (ONLY !== 'ipvae') {
+  const m0 = process.memoryUsage();
+  const net = lifNet(50_000, 200, 11);
+  const m1 = process.memoryUsage();
+  const sim = new Simulator(net, { engine: 'event', seed: 0, backend: 'wasm' });
+  sim.reset(0);
+  for (let t = 0; t < 100; t++) sim.step();
+  const c0 = sim.counters.synapticEvents;
+  const t0 = performance.now();
+  for (let t = 0; t < Math.min(STEPS, 500); t++) sim.step();
+  const sec = (performance.now() - t0) / 1000;
+  const m2 = process.memoryUsage();
+  const name = 'random LIF 50k x 200 (10 M synapses), event wasm';
+  const simBytes = sim.wasm!.x.memory.buffer.byteLength;
+  console.error(
+    `${name}: ${((sim.counters.synapticEvents - c0) / sec / 1e6).toFixed(1)} M synaptic events/s; the simulator's memory ${(simBytes / 2 ** 20).toFixed(0)} MiB, the network's arrays ${((m1.arrayBuffers - m0.arrayBuffers) / 2 ** 20).toFixed(0)} MiB, heap ${(m2.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+  );
+  rows.push({
+    case: name,
+    metric: 'synaptic events per second',
+    value: (sim.counters.synapticEvents - c0) / sec,
+    unit: '1/s',
+  });
+  rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });
+  rows.push({ case: name, metric: "simulator's memory (WebAssembly)", value: simBytes / 2 ** 20, unit: 'MiB' });
+  rows.push({
+    case: name,
+    metric: "the Network's own arrays (input)",
+    value: (m1.arrayBuffers - m0.arrayBuffers) / 2 ** 20,
+    unit: 'MiB',
+  });
+  rows.push({ case: name, metric: 'JS heap used', value: m2.heapUsed / 2 ** 20, unit: 'MiB' });
+  rows.push({ case: name, metric: 'resident set', value: m2.rss / 2 ** 20, unit: 'MiB' });
 }
 
 for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 'mnist')[]) {
@@ -139,6 +189,16 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
   const { net } = fromIpVae(p);
   const va = loadData(data, 'test');
   const xf = inputFormat(DEFAULT_QUANT);
+  // the float model, WebAssembly event-driven, one thread, on the same inputs and steps (npm run bench -- infer's row)
+  const fsteps = Math.min(STEPS, 1000),
+    fN = Math.max(SAMPLES, 8);
+  await evaluate(p, va.X, 2, { steps: 50, seed: 0, backend: 'wasm', mode: 'event', workers: 1, record: [50] });
+  const ft0 = performance.now();
+  await evaluate(p, va.X, fN, { steps: fsteps, seed: 0, backend: 'wasm', mode: 'event', workers: 1, record: [fsteps] });
+  const floatRate = (fN * fsteps) / ((performance.now() - ft0) / 1000);
+  const fname = `iP-VAE D ${p.D} K ${p.K} (${m.label}), float WebAssembly event`;
+  console.error(`${fname}: ${floatRate.toFixed(0)} samples x steps/s`);
+  rows.push({ case: fname, metric: 'samples x steps per second', value: floatRate, unit: '1/s' });
   for (const [engine, backend] of CONFIGS) {
     const sim = new Simulator(net, { engine, seed: 0, backend });
     const steps = Math.min(STEPS, 1000);
@@ -159,6 +219,13 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
     );
     rows.push({ case: name, metric: 'synaptic events per second', value: c.synapticEvents / sec, unit: '1/s' });
     rows.push({ case: name, metric: 'samples x steps per second', value: (SAMPLES * steps) / sec, unit: '1/s' });
+    if (backend === 'wasm')
+      rows.push({
+        case: name,
+        metric: 'vs the float WebAssembly event path',
+        value: (SAMPLES * steps) / sec / floatRate,
+        unit: 'x',
+      });
     rows.push({ case: name, metric: 'state per synapse', value: bytesPerSynapse(sim), unit: 'B' });
   }
 }

@@ -85,6 +85,18 @@ export interface SimExports {
     out: number,
     fired: number,
   ): number;
+  lifStepUniform(
+    n: number,
+    u: number,
+    v: number,
+    aIn: number,
+    decU: number,
+    decV: number,
+    bias: number,
+    thr: number,
+    out: number,
+    fired: number,
+  ): number;
   liStep(
     n: number,
     u: number,

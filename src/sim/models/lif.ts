@@ -194,27 +194,49 @@ export function loihiSpikingStep(c: LifConst, s: PopulationState, ctx: StepConte
 /** The spiking Loihi step in WebAssembly (lif, if, threshold): lifStep there, bit-identical. */
 export const LOIHI_WASM: WasmNeuron<LifConst> = {
   bytes: (n) => 2 * SimWasm.bytes(n, 4) + 2 * SimWasm.bytes(n, 8),
-  compile: (c, w) => ({
-    decU: w.copy(Int32Array, c.decU),
-    decV: w.copy(Int32Array, c.decV),
-    bias: w.copy(Float64Array, c.bias),
-    thr: w.copy(Float64Array, c.thr),
-  }),
+  compile(c, w) {
+    const same = (a: ArrayLike<number>) => Array.prototype.every.call(a, (x: number) => x === a[0]);
+    // one decay pair and one threshold for all (without Lava's wrap): scalars, and the bias as int32
+    if (!c.wrap && same(c.decU) && same(c.decV) && same(c.thr) && c.bias.length > 0)
+      return { uniform: true, decU: c.decU[0], decV: c.decV[0], thr: c.thr[0], bias: w.copy(Int32Array, c.bias) };
+    return {
+      uniform: false,
+      decU: w.copy(Int32Array, c.decU),
+      decV: w.copy(Int32Array, c.decV),
+      bias: w.copy(Float64Array, c.bias),
+      thr: w.copy(Float64Array, c.thr),
+    };
+  },
   step(compiled, c, s, ctx, w) {
-    const k = compiled as { decU: Int32Array; decV: Int32Array; bias: Float64Array; thr: Float64Array };
-    s.nFired = w.x.lifStep(
-      s.n,
-      s.state.u.byteOffset,
-      s.state.v.byteOffset,
-      s.inp.byteOffset,
-      k.decU.byteOffset,
-      k.decV.byteOffset,
-      k.bias.byteOffset,
-      k.thr.byteOffset,
-      c.wrap ? 1 : 0,
-      s.out.byteOffset,
-      s.fired.byteOffset,
-    );
+    const k = compiled as
+      | { uniform: true; decU: number; decV: number; thr: number; bias: Int32Array }
+      | { uniform: false; decU: Int32Array; decV: Int32Array; bias: Float64Array; thr: Float64Array };
+    s.nFired = k.uniform
+      ? w.x.lifStepUniform(
+          s.n,
+          s.state.u.byteOffset,
+          s.state.v.byteOffset,
+          s.inp.byteOffset,
+          k.decU,
+          k.decV,
+          k.bias.byteOffset,
+          k.thr,
+          s.out.byteOffset,
+          s.fired.byteOffset,
+        )
+      : w.x.lifStep(
+          s.n,
+          s.state.u.byteOffset,
+          s.state.v.byteOffset,
+          s.inp.byteOffset,
+          k.decU.byteOffset,
+          k.decV.byteOffset,
+          k.bias.byteOffset,
+          k.thr.byteOffset,
+          c.wrap ? 1 : 0,
+          s.out.byteOffset,
+          s.fired.byteOffset,
+        );
     w.settle(ctx);
   },
 };
