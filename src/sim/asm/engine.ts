@@ -147,9 +147,25 @@ export function threefryWord(k0: u32, k1: u32, c0: u32, c1: u32, which: i32): u3
 const CHUNK: f64 = 8;
 const KMAX: i32 = 60;
 
+// 1 / k for k = 0..KMAX (entry 0 unused)
+const RECIP = memory.data<f64>([
+  0, 1, 1 / 2.0, 1 / 3.0, 1 / 4.0, 1 / 5.0, 1 / 6.0, 1 / 7.0, 1 / 8.0, 1 / 9.0, 1 / 10.0, 1 / 11.0, 1 / 12.0, 1 / 13.0,
+  1 / 14.0, 1 / 15.0, 1 / 16.0, 1 / 17.0, 1 / 18.0, 1 / 19.0, 1 / 20.0, 1 / 21.0, 1 / 22.0, 1 / 23.0, 1 / 24.0,
+  1 / 25.0, 1 / 26.0, 1 / 27.0, 1 / 28.0, 1 / 29.0, 1 / 30.0, 1 / 31.0, 1 / 32.0, 1 / 33.0, 1 / 34.0, 1 / 35.0,
+  1 / 36.0, 1 / 37.0, 1 / 38.0, 1 / 39.0, 1 / 40.0, 1 / 41.0, 1 / 42.0, 1 / 43.0, 1 / 44.0, 1 / 45.0, 1 / 46.0,
+  1 / 47.0, 1 / 48.0, 1 / 49.0, 1 / 50.0, 1 / 51.0, 1 / 52.0, 1 / 53.0, 1 / 54.0, 1 / 55.0, 1 / 56.0, 1 / 57.0,
+  1 / 58.0, 1 / 59.0, 1 / 60.0,
+]);
+
+/**
+ * floor(a / (k 2^frac)) for integers 0 <= a < 2^53: the quotient estimated with a multiply (a 2^-frac is exact,
+ * 1/k is within half an ulp, so the estimate is within one of the true quotient) and corrected as the
+ * JavaScript idiv corrects its own: the same exact integer.
+ */
 // @ts-ignore: decorator
-@inline function idiv(a: f64, b: f64): f64 {
-  let q = Math.floor(a / b);
+@inline function idivK(a: f64, k: i32, frac: i32): f64 {
+  const b = <f64>k * P2(64 + frac);
+  let q = Math.floor(a * P2(64 - frac) * load<f64>(RECIP + (<usize>k << 3)));
   if (q * b > a) q--;
   else if ((q + 1) * b <= a) q++;
   return q;
@@ -161,10 +177,9 @@ function chunkCount(cq: f64, frac: i32, U: f64): i32 {
   let p = iexp(-cq, frac, 31, I32MAX);
   let cdf = p,
     k = 0;
-  const den = P2(64 + frac);
   while (U >= cdf && k < KMAX) {
     k++;
-    p = idiv(p * cq, <f64>k * den);
+    p = idivK(p * cq, k, frac);
     if (p == 0) break;
     cdf += p;
   }
@@ -284,21 +299,39 @@ export function buildSoftplus(f: i32, tbl: usize): i32 {
   return 1;
 }
 
-// @ts-ignore: decorator
-@inline function softclampT(y: f64, c: f64, f: i32, tbl: usize, D0: f64, D1: f64, invW: f64): f64 {
-  const d = c - y;
-  if (d >= D1) return c - d;
-  if (d < D0) return isoftclamp(y, c, f);
-  const at = tbl + (<usize>(<i32>((d - D0) * invW)) << 4);
-  const e = <i32>load<f64>(at) - (d >= load<f64>(at + 8) ? 1 : 0);
-  return c - (d + load<f64>(tbl + 4096 + (<usize>e << 3)));
-}
-
 // 2^(q/4), q = 0..3, rounded up: an upper bound of 2^x is P2(ceil) or a quarter step above floor(4x)/4
 const QUARTER = memory.data<f64>([1.0, 1.1892071150027212, 1.4142135623730954, 1.6817928305074292, 2.0]);
+
 const LOG2E: f64 = 1.4426950408889634;
 
-/** ipvaeStep then ipvaeEmit, neuron by neuron (the same bits); returns nFired, spikes in gSpikes. */
+/** The soft clamp on two lanes from the table: its lookups lane by lane, the rest in f64x2 (the same operations). */
+// @ts-ignore: decorator
+@inline function softclamp2(Y: v128, C: v128, c: f64, f: i32, tbl: usize, D0: f64, D1v: v128, D0v: v128,
+  invWv: v128): v128 {
+  const Dd = f64x2.sub(C, Y);
+  if (i64x2.bitmask(f64x2.lt(Dd, D0v))) {
+    // rare: a lane within 8 of the clamp
+    const y0 = f64x2.extract_lane(Y, 0),
+      y1 = f64x2.extract_lane(Y, 1);
+    return f64x2.replace_lane(f64x2.splat(isoftclamp(y0, c, f)), 1, isoftclamp(y1, c, f));
+  }
+  const B = f64x2.pmin(f64x2.mul(f64x2.sub(Dd, D0v), invWv), f64x2.splat(255));
+  const I = i32x4.trunc_sat_f64x2_s_zero(B);
+  const d0 = f64x2.extract_lane(Dd, 0),
+    d1 = f64x2.extract_lane(Dd, 1);
+  const at0 = tbl + (<usize>i32x4.extract_lane(I, 0) << 4),
+    at1 = tbl + (<usize>i32x4.extract_lane(I, 1) << 4);
+  const e0 = <i32>load<f64>(at0) - (d0 >= load<f64>(at0 + 8) ? 1 : 0),
+    e1 = <i32>load<f64>(at1) - (d1 >= load<f64>(at1 + 8) ? 1 : 0);
+  const R = f64x2.replace_lane(f64x2.splat(load<f64>(tbl + 4096 + (<usize>e0 << 3))), 1,
+    load<f64>(tbl + 4096 + (<usize>e1 << 3)));
+  return v128.bitselect(f64x2.sub(C, Dd), f64x2.sub(C, f64x2.add(Dd, R)), f64x2.ge(Dd, D1v));
+}
+
+/**
+ * ipvaeStep then ipvaeEmit, four neurons at a time (the same bits): the updates two by two in f64x2, then
+ * each neuron's draw with the words of one Threefry call for the four; returns nFired, spikes in gSpikes.
+ */
 export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: usize, fu: i32, etaMant: f64,
   etaShift: i32, clamp: f64, floor: f64, uMax: f64, uMin: f64, countCap: f64, seed: u32, sample: u32, step: u32,
   out: usize, fired: usize, tbl: usize): i32 {
@@ -308,6 +341,17 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
   const toLog2x4 = 4 * LOG2E * P2(64 - fu);
   const lanes = scratch;
   const c1 = step * 65536;
+  const ETA = f64x2.splat(etaMant),
+    HALF = f64x2.splat(etaShift > 0 ? P2(63 + etaShift) : 0),
+    INV = f64x2.splat(P2(64 - etaShift)),
+    FLOOR = f64x2.splat(floor),
+    C = f64x2.splat(clamp),
+    UMAXv = f64x2.splat(uMax),
+    UMINv = f64x2.splat(uMin),
+    D0v = f64x2.splat(D0),
+    D1v = f64x2.splat(D1),
+    invWv = f64x2.splat(invW);
+  const simd = tbl != 0;
   let total: f64 = 0,
     nf = 0;
   for (let k0 = 0; k0 < n; k0 += 4) {
@@ -315,16 +359,41 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
     v128.store(lanes, tfA);
     v128.store(lanes + 16, tfB);
     const m = n - k0 < 4 ? n - k0 : 4;
-    for (let i = 0; i < m; i++) {
+    let i0 = 0;
+    if (simd) {
+      // pairs of neurons: a = drive + inp - bias; du = shiftRightRound(eta a, etaShift); floor; soft clamp;
+      // u + du; floor; soft clamp; the register's range (clips counted)
+      for (; i0 + 2 <= m; i0 += 2) {
+        const k = k0 + i0;
+        const o8 = <usize>k << 3,
+          o4 = <usize>k << 2;
+        const A = f64x2.sub(f64x2.add(v128.load(drive + o8), v128.load(inp + o8)),
+          f64x2.convert_low_i32x4_s(v128.load64_zero(bias + o4)));
+        let du = f64x2.mul(ETA, A);
+        du = etaShift > 0 ? f64x2.floor(f64x2.mul(f64x2.add(du, HALF), INV)) : f64x2.mul(du, INV);
+        du = f64x2.pmax(du, FLOOR);
+        du = softclamp2(du, C, clamp, fu, tbl, D0, D1v, D0v, invWv);
+        let uu = f64x2.add(f64x2.convert_low_i32x4_s(v128.load64_zero(u + o4)), du);
+        uu = f64x2.pmax(uu, FLOOR);
+        uu = softclamp2(uu, C, clamp, fu, tbl, D0, D1v, D0v, invWv);
+        const cl = i64x2.bitmask(v128.or(f64x2.gt(uu, UMAXv), f64x2.lt(uu, UMINv)));
+        if (cl) {
+          gSat += <f64>((cl & 1) + (cl >> 1));
+          uu = f64x2.pmin(f64x2.pmax(uu, UMINv), UMAXv);
+        }
+        v128.store64_lane(u + o4, i32x4.trunc_sat_f64x2_s_zero(uu), 0);
+      }
+    }
+    for (let i = i0; i < m; i++) {
       const k = k0 + i;
       const o8 = <usize>k << 3;
       const a = load<f64>(drive + o8) + load<f64>(inp + o8) - <f64>load<i32>(bias + (<usize>k << 2));
       let du = shiftRightRound(etaMant * a, etaShift);
       if (du < floor) du = floor;
-      du = tbl ? softclampT(du, clamp, fu, tbl, D0, D1, invW) : isoftclamp(du, clamp, fu);
+      du = isoftclamp(du, clamp, fu);
       let uu = <f64>load<i32>(u + (<usize>k << 2)) + du;
       if (uu < floor) uu = floor;
-      uu = tbl ? softclampT(uu, clamp, fu, tbl, D0, D1, invW) : isoftclamp(uu, clamp, fu);
+      uu = isoftclamp(uu, clamp, fu);
       if (uu > uMax) {
         uu = uMax;
         gSat++;
@@ -333,23 +402,25 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
         gSat++;
       }
       store<i32>(u + (<usize>k << 2), <i32>uu);
-      // the draw
+    }
+    // the draws
+    for (let i = 0; i < m; i++) {
+      const k = k0 + i;
+      const uu = <f64>load<i32>(u + (<usize>k << 2));
       const w0 = load<u32>(lanes + (<usize>i << 2));
-      const U0 = <f64>(w0 >>> 1);
-      // rate <= 2^(ceil(4 u log2 e) / 4) 2^16 (1 + 1e-5) + 1: a count of 0 is certain below the early-exit line
+      // rate <= B = 2^(ceil(4 u log2 e) / 4) 2^16 (1 + 1e-5) + 1: chunkCount returns 0 for U below
+      // (1 - B / 2^16 - 1e-5) 2^31 (for the exact rate, which is at most B)
       const q4 = <i32>Math.ceil(uu * toLog2x4 + 1e-6);
       const bound = P2(64 + 16 + (q4 >> 2)) * load<f64>(QUARTER + (<usize>(q4 & 3) << 3)) * (1 + 1e-5) + 1;
-      let z: f64 = 0;
-      if (bound <= CHUNK * 65536 && U0 < (1 - bound / 65536 - 1e-5) * 2147483648) {
-        z = 0;
-      } else {
-        expHits = 0;
-        const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
-        gRateHits += expHits;
-        gSat += expHits;
-        const w1 = load<u32>(lanes + 16 + (<usize>i << 2));
-        z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, w1);
+      if (bound <= CHUNK * 65536 && <f64>(w0 >>> 1) < (1 - bound * (1.0 / 65536) - 1e-5) * 2147483648) {
+        store<i32>(out + (<usize>k << 2), 0);
+        continue;
       }
+      expHits = 0;
+      const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
+      gRateHits += expHits;
+      gSat += expHits;
+      const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, load<u32>(lanes + 16 + (<usize>i << 2)));
       store<i32>(out + (<usize>k << 2), <i32>z);
       total += z;
       if (z != 0) {
@@ -702,6 +773,9 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
   let syn: f64 = 0,
     eff: f64 = 0,
     mac = 0;
+  // the counts first (saturated to the payload), then the rows added two at a time (one pass over the ring)
+  const rows = scratchRows;
+  let nr = 0;
   for (let f = 0; f < nFired; f++) {
     const s = load<i32>(fired + (<usize>f << 2));
     let c = <f64>load<i32>(out + (<usize>s << 2));
@@ -714,28 +788,67 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
     syn += counts ? c * <f64>(b - a) : <f64>(b - a);
     eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
     if (!binary && c != unit && c != -unit) mac = 1;
-    const ci = <i32>c;
-    const cv = i32x4.splat(ci);
-    const row = matrix + <usize>s * <usize>nT;
-    let j = 0;
-    for (; j + 16 <= nT; j += 16) {
-      const w16 = v128.load(row + <usize>j);
-      const lo8 = i16x8.extend_low_i8x16_s(w16),
-        hi8 = i16x8.extend_high_i8x16_s(w16);
-      const t = ring + (<usize>j << 2);
-      v128.store(t, i32x4.add(v128.load(t), i32x4.mul(i32x4.extend_low_i16x8_s(lo8), cv)));
-      v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.mul(i32x4.extend_high_i16x8_s(lo8), cv)));
-      v128.store(t + 32, i32x4.add(v128.load(t + 32), i32x4.mul(i32x4.extend_low_i16x8_s(hi8), cv)));
-      v128.store(t + 48, i32x4.add(v128.load(t + 48), i32x4.mul(i32x4.extend_high_i16x8_s(hi8), cv)));
-    }
-    for (; j < nT; j++) {
-      const t = ring + (<usize>j << 2);
-      store<i32>(t, load<i32>(t) + <i32>load<i8>(row + <usize>j) * ci);
+    store<i32>(rows + (<usize>nr << 3), s);
+    store<i32>(rows + (<usize>nr << 3) + 4, <i32>c);
+    nr++;
+    if (nr == 2 || f == nFired - 1) {
+      addRows(rows, nr, matrix, nT, ring);
+      nr = 0;
     }
   }
   gSyn = syn;
   gEff = eff;
   gMac = mac;
+}
+
+// (row, count) pairs for addRows
+const scratchRows = memory.data(16, 16);
+
+/** ring[j] += sum over the nr rows of matrix[row][j] * count, 16 targets at a time. */
+function addRows(rows: usize, nr: i32, matrix: usize, nT: i32, ring: usize): void {
+  const s0 = load<i32>(rows),
+    c0 = load<i32>(rows + 4);
+  const r0 = matrix + <usize>s0 * <usize>nT,
+    v0 = i32x4.splat(c0);
+  let j = 0;
+  if (nr == 2) {
+    const s1 = load<i32>(rows + 8),
+      c1 = load<i32>(rows + 12);
+    const r1 = matrix + <usize>s1 * <usize>nT,
+      v1 = i32x4.splat(c1);
+    for (; j + 16 <= nT; j += 16) {
+      const a = v128.load(r0 + <usize>j),
+        b = v128.load(r1 + <usize>j);
+      const al = i16x8.extend_low_i8x16_s(a),
+        ah = i16x8.extend_high_i8x16_s(a),
+        bl = i16x8.extend_low_i8x16_s(b),
+        bh = i16x8.extend_high_i8x16_s(b);
+      const t = ring + (<usize>j << 2);
+      v128.store(t, i32x4.add(v128.load(t), i32x4.add(i32x4.mul(i32x4.extend_low_i16x8_s(al), v0), i32x4.mul(i32x4.extend_low_i16x8_s(bl), v1))));
+      v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.add(i32x4.mul(i32x4.extend_high_i16x8_s(al), v0), i32x4.mul(i32x4.extend_high_i16x8_s(bl), v1))));
+      v128.store(t + 32, i32x4.add(v128.load(t + 32), i32x4.add(i32x4.mul(i32x4.extend_low_i16x8_s(ah), v0), i32x4.mul(i32x4.extend_low_i16x8_s(bh), v1))));
+      v128.store(t + 48, i32x4.add(v128.load(t + 48), i32x4.add(i32x4.mul(i32x4.extend_high_i16x8_s(ah), v0), i32x4.mul(i32x4.extend_high_i16x8_s(bh), v1))));
+    }
+    for (; j < nT; j++) {
+      const t = ring + (<usize>j << 2);
+      store<i32>(t, load<i32>(t) + <i32>load<i8>(r0 + <usize>j) * c0 + <i32>load<i8>(r1 + <usize>j) * c1);
+    }
+    return;
+  }
+  for (; j + 16 <= nT; j += 16) {
+    const w16 = v128.load(r0 + <usize>j);
+    const lo8 = i16x8.extend_low_i8x16_s(w16),
+      hi8 = i16x8.extend_high_i8x16_s(w16);
+    const t = ring + (<usize>j << 2);
+    v128.store(t, i32x4.add(v128.load(t), i32x4.mul(i32x4.extend_low_i16x8_s(lo8), v0)));
+    v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.mul(i32x4.extend_high_i16x8_s(lo8), v0)));
+    v128.store(t + 32, i32x4.add(v128.load(t + 32), i32x4.mul(i32x4.extend_low_i16x8_s(hi8), v0)));
+    v128.store(t + 48, i32x4.add(v128.load(t + 48), i32x4.mul(i32x4.extend_high_i16x8_s(hi8), v0)));
+  }
+  for (; j < nT; j++) {
+    const t = ring + (<usize>j << 2);
+    store<i32>(t, load<i32>(t) + <i32>load<i8>(r0 + <usize>j) * c0);
+  }
 }
 
 /**
