@@ -1,6 +1,6 @@
 /**
  * Integer simulator speed and memory: synaptic events per second (sum over spikes of count x fan-out) and
- * bytes of simulator state per synapse, event-driven vs clock-driven engine, one thread.
+ * bytes of simulator state per synapse (every array the engine holds, over the synapses), one thread.
  * (a) the integer iP-VAE (K = 512; D = 256 with the bundled patch model, D = 784 with the MNIST model, on
  *     held-out inputs, 8-bit weights);
  * (b) a random LIF network: 10,000 neurons x 100 synapses each (fixed fan-out, random targets), 1-step delays,
@@ -38,14 +38,16 @@ function bytesPerSynapse(sim: Simulator): number {
     syn = 0;
   for (const p of sim.projs) {
     if (p.isStatic) continue;
-    syn += p.idx.length;
+    syn += p.indptr[p.nS];
     bytes +=
       p.idx.byteLength +
       p.w.byteLength +
       p.indptr.byteLength +
       p.ring.byteLength +
       p.hist.byteLength +
-      p.nnzRow.byteLength;
+      p.nnzRow.byteLength +
+      (p.matrix?.byteLength ?? 0) +
+      (p.consecutive?.byteLength ?? 0);
     if (p.tptr) bytes += p.tptr.byteLength + p.tsrc!.byteLength + p.tw!.byteLength;
   }
   for (const P of sim.pops)
