@@ -1,5 +1,6 @@
 // Threefry-2x32-20 (Salmon et al., SC 2011; the same generator as src/rng/threefry.ts), shared by the
-// AssemblyScript modules: threefry1 for one counter pair (words in tf0, tf1), threefry4 for four (tfA, tfB).
+// AssemblyScript modules: threefry1 for one counter pair (words in tf0, tf1), threefry4 for four (tfA, tfB),
+// threefry8 for eight.
 
 // @ts-ignore: decorator
 @inline function rotl4(v: v128, r: i32): v128 {
@@ -38,6 +39,48 @@ export function threefry4(k0: u32, k1: u32, c0: v128, c1: u32): void {
   x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 26); x0 = i32x4.add(x0, x1); x1 = mix4(x0, x1, 6);
   tfA = i32x4.add(x0, K2);
   tfB = i32x4.add(x1, i32x4.add(K0, i32x4.splat(5)));
+}
+
+// The same for eight counters (c0 lanes and c0 + 4, c1), the two vectors interleaved so that their rounds
+// overlap: words 0 and 1 of the first four in tfA, tfB, of the next four in tfC, tfD.
+export let tfC: v128 = i32x4.splat(0);
+export let tfD: v128 = i32x4.splat(0);
+export function threefry8(k0: u32, k1: u32, c0: v128, c1: u32): void {
+  const K0 = i32x4.splat(k0), K1 = i32x4.splat(k1), K2 = i32x4.splat(0x1bd11bda ^ k0 ^ k1);
+  let y0 = i32x4.add(c0, K0), z0 = i32x4.add(i32x4.add(c0, i32x4.splat(4)), K0);
+  let y1 = i32x4.splat(c1 + k1), z1 = y1;
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 13); z1 = mix4(z0, z1, 13);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 15); z1 = mix4(z0, z1, 15);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 26); z1 = mix4(z0, z1, 26);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 6); z1 = mix4(z0, z1, 6);
+  y0 = i32x4.add(y0, K1); z0 = i32x4.add(z0, K1);
+  y1 = i32x4.add(y1, i32x4.add(K2, i32x4.splat(1))); z1 = i32x4.add(z1, i32x4.add(K2, i32x4.splat(1)));
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 17); z1 = mix4(z0, z1, 17);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 29); z1 = mix4(z0, z1, 29);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 16); z1 = mix4(z0, z1, 16);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 24); z1 = mix4(z0, z1, 24);
+  y0 = i32x4.add(y0, K2); z0 = i32x4.add(z0, K2);
+  y1 = i32x4.add(y1, i32x4.add(K0, i32x4.splat(2))); z1 = i32x4.add(z1, i32x4.add(K0, i32x4.splat(2)));
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 13); z1 = mix4(z0, z1, 13);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 15); z1 = mix4(z0, z1, 15);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 26); z1 = mix4(z0, z1, 26);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 6); z1 = mix4(z0, z1, 6);
+  y0 = i32x4.add(y0, K0); z0 = i32x4.add(z0, K0);
+  y1 = i32x4.add(y1, i32x4.add(K1, i32x4.splat(3))); z1 = i32x4.add(z1, i32x4.add(K1, i32x4.splat(3)));
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 17); z1 = mix4(z0, z1, 17);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 29); z1 = mix4(z0, z1, 29);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 16); z1 = mix4(z0, z1, 16);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 24); z1 = mix4(z0, z1, 24);
+  y0 = i32x4.add(y0, K1); z0 = i32x4.add(z0, K1);
+  y1 = i32x4.add(y1, i32x4.add(K2, i32x4.splat(4))); z1 = i32x4.add(z1, i32x4.add(K2, i32x4.splat(4)));
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 13); z1 = mix4(z0, z1, 13);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 15); z1 = mix4(z0, z1, 15);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 26); z1 = mix4(z0, z1, 26);
+  y0 = i32x4.add(y0, y1); z0 = i32x4.add(z0, z1); y1 = mix4(y0, y1, 6); z1 = mix4(z0, z1, 6);
+  tfA = i32x4.add(y0, K2);
+  tfB = i32x4.add(y1, i32x4.add(K0, i32x4.splat(5)));
+  tfC = i32x4.add(z0, K2);
+  tfD = i32x4.add(z1, i32x4.add(K0, i32x4.splat(5)));
 }
 
 export let tf0: u32 = 0;

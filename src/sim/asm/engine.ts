@@ -10,7 +10,7 @@
 // Counts that JavaScript keeps in counters (saturations, model counters, spikes, synaptic events) are left in
 // globals that the host reads after each call. Memory: a bump allocator; the host reserves everything once.
 
-import { threefry1, threefry4, tf0, tf1, tfA, tfB } from '../../kernels/asm/threefry';
+import { threefry1, threefry8, tf0, tf1, tfA, tfB, tfC, tfD } from '../../kernels/asm/threefry';
 
 let top: usize = 0;
 
@@ -26,8 +26,8 @@ export function alloc(bytes: i32): usize {
   return p;
 }
 
-// 32 bytes of scratch for vector lanes
-const scratch = memory.data(32, 16);
+// 64 bytes of scratch for vector lanes
+const scratch = memory.data(64, 16);
 
 export function heapTop(): usize {
   return top;
@@ -354,11 +354,14 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
   const simd = tbl != 0;
   let total: f64 = 0,
     nf = 0;
-  for (let k0 = 0; k0 < n; k0 += 4) {
-    threefry4(seed, sample, i32x4.add(i32x4.splat(k0), i32x4(0, 1, 2, 3)), c1);
+  for (let k0 = 0; k0 < n; k0 += 8) {
+    threefry8(seed, sample, i32x4.add(i32x4.splat(k0), i32x4(0, 1, 2, 3)), c1);
+    // word 0 of neurons k0..k0+7, then word 1
     v128.store(lanes, tfA);
-    v128.store(lanes + 16, tfB);
-    const m = n - k0 < 4 ? n - k0 : 4;
+    v128.store(lanes + 16, tfC);
+    v128.store(lanes + 32, tfB);
+    v128.store(lanes + 48, tfD);
+    const m = n - k0 < 8 ? n - k0 : 8;
     let i0 = 0;
     if (simd) {
       // pairs of neurons: a = drive + inp - bias; du = shiftRightRound(eta a, etaShift); floor; soft clamp;
@@ -420,7 +423,7 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
       const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
       gRateHits += expHits;
       gSat += expHits;
-      const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, load<u32>(lanes + 16 + (<usize>i << 2)));
+      const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, load<u32>(lanes + 32 + (<usize>i << 2)));
       store<i32>(out + (<usize>k << 2), <i32>z);
       total += z;
       if (z != 0) {
