@@ -33,7 +33,7 @@ export type SimBackend = 'wasm' | 'js';
 export interface SimOptions extends ModelOptions {
   engine: EngineKind;
   seed: number;
-  /** Default 'js'. Both give the same bytes (counts, membranes, counters, digests). */
+  /** Default 'wasm'; 'js' is the readable reference. Both give the same bytes (counts, membranes, counters, digests). */
   backend?: SimBackend;
   /** Also fold every step's emissions into a SHA-256 (spikes_sha256). */
   hash?: boolean;
@@ -99,7 +99,10 @@ export interface Proj {
   nS: number;
   nT: number;
   indptr: Int32Array;
+  /** Target of each synapse, as the engine reads it (empty where the WebAssembly backend keeps a matrix). */
   idx: IdxArray;
+  /** Target of each synapse: the network's own array (for probes and other readers of the structure). */
+  targets: ArrayLike<number>;
   w: WArray;
   /** Transposed (by target) copy for the clock engine. */
   tptr?: Int32Array;
@@ -172,7 +175,7 @@ export class Simulator {
     readonly o: SimOptions,
   ) {
     this.ctx = { seed: o.seed, sample: 0, t: 0, sat: this.sat, spikes: 0, driven: false, words: new Uint32Array(2) };
-    this.wasm = o.backend === 'wasm' ? new SimWasm(wasmBytes(net)) : undefined;
+    this.wasm = (o.backend ?? 'wasm') === 'wasm' ? new SimWasm(wasmBytes(net)) : undefined;
     const w = this.wasm;
     const I32 = (n: number) => (w ? w.array(Int32Array, n) : new Int32Array(n)),
       F64 = (n: number) => (w ? w.array(Float64Array, n) : new Float64Array(n));
@@ -318,6 +321,7 @@ export class Simulator {
       nT,
       indptr: m ? m.copy(Int32Array, q.indptr) : Int32Array.from(q.indptr),
       idx,
+      targets: q.indices,
       w,
       delay: q.delay,
       shift,

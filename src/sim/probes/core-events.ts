@@ -98,7 +98,7 @@ export default defineProbe<CoreEventsResult>({
           const T = pops[pr.tgt].cores;
           if (!T) continue; // into a host population: not on chip
           for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) {
-            const c = T[pr.idx[j]];
+            const c = T[pr.targets[j]];
             per.set(c, (per.get(c) ?? 0) + 1);
           }
         }
@@ -120,12 +120,12 @@ export default defineProbe<CoreEventsResult>({
         .filter((pr) => !pr.isStatic)
         .map((pr) => {
           const ptr = new Int32Array(P.n + 1);
-          for (let j = 0; j < pr.idx.length; j++) ptr[pr.idx[j] + 1]++;
+          for (let j = 0; j < pr.targets.length; j++) ptr[pr.targets[j] + 1]++;
           for (let n = 0; n < P.n; n++) ptr[n + 1] += ptr[n];
           const at = ptr.slice(0, P.n),
-            src = new Int32Array(pr.idx.length);
+            src = new Int32Array(pr.targets.length);
           for (let s = 0; s < pr.nS; s++)
-            for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) src[at[pr.idx[j]]++] = s;
+            for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) src[at[pr.targets[j]]++] = s;
           return { ptr, src, from: pr.src, delay: pr.delay };
         }),
     );
