@@ -97,6 +97,7 @@ export interface SimExports {
     out: number,
     fired: number,
   ): number;
+  readoutStep(n: number, inp: number, drive: number, v: number, lo: number, hi: number): void;
   liStep(
     n: number,
     u: number,

@@ -654,6 +654,34 @@ export function lifStepUniform(n: i32, u: usize, v: usize, aIn: usize, decU: f64
   return spikes;
 }
 
+/** readout (src/sim/models/readout.ts): v = inp + drive saturated to [lo, hi] (clips counted), two at a time. */
+export function readoutStep(n: i32, inp: usize, drive: usize, v: usize, lo: f64, hi: f64): void {
+  const LO = f64x2.splat(lo),
+    HI = f64x2.splat(hi);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const o8 = <usize>k << 3;
+    let x = f64x2.add(v128.load(inp + o8), v128.load(drive + o8));
+    const c = i64x2.bitmask(v128.or(f64x2.gt(x, HI), f64x2.lt(x, LO)));
+    if (c) {
+      gSat += <f64>((c & 1) + (c >> 1));
+      x = f64x2.pmax(f64x2.pmin(x, HI), LO);
+    }
+    v128.store64_lane(v + (<usize>k << 2), i32x4.trunc_sat_f64x2_s_zero(x), 0);
+  }
+  for (; k < n; k++) {
+    let x = load<f64>(inp + (<usize>k << 3)) + load<f64>(drive + (<usize>k << 3));
+    if (x > hi) {
+      x = hi;
+      gSat++;
+    } else if (x < lo) {
+      x = lo;
+      gSat++;
+    }
+    store<i32>(v + (<usize>k << 2), <i32>x);
+  }
+}
+
 /** li: emits v (graded) every step; returns nFired (nonzero values). */
 export function liStep(n: i32, u: usize, v: usize, aIn: usize, decU: usize, decV: usize, bias: usize, wrap: i32,
   out: usize, fired: usize): i32 {

@@ -24,6 +24,15 @@ export default defineNeuron<{ lo: number; hi: number }>({
   counters: [],
   compile: (p) => ({ lo: qMin(fmt(p)), hi: qMax(fmt(p)) }),
   reset: () => false,
+  wasm: {
+    bytes: () => 0,
+    compile: () => null,
+    step(_w, c, s, ctx, w) {
+      w.x.readoutStep(s.n, s.inp.byteOffset, s.drive.byteOffset, s.state.v.byteOffset, c.lo, c.hi);
+      s.nFired = 0;
+      w.settle(ctx);
+    },
+  },
   step(c, s, ctx) {
     const v = s.state.v,
       inp = s.inp,
