@@ -207,7 +207,7 @@ export class Simulator {
         inp: F64(n),
         drive: F64(n),
         ext: F64(n),
-        held: new Int32Array(spec.host ? n : 0),
+        held: spec.host ? I32(n) : new Int32Array(0),
         hasHeld: false,
         extSet: false,
         emitted: false,
@@ -738,7 +738,8 @@ function wasmBytes(net: Network): number {
   for (const p of net.populations) {
     const spec = neuronModel(p.model),
       n = p.size;
-    total += 2 * B(n, 4) + 3 * B(n, 8) + spec.state.length * B(n, 4) + (spec.wasm?.bytes(n) ?? 0);
+    total +=
+      2 * B(n, 4) + 3 * B(n, 8) + spec.state.length * B(n, 4) + (spec.host ? B(n, 4) : 0) + (spec.wasm?.bytes(n) ?? 0);
   }
   for (const q of net.projections) {
     if (q.static) continue;

@@ -97,6 +97,17 @@ export interface SimExports {
     out: number,
     fired: number,
   ): number;
+  inputStep(
+    n: number,
+    driven: number,
+    hasHeld: number,
+    ext: number,
+    held: number,
+    out: number,
+    fired: number,
+    lo: number,
+    hi: number,
+  ): number;
   readoutStep(n: number, inp: number, drive: number, v: number, lo: number, hi: number): void;
   liStep(
     n: number,

@@ -654,6 +654,41 @@ export function lifStepUniform(n: i32, u: usize, v: usize, aIn: usize, decU: f64
   return spikes;
 }
 
+/**
+ * input (src/sim/models/input.ts): this step's emission, from the drive (saturated to [lo, hi], clips counted)
+ * when driven, else the held values, else zeros; the nonzero ones listed in fired. Returns nFired.
+ */
+export function inputStep(n: i32, driven: i32, hasHeld: i32, ext: usize, held: usize, out: usize, fired: usize,
+  lo: f64, hi: f64): i32 {
+  let nf = 0;
+  if (driven) {
+    for (let k = 0; k < n; k++) {
+      let x = load<f64>(ext + (<usize>k << 3));
+      if (x > hi) {
+        x = hi;
+        gSat++;
+      } else if (x < lo) {
+        x = lo;
+        gSat++;
+      }
+      const xi = <i32>x;
+      store<i32>(out + (<usize>k << 2), xi);
+      if (xi != 0) {
+        store<i32>(fired + (<usize>nf << 2), k);
+        nf++;
+      }
+    }
+  } else if (hasHeld) {
+    memory.copy(out, held, <usize>n << 2);
+    for (let k = 0; k < n; k++)
+      if (load<i32>(held + (<usize>k << 2)) != 0) {
+        store<i32>(fired + (<usize>nf << 2), k);
+        nf++;
+      }
+  } else memory.fill(out, 0, <usize>n << 2);
+  return nf;
+}
+
 /** readout (src/sim/models/readout.ts): v = inp + drive saturated to [lo, hi] (clips counted), two at a time. */
 export function readoutStep(n: i32, inp: usize, drive: usize, v: usize, lo: f64, hi: f64): void {
   const LO = f64x2.splat(lo),

@@ -47,6 +47,24 @@ export default defineNeuron<InputConst>({
     s.nFired = nf;
     return true;
   },
+  wasm: {
+    bytes: () => 0,
+    compile: () => null,
+    step(_w, c, s, ctx, w) {
+      s.nFired = w.x.inputStep(
+        s.n,
+        ctx.driven ? 1 : 0,
+        s.hasHeld ? 1 : 0,
+        s.ext.byteOffset,
+        s.held.byteOffset,
+        s.out.byteOffset,
+        s.fired.byteOffset,
+        c.lo,
+        c.hi,
+      );
+      w.settle(ctx);
+    },
+  },
   step(c, s, ctx) {
     const { out, fired } = s;
     let nf = 0;
