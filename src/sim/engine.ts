@@ -480,7 +480,10 @@ export class Simulator {
     for (const P of this.pops) {
       ctx.spikes = 0;
       ctx.driven = false;
-      P.emitted = P.spec.reset(P.c, P, ctx);
+      P.emitted =
+        P.wc !== undefined && P.spec.wasm!.reset
+          ? P.spec.wasm!.reset(P.wc, P.c, P, ctx, this.wasm!)
+          : P.spec.reset(P.c, P, ctx);
       if (!P.emitted) P.nFired = 0;
       this.countSpikes(P, ctx.spikes);
     }
@@ -564,11 +567,11 @@ export class Simulator {
             unit,
             pr.nnzRow.byteOffset,
           );
-        syn = m.x.gSyn.value;
-        eff = m.x.gEff.value;
-        mac = m.x.gMac.value === 1;
-        this.sat[0] += m.x.gSat.value;
-        m.x.clearCounters();
+        const k = m.settle();
+        syn = k[4];
+        eff = k[5];
+        mac = k[6] === 1;
+        this.sat[0] += k[0];
       }
       for (let f = 0; f < (m && event ? 0 : nFired); f++) {
         const s = fired[f];

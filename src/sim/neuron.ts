@@ -160,6 +160,8 @@ export interface WasmNeuron<C> {
   compile(c: C, w: SimWasm): unknown;
   /** The step (compiled: what compile returned). Adds to ctx.sat, ctx.spikes and s.counters as step does. */
   step(compiled: unknown, c: C, s: PopulationState, ctx: StepContext, w: SimWasm): void;
+  /** The reset, when the model has one in WebAssembly (else its JavaScript reset runs on the same arrays). */
+  reset?(compiled: unknown, c: C, s: PopulationState, ctx: StepContext, w: SimWasm): boolean;
 }
 
 /** A state variable's format in a population (see StateSpec.format). */

@@ -16,14 +16,8 @@ export interface SimExports {
   alloc(bytes: number): number;
   heapTop(): number;
   setTables(pow2: number, texp: number, tlog: number, log2eQ24: number): void;
-  clearCounters(): void;
-  gSat: WebAssembly.Global;
-  gSpikes: WebAssembly.Global;
-  gCapHits: WebAssembly.Global;
-  gRateHits: WebAssembly.Global;
-  gSyn: WebAssembly.Global;
-  gEff: WebAssembly.Global;
-  gMac: WebAssembly.Global;
+  countsAddress(): number;
+  drain(): void;
   threefryWord(k0: number, k1: number, c0: number, c1: number, which: number): number;
   ipvaeEmit(
     n: number,
@@ -167,6 +161,8 @@ type Ctor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): 
 
 export class SimWasm {
   readonly x: SimExports;
+  /** The drained counters (see settle). */
+  readonly counts: Float64Array;
   private next: number;
   private readonly end: number;
 
@@ -195,6 +191,7 @@ export class SimWasm {
     texp.set(expTable());
     tlog.set(log1pTable());
     this.x.setTables(pow2.byteOffset, texp.byteOffset, tlog.byteOffset, LOG2E_Q24);
+    this.counts = new Float64Array(this.x.memory.buffer, this.x.countsAddress(), 7);
   }
 
   /** A zeroed array of n elements in the reserved memory (16-byte aligned). */
@@ -213,16 +210,18 @@ export class SimWasm {
   }
 
   /**
-   * What the calls since the last settle counted: saturations and spikes go into ctx; the iP-VAE's own
-   * counters (count and rate caps) are returned for its model to add. The counters are cleared.
+   * What the calls since the last settle counted (drained into `counts`, then cleared): saturations and spikes
+   * go into ctx; the rest stay readable in counts (2: the iP-VAE's count caps, 3: its rate caps, 4: synaptic
+   * events, 5: effective operations, 6: 1 when a value was not +-unit) until the next settle.
    */
-  settle(ctx: StepContext): { capHits: number; rateHits: number } {
-    const x = this.x;
-    ctx.sat[0] += x.gSat.value;
-    ctx.spikes += x.gSpikes.value;
-    const r = { capHits: x.gCapHits.value as number, rateHits: x.gRateHits.value as number };
-    x.clearCounters();
-    return r;
+  settle(ctx?: StepContext): Float64Array {
+    this.x.drain();
+    const c = this.counts;
+    if (ctx) {
+      ctx.sat[0] += c[0];
+      ctx.spikes += c[1];
+    }
+    return c;
   }
 
   /** Bytes an array of n elements takes in the reservation. */

@@ -64,21 +64,41 @@ export function setTables(pow2: usize, texp: usize, tlog: usize, log2eQ24: f64):
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Counters the host reads
+// Counters, read by the host through drain()
 
-export let gSat: f64 = 0; // saturations (ctx.sat)
-export let gSpikes: f64 = 0; // ctx.spikes
-export let gCapHits: f64 = 0; // ipvae counter 0
-export let gRateHits: f64 = 0; // ipvae counter 1
-export let gSyn: f64 = 0; // deliver: synaptic events
-export let gEff: f64 = 0; // deliver: NeuroBench effective operations
-export let gMac: i32 = 0; // deliver: 1 when any value was outside {-unit, unit}
+let gSat: f64 = 0; // saturations (ctx.sat)
+let gSpikes: f64 = 0; // ctx.spikes
+let gCapHits: f64 = 0; // ipvae counter 0
+let gRateHits: f64 = 0; // ipvae counter 1
+let gSyn: f64 = 0; // deliver: synaptic events
+let gEff: f64 = 0; // deliver: NeuroBench effective operations
+let gMac: i32 = 0; // deliver: 1 when any value was outside {-unit, unit}
 
-export function clearCounters(): void {
+
+// The counters as the host reads them: drain() copies them here (7 f64s: saturations, spikes, count caps, rate
+// caps, synaptic events, effective operations, 1 if a value was not +-unit) and clears them. One call and a
+// typed array, instead of a getter per exported global.
+const COUNTS = memory.data(64, 16);
+
+export function countsAddress(): usize {
+  return COUNTS;
+}
+
+export function drain(): void {
+  store<f64>(COUNTS, gSat);
+  store<f64>(COUNTS + 8, gSpikes);
+  store<f64>(COUNTS + 16, gCapHits);
+  store<f64>(COUNTS + 24, gRateHits);
+  store<f64>(COUNTS + 32, gSyn);
+  store<f64>(COUNTS + 40, gEff);
+  store<f64>(COUNTS + 48, <f64>gMac);
   gSat = 0;
   gSpikes = 0;
   gCapHits = 0;
   gRateHits = 0;
+  gSyn = 0;
+  gEff = 0;
+  gMac = 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -141,6 +141,24 @@ export default defineNeuron<IpVaeConst>({
         table: w.x.buildSoftplus(c.fu, table.byteOffset) ? table.byteOffset : 0,
       };
     },
+    reset(_compiled, c, s, ctx, w) {
+      s.state.u.set(c.u0);
+      s.nFired = w.x.ipvaeEmit(
+        s.n,
+        s.state.u.byteOffset,
+        s.out.byteOffset,
+        s.fired.byteOffset,
+        c.fu,
+        c.countCap,
+        ctx.seed >>> 0,
+        ctx.sample >>> 0,
+        ctx.t >>> 0,
+      );
+      const h = w.settle(ctx);
+      s.counters[0][0] += h[2];
+      s.counters[1][0] += h[3];
+      return true;
+    },
     step(compiled, c, s, ctx, w) {
       const k = compiled as { bias: Int32Array; table: number };
       s.nFired = w.x.ipvaeStepEmit(
@@ -165,8 +183,8 @@ export default defineNeuron<IpVaeConst>({
         k.table,
       );
       const h = w.settle(ctx);
-      s.counters[0][0] += h.capHits;
-      s.counters[1][0] += h.rateHits;
+      s.counters[0][0] += h[2];
+      s.counters[1][0] += h[3];
     },
   },
   step(c, s, ctx) {
