@@ -286,8 +286,9 @@ export function ipvaeStep(n: i32, u: usize, drive: usize, inp: usize, bias: usiz
 
 /**
  * Build the softplus table for fraction f at tbl: over D0 <= d < D1 in 256 buckets of width 2^(f - 6), per
- * bucket E at its start and the one d inside it where E drops by one (D1 when none), then res[e]. Returns 1,
- * or 0 when E(d) rises anywhere or a bucket holds two steps (the table is then not used).
+ * bucket (32 bytes) the one d inside it where E drops by one (D1 when none) and the correction res[E] before
+ * and after it; res[e] follows the buckets. Returns 1, or 0 when E(d) rises anywhere or a bucket holds two
+ * steps (the table is then not used).
  */
 export function buildSoftplus(f: i32, tbl: usize): i32 {
   if (f < 6) return 0;
@@ -296,26 +297,30 @@ export function buildSoftplus(f: i32, tbl: usize): i32 {
     W = P2(64 + f - 6);
   const emax = <i32>iexp(-D0, f, 16, I32MAX);
   if (emax > 60) return 0;
+  // res[e] = the soft plus's correction for E = e, after the buckets
+  const t1 = load<f64>(TLOG + 8) - load<f64>(TLOG);
+  const res = tbl + 8192;
+  for (let e = 0; e <= emax; e++)
+    store<f64>(res + (<usize>e << 3), shiftRightRound(load<f64>(TLOG) + shiftRightRound(t1 * <f64>e, 8), 24 - f));
   let prev = emax;
   for (let bk = 0; bk < 256; bk++) {
     const start = D0 + <f64>bk * W;
-    store<f64>(tbl + (<usize>bk << 4), <f64>prev);
-    store<f64>(tbl + (<usize>bk << 4) + 8, D1);
+    const at = tbl + (<usize>bk << 5);
+    store<f64>(at, D1);
+    store<f64>(at + 8, load<f64>(res + (<usize>prev << 3)));
+    store<f64>(at + 16, load<f64>(res + (<usize>prev << 3)));
     let steps = 0;
     for (let d = start; d < start + W; d++) {
       const e = <i32>iexp(-d, f, 16, I32MAX);
       if (e > prev) return 0;
       if (e < prev) {
         if (e < prev - 1 || ++steps > 1) return 0;
-        store<f64>(tbl + (<usize>bk << 4) + 8, d);
+        store<f64>(at, d);
+        store<f64>(at + 16, load<f64>(res + (<usize>e << 3)));
       }
       prev = e;
     }
   }
-  const t1 = load<f64>(TLOG + 8) - load<f64>(TLOG);
-  const res = tbl + 4096;
-  for (let e = 0; e <= emax; e++)
-    store<f64>(res + (<usize>e << 3), shiftRightRound(load<f64>(TLOG) + shiftRightRound(t1 * <f64>e, 8), 24 - f));
   return 1;
 }
 
@@ -339,12 +344,12 @@ const LOG2E: f64 = 1.4426950408889634;
   const I = i32x4.trunc_sat_f64x2_s_zero(B);
   const d0 = f64x2.extract_lane(Dd, 0),
     d1 = f64x2.extract_lane(Dd, 1);
-  const at0 = tbl + (<usize>i32x4.extract_lane(I, 0) << 4),
-    at1 = tbl + (<usize>i32x4.extract_lane(I, 1) << 4);
-  const e0 = <i32>load<f64>(at0) - (d0 >= load<f64>(at0 + 8) ? 1 : 0),
-    e1 = <i32>load<f64>(at1) - (d1 >= load<f64>(at1 + 8) ? 1 : 0);
-  const R = f64x2.replace_lane(f64x2.splat(load<f64>(tbl + 4096 + (<usize>e0 << 3))), 1,
-    load<f64>(tbl + 4096 + (<usize>e1 << 3)));
+  // per bucket: the d where E steps down (D1 if none), the correction before it and after it
+  const at0 = tbl + (<usize>i32x4.extract_lane(I, 0) << 5),
+    at1 = tbl + (<usize>i32x4.extract_lane(I, 1) << 5);
+  const r0 = select<f64>(load<f64>(at0 + 16), load<f64>(at0 + 8), d0 >= load<f64>(at0)),
+    r1 = select<f64>(load<f64>(at1 + 16), load<f64>(at1 + 8), d1 >= load<f64>(at1));
+  const R = f64x2.replace_lane(f64x2.splat(r0), 1, r1);
   return v128.bitselect(f64x2.sub(C, Dd), f64x2.sub(C, f64x2.add(Dd, R)), f64x2.ge(Dd, D1v));
 }
 

@@ -17,7 +17,7 @@ import { defineNeuron, perNeuron, scalar, type PopulationState, type StepContext
 import { SimWasm } from '../wasm.js';
 
 /** Float64s of the WebAssembly soft-clamp table (src/sim/asm/engine.ts buildSoftplus). */
-const SOFTPLUS_TABLE = 512 + 64;
+const SOFTPLUS_TABLE = 1024 + 64;
 
 /** Fraction bits of the rate exp(u) handed to the sampler. */
 export const RATE_FRAC = 16;
