@@ -334,6 +334,8 @@ const LOG2E: f64 = 1.4426950408889634;
 @inline function softclamp2(Y: v128, C: v128, c: f64, f: i32, tbl: usize, D0: f64, D1v: v128, D0v: v128,
   invWv: v128): v128 {
   const Dd = f64x2.sub(C, Y);
+  const far = f64x2.ge(Dd, D1v);
+  if (i64x2.all_true(far)) return f64x2.sub(C, Dd); // both far below the clamp: softplus(d) = d
   if (i64x2.bitmask(f64x2.lt(Dd, D0v))) {
     // rare: a lane within 8 of the clamp
     const y0 = f64x2.extract_lane(Y, 0),
@@ -350,7 +352,7 @@ const LOG2E: f64 = 1.4426950408889634;
   const r0 = select<f64>(load<f64>(at0 + 16), load<f64>(at0 + 8), d0 >= load<f64>(at0)),
     r1 = select<f64>(load<f64>(at1 + 16), load<f64>(at1 + 8), d1 >= load<f64>(at1));
   const R = f64x2.replace_lane(f64x2.splat(r0), 1, r1);
-  return v128.bitselect(f64x2.sub(C, Dd), f64x2.sub(C, f64x2.add(Dd, R)), f64x2.ge(Dd, D1v));
+  return v128.bitselect(f64x2.sub(C, Dd), f64x2.sub(C, f64x2.add(Dd, R)), far);
 }
 
 /**
