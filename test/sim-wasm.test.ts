@@ -186,6 +186,19 @@ describe('the integer simulator in WebAssembly', () => {
     expect(w.counters).toEqual(js.counters);
   });
 
+  it('a network beyond 32-bit memory is refused before allocating, naming the way out', () => {
+    const n = 2 ** 27;
+    const net: Network = {
+      name: 'huge',
+      meta: {},
+      populations: [{ name: 'a', model: 'lif', size: n, params: { vth: 10 }, formats: {} }],
+      projections: [],
+    };
+    expect(() => new Simulator(net, { engine: 'event', seed: 0 })).toThrow(
+      /network: the WebAssembly backend needs \d+ MiB, more than 32-bit memory holds; use --backend js/,
+    );
+  });
+
   it('sums that could pass 2^31 stay in float64, exactly as JavaScript', () => {
     const nS = 6,
       nT = 4;
