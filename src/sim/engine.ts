@@ -699,8 +699,9 @@ export class Simulator {
   private syncCounters(): void {
     this.counters.saturations = this.sat[0];
     for (const P of this.pops) {
-      const mc = P.c_.modelCounters;
-      P.spec.counters.forEach((k, i) => (mc[k.name] = P.counters[i][0]));
+      const mc = P.c_.modelCounters,
+        names = P.spec.counters;
+      for (let i = 0; i < names.length; i++) mc[names[i].name] = P.counters[i][0];
     }
   }
 
