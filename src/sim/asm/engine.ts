@@ -46,6 +46,7 @@ export function setTables(pow2: usize, texp: usize, tlog: usize, log2eQ24: f64):
   TEXP = texp;
   TLOG = tlog;
   LOG2E_Q24 = log2eQ24;
+  buildLines();
 }
 
 // @ts-ignore: decorator
@@ -329,6 +330,18 @@ const QUARTER = memory.data<f64>([1.0, 1.1892071150027212, 1.4142135623730954, 1
 
 const LOG2E: f64 = 1.4426950408889634;
 
+// The early-exit line of the draw for each q4 in [Q4_LO, Q4_HI]: -1 (no exit) where the bound passes one chunk
+const Q4_LO: i32 = -160,
+  Q4_HI: i32 = 40;
+const LINES = memory.data(8 * (40 + 160 + 1), 16);
+
+function buildLines(): void {
+  for (let q4 = Q4_LO; q4 <= Q4_HI; q4++) {
+    const bound = P2(64 + 16 + (q4 >> 2)) * load<f64>(QUARTER + (<usize>(q4 & 3) << 3)) * (1 + 1e-5) + 1;
+    store<f64>(LINES + (<usize>(q4 - Q4_LO) << 3), bound <= CHUNK * 65536 ? (1 - bound * (1.0 / 65536) - 1e-5) * 2147483648 : -1);
+  }
+}
+
 /** The soft clamp on two lanes from the table: its lookups lane by lane, the rest in f64x2 (the same operations). */
 // @ts-ignore: decorator
 @inline function softclamp2(Y: v128, C: v128, c: f64, f: i32, tbl: usize, D0: f64, D1v: v128, D0v: v128,
@@ -440,9 +453,10 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
       const w0 = load<u32>(lanes + (<usize>i << 2));
       // rate <= B = 2^(ceil(4 u log2 e) / 4) 2^16 (1 + 1e-5) + 1: chunkCount returns 0 for U below
       // (1 - B / 2^16 - 1e-5) 2^31 (for the exact rate, which is at most B)
-      const q4 = <i32>Math.ceil(uu * toLog2x4 + 1e-6);
-      const bound = P2(64 + 16 + (q4 >> 2)) * load<f64>(QUARTER + (<usize>(q4 & 3) << 3)) * (1 + 1e-5) + 1;
-      if (bound <= CHUNK * 65536 && <f64>(w0 >>> 1) < (1 - bound * (1.0 / 65536) - 1e-5) * 2147483648) {
+      // (the line for each q4 = ceil(4 u log2 e) is tabulated; below the table's range, its lowest line)
+      let q4 = <i32>Math.ceil(uu * toLog2x4 + 1e-6);
+      q4 = q4 < Q4_LO ? Q4_LO : q4 > Q4_HI ? Q4_HI : q4;
+      if (<f64>(w0 >>> 1) < load<f64>(LINES + (<usize>(q4 - Q4_LO) << 3))) {
         store<i32>(out + (<usize>k << 2), 0);
         continue;
       }
