@@ -14,11 +14,9 @@ import type { StepContext } from './neuron.js';
 export interface SimExports {
   memory: WebAssembly.Memory;
   alloc(bytes: number): number;
-  heapTop(): number;
   setTables(pow2: number, texp: number, tlog: number, log2eQ24: number): void;
   countsAddress(): number;
   drain(): void;
-  threefryWord(k0: number, k1: number, c0: number, c1: number, which: number): number;
   ipvaeEmit(
     n: number,
     u: number,
@@ -30,20 +28,6 @@ export interface SimExports {
     sample: number,
     step: number,
   ): number;
-  ipvaeStep(
-    n: number,
-    u: number,
-    drive: number,
-    inp: number,
-    bias: number,
-    fu: number,
-    etaMant: number,
-    etaShift: number,
-    clamp: number,
-    floor: number,
-    uMax: number,
-    uMin: number,
-  ): void;
   buildSoftplus(f: number, table: number): number;
   ipvaeStepEmit(
     n: number,

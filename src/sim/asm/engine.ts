@@ -3,12 +3,15 @@
 // with the same float64 operations in the same order, so results are bit-identical (IEEE-754 arithmetic is
 // the same in both; every value is an exact integer below 2^53):
 //   iexp, isoftplus, isoftclamp          src/fixed/iexp.ts, src/fixed/isoftclamp.ts
-//   chunkCount, iPoisson                 src/fixed/ipoisson.ts (Threefry: src/kernels/asm/threefry.ts)
-//   ipvaeStep, ipvaeEmit                 src/sim/models/ipvae.ts
-//   lifStep                              src/sim/models/lif.ts (lif, if, threshold), liStep: li.ts
-//   deliver*, gather                     src/sim/engine.ts (deliverAll, gather)
-// Counts that JavaScript keeps in counters (saturations, model counters, spikes, synaptic events) are left in
-// globals that the host reads after each call. Memory: a bump allocator; the host reserves everything once.
+//   chunkCount, iPoisson(W)              src/fixed/ipoisson.ts (Threefry: src/kernels/asm/threefry.ts)
+//   ipvaeStepEmit, ipvaeEmit             src/sim/models/ipvae.ts (step, and the emission of step 0)
+//   lifStep(Uniform), liStep             src/sim/models/lif.ts (lif, if, threshold), li.ts
+//   inputStep, readoutStep               src/sim/models/input.ts, readout.ts
+//   deliver, deliverMatrix, gather       src/sim/engine.ts (deliverAll, gather)
+// Where a loop works on two neurons at once (f64x2), or takes a shortcut (a table, an early exit), the comment
+// there says why the bits stay the same. Counts that JavaScript keeps in counters (saturations, model counters,
+// spikes, synaptic events) accumulate in globals that the host drains after each call. Memory: a bump
+// allocator; the host reserves everything once.
 
 import { threefry1, threefry8, tf0, tf1, tfA, tfB, tfC, tfD } from '../../kernels/asm/threefry';
 
@@ -29,9 +32,6 @@ export function alloc(bytes: i32): usize {
 // 64 bytes of scratch for vector lanes
 const scratch = memory.data(64, 16);
 
-export function heapTop(): usize {
-  return top;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Tables, given by the host from the JavaScript modules (the same numbers, not recomputed here)
@@ -160,10 +160,6 @@ function isoftplus(d: f64, f: i32): f64 {
 // ---------------------------------------------------------------------------------------------------------
 // Threefry-2x32-20 (src/rng/threefry.ts) and the integer Poisson sampler (src/fixed/ipoisson.ts)
 
-export function threefryWord(k0: u32, k1: u32, c0: u32, c1: u32, which: i32): u32 {
-  threefry1(k0, k1, c0, c1);
-  return which ? tf1 : tf0;
-}
 
 const CHUNK: f64 = 8;
 const KMAX: i32 = 60;
@@ -254,27 +250,6 @@ export function ipvaeEmit(n: i32, u: usize, out: usize, fired: usize, fu: i32, c
   return nf;
 }
 
-export function ipvaeStep(n: i32, u: usize, drive: usize, inp: usize, bias: usize, fu: i32, etaMant: f64,
-  etaShift: i32, clamp: f64, floor: f64, uMax: f64, uMin: f64): void {
-  for (let k = 0; k < n; k++) {
-    const o8 = <usize>k << 3;
-    const a = load<f64>(drive + o8) + load<f64>(inp + o8) - <f64>load<i32>(bias + (<usize>k << 2));
-    let du = shiftRightRound(etaMant * a, etaShift);
-    if (du < floor) du = floor;
-    du = isoftclamp(du, clamp, fu);
-    let uu = <f64>load<i32>(u + (<usize>k << 2)) + du;
-    if (uu < floor) uu = floor;
-    uu = isoftclamp(uu, clamp, fu);
-    if (uu > uMax) {
-      uu = uMax;
-      gSat++;
-    } else if (uu < uMin) {
-      uu = uMin;
-      gSat++;
-    }
-    store<i32>(u + (<usize>k << 2), <i32>uu);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The iP-VAE step and emission fused, with three shortcuts that give the same bits:
