@@ -52,7 +52,7 @@ export function addExportCommand(program: Command): void {
   program
     .command('export')
     .description(
-      "a network in another tool's format: nir writes a NIR graph (.nir) of an integer Network's LIF/IF/LI populations (ipvae import reads it back to the same Network); sanafe writes SANA-FE's architecture (the profile's mesh and prices) and SNN YAML (network, mapping, input spike trains) of a mapped network",
+      "a network in another tool's format: nir writes a NIR graph (.nir) of an integer Network's LIF/IF/LI/threshold populations (ipvae import reads it back to the same Network), or of a float iP-VAE (--model: its skeleton, or with --portable a surrogate backends run); sanafe writes SANA-FE's architecture (the profile's mesh and prices) and SNN YAML (network, mapping, input spike trains) of a mapped network",
     )
     .requiredOption('--format <name>', 'nir (NIR 1.0.7 layout) or sanafe (SANA-FE v2.2.1-5, commit 8951ab07)')
     .option('--deploy <file>', 'sanafe: the deployment file (.pb from ipvae map)')
