@@ -14,14 +14,20 @@
  * Thresholds are vth / 2^scale, v_leak is the Loihi bias over (1 - a). Graded (li) sources carry their own scale.
  */
 import { UserError } from '../errors.js';
-import { h5group, h5numbers } from '../io/hdf5.js';
+import { h5group, h5numbers, h5string, type H5Node } from '../io/hdf5.js';
 import { tensor, type NirGraph, type NirNode } from '../nir/ir.js';
 import type { Network, Population } from '../net/network.js';
 import { resolvePopulation } from '../sim/registry.js';
 import { perNeuron } from '../sim/neuron.js';
 import type { Discretisation } from '../frontends/nir.js';
 import type { IpVaeParams } from '../model/params.js';
-import { PORTABLE_DEFAULTS, portableThresholds, skeletonOf, type PortableOptions } from '../model/portable.js';
+import {
+  PORTABLE_DEFAULTS,
+  portableThresholds,
+  skeletonOf,
+  type PortableOptions,
+  type Skeleton,
+} from '../model/portable.js';
 
 export interface NirExportOptions {
   dt: number;
@@ -202,8 +208,8 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
     edges,
     metadata: h5group([
       ['dt', h5numbers([dt], [], 'float', 8)],
-      ['ipvae_discretisation', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [disc] }],
-      ['ipvae_spikes', { kind: 'dataset', type: 'string', size: 0, shape: [], value: [dirac ? 'dirac' : 'held'] }],
+      ['ipvae_discretisation', h5string(disc)],
+      ['ipvae_spikes', h5string(dirac ? 'dirac' : 'held')],
     ]),
   };
 }
@@ -219,82 +225,32 @@ export function nirFromNetwork(net: Network, file: string, o: NirExportOptions):
  * ipvae_clamp, ipvae_floor).
  */
 export function nirFromIpVae(p: IpVaeParams, o: { dt: number; clamp?: number }): NirGraph {
-  const { D, K } = p;
-  const { dt } = o;
-  if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
   const sk = skeletonOf(p);
-  const wff = sk.wff,
-    phi = sk.phi,
-    negRec = Float64Array.from(sk.wrec, (w) => -w);
-  const eta = Math.exp(p.logLr);
-  const f32 = (a: ArrayLike<number>, shape: number[]) => tensor(a, shape, 'float', 4);
-  const str = (s: string) => ({ kind: 'dataset' as const, type: 'string' as const, size: 0, shape: [], value: [s] });
-  const nodes = new Map<string, NirNode>([
-    ['x', { type: 'Input', params: { shape: tensor([D], [1], 'int', 8) } }],
+  const u: NirNode = { type: 'I', params: { r: tensor(new Float64Array(p.K).fill(sk.eta / o.dt), [p.K], 'float', 8) } };
+  return latentLoop(sk, o.dt, ['u', u], 1, [
+    ['ipvae_model', h5string('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), its deterministic skeleton')],
     [
-      'W_ff',
-      {
-        type: 'Affine',
-        params: {
-          weight: f32(wff, [K, D]),
-          bias: f32(
-            Array.from(p.logBias, (l) => -Math.exp(l)),
-            [K],
-          ),
-        },
-      },
+      'ipvae_sampler',
+      h5string(
+        'z_t ~ Poisson(exp(u_t)) per latent and step: W_rec and Phi act on the counts z_t, not on u; du = eta (W_ff x - W_rec z_t - b), then u = softclamp(max(u + du, -8), c)',
+      ),
     ],
-    ['u', { type: 'I', params: { r: tensor(new Float64Array(K).fill(eta / dt), [K], 'float', 8) } }],
-    ['W_rec', { type: 'Linear', params: { weight: f32(negRec, [K, K]) } }],
-    ['Phi', { type: 'Linear', params: { weight: f32(phi, [D, K]) } }],
-    ['xhat', { type: 'Output', params: { shape: tensor([D], [1], 'int', 8) } }],
+    ['ipvae_u0', h5numbers(p.u0, [p.K], 'float', 4)],
+    ['ipvae_clamp', h5numbers([o.clamp ?? 10], [], 'float', 8)],
+    ['ipvae_floor', h5numbers([-8], [], 'float', 8)],
+    ['ipvae_eta', h5numbers([sk.eta], [], 'float', 8)],
   ]);
-  return {
-    type: 'NIRGraph',
-    nodes,
-    edges: [
-      ['x', 'W_ff'],
-      ['W_ff', 'u'],
-      ['u', 'W_rec'],
-      ['W_rec', 'u'],
-      ['u', 'Phi'],
-      ['Phi', 'xhat'],
-    ],
-    metadata: h5group([
-      ['dt', h5numbers([dt], [], 'float', 8)],
-      ['ipvae_model', str('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), its deterministic skeleton')],
-      [
-        'ipvae_sampler',
-        str(
-          'z_t ~ Poisson(exp(u_t)) per latent and step: W_rec and Phi act on the counts z_t, not on u; du = eta (W_ff x - W_rec z_t - b), then u = softclamp(max(u + du, -8), c)',
-        ),
-      ],
-      ['ipvae_u0', h5numbers(p.u0, [K], 'float', 4)],
-      ['ipvae_clamp', h5numbers([o.clamp ?? 10], [], 'float', 8)],
-      ['ipvae_floor', h5numbers([-8], [], 'float', 8)],
-      ['ipvae_eta', h5numbers([eta], [], 'float', 8)],
-    ]),
-  };
 }
 
 /**
- * The iP-VAE's portable surrogate as NIR (src/model/portable.ts): IF neurons, Affine and Linear only, which
- * every NIR backend runs. A spike stands for `count` Poisson counts:
- *   x -> Affine(W_ff, -b) -> IF z (r = eta / dt, so v gains eta I per step; threshold theta_k; reset to 0)
- *   z -> Linear(-count W_rec) -> back into z
- *   z -> Linear(count Phi) -> Output (the reconstruction at each step: average it over a window)
+ * The iP-VAE's loop as NIR, around a latent node: x -> Affine(W_ff, -b) -> latent, latent -> Linear(-count W_rec)
+ * -> latent, latent -> Linear(count Phi) -> xhat (float32 weights), with dt and `meta` in the root's metadata.
  */
-export function nirPortable(p: IpVaeParams, o: { dt: number } & PortableOptions): NirGraph {
-  const { D, K } = p;
-  const { dt } = o;
+function latentLoop(sk: Skeleton, dt: number, latent: [string, NirNode], count: number, meta: [string, H5Node][]) {
   if (!(dt > 0 && Number.isFinite(dt))) throw new UserError(`--dt: ${dt} must be a positive time step`);
-  const count = o.count ?? PORTABLE_DEFAULTS.count;
-  const thetaFrac = o.thetaFrac ?? PORTABLE_DEFAULTS.thetaFrac;
-  const sk = skeletonOf(p);
-  const theta = portableThresholds(sk, { count, thetaFrac });
+  const { D, K } = sk;
+  const z = latent[0];
   const f32 = (a: ArrayLike<number>, shape: number[]) => tensor(a, shape, 'float', 4);
-  const f64 = (a: ArrayLike<number>) => tensor(a, [K], 'float', 8);
-  const str = (s: string) => ({ kind: 'dataset' as const, type: 'string' as const, size: 0, shape: [], value: [s] });
   const nodes = new Map<string, NirNode>([
     ['x', { type: 'Input', params: { shape: tensor([D], [1], 'int', 8) } }],
     [
@@ -310,17 +266,7 @@ export function nirPortable(p: IpVaeParams, o: { dt: number } & PortableOptions)
         },
       },
     ],
-    [
-      'z',
-      {
-        type: 'IF',
-        params: {
-          r: f64(new Float64Array(K).fill(sk.eta / dt)),
-          v_threshold: f64(theta),
-          v_reset: f64(new Float64Array(K)),
-        },
-      },
-    ],
+    latent,
     [
       'W_rec',
       {
@@ -347,29 +293,53 @@ export function nirPortable(p: IpVaeParams, o: { dt: number } & PortableOptions)
     ],
     ['xhat', { type: 'Output', params: { shape: tensor([D], [1], 'int', 8) } }],
   ]);
-  return {
+  const g: NirGraph = {
     type: 'NIRGraph',
     nodes,
     edges: [
       ['x', 'W_ff'],
-      ['W_ff', 'z'],
-      ['z', 'W_rec'],
-      ['W_rec', 'z'],
-      ['z', 'Phi'],
+      ['W_ff', z],
+      [z, 'W_rec'],
+      ['W_rec', z],
+      [z, 'Phi'],
       ['Phi', 'xhat'],
     ],
-    metadata: h5group([
-      ['dt', h5numbers([dt], [], 'float', 8)],
-      ['ipvae_model', str('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), portable IF surrogate of its sampler')],
-      [
-        'ipvae_portable',
-        str(
-          `each latent is an IF neuron whose spike stands for ${count} Poisson counts (Phi and W_rec carry the factor); present x at every step and average xhat over a window (ipvae measures the last half of 1000 steps); the real model's z ~ Poisson(exp(u)) is replaced by integrate-and-fire, so rates are capped at ${count} counts per step`,
-        ),
-      ],
-      ['ipvae_count', h5numbers([count], [], 'float', 8)],
-      ['ipvae_theta_frac', h5numbers([thetaFrac], [], 'float', 8)],
-      ['ipvae_eta', h5numbers([sk.eta], [], 'float', 8)],
-    ]),
+    metadata: h5group([['dt', h5numbers([dt], [], 'float', 8)], ...meta]),
   };
+  return g;
+}
+
+/**
+ * The iP-VAE's portable surrogate as NIR (src/model/portable.ts): IF neurons, Affine and Linear only, which
+ * every NIR backend runs. A spike stands for `count` Poisson counts:
+ *   x -> Affine(W_ff, -b) -> IF z (r = eta / dt, so v gains eta I per step; threshold theta_k; reset to 0)
+ *   z -> Linear(-count W_rec) -> back into z
+ *   z -> Linear(count Phi) -> Output (the reconstruction at each step: average it over a window)
+ */
+export function nirPortable(p: IpVaeParams, o: { dt: number } & PortableOptions): NirGraph {
+  const { K } = p;
+  const count = o.count ?? PORTABLE_DEFAULTS.count;
+  const thetaFrac = o.thetaFrac ?? PORTABLE_DEFAULTS.thetaFrac;
+  const sk = skeletonOf(p);
+  const f64 = (a: ArrayLike<number>) => tensor(a, [K], 'float', 8);
+  const z: NirNode = {
+    type: 'IF',
+    params: {
+      r: f64(new Float64Array(K).fill(sk.eta / o.dt)),
+      v_threshold: f64(portableThresholds(sk, { count, thetaFrac })),
+      v_reset: f64(new Float64Array(K)),
+    },
+  };
+  return latentLoop(sk, o.dt, ['z', z], count, [
+    ['ipvae_model', h5string('iP-VAE (Vafaii, Galor, Yates, NeurIPS 2025), portable IF surrogate of its sampler')],
+    [
+      'ipvae_portable',
+      h5string(
+        `each latent is an IF neuron whose spike stands for ${count} Poisson counts (Phi and W_rec carry the factor); present x at every step and average xhat over a window (ipvae measures the last half of 1000 steps); the real model's z ~ Poisson(exp(u)) is replaced by integrate-and-fire, so rates are capped at ${count} counts per step`,
+      ),
+    ],
+    ['ipvae_count', h5numbers([count], [], 'float', 8)],
+    ['ipvae_theta_frac', h5numbers([thetaFrac], [], 'float', 8)],
+    ['ipvae_eta', h5numbers([sk.eta], [], 'float', 8)],
+  ]);
 }

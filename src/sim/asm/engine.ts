@@ -15,19 +15,7 @@
 
 import { threefry1, threefry8, tf0, tf1, tfA, tfB, tfC, tfD } from '../../kernels/asm/threefry';
 
-let top: usize = 0;
-
-export function alloc(bytes: i32): usize {
-  if (top == 0) top = (__heap_base + 15) & ~15;
-  const p = top;
-  top = (top + <usize>bytes + 15) & ~15;
-  const need = <i32>((top + 0xffff) >>> 16);
-  const have = memory.size();
-  if (need > have) {
-    if (memory.grow(need - have) < 0) unreachable();
-  }
-  return p;
-}
+export { alloc } from '../../kernels/asm/heap';
 
 // 64 bytes of scratch for vector lanes
 const scratch = memory.data(64, 16);

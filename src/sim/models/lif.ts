@@ -270,14 +270,18 @@ export function loihiSanafe(params: Params, n: number): SanafeSoma | string {
     dv = perNeuron(params, 'dv', n);
   if (du.some((d) => d !== 4095) || dv.some((d) => d !== 0))
     return 'only du = 4095 and dv = 0 (integrate-and-fire) are exact in SANA-FE: a Loihi decay truncates, SANA-FE multiplies floats';
+  return { ...loihiSoma(params, n, 1), note: 'v saturates at +-(2^23 - 1)/64 in ipvae and has no bound in SANA-FE' };
+}
+
+/** SANA-FE's soma attributes of a Loihi register population: threshold vth, bias (mant << exp) / 64. */
+export function loihiSoma(params: Params, n: number, leakDecay: number): SanafeSoma {
   const vth = perNeuron(params, 'vth', n),
     bm = perNeuron(params, 'bias_mant', n),
     be = perNeuron(params, 'bias_exp', n);
   return {
     threshold: Float64Array.from(vth),
     bias: Float64Array.from({ length: n }, (_, i) => (bm[i] * 2 ** be[i]) / 64),
-    leakDecay: 1,
-    note: 'v saturates at +-(2^23 - 1)/64 in ipvae and has no bound in SANA-FE',
+    leakDecay,
   };
 }
 

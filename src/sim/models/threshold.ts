@@ -4,8 +4,8 @@
  * update with u keeping nothing (du = 4095) and v keeping nothing (a voltage decay of 4096, one past Loihi's
  * 12-bit dv: on a chip, a LIF with dv = 4095 keeps v / 4096, which this model does not).
  */
-import { defineNeuron, perNeuron } from '../neuron.js';
-import { LOIHI_PARAMS, LOIHI_SPIKING, loihiConst, type LifConst } from './lif.js';
+import { defineNeuron } from '../neuron.js';
+import { LOIHI_PARAMS, LOIHI_SPIKING, loihiConst, loihiSoma, type LifConst } from './lif.js';
 
 export default defineNeuron<LifConst>({
   name: 'threshold',
@@ -15,14 +15,5 @@ export default defineNeuron<LifConst>({
   ...LOIHI_SPIKING,
   compile: (p, params, o) => loihiConst(p, params, o, { du: 4095, dv: 4096 }),
   // SANA-FE's leaky_integrate_fire with leak_decay 0 keeps nothing of v: the same step, exactly
-  sanafe: (params, n) => {
-    const vth = perNeuron(params, 'vth', n),
-      bm = perNeuron(params, 'bias_mant', n),
-      be = perNeuron(params, 'bias_exp', n);
-    return {
-      threshold: Float64Array.from(vth),
-      bias: Float64Array.from({ length: n }, (_, i) => (bm[i] * 2 ** be[i]) / 64),
-      leakDecay: 0,
-    };
-  },
+  sanafe: (params, n) => loihiSoma(params, n, 0),
 });
