@@ -274,6 +274,129 @@ describe('the WebAssembly backend over every registered model (bit-identity is i
   });
 });
 
+/** randomNet plus a 32-bit readout that every population feeds with one delay (a sink nobody else reads). */
+function withSink(net: Network, seed: number): Network {
+  const rnd = rng(seed ^ 0x2545f491);
+  const size = 1 + Math.floor(rnd() * 6),
+    delay = 1 + Math.floor(rnd() * 16); // one delay for all its inputs (a lazy population's condition)
+  const projections = net.projections.slice();
+  for (const S of net.populations) {
+    if (neuronModel(S.model).payload === 'graded' && neuronModel(S.model).name === 'readout') continue;
+    const spec = neuronModel(S.model);
+    const W = Array.from({ length: size * S.size }, () => (rnd() < 0.5 ? Math.floor(rnd() * 255) - 127 : 0));
+    projections.push({
+      name: `sink_${S.name}`,
+      source: S.name,
+      target: 'sink',
+      ...csrFromDense(W, size, S.size),
+      weightBits: 8,
+      exponent: Math.floor(rnd() * 5) - 3,
+      delay,
+      payload: spec.host
+        ? projections.some((q) => q.source === S.name && q.payload === 'binary')
+          ? 'binary'
+          : 'graded'
+        : spec.payload,
+      payloadBits: spec.payload === 'binary' ? 1 : 8,
+      static: false,
+    });
+  }
+  const sink: Population = { name: 'sink', model: 'readout', size, params: {}, formats: { out: q(32, 0) } };
+  return { ...net, populations: [...net.populations, sink], projections };
+}
+
+/** Input drives only; per step, each population's state, or null for a population not read at that step. */
+function traceReads(
+  net: Network,
+  engine: EngineKind,
+  backend: SimBackend,
+  seed: number,
+  reads?: Record<string, number[]>,
+) {
+  const rnd = rng(seed ^ 0x5bd1e995);
+  const sim = new Simulator(net, { engine, seed: 3, hash: true, backend, reads });
+  const binary = net.projections.some((p) => p.source === 'in' && p.payload === 'binary');
+  const states: (number[] | null)[] = [];
+  for (let n = 0; n < 2; n++) {
+    sim.reset(n);
+    for (let t = 1; t <= 30; t++) {
+      const x = sim.pop('in');
+      sim.setDrive(
+        'in',
+        Array.from({ length: x.n }, () => (binary ? (rnd() < 0.3 ? 1 : 0) : Math.floor(rnd() * 200) - 100)),
+      );
+      sim.step();
+      for (const P of sim.pops)
+        states.push(
+          reads?.[P.name] && !reads[P.name].includes(t) ? null : Object.values(P.state).flatMap((a) => [...a]),
+        );
+    }
+  }
+  return { sim, digest: sim.digest(), states, counters: sim.counters };
+}
+
+describe('populations read only at some steps (SimOptions.reads)', () => {
+  it('property: a sink readout computed only at the steps read gives the same state there, digests and counters', () => {
+    let skipped = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 4 }),
+        (seed, at) => {
+          const net = withSink(randomNet(seed), seed);
+          // every readout is listed; only the sink (no outgoing projection, a 32-bit register) can be skipped
+          const reads = Object.fromEntries(
+            net.populations.filter((p) => p.model === 'readout').map((p) => [p.name, at]),
+          );
+          const eager = traceReads(net, 'event', 'js', seed);
+          for (const engine of ['event', 'clock'] as const)
+            for (const backend of ['js', 'wasm'] as const) {
+              const lazy = traceReads(net, engine, backend, seed, reads);
+              if (lazy.sim.pop('sink').lazy) skipped++;
+              expect(lazy.digest).toBe(eager.digest);
+              expect(lazy.counters).toEqual(eager.counters);
+              lazy.states.forEach((st, i) => {
+                if (st) expect(st).toEqual(eager.states[i]);
+              });
+            }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(skipped).toBeGreaterThan(100); // the sink was skipped in most runs
+  });
+
+  it('steps nobody reads are skipped, except those whose inputs could saturate; a skipped population refuses a drive', () => {
+    const run = (outBits: number, reads?: Record<string, number[]>) => {
+      const sim = new Simulator(layer([[127]], 0, 'graded', outBits), { engine: 'event', seed: 0, reads });
+      sim.reset(0);
+      const v: number[] = [];
+      for (const x of [100, 50, 1, 1]) {
+        sim.setDrive('x', [x]);
+        sim.step();
+        v.push(sim.pop('y').state.v[0]);
+      }
+      return { sim, v };
+    };
+    // 32-bit readout read at step 2 only: steps 1, 3 and 4 are skipped (v keeps step 2's value, x(1) w)
+    const wide = run(32, { y: [2] });
+    expect(wide.v).toEqual([0, 12700, 12700, 12700]);
+    expect(run(32).v).toEqual([0, 12700, 6350, 127]);
+    expect(wide.sim.counters).toEqual(run(32).sim.counters); // every event counted, delivered or not
+    expect(wide.sim.counters.synapticEvents).toBe(4);
+    expect(() => wide.sim.setDrive('y', [1])).toThrow(/computed only at the steps read/);
+    // 8-bit readout read at no step: 127 x 100 and 127 x 50 do not fit, so steps 2 and 3 are computed (clips
+    // counted as before); step 4 (127 x 1 fits) is skipped
+    const narrow = run(8, { y: [] });
+    expect(narrow.v).toEqual([0, 127, 127, 127]);
+    expect(narrow.sim.counters).toEqual(run(8).sim.counters);
+    expect(narrow.sim.counters.saturations).toBe(2);
+    expect(() => new Simulator(layer([[1]], 0), { engine: 'event', seed: 0, reads: { nope: [] } })).toThrow(
+      /no population/,
+    );
+  });
+});
+
 /** x (input, Q(frac)) -> y (readout) through W (out x in, integer mantissas), delay 1. */
 function layer(W: number[][], frac: number, payload: 'binary' | 'graded' = 'graded', outBits = 24): Network {
   const nT = W.length,

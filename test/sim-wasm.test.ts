@@ -11,6 +11,7 @@ import { buildWasm, MODULES } from '../scripts/build-wasm.mjs';
 import { WASM_BASE64, WASM_SHA256 } from '../src/sim/wasm-sim-binary.js';
 import { Simulator, type SimBackend } from '../src/sim/engine.js';
 import { runNetwork } from '../src/sim/run.js';
+import type { ProbeRequest } from '../src/sim/probe.js';
 import { fromIpVae } from '../src/frontends/ipvae.js';
 import { loadModel } from '../src/io/safetensors.js';
 import { loadData } from '../src/data/datasets.js';
@@ -29,17 +30,19 @@ describe('the integer simulator in WebAssembly', () => {
     expect(fresh.equals(committed)).toBe(true);
   });
 
-  it('the bundled patch model: the same spikes_sha256 and counters as JavaScript, 1 and 2 workers', async () => {
+  it('the bundled patch model: the same spikes_sha256 and counters as JavaScript, 1 and 2 workers, readout skipped or not', async () => {
     const p = loadModel(join(ROOT, 'models', 'patches-k512.safetensors'));
     const { net } = fromIpVae(p);
     const data = loadData('patches', 'test');
-    const run = (backend: SimBackend, workers: number) =>
+    // JavaScript traces the decoder readout (computed every step); the WebAssembly runs read nothing, so the
+    // runner skips it (SimOptions.reads) and counts its events all the same
+    const run = (backend: SimBackend, workers: number, probes: ProbeRequest[] = []) =>
       runNetwork(
         net,
         { data: data.X, n: 4, width: data.D },
-        { steps: 150, seed: 0, engine: 'event', backend, workers },
+        { steps: 150, seed: 0, engine: 'event', backend, workers, probes },
       );
-    const js = await run('js', 1);
+    const js = await run('js', 1, [{ kind: 'trace', population: 'xhat' }]);
     expect(js.counters.spikes).toBeGreaterThan(10000);
     for (const [backend, workers] of [
       ['wasm', 1],

@@ -37,6 +37,15 @@ export interface SimOptions extends ModelOptions {
   backend?: SimBackend;
   /** Also fold every step's emissions into a SHA-256 (spikes_sha256). */
   hash?: boolean;
+  /**
+   * Populations whose state is read only after the steps listed (per input, steps 1, 2, ...; empty: never).
+   * One whose model is skippable (src/sim/neuron.ts: it emits nothing and keeps nothing between steps), that
+   * feeds no projection and whose dynamic inputs share one delay is then neither delivered to nor updated on
+   * the other steps, except a step whose inputs could make it saturate (bounded from the emissions that
+   * arrive), so that every counter is as before. Other populations listed are computed every step as usual.
+   * Its state after an unlisted step is unspecified.
+   */
+  reads?: Record<string, readonly number[]>;
 }
 
 /** Per projection: the same counters, for this projection alone. */
@@ -130,6 +139,8 @@ export interface Proj {
   hist: Int32Array;
   /** Nonzero weights per source row (NeuroBench's effective operations). */
   nnzRow: Int32Array;
+  /** Into a lazy population (SimOptions.reads): the largest |weight| of each source row. */
+  rowMax: Int32Array | undefined;
   c: ProjectionCounters;
 }
 
@@ -149,6 +160,19 @@ export interface Pop extends PopulationState {
   readonly c_: PopulationCounters;
   /** The model's constants in WebAssembly memory (its wasm.compile), when it has a WebAssembly step. */
   wc?: unknown;
+  /** SimOptions.reads, when this population can skip the steps nobody reads (undefined: computed every step). */
+  lazy: Lazy | undefined;
+}
+
+/** A population computed only at the steps read, and at steps whose inputs could make it saturate. */
+export interface Lazy {
+  readonly readAt: ReadonlySet<number>;
+  /** The delay of its dynamic inputs (all alike). */
+  readonly delay: number;
+  /** Per arrival step (mod delay + 1): 1 when that step must be computed although nobody reads it. */
+  readonly must: Uint8Array;
+  /** The largest |drive| of the current input (static projections). */
+  driveBound: number;
 }
 
 /** Largest exact integer sum in float64. */
@@ -217,6 +241,7 @@ export class Simulator {
         incoming: [],
         outgoing: [],
         c_,
+        lazy: undefined,
       });
     }
     const index = (name: string) => net.populations.findIndex((q) => q.name === name);
@@ -227,6 +252,19 @@ export class Simulator {
       this.pops[pr.tgt].incoming.push(pr);
     }
     this.checkExact();
+    for (const [name, steps] of Object.entries(o.reads ?? {})) {
+      const P = this.pop(name);
+      const delays = new Set(P.incoming.filter((pr) => !pr.isStatic).map((pr) => pr.delay));
+      if (P.outgoing.length > 0 || !P.spec.skippable || delays.size > 1) continue;
+      const delay = delays.size ? [...delays][0] : 1;
+      P.lazy = { readAt: new Set(steps), delay, must: new Uint8Array(delay + 1), driveBound: 0 };
+      for (const pr of P.incoming) {
+        pr.rowMax = new Int32Array(pr.nS);
+        for (let s = 0; s < pr.nS; s++)
+          for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++)
+            pr.rowMax[s] = Math.max(pr.rowMax[s], Math.abs(this.net.projections[this.projs.indexOf(pr)].weights[j]));
+      }
+    }
     this.counters = {
       steps: 0,
       spikes: 0,
@@ -335,6 +373,7 @@ export class Simulator {
       matrix,
       hist: new Int32Array(q.static ? 0 : (q.delay + 1) * nS),
       nnzRow,
+      rowMax: undefined,
       c: {
         name: q.name,
         messages: 0,
@@ -409,6 +448,10 @@ export class Simulator {
     if (values.length !== p.n)
       throw new UserError(`drive: population "${name}" has ${p.n} neurons, got ${values.length} values`);
     const binary = p.spec.host && p.outgoing.some((q) => q.binary && !q.isStatic);
+    if (p.lazy)
+      throw new UserError(
+        `drive: population "${name}" is computed only at the steps read (reads); it cannot be driven`,
+      );
     if (p.spec.host && !p.outgoing.some((q) => !q.isStatic))
       throw new UserError(
         `drive: input "${name}" feeds only static projections, which apply its values once per input (from the data); a per-step drive would have no effect`,
@@ -474,6 +517,14 @@ export class Simulator {
       else C.neurobenchEffectiveAcs += eff;
       C.neurobenchDense += pr.nS * pr.nT;
     }
+    for (const P of this.pops) {
+      const lz = P.lazy;
+      if (!lz) continue;
+      lz.driveBound = 0;
+      for (let k = 0; k < P.n; k++) lz.driveBound = Math.max(lz.driveBound, Math.abs(P.drive[k]));
+      // a step nothing arrives at: the drive alone
+      lz.must.fill(P.spec.skippable!(P.c, lz.driveBound) ? 0 : 1);
+    }
     const ctx = this.ctx;
     ctx.sample = sample;
     ctx.t = 0;
@@ -497,10 +548,41 @@ export class Simulator {
     P.c_.spikes += spikes;
   }
 
+  /** Whether P is computed at step t (every step unless lazy). */
+  private computes(P: Pop, t: number): boolean {
+    const lz = P.lazy;
+    return lz === undefined || lz.must[t % (lz.delay + 1)] === 1 || lz.readAt.has(t);
+  }
+
+  /**
+   * For a lazy population: whether what this step's emissions bring it at step t + delay could make it
+   * saturate (sum over arriving emissions of |value| x the row's largest |weight|, scaled, plus its drive).
+   */
+  private mustCompute(P: Pop, lz: Lazy): number {
+    let b = lz.driveBound;
+    for (const pr of P.incoming) {
+      const S = this.pops[pr.src];
+      if (pr.isStatic || !S.emitted) continue;
+      const cap = Math.max(-pr.lo, pr.hi),
+        rowMax = pr.rowMax!;
+      let raw = 0;
+      for (let f = 0; f < S.nFired; f++) {
+        const s = S.fired[f];
+        raw += Math.min(Math.abs(S.out[s]), cap) * rowMax[s];
+      }
+      if (raw > 0) b += pr.shift >= 0 ? raw * 2 ** pr.shift : Math.ceil(raw * 2 ** pr.shift) + 1;
+    }
+    return P.spec.skippable!(P.c, b) ? 0 : 1;
+  }
+
   /** Deliver this step's emissions (step t) to step t + delay. */
   private deliverAll(): void {
     const t = this.t,
       C = this.counters;
+    for (const P of this.pops) {
+      const lz = P.lazy;
+      if (lz) lz.must[(t + lz.delay) % (lz.delay + 1)] = this.mustCompute(P, lz);
+    }
     if (this.hash)
       for (const P of this.pops)
         if (!P.spec.host) this.hash.update(new Uint8Array(P.out.buffer, P.out.byteOffset, P.out.byteLength));
@@ -508,6 +590,8 @@ export class Simulator {
       if (pr.isStatic) continue;
       const S = this.pops[pr.src];
       if (!S.emitted) continue;
+      // into a population computed only at the steps read: counted, not delivered, when nobody reads its arrival
+      const skip = !this.computes(this.pops[pr.tgt], t + pr.delay);
       const out = S.out,
         fired = S.fired,
         nFired = S.nFired,
@@ -528,7 +612,7 @@ export class Simulator {
         idx = pr.idx,
         w = pr.w,
         ptr = pr.indptr,
-        event = this.o.engine === 'event',
+        event = this.o.engine === 'event' && !skip,
         m = this.wasm;
       if (m && event) {
         if (pr.matrix)
@@ -612,11 +696,13 @@ export class Simulator {
     const t = this.t;
     for (const P of this.pops) {
       if (P.extSet) P.inp.set(P.ext);
-      else P.inp.fill(0);
+      else if (this.computes(P, t)) P.inp.fill(0);
     }
     for (const pr of this.projs) {
       if (pr.isStatic) continue;
-      const inp = this.pops[pr.tgt].inp,
+      const T = this.pops[pr.tgt];
+      if (!this.computes(T, t)) continue;
+      const inp = T.inp,
         L = pr.delay + 1,
         sh = pr.shift;
       if (this.o.engine === 'event' && this.wasm) {
@@ -681,7 +767,8 @@ export class Simulator {
         C.neuronUpdates += P.n;
         P.c_.neuronUpdates += P.n;
       }
-      if (P.wc !== undefined) P.spec.wasm!.step(P.wc, P.c, P, ctx, this.wasm!);
+      if (!this.computes(P, this.t)) P.nFired = 0;
+      else if (P.wc !== undefined) P.spec.wasm!.step(P.wc, P.c, P, ctx, this.wasm!);
       else P.spec.step(P.c, P, ctx);
       P.emitted = true;
       this.countSpikes(P, ctx.spikes);

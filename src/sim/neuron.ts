@@ -126,6 +126,13 @@ export interface NeuronSpec<C = unknown> {
    * from the compiled constants.
    */
   alwaysUpdated?(c: C): ArrayLike<number>;
+  /**
+   * A model that emits nothing and keeps nothing from one step to the next (its state is a function of this
+   * step's input alone, like a decoder readout) may have the steps nobody reads skipped (SimOptions.reads):
+   * true when an input of magnitude at most inputBound cannot make it saturate (or count anything), so that
+   * skipping such a step leaves every counter as it was. Absent: never skipped.
+   */
+  skippable?(c: C, inputBound: number): boolean;
   /** Host models: the range presented values (setInput) saturate to, from the compiled constants. */
   hostRange?(c: C): { lo: number; hi: number };
   /** Counters the model adds (reported per population). */

@@ -51,6 +51,12 @@ export interface ProbeSpec<R = unknown> {
   doc: string;
   /** The options a request may give (anything else is refused, so a typo is not silently ignored). */
   options: string[];
+  /**
+   * The populations whose state (variables, synaptic input) the probe reads; absent: every population. The
+   * runner skips the steps of a stateless population nobody reads (SimOptions.reads). Emissions are always
+   * computed.
+   */
+  reads?(request: ProbeRequest, net: Network): string[];
   /** Check the request's options and the network; throw a UserError naming what to fix. */
   create(ctx: ProbeContext, request: ProbeRequest): ProbeInstance<R>;
   /** The parts' results, in input order, as one. */

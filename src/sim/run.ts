@@ -113,6 +113,20 @@ function checkWidth(net: Network, inputs: RunInputs): void {
 
 const probeName = (r: ProbeRequest): string => r.name ?? r.kind;
 
+/**
+ * The populations no probe reads and no drive feeds, as SimOptions.reads (never): the simulator skips the steps
+ * of the stateless ones among them (a decoder readout nobody looks at), counting the same events.
+ */
+function unread(net: Network, inputs: RunInputs, requests: ProbeRequest[]): Record<string, number[]> {
+  const read = new Set<string>('drives' in inputs ? Object.keys(inputs.drives) : []);
+  for (const r of requests) {
+    const spec = probeSpec(r.kind);
+    if (!spec.reads) return {};
+    for (const name of spec.reads(r, net)) read.add(name);
+  }
+  return Object.fromEntries(net.populations.filter((p) => !read.has(p.name)).map((p) => [p.name, []]));
+}
+
 /** One thread's share: the rows [0, n) of the data (or the one drive run). */
 export function runPart(
   net: Network,
@@ -121,16 +135,17 @@ export function runPart(
   onInput?: (done: number) => void,
 ): RunResult {
   checkWidth(net, inputs);
+  const data = 'data' in inputs;
+  const N = data ? inputs.n : 1;
+  const requests = o.probes ?? [];
   const sim = new Simulator(net, {
     engine: o.engine,
     seed: o.seed,
     hash: true,
     lifMode: o.lifMode,
     backend: o.backend ?? 'wasm',
+    reads: unread(net, inputs, requests),
   });
-  const data = 'data' in inputs;
-  const N = data ? inputs.n : 1;
-  const requests = o.probes ?? [];
   const names = requests.map(probeName);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new UserError(`probes: two probes named "${dup}" (give one a name)`);

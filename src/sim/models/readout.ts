@@ -24,6 +24,7 @@ export default defineNeuron<{ lo: number; hi: number }>({
   counters: [],
   compile: (p) => ({ lo: qMin(fmt(p)), hi: qMax(fmt(p)) }),
   reset: () => false,
+  skippable: (c, bound) => -bound >= c.lo && bound <= c.hi,
   wasm: {
     bytes: () => 0,
     compile: () => null,

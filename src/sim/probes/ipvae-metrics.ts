@@ -77,6 +77,7 @@ export default defineProbe<IpVaeMetricsResult>({
   kind: 'ipvae-metrics',
   doc: 'R^2 of the reconstruction from integer counts, PZ and spikes at recorded steps (iP-VAE networks on data)',
   options: ['record', 'keepFinal'],
+  reads: (_req, net) => net.populations.filter((p) => p.model === 'ipvae').map((p) => p.name),
   create(ctx, req) {
     if (!ctx.data) throw new UserError('probe ipvae-metrics: needs data inputs (R^2 compares with the input)');
     const { z, D, K, phi } = ipvaeShape(ctx.net);

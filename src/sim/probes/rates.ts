@@ -25,6 +25,7 @@ export default defineProbe<RatesResult>({
   kind: 'rates',
   doc: 'per-neuron sums of spikes and of steps with a nonzero emission (for ipvae map --rates)',
   options: [],
+  reads: () => [],
   create(ctx) {
     const pops = ctx.sim.pops.filter((p) => !p.spec.host);
     const counts = pops.map((p) => p.spec.spiking);

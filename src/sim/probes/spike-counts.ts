@@ -24,6 +24,7 @@ export default defineProbe<SpikeCountsResult>({
   kind: 'spike-counts',
   doc: 'spikes per population at every (or every k-th) step, summed over inputs',
   options: ['every', 'populations'],
+  reads: () => [],
   create(ctx, req) {
     const every = req.every ?? 1;
     if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)

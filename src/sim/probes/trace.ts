@@ -25,6 +25,7 @@ export default defineProbe<TraceResult>({
   kind: 'trace',
   doc: "a population's state variables and emission at every step (integers)",
   options: ['population', 'variables'],
+  reads: (req) => (typeof req.population === 'string' ? [req.population] : []),
   create(ctx, req) {
     if (typeof req.population !== 'string') throw new UserError('probe trace: give the population to trace');
     const P = ctx.sim.pop(req.population);
