@@ -288,22 +288,33 @@ export function buildSoftplus(f: i32, tbl: usize): i32 {
   return 1;
 }
 
-// 2^(q/4), q = 0..3, rounded up: an upper bound of 2^x is P2(ceil) or a quarter step above floor(4x)/4
-const QUARTER = memory.data<f64>([1.0, 1.1892071150027212, 1.4142135623730954, 1.6817928305074292, 2.0]);
+// 2^(j/16), j = 0..16, rounded up: an upper bound of 2^x is 2^floor(x) times the entry for a sixteenth step at
+// or above x's fraction
+const SIXTEENTH = memory.data<f64>([
+  1, 1.044273782427414, 1.090507732665258, 1.1387886347566918, 1.1892071150027212, 1.2418578120734842,
+  1.2968395546510099, 1.3542555469368929, 1.4142135623730954, 1.4768261459394996, 1.5422108254079412,
+  1.6104903319492545, 1.6817928305074294, 1.7562521603732997, 1.8340080864093427, 1.9152065613971476, 2,
+]);
 
 const LOG2E: f64 = 1.4426950408889634;
 
-// The early-exit line of the draw for each q4 in [Q4_LO, Q4_HI]: -1 (no exit) where the bound passes one chunk
-const Q4_LO: i32 = -160,
-  Q4_HI: i32 = 40;
-const LINES = memory.data(8 * (40 + 160 + 1), 16);
+// The early-exit line of the draw for each q = ceil(16 u log2 e) in [Q_LO, Q_HI], as an integer: the draw is 0
+// when (word >>> 1) < LINES[q]; 0 (no exit) where the rate bound passes one chunk
+const Q_LO: i32 = -640,
+  Q_HI: i32 = 160;
+const LINES = memory.data(4 * (Q_HI - Q_LO + 1), 16);
 
 function buildLines(): void {
-  for (let q4 = Q4_LO; q4 <= Q4_HI; q4++) {
-    const bound = P2(64 + 16 + (q4 >> 2)) * load<f64>(QUARTER + (<usize>(q4 & 3) << 3)) * (1 + 1e-5) + 1;
-    store<f64>(LINES + (<usize>(q4 - Q4_LO) << 3), bound <= CHUNK * 65536 ? (1 - bound * (1.0 / 65536) - 1e-5) * 2147483648 : -1);
+  for (let q = Q_LO; q <= Q_HI; q++) {
+    const bound = P2(64 + 16 + (q >> 4)) * load<f64>(SIXTEENTH + (<usize>(q & 15) << 3)) * (1 + 1e-5) + 1;
+    // U < line  <=>  U < ceil(line) for an integer U
+    const line = bound <= CHUNK * 65536 ? Math.ceil((1 - bound * (1.0 / 65536) - 1e-5) * 2147483648) : 0;
+    store<i32>(LINES + (<usize>(q - Q_LO) << 2), line > 0 ? <i32>line : 0);
   }
 }
+
+// per neuron of an 8-neuron group, q - Q_LO (the line's index)
+const QIDX = memory.data(32, 16);
 
 /** The soft clamp on two lanes from the table: its lookups lane by lane, the rest in f64x2 (the same operations). */
 // @ts-ignore: decorator
@@ -341,7 +352,7 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
   const D0 = 8 * P2(64 + fu),
     D1 = 12 * P2(64 + fu),
     invW = P2(64 - fu + 6);
-  const toLog2x4 = 4 * LOG2E * P2(64 - fu);
+  const toLog2x16 = 16 * LOG2E * P2(64 - fu);
   const lanes = scratch;
   const c1 = step * 65536;
   const ETA = f64x2.splat(etaMant),
@@ -353,7 +364,11 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
     UMINv = f64x2.splat(uMin),
     D0v = f64x2.splat(D0),
     D1v = f64x2.splat(D1),
-    invWv = f64x2.splat(invW);
+    invWv = f64x2.splat(invW),
+    TOQ = f64x2.splat(toLog2x16),
+    QEPS = f64x2.splat(1e-6),
+    QLO = f64x2.splat(<f64>Q_LO),
+    QHI = f64x2.splat(<f64>Q_HI);
   const simd = tbl != 0;
   let total: f64 = 0,
     nf = 0;
@@ -368,7 +383,7 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
     let i0 = 0;
     if (simd) {
       // pairs of neurons: a = drive + inp - bias; du = shiftRightRound(eta a, etaShift); floor; soft clamp;
-      // u + du; floor; soft clamp; the register's range (clips counted)
+      // u + du; floor; soft clamp; the register's range (clips counted); the line index of the new u
       for (; i0 + 2 <= m; i0 += 2) {
         const k = k0 + i0;
         const o8 = <usize>k << 3,
@@ -388,6 +403,8 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
           uu = f64x2.pmin(f64x2.pmax(uu, UMINv), UMAXv);
         }
         v128.store64_lane(u + o4, i32x4.trunc_sat_f64x2_s_zero(uu), 0);
+        const Q = f64x2.pmin(f64x2.pmax(f64x2.ceil(f64x2.add(f64x2.mul(uu, TOQ), QEPS)), QLO), QHI);
+        v128.store64_lane(QIDX + (<usize>i0 << 2), i32x4.sub(i32x4.trunc_sat_f64x2_s_zero(Q), i32x4.splat(Q_LO)), 0);
       }
     }
     for (let i = i0; i < m; i++) {
@@ -408,31 +425,48 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
         gSat++;
       }
       store<i32>(u + (<usize>k << 2), <i32>uu);
+      let q = <i32>Math.ceil(uu * toLog2x16 + 1e-6);
+      q = q < Q_LO ? Q_LO : q > Q_HI ? Q_HI : q;
+      store<i32>(QIDX + (<usize>i << 2), q - Q_LO);
     }
-    // the draws
-    for (let i = 0; i < m; i++) {
-      const k = k0 + i;
-      const uu = <f64>load<i32>(u + (<usize>k << 2));
-      const w0 = load<u32>(lanes + (<usize>i << 2));
-      // rate <= B = 2^(ceil(4 u log2 e) / 4) 2^16 (1 + 1e-5) + 1: chunkCount returns 0 for U below
-      // (1 - B / 2^16 - 1e-5) 2^31 (for the exact rate, which is at most B)
-      // (the line for each q4 = ceil(4 u log2 e) is tabulated; below the table's range, its lowest line)
-      let q4 = <i32>Math.ceil(uu * toLog2x4 + 1e-6);
-      q4 = q4 < Q4_LO ? Q4_LO : q4 > Q4_HI ? Q4_HI : q4;
-      if (<f64>(w0 >>> 1) < load<f64>(LINES + (<usize>(q4 - Q4_LO) << 3))) {
-        store<i32>(out + (<usize>k << 2), 0);
-        continue;
+    // the draws: rate <= B = 2^(q / 16) 2^16 (1 + 1e-5) + 1 for q = ceil(16 u log2 e), so chunkCount returns 0
+    // for U = word >>> 1 below (1 - B / 2^16 - 1e-5) 2^31 (its own early exit, for the exact rate, which is at
+    // most B): the line, tabulated per q; four neurons at a time, the exact draw only where U reaches it
+    for (let i4 = 0; i4 < m; i4 += 4) {
+      let need: i32;
+      if (m - i4 >= 4) {
+        let L = i32x4.splat(0);
+        L = v128.load32_lane(LINES + (<usize>load<i32>(QIDX + (<usize>i4 << 2)) << 2), L, 0);
+        L = v128.load32_lane(LINES + (<usize>load<i32>(QIDX + (<usize>(i4 + 1) << 2)) << 2), L, 1);
+        L = v128.load32_lane(LINES + (<usize>load<i32>(QIDX + (<usize>(i4 + 2) << 2)) << 2), L, 2);
+        L = v128.load32_lane(LINES + (<usize>load<i32>(QIDX + (<usize>(i4 + 3) << 2)) << 2), L, 3);
+        need = i32x4.bitmask(i32x4.ge_s(i32x4.shr_u(v128.load(lanes + (<usize>i4 << 2)), 1), L));
+        v128.store(out + (<usize>(k0 + i4) << 2), i32x4.splat(0));
+      } else {
+        need = 0;
+        for (let i = i4; i < m; i++) {
+          store<i32>(out + (<usize>(k0 + i) << 2), 0);
+          if (<i32>(load<u32>(lanes + (<usize>i << 2)) >>> 1) >= load<i32>(LINES + (<usize>load<i32>(QIDX + (<usize>i << 2)) << 2)))
+            need |= 1 << (i - i4);
+        }
       }
-      expHits = 0;
-      const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
-      gRateHits += expHits;
-      gSat += expHits;
-      const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, w0, load<u32>(lanes + 32 + (<usize>i << 2)));
-      store<i32>(out + (<usize>k << 2), <i32>z);
-      total += z;
-      if (z != 0) {
-        store<i32>(fired + (<usize>nf << 2), k);
-        nf++;
+      while (need) {
+        const i = i4 + ctz(need);
+        need &= need - 1;
+        const k = k0 + i;
+        const uu = <f64>load<i32>(u + (<usize>k << 2));
+        expHits = 0;
+        const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
+        gRateHits += expHits;
+        gSat += expHits;
+        const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, load<u32>(lanes + (<usize>i << 2)),
+          load<u32>(lanes + 32 + (<usize>i << 2)));
+        store<i32>(out + (<usize>k << 2), <i32>z);
+        total += z;
+        if (z != 0) {
+          store<i32>(fired + (<usize>nf << 2), k);
+          nf++;
+        }
       }
     }
   }
