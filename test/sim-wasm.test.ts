@@ -17,6 +17,7 @@ import { loadModel } from '../src/io/safetensors.js';
 import { loadData } from '../src/data/datasets.js';
 import type { Network } from '../src/net/network.js';
 import { testProjection } from './helpers.js';
+import { q } from '../src/fixed/q.js';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -92,6 +93,49 @@ describe('the integer simulator in WebAssembly', () => {
     expect(w.v).toEqual(js.v);
     expect(w.counters).toEqual(js.counters);
     expect(js.counters.spikes).toBeGreaterThan(20);
+  });
+
+  it('dense 8-bit rows in 16-bit tile sums (blocks of values summing to 255; wider values two rows at a time): the same as JavaScript', () => {
+    // 40 graded sources into 150 targets (two 64-target tiles and 22 more), values up to 600 in magnitude:
+    // 8-bit payloads clip (counted) and need several blocks; 10-bit payloads pass 255 (32-bit rows)
+    const nS = 40,
+      nT = 150;
+    const W = Array.from({ length: nT * nS }, (_, i) => ((i * 97) % 256) - 128); // -128 .. 127, dense
+    for (const payloadBits of [8, 10]) {
+      const net: Network = {
+        name: 'tiles',
+        meta: {},
+        populations: [
+          { name: 'in', model: 'input', size: nS, params: {}, formats: { x: q(12, 0) } },
+          { name: 'y', model: 'readout', size: nT, params: {}, formats: { out: q(32, 0) } },
+        ],
+        projections: [testProjection('w', 'in', 'y', W, nT, nS, { payload: 'graded', payloadBits, delay: 2 })],
+      };
+      const run = (backend: SimBackend) => {
+        const sim = new Simulator(net, { engine: 'event', seed: 1, hash: true, backend });
+        let s = 99;
+        const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+        sim.reset(0);
+        const v: number[] = [];
+        for (let t = 0; t < 12; t++) {
+          sim.setDrive(
+            'in',
+            Array.from({ length: nS }, () => (rnd() < 0.3 ? 0 : Math.floor(rnd() * 1201) - 600)),
+          );
+          sim.step();
+          v.push(...sim.pop('y').state.v);
+        }
+        return { digest: sim.digest(), v, counters: sim.counters, sim };
+      };
+      const js = run('js'),
+        w = run('wasm');
+      expect(w.sim.projs[0].matrix).toBeDefined();
+      expect(w.v).toEqual(js.v);
+      expect(w.counters).toEqual(js.counters);
+      expect(w.digest).toBe(js.digest);
+      expect(js.counters.saturations).toBeGreaterThan(payloadBits === 8 ? 50 : 0);
+      expect(js.v.some((x) => Math.abs(x) > 100000)).toBe(true); // sums far past 16 bits
+    }
   });
 
   it('the iP-VAE neuron at high rates: many sampler chunks, count caps, u saturating its register (fu 16)', () => {

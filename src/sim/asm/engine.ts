@@ -877,9 +877,9 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
   let syn: f64 = 0,
     eff: f64 = 0,
     mac = 0;
-  // the counts first (saturated to the payload), then the rows added two at a time (one pass over the ring)
-  const rows = scratchRows;
-  let nr = 0;
+  // the counters (values saturated to the payload), then the rows: in 16-bit sums 64 targets at a time when
+  // every |value| is at most 255, else two rows at a time in 32-bit sums
+  let big = false;
   for (let f = 0; f < nFired; f++) {
     const s = load<i32>(fired + (<usize>f << 2));
     let c = <f64>load<i32>(out + (<usize>s << 2));
@@ -892,17 +892,99 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
     syn += counts ? c * <f64>(b - a) : <f64>(b - a);
     eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
     if (!binary && c != unit && c != -unit) mac = 1;
-    store<i32>(rows + (<usize>nr << 3), s);
-    store<i32>(rows + (<usize>nr << 3) + 4, <i32>c);
-    nr++;
-    if (nr == 2 || f == nFired - 1) {
-      addRows(rows, nr, matrix, nT, ring);
-      nr = 0;
+    if (Math.abs(c) > 255) big = true;
+  }
+  if (!big) {
+    // blocks of rows whose |values| sum to at most 255: |w| <= 128, so a block's sums stay within 16 bits
+    let f0 = 0;
+    while (f0 < nFired) {
+      let f1 = f0,
+        tot = 0;
+      while (f1 < nFired) {
+        const c = clampValue(load<i32>(out + (<usize>load<i32>(fired + (<usize>f1 << 2)) << 2)), lo, hi);
+        if (tot + abs<i32>(c) > 255) break;
+        tot += abs<i32>(c);
+        f1++;
+      }
+      addBlock(fired, out, f0, f1, lo, hi, matrix, nT, ring);
+      f0 = f1;
+    }
+  } else {
+    const rows = scratchRows;
+    let nr = 0;
+    for (let f = 0; f < nFired; f++) {
+      const s = load<i32>(fired + (<usize>f << 2));
+      store<i32>(rows + (<usize>nr << 3), s);
+      store<i32>(rows + (<usize>nr << 3) + 4, clampValue(load<i32>(out + (<usize>s << 2)), lo, hi));
+      nr++;
+      if (nr == 2 || f == nFired - 1) {
+        addRows(rows, nr, matrix, nT, ring);
+        nr = 0;
+      }
     }
   }
   gSyn = syn;
   gEff = eff;
   gMac = mac;
+}
+
+// @ts-ignore: decorator
+@inline function clampValue(c: i32, lo: f64, hi: f64): i32 {
+  return <f64>c > hi ? <i32>hi : <f64>c < lo ? <i32>lo : c;
+}
+
+/**
+ * ring[j] += sum over the rows fired[f0 .. f1) of matrix[row][j] * value (saturated), the sums in 16 bits (the
+ * caller keeps them in range): per tile of 64 targets, eight 16-bit accumulators over all the rows, then added
+ * into the 32-bit ring; the targets past the last whole tile one by one.
+ */
+function addBlock(fired: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, matrix: usize, nT: i32,
+  ring: usize): void {
+  let j = 0;
+  for (; j + 64 <= nT; j += 64) {
+    let a0 = i16x8.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (let f = f0; f < f1; f++) {
+      const s = load<i32>(fired + (<usize>f << 2));
+      const c = i16x8.splat(<i16>clampValue(load<i32>(out + (<usize>s << 2)), lo, hi));
+      const r = matrix + <usize>s * <usize>nT + <usize>j;
+      const w0 = v128.load(r),
+        w1 = v128.load(r + 16),
+        w2 = v128.load(r + 32),
+        w3 = v128.load(r + 48);
+      a0 = i16x8.add(a0, i16x8.mul(i16x8.extend_low_i8x16_s(w0), c));
+      a1 = i16x8.add(a1, i16x8.mul(i16x8.extend_high_i8x16_s(w0), c));
+      a2 = i16x8.add(a2, i16x8.mul(i16x8.extend_low_i8x16_s(w1), c));
+      a3 = i16x8.add(a3, i16x8.mul(i16x8.extend_high_i8x16_s(w1), c));
+      a4 = i16x8.add(a4, i16x8.mul(i16x8.extend_low_i8x16_s(w2), c));
+      a5 = i16x8.add(a5, i16x8.mul(i16x8.extend_high_i8x16_s(w2), c));
+      a6 = i16x8.add(a6, i16x8.mul(i16x8.extend_low_i8x16_s(w3), c));
+      a7 = i16x8.add(a7, i16x8.mul(i16x8.extend_high_i8x16_s(w3), c));
+    }
+    const t = ring + (<usize>j << 2);
+    flush16(t, a0);
+    flush16(t + 32, a1);
+    flush16(t + 64, a2);
+    flush16(t + 96, a3);
+    flush16(t + 128, a4);
+    flush16(t + 160, a5);
+    flush16(t + 192, a6);
+    flush16(t + 224, a7);
+  }
+  for (; j < nT; j++) {
+    let acc = 0;
+    for (let f = f0; f < f1; f++) {
+      const s = load<i32>(fired + (<usize>f << 2));
+      acc += <i32>load<i8>(matrix + <usize>s * <usize>nT + <usize>j) * clampValue(load<i32>(out + (<usize>s << 2)), lo, hi);
+    }
+    const t = ring + (<usize>j << 2);
+    store<i32>(t, load<i32>(t) + acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function flush16(t: usize, a: v128): void {
+  v128.store(t, i32x4.add(v128.load(t), i32x4.extend_low_i16x8_s(a)));
+  v128.store(t + 16, i32x4.add(v128.load(t + 16), i32x4.extend_high_i16x8_s(a)));
 }
 
 // (row, count) pairs for addRows
