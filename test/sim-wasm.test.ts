@@ -138,6 +138,55 @@ describe('the integer simulator in WebAssembly', () => {
     }
   });
 
+  it('static projections (dense 8-bit and sparse 12-bit, values clipped to the payload): the same drives and counters', () => {
+    const nS = 30,
+      nT = 70;
+    const dense = Array.from({ length: nT * nS }, (_, i) => ((i * 53) % 256) - 128);
+    const sparse = Array.from({ length: nT * nS }, (_, i) => (i % 7 === 0 ? ((i * 31) % 4096) - 2048 : 0));
+    const net: Network = {
+      name: 'static',
+      meta: {},
+      populations: [
+        { name: 'in', model: 'input', size: nS, params: {}, formats: { x: q(12, 0) } },
+        { name: 'a', model: 'readout', size: nT, params: {}, formats: { out: q(32, 0) } },
+        { name: 'b', model: 'readout', size: nT, params: {}, formats: { out: q(32, 0) } },
+      ],
+      projections: [
+        testProjection('d', 'in', 'a', dense, nT, nS, { payload: 'graded', payloadBits: 8, static: true, delay: 0 }),
+        testProjection('s', 'in', 'b', sparse, nT, nS, {
+          payload: 'graded',
+          payloadBits: 10,
+          weightBits: 12,
+          static: true,
+          delay: 0,
+          exponent: -3,
+        }),
+      ],
+    };
+    const run = (backend: SimBackend) => {
+      const sim = new Simulator(net, { engine: 'event', seed: 1, backend });
+      const drives: number[] = [];
+      for (let n = 0; n < 3; n++) {
+        sim.setInput(
+          'in',
+          Array.from({ length: nS }, (_, i) => (i % 4 === n ? 0 : (((i + 1) * (n + 3) * 151) % 1601) - 800)),
+        );
+        sim.reset(n);
+        drives.push(...sim.pop('a').drive, ...sim.pop('b').drive);
+      }
+      return { sim, drives, counters: sim.counters };
+    };
+    const js = run('js'),
+      w = run('wasm');
+    expect(w.sim.projs[0].matrix).toBeDefined(); // the dense one as a matrix, the other as CSR
+    expect(w.sim.projs[1].matrix).toBeUndefined();
+    expect(w.drives).toEqual(js.drives);
+    expect(w.counters).toEqual(js.counters);
+    expect(js.counters.saturations).toBeGreaterThan(20); // held values past 8 and 10 bits
+    expect(js.counters.neurobenchEffectiveMacs).toBeGreaterThan(0);
+    expect(js.drives.some((x) => Math.abs(x) > 32768)).toBe(true);
+  });
+
   it('the iP-VAE neuron at high rates: many sampler chunks, count caps, u saturating its register (fu 16)', () => {
     const n = 37,
       fu = 16;

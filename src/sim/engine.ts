@@ -330,7 +330,8 @@ export class Simulator {
     const bound = maxW * Math.min(this.pops[si].spec.payloadBound(S, srcParams), Math.max(-lo, hi)) * fanIn;
     // WebAssembly, event engine: arrays in the instance; int32 sums when they fit; a projection with at least
     // half its entries present and 8-bit weights is kept as a dense matrix (at most 2 B per synapse, no indices)
-    const m = this.o.engine === 'event' && !q.static ? this.wasm : undefined;
+    // (static projections, applied once per input at reset, are in the instance for either engine)
+    const m = this.o.engine === 'event' || q.static ? this.wasm : undefined;
     const storage = !m ? 'js' : bound < 2 ** 31 && q.weightBits <= 8 && 2 * nnz >= nS * nT ? 'matrix' : 'csr';
     const arr = <T>(C: { new (n: number): T; from(a: ArrayLike<number>): T }, src: ArrayLike<number>): T =>
       storage === 'matrix' ? new C(0) : m ? (m.copy(C as never, src) as T) : C.from(src);
@@ -350,7 +351,8 @@ export class Simulator {
     const nnzRow = m ? m.array(Int32Array, nS) : new Int32Array(nS);
     for (let s = 0; s < nS; s++)
       for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) if (q.weights[j] !== 0) nnzRow[s]++;
-    const ringN = q.static ? 0 : (q.delay + 1) * nT;
+    // static: one slot for the per-input sums, in the WebAssembly backend
+    const ringN = q.static ? (m ? nT : 0) : (q.delay + 1) * nT;
     const pr: Proj = {
       name: q.name,
       src: si,
@@ -497,19 +499,32 @@ export class Simulator {
       const S = this.pops[pr.src];
       if (!S.hasHeld) continue;
       const src = S.held,
-        raw = new Float64Array(pr.nT),
         drive = this.pops[pr.tgt].drive;
       let eff = 0,
         mac = false;
-      for (let s = 0; s < pr.nS; s++) {
-        let c = src[s];
-        if (c === 0) continue;
-        c = sat(c, pr.lo, pr.hi, this.sat);
-        eff += pr.nnzRow[s];
-        if (!pr.binary && c !== S.unit && c !== -S.unit) mac = true;
-        for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) raw[pr.idx[j]] += pr.w[j] * c;
+      if (this.wasm) {
+        // the held values as one emission (S.fired is free until S's reset), summed into the slot, then added
+        // to the drive as gather adds a step's sums
+        let nf = 0;
+        for (let s = 0; s < pr.nS; s++) if (src[s] !== 0) S.fired[nf++] = s;
+        const k = this.wasmDeliver(pr, src, S.fired, nf, 0, false, S.unit);
+        eff = k[5];
+        mac = k[6] === 1;
+        this.sat[0] += k[0];
+        const ring = pr.ring;
+        this.wasm.x.gather(ring.byteOffset, ring instanceof Int32Array ? 1 : 2, drive.byteOffset, pr.nT, pr.shift);
+      } else {
+        const raw = new Float64Array(pr.nT);
+        for (let s = 0; s < pr.nS; s++) {
+          let c = src[s];
+          if (c === 0) continue;
+          c = sat(c, pr.lo, pr.hi, this.sat);
+          eff += pr.nnzRow[s];
+          if (!pr.binary && c !== S.unit && c !== -S.unit) mac = true;
+          for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) raw[pr.idx[j]] += pr.w[j] * c;
+        }
+        for (let k = 0; k < pr.nT; k++) drive[k] += shiftRight(raw[k], -pr.shift);
       }
-      for (let k = 0; k < pr.nT; k++) drive[k] += shiftRight(raw[k], -pr.shift);
       if (mac) pr.c.neurobenchEffectiveMacs += eff;
       else pr.c.neurobenchEffectiveAcs += eff;
       pr.c.neurobenchDense += pr.nS * pr.nT;
@@ -575,6 +590,66 @@ export class Simulator {
     return P.spec.skippable!(P.c, b) ? 0 : 1;
   }
 
+  /**
+   * One emission (values out[fired[0 .. nFired)]) through pr in the WebAssembly backend, into its ring at slot
+   * offset base (entries): the drained counters (see SimWasm.settle).
+   */
+  private wasmDeliver(
+    pr: Proj,
+    out: Int32Array,
+    fired: Int32Array,
+    nFired: number,
+    base: number,
+    counts: boolean,
+    unit: number,
+  ): Float64Array {
+    const m = this.wasm!,
+      ring = pr.ring,
+      ptr = pr.indptr,
+      idx = pr.idx,
+      w = pr.w,
+      lo = pr.lo,
+      hi = pr.hi,
+      binary = pr.binary;
+    if (pr.matrix)
+      m.x.deliverMatrix(
+        out.byteOffset,
+        fired.byteOffset,
+        nFired,
+        ptr.byteOffset,
+        pr.matrix.byteOffset,
+        pr.nT,
+        ring.byteOffset + base * 4,
+        lo,
+        hi,
+        counts ? 1 : 0,
+        binary ? 1 : 0,
+        unit,
+        pr.nnzRow.byteOffset,
+      );
+    else
+      m.x.deliver(
+        out.byteOffset,
+        fired.byteOffset,
+        nFired,
+        ptr.byteOffset,
+        idx.byteOffset,
+        idx instanceof Uint16Array ? 1 : 2,
+        w.byteOffset,
+        w.BYTES_PER_ELEMENT,
+        ring.byteOffset + base * ring.BYTES_PER_ELEMENT,
+        ring instanceof Int32Array ? 1 : 2,
+        pr.consecutive!.byteOffset,
+        lo,
+        hi,
+        counts ? 1 : 0,
+        binary ? 1 : 0,
+        unit,
+        pr.nnzRow.byteOffset,
+      );
+    return m.settle();
+  }
+
   /** Deliver this step's emissions (step t) to step t + delay. */
   private deliverAll(): void {
     const t = this.t,
@@ -615,43 +690,7 @@ export class Simulator {
         event = this.o.engine === 'event' && !skip,
         m = this.wasm;
       if (m && event) {
-        if (pr.matrix)
-          m.x.deliverMatrix(
-            out.byteOffset,
-            fired.byteOffset,
-            nFired,
-            ptr.byteOffset,
-            pr.matrix.byteOffset,
-            pr.nT,
-            ring.byteOffset + base * 4,
-            lo,
-            hi,
-            counts ? 1 : 0,
-            binary ? 1 : 0,
-            unit,
-            pr.nnzRow.byteOffset,
-          );
-        else
-          m.x.deliver(
-            out.byteOffset,
-            fired.byteOffset,
-            nFired,
-            ptr.byteOffset,
-            idx.byteOffset,
-            idx instanceof Uint16Array ? 1 : 2,
-            w.byteOffset,
-            w.BYTES_PER_ELEMENT,
-            ring.byteOffset + base * ring.BYTES_PER_ELEMENT,
-            ring instanceof Int32Array ? 1 : 2,
-            pr.consecutive!.byteOffset,
-            lo,
-            hi,
-            counts ? 1 : 0,
-            binary ? 1 : 0,
-            unit,
-            pr.nnzRow.byteOffset,
-          );
-        const k = m.settle();
+        const k = this.wasmDeliver(pr, out, fired, nFired, base, counts, unit);
         syn = k[4];
         eff = k[5];
         mac = k[6] === 1;
@@ -833,7 +872,6 @@ function wasmBytes(net: Network): number {
       2 * B(n, 4) + 3 * B(n, 8) + spec.state.length * B(n, 4) + (spec.host ? B(n, 4) : 0) + (spec.wasm?.bytes(n) ?? 0);
   }
   for (const q of net.projections) {
-    if (q.static) continue;
     const T = net.populations.find((x) => x.name === q.target)!,
       S = net.populations.find((x) => x.name === q.source)!;
     const nnz = q.indices.length,
@@ -842,7 +880,7 @@ function wasmBytes(net: Network): number {
     // a CSR copy or a dense matrix (8-bit weights, at least half the entries present), whichever is made
     const csr = B(nnz, nT <= 65536 ? 2 : 4) + B(nnz, q.weightBits <= 8 ? 1 : q.weightBits <= 16 ? 2 : 4) + B(nS, 1);
     const matrix = q.weightBits <= 8 && 2 * nnz >= nS * nT ? B(nS * nT, 1) : 0;
-    total += Math.max(csr, matrix) + B(nS + 1, 4) + B(nS, 4) + B((q.delay + 1) * nT, 8);
+    total += Math.max(csr, matrix) + B(nS + 1, 4) + B(nS, 4) + B((q.static ? 1 : q.delay + 1) * nT, 8);
   }
   return total;
 }
