@@ -305,6 +305,7 @@ const Q_LO: i32 = -640,
 const LINES = memory.data(4 * (Q_HI - Q_LO + 1), 16);
 
 function buildLines(): void {
+  for (let k = 1; k <= KMAX; k++) store<f64>(RECIP16 + (<usize>k << 3), load<f64>(RECIP + (<usize>k << 3)) * (1.0 / 65536));
   for (let q = Q_LO; q <= Q_HI; q++) {
     const bound = P2(64 + 16 + (q >> 4)) * load<f64>(SIXTEENTH + (<usize>(q & 15) << 3)) * (1 + 1e-5) + 1;
     // U < line  <=>  U < ceil(line) for an integer U
@@ -370,8 +371,8 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
     QLO = f64x2.splat(<f64>Q_LO),
     QHI = f64x2.splat(<f64>Q_HI);
   const simd = tbl != 0;
-  let total: f64 = 0,
-    nf = 0;
+  let nx = 0; // neurons with an exact draw, listed in fired
+  nTasks = 0;
   for (let k0 = 0; k0 < n; k0 += 8) {
     threefry8(seed, sample, i32x4.add(i32x4.splat(k0), i32x4(0, 1, 2, 3)), c1);
     // word 0 of neurons k0..k0+7, then word 1
@@ -454,24 +455,156 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
         const i = i4 + ctz(need);
         need &= need - 1;
         const k = k0 + i;
-        const uu = <f64>load<i32>(u + (<usize>k << 2));
         expHits = 0;
-        const rate = iexp(uu, fu, RATE_FRAC, I32MAX);
+        const rate = iexp(<f64>load<i32>(u + (<usize>k << 2)), fu, RATE_FRAC, I32MAX);
         gRateHits += expHits;
         gSat += expHits;
-        const z = iPoissonW(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap, load<u32>(lanes + (<usize>i << 2)),
-          load<u32>(lanes + 32 + (<usize>i << 2)));
-        store<i32>(out + (<usize>k << 2), <i32>z);
-        total += z;
-        if (z != 0) {
-          store<i32>(fired + (<usize>nf << 2), k);
-          nf++;
-        }
+        if (rate <= 0) continue;
+        // listed in fired (compacted below), its chunks queued: their counts are summed into out[k]
+        store<i32>(fired + (<usize>nx << 2), k);
+        nx++;
+        queueChunks(rate, seed, sample, k, step, load<u32>(lanes + (<usize>i << 2)),
+          load<u32>(lanes + 32 + (<usize>i << 2)), out);
       }
+    }
+  }
+  if (nTasks > 0) runTasks(out);
+  // the listed neurons' counts, capped as iPoisson caps its running total (the total only grows, so capping the
+  // sum counts the same hits), in order
+  let total: f64 = 0,
+    nf = 0;
+  for (let x = 0; x < nx; x++) {
+    const k = load<i32>(fired + (<usize>x << 2));
+    let z = <f64>load<i32>(out + (<usize>k << 2));
+    if (z > countCap) {
+      z = countCap;
+      gCapHits++;
+      gSat++;
+      store<i32>(out + (<usize>k << 2), <i32>z);
+    }
+    total += z;
+    if (z != 0) {
+      store<i32>(fired + (<usize>nf << 2), k);
+      nf++;
     }
   }
   gSpikes += total;
   return nf;
+}
+
+// The exact draws' chunks (src/fixed/ipoisson.ts iPoisson: the rate in n chunks, chunk j of base + 1 for j < rem
+// and of base after, each a count by inversion against its own uniform): they are independent, so their
+// inversions run four at a time in f64x2 lanes (each a chain of dependent divisions), and each neuron's counts
+// are summed into out.
+
+/** Queue the chunks of one draw (the first counter's two words given); chunks under the line count 0. */
+function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32, w1: u32, out: usize): void {
+  const cmax = CHUNK * 65536;
+  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
+    base = Math.floor(lq / n),
+    rem = lq - base * n;
+  let a = w0,
+    b = w1;
+  let pHi: f64 = -1,
+    pLo: f64 = -1;
+  for (let j = 0; <f64>j < n; j++) {
+    if ((j & 1) == 0 && j > 0) {
+      threefry1(seed, sample, <u32>k, step * 65536 + (<u32>j >> 1));
+      a = tf0;
+      b = tf1;
+    }
+    const U = <f64>((j & 1 ? b : a) >>> 1);
+    const hi = <f64>j < rem;
+    const cq = base + (hi ? 1 : 0);
+    if (U < (1 - cq * (1.0 / 65536) - 1e-5) * 2147483648) continue; // chunkCount's own early exit
+    // P(0) of the chunk: two values per draw at most
+    let p0: f64;
+    if (hi) {
+      if (pHi < 0) pHi = iexp(-cq, RATE_FRAC, 31, I32MAX);
+      p0 = pHi;
+    } else {
+      if (pLo < 0) pLo = iexp(-cq, RATE_FRAC, 31, I32MAX);
+      p0 = pLo;
+    }
+    const t = TASKS + (<usize>nTasks << 5);
+    store<f64>(t, cq);
+    store<f64>(t + 8, U);
+    store<f64>(t + 16, p0);
+    store<i32>(t + 24, k);
+    nTasks++;
+    if (nTasks == 4) runTasks(out);
+  }
+}
+
+// up to four queued chunks: cq, U, P(0) (f64) and the neuron (i32), 32 bytes each
+const TASKS = memory.data(128, 16);
+let nTasks = 0;
+
+// 1 / (k 2^16): idivK's multiplier for frac 16 (a 2^-16 (1/k) and a (2^-16 / k) round alike: scaling by a
+// power of two is exact)
+const RECIP16 = memory.data(8 * (KMAX + 1), 16);
+
+/** chunkCount on the queued chunks, two f64x2 chains side by side; each count added to out[neuron]. */
+function runTasks(out: usize): void {
+  const NEVER = f64x2.splat(-1); // an empty lane: U = -1 is below any cdf, so it never runs
+  const t0 = TASKS,
+    t1 = TASKS + 32,
+    t2 = TASKS + 64,
+    t3 = TASKS + 96;
+  const nt = nTasks;
+  const CQa = f64x2.replace_lane(f64x2.splat(load<f64>(t0)), 1, nt > 1 ? load<f64>(t1) : 1),
+    CQb = f64x2.replace_lane(f64x2.splat(nt > 2 ? load<f64>(t2) : 1), 1, nt > 3 ? load<f64>(t3) : 1);
+  const Ua = nt > 1 ? f64x2.replace_lane(f64x2.splat(load<f64>(t0 + 8)), 1, load<f64>(t1 + 8))
+      : f64x2.replace_lane(NEVER, 0, load<f64>(t0 + 8)),
+    Ub = nt > 3 ? f64x2.replace_lane(f64x2.splat(load<f64>(t2 + 8)), 1, load<f64>(t3 + 8))
+      : nt > 2 ? f64x2.replace_lane(NEVER, 0, load<f64>(t2 + 8)) : NEVER;
+  let Pa = f64x2.replace_lane(f64x2.splat(load<f64>(t0 + 16)), 1, nt > 1 ? load<f64>(t1 + 16) : 1),
+    Pb = f64x2.replace_lane(f64x2.splat(nt > 2 ? load<f64>(t2 + 16) : 1), 1, nt > 3 ? load<f64>(t3 + 16) : 1);
+  let Ca = Pa,
+    Cb = Pb;
+  let Ka = f64x2.splat(0),
+    Kb = Ka;
+  const ONE = f64x2.splat(1);
+  // the reference: while (U >= cdf && k < KMAX) { k++; p = idivK(p cq, k); if (p == 0) break; cdf += p }
+  let actA = f64x2.ge(Ua, Ca),
+    actB = f64x2.ge(Ub, Cb);
+  for (let k = 1; k <= KMAX && v128.any_true(v128.or(actA, actB)); k++) {
+    const R = f64x2.splat(load<f64>(RECIP16 + (<usize>k << 3))),
+      B = f64x2.splat(<f64>k * 65536);
+    Ka = f64x2.add(Ka, v128.and(actA, ONE));
+    Kb = f64x2.add(Kb, v128.and(actB, ONE));
+    // idivK, lane by lane: the estimate, then one step down or up
+    const Aa = f64x2.mul(Pa, CQa),
+      Ab = f64x2.mul(Pb, CQb);
+    let qa = f64x2.floor(f64x2.mul(Aa, R)),
+      qb = f64x2.floor(f64x2.mul(Ab, R));
+    const dnA = f64x2.gt(f64x2.mul(qa, B), Aa),
+      dnB = f64x2.gt(f64x2.mul(qb, B), Ab);
+    const upA = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qa, ONE), B), Aa), dnA),
+      upB = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qb, ONE), B), Ab), dnB);
+    qa = f64x2.add(f64x2.sub(qa, v128.and(dnA, ONE)), v128.and(upA, ONE));
+    qb = f64x2.add(f64x2.sub(qb, v128.and(dnB, ONE)), v128.and(upB, ONE));
+    Pa = v128.bitselect(qa, Pa, actA);
+    Pb = v128.bitselect(qb, Pb, actB);
+    // a lane whose p is 0 stops with this k; the others add p and go on while U >= cdf
+    actA = v128.andnot(actA, f64x2.eq(qa, f64x2.splat(0)));
+    actB = v128.andnot(actB, f64x2.eq(qb, f64x2.splat(0)));
+    Ca = v128.bitselect(f64x2.add(Ca, qa), Ca, actA);
+    Cb = v128.bitselect(f64x2.add(Cb, qb), Cb, actB);
+    actA = v128.and(actA, f64x2.ge(Ua, Ca));
+    actB = v128.and(actB, f64x2.ge(Ub, Cb));
+  }
+  addCount(out, t0, f64x2.extract_lane(Ka, 0));
+  if (nt > 1) addCount(out, t1, f64x2.extract_lane(Ka, 1));
+  if (nt > 2) addCount(out, t2, f64x2.extract_lane(Kb, 0));
+  if (nt > 3) addCount(out, t3, f64x2.extract_lane(Kb, 1));
+  nTasks = 0;
+}
+
+// @ts-ignore: decorator
+@inline function addCount(out: usize, t: usize, z: f64): void {
+  const at = out + (<usize>load<i32>(t + 24) << 2);
+  store<i32>(at, load<i32>(at) + <i32>z);
 }
 
 /** iPoisson with the first counter's two words given (chunks 0 and 1). */
