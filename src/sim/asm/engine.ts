@@ -145,6 +145,41 @@ function isoftplus(d: f64, f: i32): f64 {
   return c - isoftplus(c - y, f);
 }
 
+/**
+ * iexp on two lanes (maxOut 2^31 - 1), the same operations lane by lane; the table lookups one lane at a time.
+ * Where the result is capped, the lane's bit is set in expMask. Both of iexp's shifts of m are one expression
+ * here: floor((m + h) 2^e) with h = 2^(-e - 1) for e < 0 (round half up) and 0 for e >= 0 (exact), e clamped
+ * to [-64, 64] (below -62 the result is 0 either way; above 64, capped either way).
+ */
+// @ts-ignore: decorator
+@inline function iexp2(u: v128, fin: i32, fout: i32): v128 {
+  const YF = fin + 16,
+    sh = YF - 8;
+  const y = f64x2.floor(f64x2.mul(f64x2.add(f64x2.mul(u, f64x2.splat(LOG2E_Q24)), f64x2.splat(128)),
+    f64x2.splat(1.0 / 256)));
+  const i = f64x2.floor(f64x2.mul(y, f64x2.splat(P2(64 - YF))));
+  const f = f64x2.sub(y, f64x2.mul(i, f64x2.splat(P2(64 + YF))));
+  const j = f64x2.floor(f64x2.mul(f, f64x2.splat(P2(64 - sh))));
+  const r = f64x2.sub(f, f64x2.mul(j, f64x2.splat(P2(64 + sh))));
+  const J = i32x4.trunc_sat_f64x2_s_zero(j);
+  const a0 = TEXP + (<usize>i32x4.extract_lane(J, 0) << 3),
+    a1 = TEXP + (<usize>i32x4.extract_lane(J, 1) << 3);
+  const t0 = f64x2.replace_lane(f64x2.splat(load<f64>(a0)), 1, load<f64>(a1)),
+    t1 = f64x2.replace_lane(f64x2.splat(load<f64>(a0 + 8)), 1, load<f64>(a1 + 8));
+  const m = f64x2.add(t0, f64x2.floor(f64x2.mul(f64x2.add(f64x2.mul(f64x2.sub(t1, t0), r), f64x2.splat(P2(63 + sh))),
+    f64x2.splat(P2(64 - sh)))));
+  const e = f64x2.pmin(f64x2.pmax(f64x2.add(i, f64x2.splat(<f64>(fout - 30))), f64x2.splat(-64)), f64x2.splat(64));
+  const E = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(e));
+  const scale = i64x2.shl(i64x2.add(E, i64x2.splat(1023)), 52); // 2^e
+  const neg = i64x2.lt_s(E, i64x2.splat(0));
+  const h = v128.and(i64x2.shl(i64x2.sub(i64x2.splat(1022), E), 52), neg); // 2^(-e - 1) where e < 0, else 0
+  const v = f64x2.floor(f64x2.mul(f64x2.add(m, h), scale));
+  const over = f64x2.gt(v, f64x2.splat(I32MAX));
+  expMask = i64x2.bitmask(over);
+  return v128.bitselect(f64x2.splat(I32MAX), v, over);
+}
+let expMask: i32 = 0;
+
 // ---------------------------------------------------------------------------------------------------------
 // Threefry-2x32-20 (src/rng/threefry.ts) and the integer Poisson sampler (src/fixed/ipoisson.ts)
 
@@ -373,6 +408,10 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
   const simd = tbl != 0;
   let nx = 0; // neurons with an exact draw, listed in fired
   nTasks = 0;
+  // a neuron waiting for a second one, to compute their rates together
+  let pk = -1,
+    pw0: u32 = 0,
+    pw1: u32 = 0;
   for (let k0 = 0; k0 < n; k0 += 8) {
     threefry8(seed, sample, i32x4.add(i32x4.splat(k0), i32x4(0, 1, 2, 3)), c1);
     // word 0 of neurons k0..k0+7, then word 1
@@ -455,18 +494,32 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
         const i = i4 + ctz(need);
         need &= need - 1;
         const k = k0 + i;
-        expHits = 0;
-        const rate = iexp(<f64>load<i32>(u + (<usize>k << 2)), fu, RATE_FRAC, I32MAX);
-        gRateHits += expHits;
-        gSat += expHits;
-        if (rate <= 0) continue;
-        // listed in fired (compacted below), its chunks queued: their counts are summed into out[k]
-        store<i32>(fired + (<usize>nx << 2), k);
-        nx++;
-        queueChunks(rate, seed, sample, k, step, load<u32>(lanes + (<usize>i << 2)),
-          load<u32>(lanes + 32 + (<usize>i << 2)), out);
+        const w0 = load<u32>(lanes + (<usize>i << 2)),
+          w1 = load<u32>(lanes + 32 + (<usize>i << 2));
+        if (pk < 0) {
+          // the first of two: its rate waits for the next one's
+          pk = k;
+          pw0 = w0;
+          pw1 = w1;
+          continue;
+        }
+        const R = iexp2(f64x2.replace_lane(f64x2.splat(<f64>load<i32>(u + (<usize>pk << 2))), 1,
+          <f64>load<i32>(u + (<usize>k << 2))), fu, RATE_FRAC);
+        const hits = <f64>((expMask & 1) + (expMask >> 1));
+        gRateHits += hits;
+        gSat += hits;
+        nx = exactDraw(f64x2.extract_lane(R, 0), seed, sample, pk, step, pw0, pw1, out, fired, nx);
+        nx = exactDraw(f64x2.extract_lane(R, 1), seed, sample, k, step, w0, w1, out, fired, nx);
+        pk = -1;
       }
     }
+  }
+  if (pk >= 0) {
+    expHits = 0;
+    const rate = iexp(<f64>load<i32>(u + (<usize>pk << 2)), fu, RATE_FRAC, I32MAX);
+    gRateHits += expHits;
+    gSat += expHits;
+    nx = exactDraw(rate, seed, sample, pk, step, pw0, pw1, out, fired, nx);
   }
   if (nTasks > 0) runTasks(out);
   // the listed neurons' counts, capped as iPoisson caps its running total (the total only grows, so capping the
@@ -497,6 +550,16 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
 // inversions run four at a time in f64x2 lanes (each a chain of dependent divisions), and each neuron's counts
 // are summed into out.
 
+/** Neuron k's exact draw from its rate: listed in fired at nx and its chunks queued; returns the new nx. */
+// @ts-ignore: decorator
+@inline function exactDraw(rate: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32, w1: u32, out: usize,
+  fired: usize, nx: i32): i32 {
+  if (rate <= 0) return nx;
+  store<i32>(fired + (<usize>nx << 2), k);
+  queueChunks(rate, seed, sample, k, step, w0, w1, out);
+  return nx + 1;
+}
+
 /** Queue the chunks of one draw (the first counter's two words given); chunks under the line count 0. */
 function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32, w1: u32, out: usize): void {
   const cmax = CHUNK * 65536;
@@ -505,8 +568,6 @@ function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32
     rem = lq - base * n;
   let a = w0,
     b = w1;
-  let pHi: f64 = -1,
-    pLo: f64 = -1;
   for (let j = 0; <f64>j < n; j++) {
     if ((j & 1) == 0 && j > 0) {
       threefry1(seed, sample, <u32>k, step * 65536 + (<u32>j >> 1));
@@ -517,26 +578,16 @@ function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32
     const hi = <f64>j < rem;
     const cq = base + (hi ? 1 : 0);
     if (U < (1 - cq * (1.0 / 65536) - 1e-5) * 2147483648) continue; // chunkCount's own early exit
-    // P(0) of the chunk: two values per draw at most
-    let p0: f64;
-    if (hi) {
-      if (pHi < 0) pHi = iexp(-cq, RATE_FRAC, 31, I32MAX);
-      p0 = pHi;
-    } else {
-      if (pLo < 0) pLo = iexp(-cq, RATE_FRAC, 31, I32MAX);
-      p0 = pLo;
-    }
     const t = TASKS + (<usize>nTasks << 5);
     store<f64>(t, cq);
     store<f64>(t + 8, U);
-    store<f64>(t + 16, p0);
     store<i32>(t + 24, k);
     nTasks++;
     if (nTasks == 4) runTasks(out);
   }
 }
 
-// up to four queued chunks: cq, U, P(0) (f64) and the neuron (i32), 32 bytes each
+// up to four queued chunks: cq, U (f64) and the neuron (i32), 32 bytes each
 const TASKS = memory.data(128, 16);
 let nTasks = 0;
 
@@ -558,8 +609,9 @@ function runTasks(out: usize): void {
       : f64x2.replace_lane(NEVER, 0, load<f64>(t0 + 8)),
     Ub = nt > 3 ? f64x2.replace_lane(f64x2.splat(load<f64>(t2 + 8)), 1, load<f64>(t3 + 8))
       : nt > 2 ? f64x2.replace_lane(NEVER, 0, load<f64>(t2 + 8)) : NEVER;
-  let Pa = f64x2.replace_lane(f64x2.splat(load<f64>(t0 + 16)), 1, nt > 1 ? load<f64>(t1 + 16) : 1),
-    Pb = f64x2.replace_lane(f64x2.splat(nt > 2 ? load<f64>(t2 + 16) : 1), 1, nt > 3 ? load<f64>(t3 + 16) : 1);
+  // P(0) = iexp(-cq, 16, 31) (an empty lane's cq of 1 gives a harmless value)
+  let Pa = iexp2(f64x2.neg(CQa), RATE_FRAC, 31),
+    Pb = iexp2(f64x2.neg(CQb), RATE_FRAC, 31);
   let Ca = Pa,
     Cb = Pb;
   let Ka = f64x2.splat(0),
