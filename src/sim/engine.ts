@@ -259,7 +259,7 @@ export class Simulator {
       const delay = delays.size ? [...delays][0] : 1;
       P.lazy = { readAt: new Set(steps), delay, must: new Uint8Array(delay + 1), driveBound: 0 };
       for (const pr of P.incoming) {
-        pr.rowMax = new Int32Array(pr.nS);
+        pr.rowMax = w ? w.array(Int32Array, pr.nS) : new Int32Array(pr.nS);
         for (let s = 0; s < pr.nS; s++)
           for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++)
             pr.rowMax[s] = Math.max(pr.rowMax[s], Math.abs(this.net.projections[this.projs.indexOf(pr)].weights[j]));
@@ -581,10 +581,13 @@ export class Simulator {
       const cap = Math.max(-pr.lo, pr.hi),
         rowMax = pr.rowMax!;
       let raw = 0;
-      for (let f = 0; f < S.nFired; f++) {
-        const s = S.fired[f];
-        raw += Math.min(Math.abs(S.out[s]), cap) * rowMax[s];
-      }
+      if (this.wasm)
+        raw = this.wasm.x.lazyBound(S.out.byteOffset, S.fired.byteOffset, S.nFired, rowMax.byteOffset, cap);
+      else
+        for (let f = 0; f < S.nFired; f++) {
+          const s = S.fired[f];
+          raw += Math.min(Math.abs(S.out[s]), cap) * rowMax[s];
+        }
       if (raw > 0) b += pr.shift >= 0 ? raw * 2 ** pr.shift : Math.ceil(raw * 2 ** pr.shift) + 1;
     }
     return P.spec.skippable!(P.c, b) ? 0 : 1;
@@ -689,14 +692,32 @@ export class Simulator {
         ptr = pr.indptr,
         event = this.o.engine === 'event' && !skip,
         m = this.wasm;
-      if (m && event) {
-        const k = this.wasmDeliver(pr, out, fired, nFired, base, counts, unit);
+      // the WebAssembly backend's event engine delivers, or only counts for a target nobody reads
+      const counted = m !== undefined && this.o.engine === 'event';
+      if (counted) {
+        let k: Float64Array;
+        if (event) k = this.wasmDeliver(pr, out, fired, nFired, base, counts, unit);
+        else {
+          m.x.countEvents(
+            out.byteOffset,
+            fired.byteOffset,
+            nFired,
+            ptr.byteOffset,
+            lo,
+            hi,
+            counts ? 1 : 0,
+            binary ? 1 : 0,
+            unit,
+            pr.nnzRow.byteOffset,
+          );
+          k = m.settle();
+        }
         syn = k[4];
         eff = k[5];
         mac = k[6] === 1;
         this.sat[0] += k[0];
       }
-      for (let f = 0; f < (m && event ? 0 : nFired); f++) {
+      for (let f = 0; f < (counted ? 0 : nFired); f++) {
         const s = fired[f];
         let c = out[s];
         if (c > hi || c < lo) {
@@ -880,7 +901,8 @@ function wasmBytes(net: Network): number {
     // a CSR copy or a dense matrix (8-bit weights, at least half the entries present), whichever is made
     const csr = B(nnz, nT <= 65536 ? 2 : 4) + B(nnz, q.weightBits <= 8 ? 1 : q.weightBits <= 16 ? 2 : 4) + B(nS, 1);
     const matrix = q.weightBits <= 8 && 2 * nnz >= nS * nT ? B(nS * nT, 1) : 0;
-    total += Math.max(csr, matrix) + B(nS + 1, 4) + B(nS, 4) + B((q.static ? 1 : q.delay + 1) * nT, 8);
+    // + indptr, nnzRow, rowMax (a lazy target's), the ring
+    total += Math.max(csr, matrix) + B(nS + 1, 4) + 2 * B(nS, 4) + B((q.static ? 1 : q.delay + 1) * nT, 8);
   }
   return total;
 }

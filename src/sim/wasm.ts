@@ -134,6 +134,19 @@ export interface SimExports {
     nnzRow: number,
   ): void;
   gather(ring: number, ringKind: number, inp: number, n: number, sh: number): void;
+  countEvents(
+    out: number,
+    fired: number,
+    nFired: number,
+    ptr: number,
+    lo: number,
+    hi: number,
+    counts: number,
+    binary: number,
+    unit: number,
+    nnzRow: number,
+  ): number;
+  lazyBound(out: number, fired: number, nFired: number, rowMax: number, cap: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

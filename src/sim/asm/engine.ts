@@ -1057,14 +1057,17 @@ export function deliver(out: usize, fired: usize, nFired: i32, ptr: usize, idx: 
  * synapse) into an int32 ring slot: each emitting row is added 16 targets at a time. The counts (events,
  * effective operations) come from the network's own rows (ptr, nnzRow), as in deliver.
  */
-export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize, matrix: usize, nT: i32,
-  ring: usize, lo: f64, hi: f64, counts: i32, binary: i32, unit: f64, nnzRow: usize): void {
+/**
+ * The counters of one emission through a projection (values saturated to the payload, clips counted), without
+ * delivering it (deliverMatrix's first pass; alone, for a target nobody reads). Returns 1 when a |value| passes
+ * 255.
+ */
+export function countEvents(out: usize, fired: usize, nFired: i32, ptr: usize, lo: f64, hi: f64, counts: i32,
+  binary: i32, unit: f64, nnzRow: usize): i32 {
   let syn: f64 = 0,
     eff: f64 = 0,
-    mac = 0;
-  // the counters (values saturated to the payload), then the rows: in 16-bit sums 64 targets at a time when
-  // every |value| is at most 255, else two rows at a time in 32-bit sums
-  let big = false;
+    mac = 0,
+    big = 0;
   for (let f = 0; f < nFired; f++) {
     const s = load<i32>(fired + (<usize>f << 2));
     let c = <f64>load<i32>(out + (<usize>s << 2));
@@ -1077,9 +1080,29 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
     syn += counts ? c * <f64>(b - a) : <f64>(b - a);
     eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
     if (!binary && c != unit && c != -unit) mac = 1;
-    if (Math.abs(c) > 255) big = true;
+    if (Math.abs(c) > 255) big = 1;
   }
-  if (!big) {
+  gSyn = syn;
+  gEff = eff;
+  gMac = mac;
+  return big;
+}
+
+/** sum over the emission of min(|value|, cap) x rowMax[source]: what it can add to a target at most. */
+export function lazyBound(out: usize, fired: usize, nFired: i32, rowMax: usize, cap: f64): f64 {
+  let raw: f64 = 0;
+  for (let f = 0; f < nFired; f++) {
+    const s = load<i32>(fired + (<usize>f << 2));
+    raw += Math.min(Math.abs(<f64>load<i32>(out + (<usize>s << 2))), cap) * <f64>load<i32>(rowMax + (<usize>s << 2));
+  }
+  return raw;
+}
+
+export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize, matrix: usize, nT: i32,
+  ring: usize, lo: f64, hi: f64, counts: i32, binary: i32, unit: f64, nnzRow: usize): void {
+  // the counters, then the rows: in 16-bit sums 64 targets at a time when every |value| is at most 255, else
+  // two rows at a time in 32-bit sums
+  if (!countEvents(out, fired, nFired, ptr, lo, hi, counts, binary, unit, nnzRow)) {
     // blocks of rows whose |values| sum to at most 255: |w| <= 128, so a block's sums stay within 16 bits
     let f0 = 0;
     while (f0 < nFired) {
@@ -1108,9 +1131,6 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
       }
     }
   }
-  gSyn = syn;
-  gEff = eff;
-  gMac = mac;
 }
 
 // @ts-ignore: decorator
