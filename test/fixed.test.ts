@@ -139,6 +139,23 @@ function samplerPmf(lam: number, frac: number): Float64Array {
 }
 
 describe('integer Poisson sampler', () => {
+  it("P(0) of a chunk, iexp(-cq, 16, 31), never rises with cq (the WebAssembly draw's early-exit lines rely on it)", () => {
+    // a chunk counts 0 exactly when U < iexp(-cq, 16, 31): so U below P(0) of an upper bound of the rate is 0
+    let prev = Infinity,
+      rises = 0;
+    for (let cq = 0; cq <= CHUNK * 2 ** 16; cq++) {
+      const p = iexp(-cq, 16, 31);
+      if (p > prev) rises++;
+      prev = p;
+    }
+    expect(rises).toBe(0);
+    expect(prev).toBeGreaterThan(0);
+    for (const [cq, U] of [
+      [65536, Math.floor(Math.exp(-1) * 2 ** 31) - 9000],
+      [65536, Math.floor(Math.exp(-1) * 2 ** 31) + 9000],
+    ])
+      expect(chunkCount(cq, 16, U) === 0).toBe(U < iexp(-cq, 16, 31));
+  });
   const FRAC = 16;
   it.each([0.01, 0.1, 0.5, 1, 2, 3, 5, 8, 10, 20, 35, 50])(
     'rate %f: its exact output distribution is within TV 2e-5 of Poisson',

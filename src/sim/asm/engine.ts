@@ -334,7 +334,10 @@ const SIXTEENTH = memory.data<f64>([
 const LOG2E: f64 = 1.4426950408889634;
 
 // The early-exit line of the draw for each q = ceil(16 u log2 e) in [Q_LO, Q_HI], as an integer: the draw is 0
-// when (word >>> 1) < LINES[q]; 0 (no exit) where the rate bound passes one chunk
+// when (word >>> 1) < LINES[q]; 0 (no exit) where the rate bound passes one chunk. The rate is at most
+// B = 2^(q / 16) 2^16 (1 + 1e-5) + 1, so one chunk of cq <= ceil(B) counts 0 when U < P(0) of ceil(B):
+// chunkCount's count is 0 exactly when U < iexp(-cq, 16, 31), which does not rise with cq (test/fixed.test.ts
+// checks every cq of a chunk).
 const Q_LO: i32 = -640,
   Q_HI: i32 = 160;
 const LINES = memory.data(4 * (Q_HI - Q_LO + 1), 16);
@@ -342,10 +345,8 @@ const LINES = memory.data(4 * (Q_HI - Q_LO + 1), 16);
 function buildLines(): void {
   for (let k = 1; k <= KMAX; k++) store<f64>(RECIP16 + (<usize>k << 3), load<f64>(RECIP + (<usize>k << 3)) * (1.0 / 65536));
   for (let q = Q_LO; q <= Q_HI; q++) {
-    const bound = P2(64 + 16 + (q >> 4)) * load<f64>(SIXTEENTH + (<usize>(q & 15) << 3)) * (1 + 1e-5) + 1;
-    // U < line  <=>  U < ceil(line) for an integer U
-    const line = bound <= CHUNK * 65536 ? Math.ceil((1 - bound * (1.0 / 65536) - 1e-5) * 2147483648) : 0;
-    store<i32>(LINES + (<usize>(q - Q_LO) << 2), line > 0 ? <i32>line : 0);
+    const bound = Math.ceil(P2(64 + 16 + (q >> 4)) * load<f64>(SIXTEENTH + (<usize>(q & 15) << 3)) * (1 + 1e-5) + 1);
+    store<i32>(LINES + (<usize>(q - Q_LO) << 2), bound <= CHUNK * 65536 ? <i32>iexp(-bound, RATE_FRAC, 31, I32MAX) : 0);
   }
 }
 
@@ -469,9 +470,8 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
       q = q < Q_LO ? Q_LO : q > Q_HI ? Q_HI : q;
       store<i32>(QIDX + (<usize>i << 2), q - Q_LO);
     }
-    // the draws: rate <= B = 2^(q / 16) 2^16 (1 + 1e-5) + 1 for q = ceil(16 u log2 e), so chunkCount returns 0
-    // for U = word >>> 1 below (1 - B / 2^16 - 1e-5) 2^31 (its own early exit, for the exact rate, which is at
-    // most B): the line, tabulated per q; four neurons at a time, the exact draw only where U reaches it
+    // the draws: the count is 0 where U = word >>> 1 is below the line of q = ceil(16 u log2 e) (see LINES);
+    // four neurons at a time, the exact draw only where U reaches it
     for (let i4 = 0; i4 < m; i4 += 4) {
       let need: i32;
       if (m - i4 >= 4) {
