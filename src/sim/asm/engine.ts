@@ -343,7 +343,6 @@ const Q_LO: i32 = -640,
 const LINES = memory.data(4 * (Q_HI - Q_LO + 1), 16);
 
 function buildLines(): void {
-  for (let k = 1; k <= KMAX; k++) store<f64>(RECIP16 + (<usize>k << 3), load<f64>(RECIP + (<usize>k << 3)) * (1.0 / 65536));
   for (let q = Q_LO; q <= Q_HI; q++) {
     const bound = Math.ceil(P2(64 + 16 + (q >> 4)) * load<f64>(SIXTEENTH + (<usize>(q & 15) << 3)) * (1 + 1e-5) + 1);
     store<i32>(LINES + (<usize>(q - Q_LO) << 2), bound <= CHUNK * 65536 ? <i32>iexp(-bound, RATE_FRAC, 31, I32MAX) : 0);
@@ -578,78 +577,128 @@ function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32
     const hi = <f64>j < rem;
     const cq = base + (hi ? 1 : 0);
     if (U < (1 - cq * (1.0 / 65536) - 1e-5) * 2147483648) continue; // chunkCount's own early exit
-    const t = TASKS + (<usize>nTasks << 5);
-    store<f64>(t, cq);
-    store<f64>(t + 8, U);
-    store<i32>(t + 24, k);
-    nTasks++;
-    if (nTasks == 4) runTasks(out);
+    pushTask(cq, U, k, out);
   }
 }
 
-// up to four queued chunks: cq, U (f64) and the neuron (i32), 32 bytes each
-const TASKS = memory.data(128, 16);
+// Queued chunks, in pairs: per task cq, U, P(0) (f64) and the neuron (i32), 32 bytes; P(0) is computed for
+// each pair as it fills (iexp2)
+const QCAP: i32 = 64;
+const TASKS = memory.data(32 * QCAP, 16);
 let nTasks = 0;
 
-// 1 / (k 2^16): idivK's multiplier for frac 16 (a 2^-16 (1/k) and a (2^-16 / k) round alike: scaling by a
-// power of two is exact)
-const RECIP16 = memory.data(8 * (KMAX + 1), 16);
+// @ts-ignore: decorator
+@inline function pushTask(cq: f64, U: f64, k: i32, out: usize): void {
+  const t = TASKS + (<usize>nTasks << 5);
+  store<f64>(t, cq);
+  store<f64>(t + 8, U);
+  store<i32>(t + 24, k);
+  nTasks++;
+  if ((nTasks & 1) == 0) {
+    const P = iexp2(f64x2.neg(f64x2.replace_lane(f64x2.splat(load<f64>(t - 32)), 1, cq)), RATE_FRAC, 31);
+    store<f64>(t - 16, f64x2.extract_lane(P, 0));
+    store<f64>(t + 16, f64x2.extract_lane(P, 1));
+    if (nTasks == QCAP) runTasks(out);
+  }
+}
 
-/** chunkCount on the queued chunks, two f64x2 chains side by side; each count added to out[neuron]. */
+/**
+ * chunkCount on the queued chunks, each count added to out[neuron]. Two f64x2 vectors hold a pair of chunks
+ * each and run side by side; a vector whose two inversions are done takes the next pair, so a long inversion
+ * holds back only its partner. Each lane has its own k: 1 / (k 2^16) by division (rounded as 2^-16 (1/k) is:
+ * scaling by a power of two is exact).
+ */
 function runTasks(out: usize): void {
-  const NEVER = f64x2.splat(-1); // an empty lane: U = -1 is below any cdf, so it never runs
-  const t0 = TASKS,
-    t1 = TASKS + 32,
-    t2 = TASKS + 64,
-    t3 = TASKS + 96;
-  const nt = nTasks;
-  const CQa = f64x2.replace_lane(f64x2.splat(load<f64>(t0)), 1, nt > 1 ? load<f64>(t1) : 1),
-    CQb = f64x2.replace_lane(f64x2.splat(nt > 2 ? load<f64>(t2) : 1), 1, nt > 3 ? load<f64>(t3) : 1);
-  const Ua = nt > 1 ? f64x2.replace_lane(f64x2.splat(load<f64>(t0 + 8)), 1, load<f64>(t1 + 8))
-      : f64x2.replace_lane(NEVER, 0, load<f64>(t0 + 8)),
-    Ub = nt > 3 ? f64x2.replace_lane(f64x2.splat(load<f64>(t2 + 8)), 1, load<f64>(t3 + 8))
-      : nt > 2 ? f64x2.replace_lane(NEVER, 0, load<f64>(t2 + 8)) : NEVER;
-  // P(0) = iexp(-cq, 16, 31) (an empty lane's cq of 1 gives a harmless value)
-  let Pa = iexp2(f64x2.neg(CQa), RATE_FRAC, 31),
-    Pb = iexp2(f64x2.neg(CQb), RATE_FRAC, 31);
-  let Ca = Pa,
-    Cb = Pb;
-  let Ka = f64x2.splat(0),
-    Kb = Ka;
-  const ONE = f64x2.splat(1);
-  // the reference: while (U >= cdf && k < KMAX) { k++; p = idivK(p cq, k); if (p == 0) break; cdf += p }
-  let actA = f64x2.ge(Ua, Ca),
-    actB = f64x2.ge(Ub, Cb);
-  for (let k = 1; k <= KMAX && v128.any_true(v128.or(actA, actB)); k++) {
-    const R = f64x2.splat(load<f64>(RECIP16 + (<usize>k << 3))),
-      B = f64x2.splat(<f64>k * 65536);
+  const n = nTasks;
+  if (n & 1) {
+    // an odd last chunk: its P(0) alone
+    const t = TASKS + (<usize>(n - 1) << 5);
+    store<f64>(t + 16, iexp(-load<f64>(t), RATE_FRAC, 31, I32MAX));
+  }
+  const ONE = f64x2.splat(1),
+    ZERO = f64x2.splat(0),
+    NEVER = f64x2.splat(-1), // an empty lane: U = -1 is below any cdf
+    SCALE = f64x2.splat(1.0 / 65536),
+    KCAP = f64x2.splat(<f64>KMAX);
+  let head = 0;
+  // per vector: cq, U, p, cdf, k, the running lanes, 1 / ((k + 1) 2^16) ready for the next step, its first task
+  let CQa = ONE, Ua = NEVER, Pa = ONE, Ca = ONE, Ka = ZERO, actA = ZERO, Na = SCALE, ia = -1;
+  let CQb = ONE, Ub = NEVER, Pb = ONE, Cb = ONE, Kb = ZERO, actB = ZERO, Nb = SCALE, ib = -1;
+  while (true) {
+    // a vector with no lane running: its counts out, the next pair in
+    if (!v128.any_true(actA)) {
+      if (ia >= 0) {
+        addCount(out, TASKS + (<usize>ia << 5), f64x2.extract_lane(Ka, 0));
+        if (ia + 1 < n) addCount(out, TASKS + (<usize>(ia + 1) << 5), f64x2.extract_lane(Ka, 1));
+        ia = -1;
+      }
+      if (head < n) {
+        const t = TASKS + (<usize>head << 5),
+          two = head + 1 < n;
+        CQa = f64x2.replace_lane(f64x2.splat(load<f64>(t)), 1, two ? load<f64>(t + 32) : 1);
+        Ua = f64x2.replace_lane(f64x2.splat(load<f64>(t + 8)), 1, two ? load<f64>(t + 40) : -1);
+        Pa = f64x2.replace_lane(f64x2.splat(load<f64>(t + 16)), 1, two ? load<f64>(t + 48) : 1);
+        Ca = Pa;
+        Ka = ZERO;
+        Na = SCALE;
+        actA = f64x2.ge(Ua, Ca);
+        ia = head;
+        head += 2;
+      }
+    }
+    if (!v128.any_true(actB)) {
+      if (ib >= 0) {
+        addCount(out, TASKS + (<usize>ib << 5), f64x2.extract_lane(Kb, 0));
+        if (ib + 1 < n) addCount(out, TASKS + (<usize>(ib + 1) << 5), f64x2.extract_lane(Kb, 1));
+        ib = -1;
+      }
+      if (head < n) {
+        const t = TASKS + (<usize>head << 5),
+          two = head + 1 < n;
+        CQb = f64x2.replace_lane(f64x2.splat(load<f64>(t)), 1, two ? load<f64>(t + 32) : 1);
+        Ub = f64x2.replace_lane(f64x2.splat(load<f64>(t + 8)), 1, two ? load<f64>(t + 40) : -1);
+        Pb = f64x2.replace_lane(f64x2.splat(load<f64>(t + 16)), 1, two ? load<f64>(t + 48) : 1);
+        Cb = Pb;
+        Kb = ZERO;
+        Nb = SCALE;
+        actB = f64x2.ge(Ub, Cb);
+        ib = head;
+        head += 2;
+      }
+    }
+    if (ia < 0 && ib < 0) break;
+    // one step of the reference loop in every running lane:
+    // while (U >= cdf && k < KMAX) { k++; p = idivK(p cq, k); if (p == 0) break; cdf += p }
     Ka = f64x2.add(Ka, v128.and(actA, ONE));
     Kb = f64x2.add(Kb, v128.and(actB, ONE));
+    // 1 / (k 2^16) of a running lane was divided out a step ahead, off the chain of p
+    const Ra = Na,
+      Rb = Nb;
+    Na = f64x2.div(SCALE, f64x2.add(Ka, ONE));
+    Nb = f64x2.div(SCALE, f64x2.add(Kb, ONE));
+    const Ba = f64x2.mul(Ka, f64x2.splat(65536)),
+      Bb = f64x2.mul(Kb, f64x2.splat(65536));
     // idivK, lane by lane: the estimate, then one step down or up
     const Aa = f64x2.mul(Pa, CQa),
       Ab = f64x2.mul(Pb, CQb);
-    let qa = f64x2.floor(f64x2.mul(Aa, R)),
-      qb = f64x2.floor(f64x2.mul(Ab, R));
-    const dnA = f64x2.gt(f64x2.mul(qa, B), Aa),
-      dnB = f64x2.gt(f64x2.mul(qb, B), Ab);
-    const upA = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qa, ONE), B), Aa), dnA),
-      upB = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qb, ONE), B), Ab), dnB);
+    let qa = f64x2.floor(f64x2.mul(Aa, Ra)),
+      qb = f64x2.floor(f64x2.mul(Ab, Rb));
+    const dnA = f64x2.gt(f64x2.mul(qa, Ba), Aa),
+      dnB = f64x2.gt(f64x2.mul(qb, Bb), Ab);
+    const upA = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qa, ONE), Ba), Aa), dnA),
+      upB = v128.andnot(f64x2.le(f64x2.mul(f64x2.add(qb, ONE), Bb), Ab), dnB);
     qa = f64x2.add(f64x2.sub(qa, v128.and(dnA, ONE)), v128.and(upA, ONE));
     qb = f64x2.add(f64x2.sub(qb, v128.and(dnB, ONE)), v128.and(upB, ONE));
     Pa = v128.bitselect(qa, Pa, actA);
     Pb = v128.bitselect(qb, Pb, actB);
-    // a lane whose p is 0 stops with this k; the others add p and go on while U >= cdf
-    actA = v128.andnot(actA, f64x2.eq(qa, f64x2.splat(0)));
-    actB = v128.andnot(actB, f64x2.eq(qb, f64x2.splat(0)));
+    // a lane whose p is 0 stops with this k; the others add p and go on while U >= cdf and k < KMAX
+    actA = v128.andnot(actA, f64x2.eq(qa, ZERO));
+    actB = v128.andnot(actB, f64x2.eq(qb, ZERO));
     Ca = v128.bitselect(f64x2.add(Ca, qa), Ca, actA);
     Cb = v128.bitselect(f64x2.add(Cb, qb), Cb, actB);
-    actA = v128.and(actA, f64x2.ge(Ua, Ca));
-    actB = v128.and(actB, f64x2.ge(Ub, Cb));
+    actA = v128.and(actA, v128.and(f64x2.ge(Ua, Ca), f64x2.lt(Ka, KCAP)));
+    actB = v128.and(actB, v128.and(f64x2.ge(Ub, Cb), f64x2.lt(Kb, KCAP)));
   }
-  addCount(out, t0, f64x2.extract_lane(Ka, 0));
-  if (nt > 1) addCount(out, t1, f64x2.extract_lane(Ka, 1));
-  if (nt > 2) addCount(out, t2, f64x2.extract_lane(Kb, 0));
-  if (nt > 3) addCount(out, t3, f64x2.extract_lane(Kb, 1));
   nTasks = 0;
 }
 
