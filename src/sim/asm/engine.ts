@@ -352,6 +352,16 @@ function buildLines(): void {
 // per neuron of an 8-neuron group, q - Q_LO (the line's index)
 const QIDX = memory.data(32, 16);
 
+/**
+ * Two integer-valued f64 lanes (|x| < 2^31) as the low two i32 lanes: x + 1.5 2^52 holds x in its low 32 bits
+ * (two's complement), one add and one shuffle instead of a saturating conversion.
+ */
+// @ts-ignore: decorator
+@inline function toI32x2(x: v128): v128 {
+  const m = f64x2.add(x, f64x2.splat(6755399441055744.0));
+  return i8x16.shuffle(m, m, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+}
+
 /** The soft clamp on two lanes from the table: its lookups lane by lane, the rest in f64x2 (the same operations). */
 // @ts-ignore: decorator
 @inline function softclamp2(Y: v128, C: v128, c: f64, f: i32, tbl: usize, D0: f64, D1v: v128, D0v: v128,
@@ -442,9 +452,9 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
           gSat += <f64>((cl & 1) + (cl >> 1));
           uu = f64x2.pmin(f64x2.pmax(uu, UMINv), UMAXv);
         }
-        v128.store64_lane(u + o4, i32x4.trunc_sat_f64x2_s_zero(uu), 0);
+        v128.store64_lane(u + o4, toI32x2(uu), 0);
         const Q = f64x2.pmin(f64x2.pmax(f64x2.ceil(f64x2.add(f64x2.mul(uu, TOQ), QEPS)), QLO), QHI);
-        v128.store64_lane(QIDX + (<usize>i0 << 2), i32x4.sub(i32x4.trunc_sat_f64x2_s_zero(Q), i32x4.splat(Q_LO)), 0);
+        v128.store64_lane(QIDX + (<usize>i0 << 2), toI32x2(f64x2.sub(Q, QLO)), 0);
       }
     }
     for (let i = i0; i < m; i++) {
