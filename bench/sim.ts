@@ -30,6 +30,8 @@ const args = process.argv.slice(2);
 const opt = (k: string, d: number) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
 const STEPS = opt('--steps', 2000),
   SAMPLES = opt('--samples', 4);
+/** Alternating rounds of the float and integer iP-VAE runs (the best of each is compared: the machine is shared). */
+const ROUNDS = 7;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 const rows: BenchRecord[] = [];
 
@@ -210,7 +212,7 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
     return { rate: (SAMPLES * steps) / ((performance.now() - t0) / 1000), sim };
   };
   // the float model, WebAssembly event-driven, one thread (npm run bench -- infer's row), on the same inputs and
-  // steps, alternating with the integer WebAssembly engine three times: the best of each (the machine is shared)
+  // steps, alternating with the integer WebAssembly engine ROUNDS times: the best of each (the machine is shared)
   const prep = prepare(p, true); // W_rec once, as npm run bench -- infer does
   const float = async () => {
     const t0 = performance.now();
@@ -228,13 +230,13 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
   integer('event', 'wasm');
   let floatRate = 0,
     best = { rate: 0, sim: undefined as Simulator | undefined };
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < ROUNDS; r++) {
     floatRate = Math.max(floatRate, await float());
     const i = integer('event', 'wasm');
     if (i.rate > best.rate) best = i;
   }
   const fname = `iP-VAE D ${p.D} K ${p.K} (${m.label}), float WebAssembly event`;
-  console.error(`${fname}: ${floatRate.toFixed(0)} samples x steps/s (best of 3)`);
+  console.error(`${fname}: ${floatRate.toFixed(0)} samples x steps/s (best of ${ROUNDS})`);
   rows.push({ case: fname, metric: 'samples x steps per second', value: floatRate, unit: '1/s' });
   for (const [engine, backend] of CONFIGS) {
     const { rate, sim } =
@@ -247,7 +249,7 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
     if (backend === 'wasm')
       rows.push({
         case: name,
-        metric: 'vs the float WebAssembly event path (best of 3 each)',
+        metric: `vs the float WebAssembly event path (best of ${ROUNDS} each)`,
         value: rate / floatRate,
         unit: 'x',
       });
