@@ -197,9 +197,11 @@ for (const data of (ONLY === 'lif' ? [] : ['patches', 'mnist']) as ('patches' | 
   const steps = Math.min(STEPS, 1000);
   /** One timed run of the integer network on SAMPLES held-out inputs: throughput, and the simulator. */
   const integer = (engine: EngineKind, backend: SimBackend) => {
-    // the decoder readout is read after the last step only, as the float path computes its reconstruction
-    const readout = net.populations.find((q) => q.model === 'readout')!.name;
-    const sim = new Simulator(net, { engine, seed: 0, backend, reads: { [readout]: [steps] } });
+    // the decoder readout is read after the last step only, as the float path computes its reconstruction, and
+    // the input (static projections only) at none
+    const readout = net.populations.find((q) => q.model === 'readout')!.name,
+      input = net.populations.find((q) => q.model === 'input')!.name;
+    const sim = new Simulator(net, { engine, seed: 0, backend, reads: { [readout]: [steps], [input]: [] } });
     const t0 = performance.now();
     for (let n = 0; n < SAMPLES; n++) {
       sim.setInput(

@@ -391,6 +391,27 @@ describe('populations read only at some steps (SimOptions.reads)', () => {
     expect(narrow.v).toEqual([0, 127, 127, 127]);
     expect(narrow.sim.counters).toEqual(run(8).sim.counters);
     expect(narrow.sim.counters.saturations).toBe(2);
+    // an input feeding only static projections is skipped too (its held values were counted by setInput)
+    const st = layer([[127, -3]], 0, 'graded', 32);
+    st.projections[0] = { ...st.projections[0], static: true, delay: 0 };
+    const runStatic = (reads?: Record<string, number[]>) => {
+      const sim = new Simulator(st, { engine: 'event', seed: 0, hash: true, reads });
+      for (let n = 0; n < 2; n++) {
+        sim.setInput('x', [300 * (n + 1), -200]); // past the 8-bit input format: clipped, counted
+        sim.reset(n);
+        for (let t = 0; t < 3; t++) sim.step();
+      }
+      return sim;
+    };
+    const skipped = runStatic({ x: [] }),
+      eager = runStatic();
+    expect(skipped.pop('x').lazy).toBeDefined();
+    expect(skipped.pop('x').nFired).toBe(0);
+    expect(eager.pop('x').nFired).toBe(2);
+    expect(skipped.counters).toEqual(eager.counters);
+    expect(skipped.digest()).toBe(eager.digest());
+    expect(Array.from(skipped.pop('y').drive)).toEqual(Array.from(eager.pop('y').drive));
+    expect(() => skipped.setDrive('x', [1, 1])).toThrow(/computed only at the steps read/);
     expect(() => new Simulator(layer([[1]], 0), { engine: 'event', seed: 0, reads: { nope: [] } })).toThrow(
       /no population/,
     );

@@ -39,9 +39,9 @@ export interface SimOptions extends ModelOptions {
   hash?: boolean;
   /**
    * Populations whose state is read only after the steps listed (per input, steps 1, 2, ...; empty: never).
-   * One whose model is skippable (src/sim/neuron.ts: it emits nothing and keeps nothing between steps), that
-   * feeds no projection and whose dynamic inputs share one delay is then neither delivered to nor updated on
-   * the other steps, except a step whose inputs could make it saturate (bounded from the emissions that
+   * One whose model is skippable (src/sim/neuron.ts: it keeps nothing between steps), that feeds no dynamic
+   * projection and whose dynamic inputs share one delay is then neither delivered to nor updated on the other
+   * steps (its emission there is empty), except a step whose inputs could make it saturate (bounded from the emissions that
    * arrive), so that every counter is as before. Other populations listed are computed every step as usual.
    * Its state after an unlisted step is unspecified.
    */
@@ -255,7 +255,7 @@ export class Simulator {
     for (const [name, steps] of Object.entries(o.reads ?? {})) {
       const P = this.pop(name);
       const delays = new Set(P.incoming.filter((pr) => !pr.isStatic).map((pr) => pr.delay));
-      if (P.outgoing.length > 0 || !P.spec.skippable || delays.size > 1) continue;
+      if (P.outgoing.some((pr) => !pr.isStatic) || !P.spec.skippable || delays.size > 1) continue;
       const delay = delays.size ? [...delays][0] : 1;
       P.lazy = { readAt: new Set(steps), delay, must: new Uint8Array(delay + 1), driveBound: 0 };
       for (const pr of P.incoming) {

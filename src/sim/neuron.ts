@@ -127,10 +127,11 @@ export interface NeuronSpec<C = unknown> {
    */
   alwaysUpdated?(c: C): ArrayLike<number>;
   /**
-   * A model that emits nothing and keeps nothing from one step to the next (its state is a function of this
-   * step's input alone, like a decoder readout) may have the steps nobody reads skipped (SimOptions.reads):
-   * true when an input of magnitude at most inputBound cannot make it saturate (or count anything), so that
-   * skipping such a step leaves every counter as it was. Absent: never skipped.
+   * A model that keeps nothing from one step to the next (its state and emission are functions of this step's
+   * input alone, like a decoder readout, or an input presenting held values) may have the steps nobody reads
+   * skipped (SimOptions.reads) where its emissions reach no dynamic projection: true when an input of magnitude
+   * at most inputBound cannot make it saturate (or count anything), so that skipping such a step leaves every
+   * counter as it was. Absent: never skipped.
    */
   skippable?(c: C, inputBound: number): boolean;
   /** Host models: the range presented values (setInput) saturate to, from the compiled constants. */

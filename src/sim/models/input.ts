@@ -39,6 +39,8 @@ export default defineNeuron<InputConst>({
   counters: [],
   compile: (p) => ({ lo: qMin(p.formats.x ?? DEFAULT_X), hi: qMax(p.formats.x ?? DEFAULT_X) }),
   hostRange: (c) => c,
+  // held values were saturated (and counted) by setInput; a drive, which could saturate, is refused when skipped
+  skippable: () => true,
   reset(_c, s) {
     if (!s.hasHeld) return false;
     s.out.set(s.held);
