@@ -1136,14 +1136,15 @@ export function countEvents(out: usize, fired: usize, nFired: i32, ptr: usize, l
     }
     const a = load<i32>(ptr + (<usize>s << 2)),
       b = load<i32>(ptr + (<usize>(s + 1) << 2));
-    syn += counts ? c * <f64>(b - a) : <f64>(b - a);
+    syn += select<f64>(c, 1, counts) * <f64>(b - a);
     eff += <f64>load<i32>(nnzRow + (<usize>s << 2));
-    if (!binary && c != unit && c != -unit) mac = 1;
-    if (Math.abs(c) > 255) big = 1;
+    // without branches: whether a value was not +-unit, and whether one passes 255
+    mac |= <i32>(c != unit) & <i32>(c != -unit);
+    big |= <i32>(Math.abs(c) > 255);
   }
   gSyn = syn;
   gEff = eff;
-  gMac = mac;
+  gMac = binary ? 0 : mac;
   return big;
 }
 
