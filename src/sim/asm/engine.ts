@@ -572,7 +572,13 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
 /** Queue the chunks of one draw (the first counter's two words given); chunks under the line count 0. */
 function queueChunks(lq: f64, seed: u32, sample: u32, k: i32, step: u32, w0: u32, w1: u32, out: usize): void {
   const cmax = CHUNK * 65536;
-  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
+  if (lq <= cmax) {
+    // one chunk (most draws): no divisions
+    const U = <f64>(w0 >>> 1);
+    if (U >= (1 - lq * (1.0 / 65536) - 1e-5) * 2147483648) pushTask(lq, U, k, out);
+    return;
+  }
+  const n = Math.ceil(lq / cmax),
     base = Math.floor(lq / n),
     rem = lq - base * n;
   let a = w0,
