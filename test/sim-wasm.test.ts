@@ -95,13 +95,18 @@ describe('the integer simulator in WebAssembly', () => {
     expect(js.counters.spikes).toBeGreaterThan(20);
   });
 
-  it('dense 8-bit rows in 16-bit tile sums (blocks of values summing to 255; wider values two rows at a time): the same as JavaScript', () => {
-    // 40 graded sources into 150 targets (two 64-target tiles and 22 more), values up to 600 in magnitude:
-    // 8-bit payloads clip (counted) and need several blocks; 10-bit payloads pass 255 (32-bit rows)
-    const nS = 40,
-      nT = 150;
-    const W = Array.from({ length: nT * nS }, (_, i) => ((i * 97) % 256) - 128); // -128 .. 127, dense
-    for (const payloadBits of [8, 10]) {
+  it('dense 8-bit rows in 16-bit tile sums (rows of value 1 apart, blocks summing to 255, wider values in 32 bits): the same as JavaScript', () => {
+    // graded sources into 150 targets (two 64-target tiles and 22 more): values up to 600 in magnitude, a third
+    // of them 1. 8-bit payloads clip (counted) and need several blocks; 10-bit payloads pass 255 (32-bit rows);
+    // 300 sources give two blocks of ones; 2,100 pass the partition's 2,048 rows (all in fired order)
+    const nT = 150;
+    for (const [nS, payloadBits] of [
+      [40, 8],
+      [40, 10],
+      [300, 8],
+      [2100, 8],
+    ]) {
+      const W = Array.from({ length: nT * nS }, (_, i) => ((i * 97) % 256) - 128); // -128 .. 127, dense
       const net: Network = {
         name: 'tiles',
         meta: {},
@@ -120,7 +125,10 @@ describe('the integer simulator in WebAssembly', () => {
         for (let t = 0; t < 12; t++) {
           sim.setDrive(
             'in',
-            Array.from({ length: nS }, () => (rnd() < 0.3 ? 0 : Math.floor(rnd() * 1201) - 600)),
+            Array.from({ length: nS }, () => {
+              const r = rnd();
+              return r < 0.2 ? 0 : r < 0.55 ? 1 : Math.floor(rnd() * 1201) - 600;
+            }),
           );
           sim.step();
           v.push(...sim.pop('y').state.v);

@@ -1169,18 +1169,36 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
   // the counters, then the rows: in 16-bit sums 64 targets at a time when every |value| is at most 255, else
   // two rows at a time in 32-bit sums
   if (!countEvents(out, fired, nFired, ptr, lo, hi, counts, binary, unit, nnzRow)) {
-    // blocks of rows whose |values| sum to at most 255: |w| <= 128, so a block's sums stay within 16 bits
-    let f0 = 0;
+    // the rows whose value is 1 first (added without a multiply), then the others (up to ROWS_MAX; past it, all
+    // in fired order): blocks of rows whose |values| sum to at most 255 (|w| <= 128: sums within 16 bits)
+    let list = fired,
+      nOne = 0;
+    if (nFired <= ROWS_MAX) {
+      list = ROWS;
+      let nOther = 0;
+      for (let f = 0; f < nFired; f++) {
+        const s = load<i32>(fired + (<usize>f << 2));
+        const one = clampValue(load<i32>(out + (<usize>s << 2)), lo, hi) == 1;
+        // both slots written, one kept: no branch on the value
+        store<i32>(ROWS + (<usize>nOne << 2), s);
+        store<i32>(ROWS_OTHER + (<usize>nOther << 2), s);
+        nOne += <i32>one;
+        nOther += <i32>!one;
+      }
+      memory.copy(ROWS + (<usize>nOne << 2), ROWS_OTHER, <usize>nOther << 2);
+      for (let f0 = 0; f0 < nOne; f0 += 255) addBlock(ROWS, out, f0, min(f0 + 255, nOne), lo, hi, matrix, nT, ring, 1);
+    }
+    let f0 = nOne;
     while (f0 < nFired) {
       let f1 = f0,
         tot = 0;
       while (f1 < nFired) {
-        const c = clampValue(load<i32>(out + (<usize>load<i32>(fired + (<usize>f1 << 2)) << 2)), lo, hi);
+        const c = clampValue(load<i32>(out + (<usize>load<i32>(list + (<usize>f1 << 2)) << 2)), lo, hi);
         if (tot + abs<i32>(c) > 255) break;
         tot += abs<i32>(c);
         f1++;
       }
-      addBlock(fired, out, f0, f1, lo, hi, matrix, nT, ring);
+      addBlock(list, out, f0, f1, lo, hi, matrix, nT, ring, 0);
       f0 = f1;
     }
   } else {
@@ -1209,8 +1227,17 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
  * caller keeps them in range): per tile of 64 targets, eight 16-bit accumulators over all the rows, then added
  * into the 32-bit ring; the targets past the last whole tile one by one.
  */
+// the rows of one delivery, those with value 1 first (ROWS_OTHER: the others while partitioning)
+const ROWS_MAX: i32 = 2048;
+const ROWS = memory.data(4 * ROWS_MAX, 16),
+  ROWS_OTHER = memory.data(4 * ROWS_MAX, 16);
+
 function addBlock(fired: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, matrix: usize, nT: i32,
-  ring: usize): void {
+  ring: usize, ones: i32): void {
+  if (ones) {
+    addOnes(fired, f0, f1, matrix, nT, ring);
+    return;
+  }
   let j = 0;
   for (; j + 64 <= nT; j += 64) {
     let a0 = i16x8.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -1247,6 +1274,44 @@ function addBlock(fired: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, 
       const s = load<i32>(fired + (<usize>f << 2));
       acc += <i32>load<i8>(matrix + <usize>s * <usize>nT + <usize>j) * clampValue(load<i32>(out + (<usize>s << 2)), lo, hi);
     }
+    const t = ring + (<usize>j << 2);
+    store<i32>(t, load<i32>(t) + acc);
+  }
+}
+
+/** addBlock for rows whose value is 1: the weights added as they are. */
+function addOnes(rows: usize, f0: i32, f1: i32, matrix: usize, nT: i32, ring: usize): void {
+  let j = 0;
+  for (; j + 64 <= nT; j += 64) {
+    let a0 = i16x8.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (let f = f0; f < f1; f++) {
+      const r = matrix + <usize>load<i32>(rows + (<usize>f << 2)) * <usize>nT + <usize>j;
+      const w0 = v128.load(r),
+        w1 = v128.load(r + 16),
+        w2 = v128.load(r + 32),
+        w3 = v128.load(r + 48);
+      a0 = i16x8.add(a0, i16x8.extend_low_i8x16_s(w0));
+      a1 = i16x8.add(a1, i16x8.extend_high_i8x16_s(w0));
+      a2 = i16x8.add(a2, i16x8.extend_low_i8x16_s(w1));
+      a3 = i16x8.add(a3, i16x8.extend_high_i8x16_s(w1));
+      a4 = i16x8.add(a4, i16x8.extend_low_i8x16_s(w2));
+      a5 = i16x8.add(a5, i16x8.extend_high_i8x16_s(w2));
+      a6 = i16x8.add(a6, i16x8.extend_low_i8x16_s(w3));
+      a7 = i16x8.add(a7, i16x8.extend_high_i8x16_s(w3));
+    }
+    const t = ring + (<usize>j << 2);
+    flush16(t, a0);
+    flush16(t + 32, a1);
+    flush16(t + 64, a2);
+    flush16(t + 96, a3);
+    flush16(t + 128, a4);
+    flush16(t + 160, a5);
+    flush16(t + 192, a6);
+    flush16(t + 224, a7);
+  }
+  for (; j < nT; j++) {
+    let acc = 0;
+    for (let f = f0; f < f1; f++) acc += <i32>load<i8>(matrix + <usize>load<i32>(rows + (<usize>f << 2)) * <usize>nT + <usize>j);
     const t = ring + (<usize>j << 2);
     store<i32>(t, load<i32>(t) + acc);
   }
