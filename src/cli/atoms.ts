@@ -5,12 +5,13 @@ import { atomMosaic } from '../model/atoms.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../errors.js';
 import { oneOf, parseIntOpt } from './common.js';
+import { modelHelp } from './models.js';
 
 export function addAtomsCommand(program: Command): void {
   program
     .command('atoms')
     .description('draw the dictionary Phi as an image mosaic of its atoms (.svg or .png)')
-    .requiredOption('--model <file>', 'model checkpoint (.safetensors)')
+    .requiredOption('--model <file|name>', modelHelp('model checkpoint'))
     .requiredOption('--out <file>', 'output image: .svg (self-contained) or .png')
     .option('--shape <HxW>', 'atom shape (default: square, sqrt(D) x sqrt(D))')
     .option('--cols <n>', 'atoms per row', '32')

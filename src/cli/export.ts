@@ -18,6 +18,7 @@ import type { IpVaeParams } from '../model/params.js';
 import { positiveDt } from './nir.js';
 import { loadModel } from '../io/safetensors.js';
 import { writeNir } from '../nir/file.js';
+import { modelHelp } from './models.js';
 
 const readFileSafe = (f: string): string => {
   try {
@@ -61,7 +62,7 @@ export function addExportCommand(program: Command): void {
       "nir: the time step the decays invert with (default: the network's, from an import; else 1e-4)",
     )
     .option('--net <file>', 'the integer network (.json; for sanafe the one that was mapped)')
-    .option('--model <file>', 'nir: a float iP-VAE (.safetensors), written as its deterministic skeleton')
+    .option('--model <file|name>', modelHelp('nir: a float iP-VAE, written as its deterministic skeleton'))
     .option(
       '--portable [count]',
       `nir --model: write instead a surrogate NIR backends run (IF neurons, Affine, Linear): a spike per latent stands for COUNT Poisson counts (default ${PORTABLE_DEFAULTS.count}); average its output over a window`,

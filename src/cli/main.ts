@@ -11,10 +11,12 @@ import { addAtomsCommand } from './atoms.js';
 import { addNetCommands } from './net.js';
 import { addMapCommands } from './map.js';
 import { addNeuronsCommand } from './neurons.js';
+import { addModelsCommand } from './models.js';
 import { addEnergyCommand } from './energy.js';
 import { addExportCommand } from './export.js';
 import { addReportCommands } from './report.js';
 import { addNirCommands } from './nir.js';
+import { modelHelp } from './models.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,7 +36,7 @@ export function buildProgram(): Command {
       .description(
         'run float iP-VAE inference and print the convergence table (R^2, r2_map, PZ, MSE, du_norm at t = 1, 2, 4, ..., T)',
       )
-      .requiredOption('--model <file>', "model checkpoint (.safetensors, the authors' state_dict names)")
+      .requiredOption('--model <file|name>', modelHelp("model checkpoint (the authors' state_dict names)"))
       .requiredOption(
         '--data <name>',
         'patches | mnist | idx:PATH (an IDX image file, e.g. Fashion-MNIST; .gz accepted)',
@@ -69,6 +71,7 @@ export function buildProgram(): Command {
   addNetCommands(program);
   addMapCommands(program);
   addNeuronsCommand(program);
+  addModelsCommand(program);
   addEnergyCommand(program);
   addExportCommand(program);
   addReportCommands(program);

@@ -20,6 +20,7 @@ import { validateNir } from './nir.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
+import { modelHelp } from './models.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {
@@ -126,7 +127,7 @@ export function addNetCommands(program: Command): void {
       .description(
         'quantise a float iP-VAE (--model) into an integer Network as JSON, or re-quantise an integer Network (--net) to another weight width',
       )
-      .option('--model <file>', 'float model (.safetensors)')
+      .option('--model <file|name>', modelHelp('float model'))
       .option(
         '--net <file>',
         'an integer Network (.json) whose weights to re-quantise (the other width options do not apply)',
@@ -412,7 +413,7 @@ export function addNetCommands(program: Command): void {
       .description(
         'integer vs float per weight width: an iP-VAE on data (--model, --data: R^2, PZ, rate correlation, saturations) or a NIR graph on input spike trains (--nir, --drive: spike-count correlation, spike-time error, first diverging step)',
       )
-      .option('--model <file>', 'float iP-VAE (.safetensors), with --data')
+      .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
       .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
       .option('--nir <file>', 'a NIR graph (.nir), with --drive')
       .option('--drive <file>', 'with --nir: the input rows (JSON, or a NumPy .npy array [steps, neurons])')

@@ -33,7 +33,7 @@ import { buildReport, profileTotals, rasterOf, type ProfileTotals } from '../rep
 import { renderReport } from '../report/render.js';
 import type { ReportData } from '../report/data.js';
 import { UserError } from '../errors.js';
-import { bestModel } from './models.js';
+import { bestModel, modelHelp } from './models.js';
 import { fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFilesAtomic } from '../io/atomic.js';
@@ -229,7 +229,10 @@ export function addReportCommands(program: Command): void {
     .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
     .option('--drive <file>', 'per-step rows instead of data (as energy --drive)')
     .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
-    .option('--model <file>', 'the float model the network was quantised from: atoms, float curve, validation')
+    .option(
+      '--model <file|name>',
+      modelHelp('the float model the network was quantised from: atoms, float curve, validation'),
+    )
     .option('--bits <list>', 'with --model: weight widths to validate ("" for none)', '6,7,8,10,12')
     .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
     .option('--samples <n>', 'inputs to run (with --data)', '50')

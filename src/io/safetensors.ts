@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { keyName, shown } from './json-read.js';
 import { checkFinite, type IpVaeParams } from '../model/params.js';
 import { writeFileAtomic } from './atomic.js';
+import { BUNDLED_MODELS, resolveModelPath } from '../model/bundled.js';
 
 export type DType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I32' | 'I64';
 const DTYPE_BYTES: Record<DType, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I32: 4, I64: 8 };
@@ -298,12 +299,15 @@ export function decodeModel(buf: Uint8Array, path: string): IpVaeParams & { meta
   return p;
 }
 
+/** A model from its .safetensors file, or a bundled model by name (src/model/bundled.ts: e.g. 'patches-k512'). */
 export function loadModel(path: string): IpVaeParams & { metadata: Record<string, string> } {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readFileSync(resolveModelPath(path));
   } catch {
-    throw new UserError(`${path}: model file not found or unreadable (expected a .safetensors checkpoint)`);
+    throw new UserError(
+      `${path}: model file not found or unreadable (expected a .safetensors checkpoint, or a bundled model: ${BUNDLED_MODELS.map((m) => m.name).join(', ')})`,
+    );
   }
   return decodeModel(buf, path);
 }
