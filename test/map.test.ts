@@ -566,3 +566,16 @@ describe('mapper', () => {
 
 let L1: Profile | undefined;
 const loihi1 = () => (L1 ??= loadProfile('loihi1'));
+
+describe('the library with its documented defaults', () => {
+  it('mapNetwork(net, profile) without options maps with the traffic strategy (it used to throw a TypeError)', () => {
+    const net = clusteredNetwork({ neurons: 400, clusters: 4, fanIn: 8, pWithin: 0.5, seed: 1 });
+    const d = mapNetwork(net, loihi1()),
+      t = mapNetwork(net, loihi1(), { strategy: 'traffic' }),
+      f = mapNetwork(net, loihi1(), { strategy: 'fill' });
+    expect(Array.from(d.part)).toEqual(Array.from(t.part));
+    expect(d.strategy).toBe('traffic');
+    expect(d.totals).toEqual(t.totals);
+    expect(f.strategy).toBe('fill');
+  });
+});

@@ -89,7 +89,8 @@ export interface Mapping {
 }
 
 export interface MapOptions {
-  strategy: Strategy;
+  /** traffic (default: minimise spikes between cores, then hops) or fill (the sequential baseline). */
+  strategy?: Strategy;
   /** Messages per step per source neuron, by population name (missing populations: 1). */
   rates?: Record<string, ArrayLike<number>>;
   rateSource?: string;
@@ -472,7 +473,8 @@ export function axonTypes(
   return { failed, types };
 }
 
-export function mapNetwork(net: Network, profile: Profile, o: MapOptions): Mapping {
+export function mapNetwork(net: Network, profile: Profile, options: MapOptions = {}): Mapping {
+  const o = { ...options, strategy: options.strategy ?? 'traffic' };
   const t0 = performance.now();
   const g = buildGraph(net),
     L = limitsOf(profile),
