@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { encodeIdxImages } from '../src/io/idx.js';
 import { saveModel } from '../src/io/safetensors.js';
 import { randomModel, type Json } from './helpers.js';
+import { verdictOf } from '../src/net/validate.js';
 
 const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
 const env = { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') };
@@ -150,7 +151,32 @@ describe('ipvae quantize / simulate / validate', () => {
       }
       expect(x.rate_corr).toBeGreaterThan(0.5);
       expect(x.saturations).toBeGreaterThanOrEqual(0);
+      expect(verdictOf({ float: x.float, int: x.int, rateCorr: x.rate_corr })).toEqual({
+        verdict: x.verdict,
+        reason: x.reason,
+      });
     }
+  });
+
+  it('each width gets a verdict against the float model, with its reason (ok / degraded / failed)', () => {
+    const row = (fr2: number, ir2: number, fpz: number, ipz: number, corr: number) =>
+      verdictOf({ float: { r2: fr2, pz: fpz }, int: { r2: ir2, pz: ipz }, rateCorr: corr });
+    expect(row(0.826, 0.825, 0.868, 0.868, 0.98)).toEqual({
+      verdict: 'ok',
+      reason: 'within 0.02 R^2 and 0.05 PZ of float, rate correlation >= 0.95',
+    });
+    expect(row(0.826, -1106.8, 0.868, 0.2, 0.1)).toEqual({
+      verdict: 'failed',
+      reason: 'int R^2 -1106.8 < 0: worse than the mean input',
+    });
+    expect(row(0.826, 0.7, 0.868, 0.868, 0.99).verdict).toBe('failed'); // 0.126 below
+    expect(row(0.826, 0.78, 0.868, 0.868, 0.99)).toEqual({
+      verdict: 'degraded',
+      reason: 'int R^2 0.046 below float (more than 0.02)',
+    });
+    expect(row(0.826, 0.82, 0.868, 0.8, 0.99).reason).toBe('PZ differs by 0.068 (more than 0.05)');
+    expect(row(0.826, 0.82, 0.868, 0.86, 0.9).reason).toBe('rate correlation 0.9000 (below 0.95)');
+    expect(row(0.826, NaN, 0.868, 0.86, 0.9).verdict).toBe('failed');
   });
 
   it.each([

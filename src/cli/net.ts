@@ -15,7 +15,7 @@ import { readDriveFile } from '../sim/drive-file.js';
 import { isNeuronModel, neuronModel, neuronModels, resolvePopulation } from '../sim/registry.js';
 import { snakeKeys } from '../io/json-case.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
-import { validateWidths } from '../net/validate.js';
+import { VERDICT_LIMITS, validateWidths } from '../net/validate.js';
 import { validateNir } from './nir.js';
 import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
@@ -411,7 +411,11 @@ export function addNetCommands(program: Command): void {
     program
       .command('validate')
       .description(
-        'integer vs float per weight width: an iP-VAE on data (--model, --data: R^2, PZ, rate correlation, saturations) or a NIR graph on input spike trains (--nir, --drive: spike-count correlation, spike-time error, first diverging step)',
+        'integer vs float per weight width: an iP-VAE on data (--model, --data: R^2, PZ, rate correlation, saturations, and a verdict) or a NIR graph on input spike trains (--nir, --drive: spike-count correlation, spike-time error, first diverging step)',
+      )
+      .addHelpText(
+        'after',
+        `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.`,
       )
       .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
       .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
@@ -430,7 +434,11 @@ export function addNetCommands(program: Command): void {
       .option('--steps <n>', 'steps per input', '1000')
       .option('--seed <n>', 'seed', '0')
       .option('--workers <n>', 'worker threads', '2')
-      .option('--json', 'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, saturations}]}', false),
+      .option(
+        '--json',
+        'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, active_agreement, saturations, verdict, reason}]}',
+        false,
+      ),
   ).action(async (o) => {
     if (o.nir) return validateNir(o);
     if (!o.model || !o.data) throw new UserError('validate: give --model and --data (an iP-VAE), or --nir and --drive');
@@ -471,7 +479,7 @@ export function addNetCommands(program: Command): void {
     }
     console.log(
       table(
-        ['bits', 'float R2', 'int R2', 'float PZ', 'int PZ', 'rate corr', 'active agree', 'saturations'],
+        ['bits', 'float R2', 'int R2', 'float PZ', 'int PZ', 'rate corr', 'active agree', 'saturations', 'verdict'],
         rows.map((r) => [
           r.bits,
           fmt(r.float.r2),
@@ -481,8 +489,13 @@ export function addNetCommands(program: Command): void {
           fmt(r.rateCorr, 4),
           fmt(r.activeAgreement, 4),
           r.saturations,
+          r.verdict,
         ]),
       ),
     );
+    for (const r of rows) console.log(`${r.bits} bits: ${r.verdict}: ${r.reason}`);
+    console.log('R2, PZ: at the last step, from the spike counts. rate corr: correlation of the final rates exp(u),');
+    console.log('float and integer. active agree: share of latents on the same side of rate 2 (u = ln 2) in both.');
+    console.log('saturations: clips anywhere in the network and the inputs. verdict: ipvae validate --help.');
   });
 }

@@ -18,6 +18,37 @@ export interface ValidationRow {
   saturations: number;
   networkSaturations: number;
   inputSaturations: number;
+  /** ok, degraded or failed against the float model (verdictOf), and why. */
+  verdict: Verdict;
+  reason: string;
+}
+
+/** How far the integer network may fall short of the float model and still be called ok or degraded. */
+export const VERDICT_LIMITS = {
+  /** ok: int R^2 at most this below float, PZ within pzOk, rate correlation at least corrOk. */
+  r2Ok: 0.02,
+  pzOk: 0.05,
+  corrOk: 0.95,
+  /** failed: int R^2 below 0 (worse than the mean input) or more than this below float. */
+  r2Failed: 0.1,
+} as const;
+
+export type Verdict = 'ok' | 'degraded' | 'failed';
+
+/** A width's verdict, with the reason in a few words (VERDICT_LIMITS has the thresholds). */
+export function verdictOf(r: Pick<ValidationRow, 'float' | 'int' | 'rateCorr'>): { verdict: Verdict; reason: string } {
+  const L = VERDICT_LIMITS,
+    drop = r.float.r2 - r.int.r2,
+    dpz = Math.abs(r.int.pz - r.float.pz);
+  const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(3));
+  if (!(r.int.r2 >= 0)) return { verdict: 'failed', reason: `int R^2 ${f(r.int.r2)} < 0: worse than the mean input` };
+  if (drop > L.r2Failed)
+    return { verdict: 'failed', reason: `int R^2 ${f(drop)} below float (more than ${L.r2Failed})` };
+  if (drop > L.r2Ok) return { verdict: 'degraded', reason: `int R^2 ${f(drop)} below float (more than ${L.r2Ok})` };
+  if (dpz > L.pzOk) return { verdict: 'degraded', reason: `PZ differs by ${f(dpz)} (more than ${L.pzOk})` };
+  if (!(r.rateCorr >= L.corrOk))
+    return { verdict: 'degraded', reason: `rate correlation ${r.rateCorr.toFixed(4)} (below ${L.corrOk})` };
+  return { verdict: 'ok', reason: `within ${L.r2Ok} R^2 and ${L.pzOk} PZ of float, rate correlation >= ${L.corrOk}` };
 }
 
 export interface ValidateOptions {
@@ -84,7 +115,7 @@ export async function validateWidths(
     const ir = r.finalRates!;
     let agree = 0;
     for (let i = 0; i < fr.length; i++) if (fr[i] >= Math.LN2 === ir[i] >= Math.LN2) agree++;
-    const row: ValidationRow = {
+    const base = {
       bits: b,
       float: { r2: fm.r2, pz: fm.pz },
       int: { r2: r.metrics[0].r2, pz: r.metrics[0].pz },
@@ -94,6 +125,7 @@ export async function validateWidths(
       networkSaturations: run.counters.saturations,
       inputSaturations: run.inputSaturations,
     };
+    const row: ValidationRow = { ...base, ...verdictOf(base) };
     rows.push(row);
     o.onRow?.(row);
   }
