@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { parseProfile, loadProfile, type Profile } from '../src/hardware/profile.js';
 import { mapNetwork, type Mapping } from '../src/hardware/mapper.js';
+import { limitsOf } from '../src/hardware/check.js';
 import {
   deploymentObject,
   encodeDeployment,
@@ -577,5 +578,12 @@ describe('the library with its documented defaults', () => {
     expect(d.strategy).toBe('traffic');
     expect(d.totals).toEqual(t.totals);
     expect(f.strategy).toBe('fill');
+  });
+});
+
+describe('unchecked limits, for the headline', () => {
+  it('a profile that does not state a limit lists it, in a word (loihi2: memory, fan-in, fan-out)', () => {
+    expect(limitsOf(loadProfile('loihi2')).unchecked).toEqual(['memory', 'fan-in', 'fan-out']);
+    expect(limitsOf(loadProfile('loihi1')).unchecked).toEqual(['synapses']);
   });
 });

@@ -270,7 +270,11 @@ export function addMapCommands(program: Command): void {
       if (C > rows) console.log(`... ${C - rows} more cores (--rows ${C} or --json for all)`);
       const t = m.totals;
       console.log(
-        `${profile.name}, ${strategy}: ${t.cores} cores on ${t.chips} chip${t.chips === 1 ? '' : 's'}, ${t.neurons} neurons, ${t.synapses} synapses; ` +
+        `${profile.name}, ${strategy}: ${t.cores} core${t.cores === 1 ? '' : 's'} on ${t.chips} chip${t.chips === 1 ? '' : 's'}` +
+          (m.limits.unchecked.length
+            ? ` (${m.limits.unchecked.join(', ')} unchecked: the profile does not state them)`
+            : '') +
+          `, ${t.neurons} neurons, ${t.synapses} synapses; ` +
           `${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}; ` +
           `host ${fmt(t.hostSpikesPerInput, 1)} spikes/input + ${fmt(t.hostSpikesPerStep, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`,
       );

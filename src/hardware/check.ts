@@ -45,14 +45,18 @@ export interface Limits {
   weightLevels: number;
   /** What the profile does not state and how the check treats it. */
   notes: string[];
+  /** The limits the profile does not state, so not checked, in a word each (for a headline's caveat). */
+  unchecked: string[];
 }
 
 export function limitsOf(p: Profile): Limits {
-  const notes: string[] = [];
-  const num = (sec: string, key: string, what: string): number => {
+  const notes: string[] = [],
+    unchecked: string[] = [];
+  const num = (sec: string, key: string, what: string, word: string): number => {
     const v = profileNumber(p, sec, key);
     if (v === undefined) {
       notes.push(`${sec}.${key} not stated: ${what} not checked`);
+      unchecked.push(word);
       return Infinity;
     }
     return v;
@@ -65,26 +69,29 @@ export function limitsOf(p: Profile): Limits {
     notes.push('core.synapse_encoding not stated: synapses costed as sparse (weight + index bits)');
   const graded = profileText(p, 'spikes', 'kind') === 'graded';
   if (!profileText(p, 'spikes', 'kind')) notes.push('spikes.kind not stated: treated as binary');
-  const memBytes = num('core', 'synapse_memory_bytes', 'synapse memory per core');
+  const memBytes = num('core', 'synapse_memory_bytes', 'synapse memory per core', 'memory');
   const L: Limits = {
     neurons,
     memoryBits: memBytes * 8,
-    synapses: num('core', 'synapses', 'synapses per core'),
-    fanIn: num('core', 'fan_in_axons', 'fan-in axons per core'),
-    fanOut: num('core', 'fan_out_axons', 'fan-out axons per core'),
+    synapses: num('core', 'synapses', 'synapses per core', 'synapses'),
+    fanIn: num('core', 'fan_in_axons', 'fan-in axons per core', 'fan-in'),
+    fanOut: num('core', 'fan_out_axons', 'fan-out axons per core', 'fan-out'),
     neuronFanOut: profileNumber(p, 'core', 'neuron_fan_out') ?? Infinity,
     encoding,
     indexBits: Math.max(1, Math.ceil(Math.log2(neurons))),
     axonBits: profileNumber(p, 'core', 'axon_entry_bits') ?? 0,
     coresPerChip:
-      profileNumber(p, 'chip', 'cores_per_chip') ?? meshCores(p) ?? num('chip', 'cores_per_chip', 'cores per chip'),
+      profileNumber(p, 'chip', 'cores_per_chip') ??
+      meshCores(p) ??
+      num('chip', 'cores_per_chip', 'cores per chip', 'cores per chip'),
     chips: profileNumber(p, 'chip', 'chips') ?? Infinity,
     graded,
-    payloadBits: graded ? num('spikes', 'payload_bits', 'graded payload width') : 1,
-    weightBits: num('precision', 'weight_bits', 'weight width'),
-    stateBits: num('precision', 'state_bits', 'state register width'),
+    payloadBits: graded ? num('spikes', 'payload_bits', 'graded payload width', 'payload width') : 1,
+    weightBits: num('precision', 'weight_bits', 'weight width', 'weight width'),
+    stateBits: num('precision', 'state_bits', 'state register width', 'state width'),
     weightLevels: profileNumber(p, 'precision', 'weight_levels') ?? Infinity,
     notes,
+    unchecked,
   };
   if (
     encoding === 'sparse' &&
