@@ -2,11 +2,11 @@
  * Library use in a dozen lines: load a checkpoint and a data set, run 1000 steps of hard-Poisson iP-VAE
  * inference on 100 held-out inputs on two worker threads, print R^2 and PZ over time.
  *
- *   npm run build && node dist/examples/infer-api.js [models/patches-k512.safetensors] [patches]
+ *   npm run build && node dist/examples/infer-api.js [patches-k512 | model.safetensors] [patches]
  */
 import { evaluate, loadData, loadModel } from 'ipvae';
 
-const modelPath = process.argv[2] ?? 'models/patches-k512.safetensors';
+const modelPath = process.argv[2] ?? 'patches-k512';
 const dataName = process.argv[3] ?? 'patches';
 const model = loadModel(modelPath);
 const data = loadData(dataName, 'test');

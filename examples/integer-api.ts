@@ -3,11 +3,11 @@
  * (event-driven engine, two worker threads) and the float model on the same 40 held-out inputs, print both,
  * the op counts and the spike digest.
  *
- *   npm run build && node dist/examples/integer-api.js [models/patches-k512.safetensors] [patches]
+ *   npm run build && node dist/examples/integer-api.js [patches-k512 | model.safetensors] [patches]
  */
 import { evaluate, loadData, loadModel, quantize, runNetwork, probeResult } from 'ipvae';
 
-const model = loadModel(process.argv[2] ?? 'models/patches-k512.safetensors');
+const model = loadModel(process.argv[2] ?? 'patches-k512');
 const data = loadData(process.argv[3] ?? 'patches', 'test');
 const N = 40;
 const { net, report } = quantize(model, { weightBits: 8 });
