@@ -30,7 +30,13 @@ export { freeEnergyStep, trainingLoss, lossScale } from './model/free-energy.js'
 export { poissonDraw, rateOf } from './model/poisson.js';
 export { referenceRun, referenceMetrics } from './model/reference.js';
 export { loadModel, saveModel, encodeModel, decodeModel } from './io/safetensors.js';
-export { BUNDLED_MODELS, bundledModel, bundledModelPath, resolveModelPath, type BundledModel } from './model/bundled.js';
+export {
+  BUNDLED_MODELS,
+  bundledModel,
+  bundledModelPath,
+  resolveModelPath,
+  type BundledModel,
+} from './model/bundled.js';
 export { readIdxImages, encodeIdxImages } from './io/idx.js';
 export { loadData, type DataMatrix } from './data/datasets.js';
 export { loadPatches, DEFAULT_RECIPE, type PatchRecipe, type PatchSet } from './data/patches.js';
