@@ -163,20 +163,46 @@ describe('simulate --drive', () => {
     expect(r.stderr.trim()).toMatch(/feeds a binary projection, so its values are spikes \(0 or 1\)/);
   });
 
-  it('--rates-out with --drive is refused instead of silently ignored', () => {
+  it('--rates-out with --drive writes the rates of the driven run: the traced spikes over steps 0 .. T', () => {
+    const net = join(dir, 'small-rates.json');
+    writeFileSync(net, toJson(smallNet({ du: 4095, dv: 0, vth: 2 })));
+    const drive = join(dir, 'spikes-rates.json');
+    writeFileSync(
+      drive,
+      JSON.stringify([
+        [1, 1],
+        [1, 0],
+        [0, 1],
+        [0, 0],
+      ]),
+    );
+    const rates = join(dir, 'drive.rates.json');
     const r = run(
       'simulate',
-      '--neuron',
-      'lif',
-      '--params',
-      '{"vth":1}',
+      '--net',
+      net,
       '--drive',
-      join(dir, 'x.json'),
+      drive,
+      '--population',
+      'in',
+      '--trace',
+      'h',
       '--rates-out',
-      join(dir, 'r.json'),
+      rates,
+      '--json',
     );
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--rates-out needs --data/);
+    expect(r.status, r.stderr).toBe(0);
+    const h = JSON.parse(r.stdout);
+    const f = JSON.parse(readFileSync(rates, 'utf8'));
+    expect([f.format, f.samples, f.steps, f.data]).toEqual(['ipvae.rates', 1, 4, `drive:${drive}`]);
+    // h's spikes per neuron over the 4 steps (h emits nothing at step 0), over 5 emissions
+    const sums = [0, 1].map((k) => h.spikes.reduce((a: number, row: number[]) => a + row[k], 0));
+    expect(sums.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(f.rates.h.spikes).toEqual(sums.map((x) => Number((x / 5).toPrecision(6))));
+    // and map reads it
+    const m = run('map', '--net', net, '--profile', 'loihi1', '--rates', rates);
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/rates: drive.rates.json \(sha256 [0-9a-f]{16}; spikes per step\)/);
   });
 
   it('--neuron takes any registered model and checks --params against its spec', () => {

@@ -228,7 +228,7 @@ export function addNetCommands(program: Command): void {
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
     .option(
       '--rates-out <file>',
-      "with --data: write every neuron's mean spikes and events per emission, steps 0 .. T (JSON ipvae.rates, for ipvae map --rates)",
+      "write every neuron's mean spikes and events per emission, steps 0 .. T, over the data inputs or the one --drive run (JSON ipvae.rates, for ipvae map --rates)",
     )
     .option('--json', 'print one JSON object', false)
     .action(async (o, cmd: Command) => {
@@ -249,7 +249,6 @@ export function addNetCommands(program: Command): void {
       const lifMode = o.lavaWrap ? 'lava-wrap' : 'saturate';
       const t0 = performance.now();
       if (o.drive) {
-        if (o.ratesOut) throw new UserError('simulate: --rates-out needs --data (rates are means over data inputs)');
         if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
         let net: Network | undefined = o.net ? readNetwork(o.net) : undefined;
         if (net && o.population && !net.populations.some((p) => p.name === o.population))
@@ -305,10 +304,21 @@ export function addNetCommands(program: Command): void {
               lifMode,
               probes: [
                 { kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) },
+                ...(o.ratesOut ? [{ kind: 'rates' }] : []),
               ],
             },
           ),
         );
+        // the rates of the one driven run (per emission, steps 0 .. T), for ipvae map --rates
+        if (o.ratesOut)
+          writeFileAtomic(
+            o.ratesOut,
+            writeRates(probeResult(r, 'rates'), {
+              net: o.net ?? `--neuron ${o.neuron}`,
+              data: `drive:${o.drive}`,
+              seed,
+            }),
+          );
         const tr = probeResult(r, 'trace');
         const rowsOf = (k: string): number[][] =>
           Array.from({ length: steps }, (_, t) =>
