@@ -87,6 +87,33 @@ describe('ipvae train', () => {
     expect(it).toBeLessThan(10000000);
   });
 
+  it('ends with a held-out evaluation at t = 1000, and a one-line warning when R^2 stays below 0.1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-train-end-'));
+    const r = run(
+      'train',
+      '--data',
+      'patches',
+      '--out',
+      join(dir, 'm.safetensors'),
+      '--latents',
+      '16',
+      '--iterations',
+      '3',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const m = r.stdout.match(
+      /^held-out: R\^2 (-?[\d.]+), PZ ([\d.]+) at t = 1000 \(100 patches inputs not trained on\)$/m,
+    );
+    expect(m).not.toBeNull();
+    // three iterations of a 16-latent model from the authors' start do not reconstruct
+    expect(Number(m![1])).toBeLessThan(0.1);
+    const warn = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warn).toEqual([
+      `warning: held-out R^2 ${m![1]} is below 0.1: the model has not learned to reconstruct; the defaults rarely do in a short budget (models/README.md has the recipes of the bundled models: --init sparse and its options)`,
+    ]);
+    expect(r.stderr).toMatch(/val R2@16, PZ: on 100 held-out inputs at t = 16/);
+  });
+
   it('a checkpoint of another K or an unknown file: one line, exit 2', () => {
     const full = join(dir, 'full.safetensors');
     const r = run(...base.map((a) => (a === '8' ? '9' : a)), '--iterations', '300', '--out', full, '--resume');

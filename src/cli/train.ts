@@ -11,6 +11,9 @@ import { UserError } from '../errors.js';
 import type { IpVaeParams } from '../model/params.js';
 import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
 
+/** Below this held-out R^2 at t = 1000 a finished run warns that the model has not learned. */
+const LOW_R2 = 0.1;
+
 export function addTrainCommand(program: Command, version: string): void {
   program
     .command('train')
@@ -187,8 +190,11 @@ export function addTrainCommand(program: Command, version: string): void {
       const stopAfter = o.stopAfter === undefined ? Infinity : parseIntOpt('--stop-after', o.stopAfter, 1);
       console.error(
         `training on ${data.N} ${o.data} inputs (D=${data.D}), K=${opts.K}, T=${opts.tTrain}, ${tr.totalIterations} iterations` +
-          (startIter ? `, resuming at ${startIter}` : ''),
+          (startIter ? `, resuming at ${startIter}` : '') +
+          `; val R2@${opts.tTrain}, PZ: on 100 held-out inputs at t = ${opts.tTrain} (the training horizon), every ${evalEvery} iterations`,
       );
+      // "-" until the first evaluation
+      const shown = (x: number) => (Number.isFinite(x) ? fmt(x) : '-');
       while (tr.iteration < tr.totalIterations && !stop) {
         await new Promise((r) => setImmediate(r)); // let Ctrl-C reach its handler
         const s = await tr.step();
@@ -207,12 +213,12 @@ export function addTrainCommand(program: Command, version: string): void {
         const eta = (el / done) * (tr.totalIterations - tr.iteration);
         if (!o.quiet && process.stderr.isTTY) {
           process.stderr.write(
-            `\r${tr.iteration}/${tr.totalIterations}  loss ${fmt(s.loss, 2)}  val R2 ${fmt(lastR2)}  PZ ${fmt(lastPz)}  ` +
+            `\r${tr.iteration}/${tr.totalIterations}  loss ${fmt(s.loss, 2)}  val R2@${opts.tTrain} ${shown(lastR2)}  PZ ${shown(lastPz)}  ` +
               `n_exp ${s.nExpMax}${s.nExpMax >= opts.nExpCap ? ' (capped)' : ''}  ${(el / done).toFixed(2)} s/it  ETA ${Math.round(eta)} s \x1b[K`,
           );
         } else if (!o.quiet && tr.iteration % evalEvery === 0) {
           console.error(
-            `${tr.iteration}/${tr.totalIterations} loss ${fmt(s.loss, 2)} val R2 ${fmt(lastR2)} PZ ${fmt(lastPz)} ${(el / done).toFixed(2)} s/it ETA ${Math.round(eta)} s`,
+            `${tr.iteration}/${tr.totalIterations} loss ${fmt(s.loss, 2)} val R2@${opts.tTrain} ${shown(lastR2)} PZ ${shown(lastPz)} ${(el / done).toFixed(2)} s/it ETA ${Math.round(eta)} s`,
           );
         }
         if (performance.now() - lastSave > everyMs) {
@@ -229,5 +235,17 @@ export function addTrainCommand(program: Command, version: string): void {
           (stop ? ` (continue with --resume)` : ''),
       );
       if (stop) process.exit(130);
+      // the model as it will be used: 1,000 steps on held-out inputs
+      const nv = Math.min(100, val.N);
+      const fin = await evaluate(tr.p, val.X, nv, { steps: 1000, seed: 1, workers: 1, record: [1000] });
+      const r2 = fin.metrics[0].r2;
+      console.log(
+        `held-out: R^2 ${fmt(r2)}, PZ ${fmt(fin.metrics[0].pz)} at t = 1000 (${nv} ${o.data} inputs not trained on)`,
+      );
+      if (!(r2 >= LOW_R2))
+        console.error(
+          `warning: held-out R^2 ${fmt(r2)} is below ${LOW_R2}: the model has not learned to reconstruct; the defaults ` +
+            `rarely do in a short budget (models/README.md has the recipes of the bundled models: --init sparse and its options)`,
+        );
     });
 }
