@@ -259,10 +259,12 @@ export class Simulator {
       const delay = delays.size ? [...delays][0] : 1;
       P.lazy = { readAt: new Set(steps), delay, must: new Uint8Array(delay + 1), driveBound: 0 };
       for (const pr of P.incoming) {
-        pr.rowMax = w ? w.array(Int32Array, pr.nS) : new Int32Array(pr.nS);
+        if (pr.isStatic) continue; // in the drive, bounded by driveBound
+        const weights = this.net.projections[this.projs.indexOf(pr)].weights,
+          rowMax = w ? w.array(Int32Array, pr.nS) : new Int32Array(pr.nS);
         for (let s = 0; s < pr.nS; s++)
-          for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++)
-            pr.rowMax[s] = Math.max(pr.rowMax[s], Math.abs(this.net.projections[this.projs.indexOf(pr)].weights[j]));
+          for (let j = pr.indptr[s]; j < pr.indptr[s + 1]; j++) rowMax[s] = Math.max(rowMax[s], Math.abs(weights[j]));
+        pr.rowMax = rowMax;
       }
     }
     this.counters = {

@@ -3,7 +3,7 @@
 // with the same float64 operations in the same order, so results are bit-identical (IEEE-754 arithmetic is
 // the same in both; every value is an exact integer below 2^53):
 //   iexp, isoftplus, isoftclamp          src/fixed/iexp.ts, src/fixed/isoftclamp.ts
-//   chunkCount, iPoisson(W)              src/fixed/ipoisson.ts (Threefry: src/kernels/asm/threefry.ts)
+//   queueChunks, runTasks                src/fixed/ipoisson.ts iPoisson, chunkCount (Threefry: kernels/asm/threefry.ts)
 //   ipvaeStepEmit, ipvaeEmit             src/sim/models/ipvae.ts (step, and the emission of step 0)
 //   lifStep(Uniform), liStep             src/sim/models/lif.ts (lif, if, threshold), li.ts
 //   inputStep, readoutStep               src/sim/models/input.ts, readout.ts
@@ -187,101 +187,38 @@ let expMask: i32 = 0;
 const CHUNK: f64 = 8;
 const KMAX: i32 = 60;
 
-// 1 / k for k = 0..KMAX (entry 0 unused)
-const RECIP = memory.data<f64>([
-  0, 1, 1 / 2.0, 1 / 3.0, 1 / 4.0, 1 / 5.0, 1 / 6.0, 1 / 7.0, 1 / 8.0, 1 / 9.0, 1 / 10.0, 1 / 11.0, 1 / 12.0, 1 / 13.0,
-  1 / 14.0, 1 / 15.0, 1 / 16.0, 1 / 17.0, 1 / 18.0, 1 / 19.0, 1 / 20.0, 1 / 21.0, 1 / 22.0, 1 / 23.0, 1 / 24.0,
-  1 / 25.0, 1 / 26.0, 1 / 27.0, 1 / 28.0, 1 / 29.0, 1 / 30.0, 1 / 31.0, 1 / 32.0, 1 / 33.0, 1 / 34.0, 1 / 35.0,
-  1 / 36.0, 1 / 37.0, 1 / 38.0, 1 / 39.0, 1 / 40.0, 1 / 41.0, 1 / 42.0, 1 / 43.0, 1 / 44.0, 1 / 45.0, 1 / 46.0,
-  1 / 47.0, 1 / 48.0, 1 / 49.0, 1 / 50.0, 1 / 51.0, 1 / 52.0, 1 / 53.0, 1 / 54.0, 1 / 55.0, 1 / 56.0, 1 / 57.0,
-  1 / 58.0, 1 / 59.0, 1 / 60.0,
-]);
-
-/**
- * floor(a / (k 2^frac)) for integers 0 <= a < 2^53: the quotient estimated with a multiply (a 2^-frac is exact,
- * 1/k is within half an ulp, so the estimate is within one of the true quotient) and corrected as the
- * JavaScript idiv corrects its own: the same exact integer.
- */
-// @ts-ignore: decorator
-@inline function idivK(a: f64, k: i32, frac: i32): f64 {
-  const b = <f64>k * P2(64 + frac);
-  let q = Math.floor(a * P2(64 - frac) * load<f64>(RECIP + (<usize>k << 3)));
-  if (q * b > a) q--;
-  else if ((q + 1) * b <= a) q++;
-  return q;
-}
-
-function chunkCount(cq: f64, frac: i32, U: f64): i32 {
-  if (cq <= 0) return 0;
-  if (U < (1 - cq / P2(64 + frac) - 1e-5) * 2147483648) return 0;
-  let p = iexp(-cq, frac, 31, I32MAX);
-  let cdf = p,
-    k = 0;
-  while (U >= cdf && k < KMAX) {
-    k++;
-    p = idivK(p * cq, k, frac);
-    if (p == 0) break;
-    cdf += p;
-  }
-  return k;
-}
-
-function iPoisson(lq: f64, frac: i32, seed: u32, sample: u32, neuron: u32, step: u32, cap: f64): f64 {
-  if (lq <= 0) return 0;
-  const cmax = CHUNK * P2(64 + frac);
-  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
-    base = Math.floor(lq / n),
-    rem = lq - base * n;
-  let total: f64 = 0;
-  for (let j = 0; <f64>j < n; j++) {
-    if ((j & 1) == 0) threefry1(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
-    const w = j & 1 ? tf1 : tf0;
-    total += <f64>chunkCount(base + (<f64>j < rem ? 1 : 0), frac, <f64>(w >>> 1));
-    if (total > cap) {
-      gCapHits++;
-      gSat++;
-      return cap;
-    }
-  }
-  return total;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The iP-VAE neuron (src/sim/models/ipvae.ts)
 
 const RATE_FRAC: i32 = 16;
 
-/** Counts from the membranes into out/fired; returns nFired (spikes in gSpikes). */
+/** Counts from the membranes into out/fired (the draws of ipvaeStepEmit, one neuron at a time); returns nFired. */
 export function ipvaeEmit(n: i32, u: usize, out: usize, fired: usize, fu: i32, countCap: f64, seed: u32, sample: u32,
   step: u32): i32 {
-  let total: f64 = 0,
-    nf = 0;
+  nTasks = 0;
+  let nx = 0;
   for (let k = 0; k < n; k++) {
+    store<i32>(out + (<usize>k << 2), 0);
     expHits = 0;
     const rate = iexp(<f64>load<i32>(u + (<usize>k << 2)), fu, RATE_FRAC, I32MAX);
     gRateHits += expHits;
     gSat += expHits;
-    const z = iPoisson(rate, RATE_FRAC, seed, sample, <u32>k, step, countCap);
-    store<i32>(out + (<usize>k << 2), <i32>z);
-    total += z;
-    if (z != 0) {
-      store<i32>(fired + (<usize>nf << 2), k);
-      nf++;
-    }
+    if (rate <= 0) continue;
+    threefry1(seed, sample, <u32>k, step * 65536);
+    nx = exactDraw(rate, seed, sample, k, step, tf0, tf1, out, fired, nx);
   }
-  gSpikes += total;
-  return nf;
+  return finishDraws(out, fired, nx, countCap);
 }
 
 
 // ---------------------------------------------------------------------------------------------------------
-// The iP-VAE step and emission fused, with three shortcuts that give the same bits:
+// The iP-VAE step and emission fused, with shortcuts that give the same bits:
 // - softplus near the clamp: for D0 = 8 2^f <= d < D1 = 12 2^f, isoftplus(d) = d + res[E(d)] where
 //   E(d) = iexp(-d, f, 16) takes at most 23 values; a table per format holds the d where E steps down
 //   (firstBelow[v]: the smallest d with E(d) < v) and res[e]; buildSoftplus checks that E never rises.
-// - the draw: count 0 without the integer exp when U < (1 - B / 2^16 - 1e-5) 2^31 for an upper bound B of
-//   the rate (chunkCount's own early exit holds for the exact rate, which is at most B);
-// - Threefry for four neurons at once (the first chunk's words).
+// - the draw: count 0 without the integer exp where the word is below P(0) of an upper bound of the rate
+//   (LINES), four neurons at a time;
+// - Threefry for eight neurons at once; the exact draws' inversions four at a time (runTasks).
 
 /**
  * Build the softplus table for fraction f at tbl: over D0 <= d < D1 in 256 buckets of width 2^(f - 6), per
@@ -336,7 +273,7 @@ const LOG2E: f64 = 1.4426950408889634;
 // The early-exit line of the draw for each q = ceil(16 u log2 e) in [Q_LO, Q_HI], as an integer: the draw is 0
 // when (word >>> 1) < LINES[q]; 0 (no exit) where the rate bound passes one chunk. The rate is at most
 // B = 2^(q / 16) 2^16 (1 + 1e-5) + 1, so one chunk of cq <= ceil(B) counts 0 when U < P(0) of ceil(B):
-// chunkCount's count is 0 exactly when U < iexp(-cq, 16, 31), which does not rise with cq (test/fixed.test.ts
+// chunkCount's count (src/fixed/ipoisson.ts) is 0 exactly when U < iexp(-cq, 16, 31), which does not rise with cq (test/fixed.test.ts
 // checks every cq of a chunk).
 const Q_LO: i32 = -640,
   Q_HI: i32 = 160;
@@ -530,9 +467,16 @@ export function ipvaeStepEmit(n: i32, u: usize, drive: usize, inp: usize, bias: 
     gSat += expHits;
     nx = exactDraw(rate, seed, sample, pk, step, pw0, pw1, out, fired, nx);
   }
+  return finishDraws(out, fired, nx, countCap);
+}
+
+/**
+ * The counts of the nx neurons listed in fired (their chunks queued, summed into out), capped as iPoisson caps its
+ * running total (the total only grows, so capping the sum counts the same hits); fired compacted to those that
+ * emit, in order. Returns nFired (spikes in gSpikes).
+ */
+function finishDraws(out: usize, fired: usize, nx: i32, countCap: f64): i32 {
   if (nTasks > 0) runTasks(out);
-  // the listed neurons' counts, capped as iPoisson caps its running total (the total only grows, so capping the
-  // sum counts the same hits), in order
   let total: f64 = 0,
     nf = 0;
   for (let x = 0; x < nx; x++) {
@@ -722,34 +666,6 @@ function runTasks(out: usize): void {
 @inline function addCount(out: usize, t: usize, z: f64): void {
   const at = out + (<usize>load<i32>(t + 24) << 2);
   store<i32>(at, load<i32>(at) + <i32>z);
-}
-
-/** iPoisson with the first counter's two words given (chunks 0 and 1). */
-function iPoissonW(lq: f64, frac: i32, seed: u32, sample: u32, neuron: u32, step: u32, cap: f64, w0: u32,
-  w1: u32): f64 {
-  if (lq <= 0) return 0;
-  const cmax = CHUNK * P2(64 + frac);
-  const n = lq <= cmax ? 1 : Math.ceil(lq / cmax),
-    base = Math.floor(lq / n),
-    rem = lq - base * n;
-  let total: f64 = 0;
-  let a = w0,
-    b = w1;
-  for (let j = 0; <f64>j < n; j++) {
-    if ((j & 1) == 0 && j > 0) {
-      threefry1(seed, sample, neuron, step * 65536 + (<u32>j >> 1));
-      a = tf0;
-      b = tf1;
-    }
-    const w = j & 1 ? b : a;
-    total += <f64>chunkCount(base + (<f64>j < rem ? 1 : 0), frac, <f64>(w >>> 1));
-    if (total > cap) {
-      gCapHits++;
-      gSat++;
-      return cap;
-    }
-  }
-  return total;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1186,7 +1102,7 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
         nOther += <i32>!one;
       }
       memory.copy(ROWS + (<usize>nOne << 2), ROWS_OTHER, <usize>nOther << 2);
-      for (let f0 = 0; f0 < nOne; f0 += 255) addBlock(ROWS, out, f0, min(f0 + 255, nOne), lo, hi, matrix, nT, ring, 1);
+      for (let f0 = 0; f0 < nOne; f0 += 255) addOnes(ROWS, f0, min(f0 + 255, nOne), matrix, nT, ring);
     }
     let f0 = nOne;
     while (f0 < nFired) {
@@ -1198,7 +1114,7 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
         tot += abs<i32>(c);
         f1++;
       }
-      addBlock(list, out, f0, f1, lo, hi, matrix, nT, ring, 0);
+      addBlock(list, out, f0, f1, lo, hi, matrix, nT, ring);
       f0 = f1;
     }
   } else {
@@ -1222,41 +1138,50 @@ export function deliverMatrix(out: usize, fired: usize, nFired: i32, ptr: usize,
   return <f64>c > hi ? <i32>hi : <f64>c < lo ? <i32>lo : c;
 }
 
-/**
- * ring[j] += sum over the rows fired[f0 .. f1) of matrix[row][j] * value (saturated), the sums in 16 bits (the
- * caller keeps them in range): per tile of 64 targets, eight 16-bit accumulators over all the rows, then added
- * into the 32-bit ring; the targets past the last whole tile one by one.
- */
 // the rows of one delivery, those with value 1 first (ROWS_OTHER: the others while partitioning)
 const ROWS_MAX: i32 = 2048;
 const ROWS = memory.data(4 * ROWS_MAX, 16),
   ROWS_OTHER = memory.data(4 * ROWS_MAX, 16);
 
-function addBlock(fired: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, matrix: usize, nT: i32,
-  ring: usize, ones: i32): void {
-  if (ones) {
-    addOnes(fired, f0, f1, matrix, nT, ring);
-    return;
-  }
+/**
+ * ring[j] += sum over the rows rows[f0 .. f1) of matrix[row][j] * value (saturated), the sums in 16 bits (the
+ * caller keeps them in range): per tile of 64 targets, eight 16-bit accumulators over all the rows, then added
+ * into the 32-bit ring; the targets past the last whole tile one by one. ones (a constant where inlined): every
+ * value is 1, so the weights are added as they are.
+ */
+// @ts-ignore: decorator
+@inline function addTiles(rows: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, matrix: usize, nT: i32,
+  ring: usize, ones: bool): void {
   let j = 0;
   for (; j + 64 <= nT; j += 64) {
     let a0 = i16x8.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (let f = f0; f < f1; f++) {
-      const s = load<i32>(fired + (<usize>f << 2));
-      const c = i16x8.splat(<i16>clampValue(load<i32>(out + (<usize>s << 2)), lo, hi));
+      const s = load<i32>(rows + (<usize>f << 2));
       const r = matrix + <usize>s * <usize>nT + <usize>j;
       const w0 = v128.load(r),
         w1 = v128.load(r + 16),
         w2 = v128.load(r + 32),
         w3 = v128.load(r + 48);
-      a0 = i16x8.add(a0, i16x8.mul(i16x8.extend_low_i8x16_s(w0), c));
-      a1 = i16x8.add(a1, i16x8.mul(i16x8.extend_high_i8x16_s(w0), c));
-      a2 = i16x8.add(a2, i16x8.mul(i16x8.extend_low_i8x16_s(w1), c));
-      a3 = i16x8.add(a3, i16x8.mul(i16x8.extend_high_i8x16_s(w1), c));
-      a4 = i16x8.add(a4, i16x8.mul(i16x8.extend_low_i8x16_s(w2), c));
-      a5 = i16x8.add(a5, i16x8.mul(i16x8.extend_high_i8x16_s(w2), c));
-      a6 = i16x8.add(a6, i16x8.mul(i16x8.extend_low_i8x16_s(w3), c));
-      a7 = i16x8.add(a7, i16x8.mul(i16x8.extend_high_i8x16_s(w3), c));
+      if (ones) {
+        a0 = i16x8.add(a0, i16x8.extend_low_i8x16_s(w0));
+        a1 = i16x8.add(a1, i16x8.extend_high_i8x16_s(w0));
+        a2 = i16x8.add(a2, i16x8.extend_low_i8x16_s(w1));
+        a3 = i16x8.add(a3, i16x8.extend_high_i8x16_s(w1));
+        a4 = i16x8.add(a4, i16x8.extend_low_i8x16_s(w2));
+        a5 = i16x8.add(a5, i16x8.extend_high_i8x16_s(w2));
+        a6 = i16x8.add(a6, i16x8.extend_low_i8x16_s(w3));
+        a7 = i16x8.add(a7, i16x8.extend_high_i8x16_s(w3));
+      } else {
+        const c = i16x8.splat(<i16>clampValue(load<i32>(out + (<usize>s << 2)), lo, hi));
+        a0 = i16x8.add(a0, i16x8.mul(i16x8.extend_low_i8x16_s(w0), c));
+        a1 = i16x8.add(a1, i16x8.mul(i16x8.extend_high_i8x16_s(w0), c));
+        a2 = i16x8.add(a2, i16x8.mul(i16x8.extend_low_i8x16_s(w1), c));
+        a3 = i16x8.add(a3, i16x8.mul(i16x8.extend_high_i8x16_s(w1), c));
+        a4 = i16x8.add(a4, i16x8.mul(i16x8.extend_low_i8x16_s(w2), c));
+        a5 = i16x8.add(a5, i16x8.mul(i16x8.extend_high_i8x16_s(w2), c));
+        a6 = i16x8.add(a6, i16x8.mul(i16x8.extend_low_i8x16_s(w3), c));
+        a7 = i16x8.add(a7, i16x8.mul(i16x8.extend_high_i8x16_s(w3), c));
+      }
     }
     const t = ring + (<usize>j << 2);
     flush16(t, a0);
@@ -1271,50 +1196,22 @@ function addBlock(fired: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, 
   for (; j < nT; j++) {
     let acc = 0;
     for (let f = f0; f < f1; f++) {
-      const s = load<i32>(fired + (<usize>f << 2));
-      acc += <i32>load<i8>(matrix + <usize>s * <usize>nT + <usize>j) * clampValue(load<i32>(out + (<usize>s << 2)), lo, hi);
+      const s = load<i32>(rows + (<usize>f << 2));
+      const w = <i32>load<i8>(matrix + <usize>s * <usize>nT + <usize>j);
+      acc += ones ? w : w * clampValue(load<i32>(out + (<usize>s << 2)), lo, hi);
     }
     const t = ring + (<usize>j << 2);
     store<i32>(t, load<i32>(t) + acc);
   }
 }
 
-/** addBlock for rows whose value is 1: the weights added as they are. */
+function addBlock(rows: usize, out: usize, f0: i32, f1: i32, lo: f64, hi: f64, matrix: usize, nT: i32,
+  ring: usize): void {
+  addTiles(rows, out, f0, f1, lo, hi, matrix, nT, ring, false);
+}
+
 function addOnes(rows: usize, f0: i32, f1: i32, matrix: usize, nT: i32, ring: usize): void {
-  let j = 0;
-  for (; j + 64 <= nT; j += 64) {
-    let a0 = i16x8.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (let f = f0; f < f1; f++) {
-      const r = matrix + <usize>load<i32>(rows + (<usize>f << 2)) * <usize>nT + <usize>j;
-      const w0 = v128.load(r),
-        w1 = v128.load(r + 16),
-        w2 = v128.load(r + 32),
-        w3 = v128.load(r + 48);
-      a0 = i16x8.add(a0, i16x8.extend_low_i8x16_s(w0));
-      a1 = i16x8.add(a1, i16x8.extend_high_i8x16_s(w0));
-      a2 = i16x8.add(a2, i16x8.extend_low_i8x16_s(w1));
-      a3 = i16x8.add(a3, i16x8.extend_high_i8x16_s(w1));
-      a4 = i16x8.add(a4, i16x8.extend_low_i8x16_s(w2));
-      a5 = i16x8.add(a5, i16x8.extend_high_i8x16_s(w2));
-      a6 = i16x8.add(a6, i16x8.extend_low_i8x16_s(w3));
-      a7 = i16x8.add(a7, i16x8.extend_high_i8x16_s(w3));
-    }
-    const t = ring + (<usize>j << 2);
-    flush16(t, a0);
-    flush16(t + 32, a1);
-    flush16(t + 64, a2);
-    flush16(t + 96, a3);
-    flush16(t + 128, a4);
-    flush16(t + 160, a5);
-    flush16(t + 192, a6);
-    flush16(t + 224, a7);
-  }
-  for (; j < nT; j++) {
-    let acc = 0;
-    for (let f = f0; f < f1; f++) acc += <i32>load<i8>(matrix + <usize>load<i32>(rows + (<usize>f << 2)) * <usize>nT + <usize>j);
-    const t = ring + (<usize>j << 2);
-    store<i32>(t, load<i32>(t) + acc);
-  }
+  addTiles(rows, 0, f0, f1, 0, 0, matrix, nT, ring, true);
 }
 
 // @ts-ignore: decorator
