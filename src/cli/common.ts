@@ -78,3 +78,17 @@ export async function inFiles<T>(
     throw e;
   }
 }
+
+/** Text wrapped at `width` columns, each line after the first (and every line) indented by `indent` spaces. */
+export function wrap(text: string, indent = 2, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}

@@ -18,7 +18,7 @@ import { keyName, parseJson, shown } from '../io/json-read.js';
 import { VERDICT_LIMITS, validateWidths } from '../net/validate.js';
 import { validateNir } from './nir.js';
 import { UserError } from '../errors.js';
-import type { Network } from '../net/network.js';
+import type { Network, Population } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
 import { modelHelp } from './models.js';
 
@@ -215,10 +215,13 @@ export function addNetCommands(program: Command): void {
       'per-step integers, one row per step: a current into a model population, or the emitted values (spikes or payloads) of an input population; a JSON array of rows for --population, or {population: rows}',
     )
     .option('--population <name>', 'the population a --drive array feeds (default: the first non-input population)')
-    .option('--trace <name>', 'with --drive: the population whose variables are printed (default: the driven one)')
+    .option(
+      '--trace <name>',
+      'with --drive: the population --probe VAR refers to, printed whole without --probe (default: the driven one)',
+    )
     .option(
       '--probe <list>',
-      "with --drive: variables to print per step: the model's state variables, and spikes (or out, a non-spiking model's emission); default all",
+      "with --drive: what to print per step, comma-separated: POP.VAR (any population's variable), VAR (of the --trace population) or POP (all its variables); a variable is a model's state variable, or spikes (out for a non-spiking model's emission); default: every variable of the --trace population",
     )
     .option(
       '--neuron <model>',
@@ -281,16 +284,48 @@ export function addNetCommands(program: Command): void {
             );
         }
         const traced = o.trace ?? Object.keys(drives)[0];
-        const TP = net.populations.find((p) => p.name === traced);
-        if (!TP) throw new UserError(`--trace: the network has no population ${shown(traced)}`);
+        const net_ = net;
+        const fail = (msg: string): never => {
+          throw new UserError(msg);
+        };
+        const popOf = (name: string, opt: string) =>
+          net_.populations.find((p) => p.name === name) ??
+          fail(
+            `${opt}: the network has no population ${shown(name)} (${net_.populations.map((p) => p.name).join(', ')})`,
+          );
+        popOf(traced, '--trace');
         // the emission is "spikes" for a spiking model, "out" otherwise (an input's values, a voltage)
-        const emission = neuronModel(TP.model).spiking ? 'spikes' : 'out';
-        const avail = [...neuronModel(TP.model).state.map((st) => st.name), emission];
-        const probes: string[] = o.probe
+        const emissionOf = (P: Population) => (neuronModel(P.model).spiking ? 'spikes' : 'out');
+        const varsOf = (P: Population) => [...neuronModel(P.model).state.map((st) => st.name), emissionOf(P)];
+        // --probe items: VAR (of the --trace population), POP.VAR, or POP (all its variables)
+        const picked: { pop: string; v: string }[] = [];
+        const items = o.probe
           ? String(o.probe)
               .split(',')
-              .map((s: string) => oneOf('--probe', s.trim(), avail))
-          : avail;
+              .map((x: string) => x.trim())
+          : [traced];
+        for (const item of items) {
+          const whole = net.populations.find((p) => p.name === item);
+          const dot = item.lastIndexOf('.');
+          const owner = dot > 0 ? net.populations.find((p) => p.name === item.slice(0, dot)) : undefined;
+          if (whole && !(owner && varsOf(owner).includes(item.slice(dot + 1))))
+            for (const v of varsOf(whole)) picked.push({ pop: whole.name, v });
+          else if (owner)
+            picked.push({ pop: owner.name, v: oneOf(`--probe ${owner.name}`, item.slice(dot + 1), varsOf(owner)) });
+          else if (dot > 0)
+            fail(
+              `--probe: ${shown(item)}: the network has no population ${shown(item.slice(0, dot))} (${net.populations.map((p) => p.name).join(', ')})`,
+            );
+          else
+            picked.push({
+              pop: traced,
+              v: oneOf(`--probe (a variable of ${traced}, or POP.VAR)`, item, varsOf(popOf(traced, '--trace'))),
+            });
+        }
+        const pops = [...new Set(picked.map((x) => x.pop))];
+        const label = (x: { pop: string; v: string }) =>
+          pops.length === 1 && x.pop === traced ? x.v : `${x.pop}.${x.v}`;
+        const probes = picked.map(label);
         const steps = Object.values(drives)[0].length;
         const r = await inFiles({ network: o.net, drive: o.drive }, () =>
           runNetwork(
@@ -303,7 +338,14 @@ export function addNetCommands(program: Command): void {
               backend,
               lifMode,
               probes: [
-                { kind: 'trace', population: traced, variables: probes.map((k) => (k === emission ? 'out' : k)) },
+                ...pops.map((pop) => ({
+                  kind: 'trace',
+                  name: `trace:${pop}`,
+                  population: pop,
+                  variables: [
+                    ...new Set(picked.filter((x) => x.pop === pop).map((x) => (x.v === 'spikes' ? 'out' : x.v))),
+                  ],
+                })),
                 ...(o.ratesOut ? [{ kind: 'rates' }] : []),
               ],
             },
@@ -319,14 +361,16 @@ export function addNetCommands(program: Command): void {
               seed,
             }),
           );
-        const tr = probeResult(r, 'trace');
-        const rowsOf = (k: string): number[][] =>
-          Array.from({ length: steps }, (_, t) =>
-            Array.from(tr.values[k === emission ? 'out' : k].subarray((t + 1) * tr.size, (t + 2) * tr.size)),
+        const rowsOf = (x: { pop: string; v: string }): number[][] => {
+          const tr = probeResult(r, 'trace', `trace:${x.pop}`);
+          const vals = tr.values[x.v === 'spikes' ? 'out' : x.v];
+          return Array.from({ length: steps }, (_, t) =>
+            Array.from(vals.subarray((t + 1) * tr.size, (t + 2) * tr.size)),
           );
-        const out = Object.fromEntries(probes.map((k) => [k, rowsOf(k)]));
+        };
+        const out = Object.fromEntries(picked.map((x, i) => [probes[i], rowsOf(x)]));
         const res = {
-          population: traced,
+          population: pops.length === 1 ? pops[0] : pops,
           driven: Object.keys(drives),
           steps,
           ...out,

@@ -9,10 +9,45 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel, parseSafetensors } from '../io/safetensors.js';
 import { UserError } from '../errors.js';
 import type { IpVaeParams } from '../model/params.js';
-import { fmt, oneOf, parseFloatOpt, parseIntOpt } from './common.js';
+import { fmt, oneOf, parseFloatOpt, parseIntOpt, wrap } from './common.js';
+import { RECIPES, RECIPE_NAMES, autoRecipe, recipe } from '../train/recipes.js';
 
 /** Below this held-out R^2 at t = 1000 a finished run warns that the model has not learned. */
 const LOW_R2 = 0.1;
+
+/** Values of the options a recipe may set, for those the chosen recipe and the command line leave open. */
+const BASE: Readonly<Record<string, string>> = {
+  init: 'authors',
+  tTrain: '16',
+  batch: String(DEFAULT_TRAIN.batch),
+  lr: String(DEFAULT_TRAIN.lr),
+  sparseIters: String(DEFAULT_SPARSE.iters),
+  sparseLr: String(DEFAULT_SPARSE.lr),
+  sparsePenalty: String(DEFAULT_SPARSE.penalty),
+  sparseScale: String(DEFAULT_SPARSE.scale),
+  sparseU0: 'authors',
+  sparseEtas: DEFAULT_SPARSE.etas.join(','),
+};
+
+const flags = (o: Readonly<Record<string, string>>): string =>
+  Object.entries(o)
+    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${v}`)
+    .join(' ');
+
+function recipeHelp(): string {
+  return [
+    '',
+    'Recipes (--recipe); an option given on the command line overrides its recipe value:',
+    ...RECIPES.flatMap((r) => [wrap(`${r.name}: ${r.summary}`, 2), wrap(flags(r.options), 6)]),
+    wrap(`Options the recipe leaves open: ${flags(BASE)}.`, 2),
+    wrap(
+      'With --time-budget the whole command fits the budget: the sparse-coding start (about 2 minutes on a ' +
+        '2-core machine), training, and the final evaluation at t = 1000 on 100 held-out inputs.',
+      2,
+    ),
+    '',
+  ].join('\n');
+}
 
 export function addTrainCommand(program: Command, version: string): void {
   program
@@ -20,8 +55,14 @@ export function addTrainCommand(program: Command, version: string): void {
     .description('train the iP-VAE by backpropagation through the inference dynamics (README: Training)')
     .requiredOption('--data <name>', 'patches | mnist | idx:PATH (the train split)')
     .requiredOption('--out <file>', "output checkpoint (.safetensors; the authors' names plus optimiser state)")
+    .option(
+      '--recipe <name>',
+      `auto, ${RECIPE_NAMES.join(', ')}: the values of every option below not given on the command line ` +
+        '(auto: patches for --data patches, mnist otherwise; see the list at the end)',
+      'auto',
+    )
     .option('--latents <K>', 'number of latents', '512')
-    .option('--t-train <T>', 'inference steps unrolled per input', '16')
+    .option('--t-train <T>', "inference steps unrolled per input (default: the recipe's)")
     .option('--beta <b>', 'KL weight', '24')
     .option('--epochs <E>', 'passes over the training set', '10')
     .option('--iterations <N>', 'optimiser steps (overrides --epochs)')
@@ -29,37 +70,26 @@ export function addTrainCommand(program: Command, version: string): void {
       '--time-budget <min>',
       'fit the schedule into this many minutes: times 3 iterations, then sets --iterations',
     )
-    .option('--batch <n>', 'mini-batch size', String(DEFAULT_TRAIN.batch))
-    .option('--lr <x>', 'peak learning rate', String(DEFAULT_TRAIN.lr))
+    .option('--batch <n>', "mini-batch size (default: the recipe's)")
+    .option('--lr <x>', "peak learning rate (default: the recipe's)")
     .option('--clip <x>', 'gradient-norm clip (x3 during warm-up)', String(DEFAULT_TRAIN.clip))
     .option('--seed <S>', 'seed of every draw (init, shuffling, samples)', '0')
     .option(
       '--init <kind>',
       'authors (Phi ~ N(0, 1e-4^2)), data (random training inputs as atoms) or sparse ' +
-        '(non-negative sparse coding, then eta calibration; see --sparse-*)',
-      'authors',
+        "(non-negative sparse coding, then eta calibration; see --sparse-*); default: the recipe's",
     )
-    .option('--sparse-iters <n>', '--init sparse: dictionary mini-batch updates', String(DEFAULT_SPARSE.iters))
-    .option('--sparse-lr <x>', '--init sparse: peak dictionary step (cosine-decayed to 0)', String(DEFAULT_SPARSE.lr))
-    .option(
-      '--sparse-penalty <x>',
-      '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)',
-      String(DEFAULT_SPARSE.penalty),
-    )
-    .option(
-      '--sparse-scale <x>',
-      '--init sparse: atom norm (smaller: more spikes, less Poisson noise)',
-      String(DEFAULT_SPARSE.scale),
-    )
+    .option('--sparse-iters <n>', '--init sparse: dictionary mini-batch updates')
+    .option('--sparse-lr <x>', '--init sparse: peak dictionary step (cosine-decayed to 0)')
+    .option('--sparse-penalty <x>', '--init sparse: L1 penalty with unit-norm atoms (b = scale x penalty)')
+    .option('--sparse-scale <x>', '--init sparse: atom norm (smaller: more spikes, less Poisson noise)')
     .option(
       '--sparse-u0 <x>',
       '--init sparse: initial membrane of every neuron, or "authors" for U(-6, -4); 0 gives a dense first sweep',
-      'authors',
     )
     .option(
       '--sparse-etas <list>',
       '--init sparse: candidate eta values, best distance to (R^2 1, PZ 1) on 100 training inputs wins',
-      DEFAULT_SPARSE.etas.join(','),
     )
     .option('--phi-scale <x>', 'atom norm for --init data', String(DEFAULT_TRAIN.phiScale))
     .option('--init-from <file>', "start from this model's parameters (e.g. a bundled model, to fine-tune it)")
@@ -81,7 +111,17 @@ export function addTrainCommand(program: Command, version: string): void {
     .option('--resume', 'continue from --out (same data, shape and schedule)', false)
     .option('--stop-after <n>', 'stop as Ctrl-C would after n iterations of this run (checkpoint, exit 130)')
     .option('--quiet', 'no progress line', false)
-    .action(async (o) => {
+    .addHelpText('after', recipeHelp)
+    .action(async (o, cmd: Command) => {
+      const rname = oneOf('--recipe', o.recipe, ['auto', ...RECIPE_NAMES]);
+      const rec = rname === 'auto' ? autoRecipe(o.data) : recipe(rname);
+      const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      // a model to start from replaces the recipe's initialisation (unless --init is given: then both are refused)
+      const skip = new Set(
+        o.initFrom !== undefined ? ['init', ...Object.keys(rec.options).filter((k) => k.startsWith('sparse'))] : [],
+      );
+      for (const [k, v] of Object.entries(rec.options)) if (!given(k) && !skip.has(k)) o[k] = v;
+      for (const [k, v] of Object.entries(BASE)) o[k] ??= v;
       const data = loadData(o.data, 'train');
       const val = o.data.startsWith('idx:') ? data : loadData(o.data, 'test');
       const opts: TrainOptions = {
@@ -152,18 +192,34 @@ export function addTrainCommand(program: Command, version: string): void {
           ipvae_init: JSON.stringify({ kind: 'sparse', options: rest, eta: r.eta, calibration: r.calibration }),
         };
       }
+      const evalEvery = parseIntOpt('--eval-every', o.evalEvery, 1);
+      let deadline = Infinity, // --time-budget: training stops here even if the machine slowed down
+        finalS = 0;
       if (o.timeBudget !== undefined && !resume) {
         const minutes = parseFloatOpt('--time-budget', o.timeBudget, 0.1);
+        deadline = tStart + minutes * 60000;
         const probe = new Trainer(data.X, data.N, data.D, opts, undefined, start);
-        const t0 = performance.now();
+        await probe.step(); // the first iteration starts the workers and compiles: not timed
+        let t0 = performance.now();
         for (let i = 0; i < 3; i++) await probe.step();
         const per = (performance.now() - t0) / 3000;
+        // one validation evaluation, to charge its share to each iteration and to estimate the final one
+        t0 = performance.now();
+        await evaluate(probe.p, val.X, Math.min(100, val.N), {
+          steps: opts.tTrain,
+          seed: 1,
+          workers: 1,
+          record: [opts.tTrain],
+        });
+        const evalS = (performance.now() - t0) / 1000;
         await probe.close();
-        // the budget covers the initialisation and the probe too
-        const left = minutes * 60 - (performance.now() - tStart) / 1000;
-        opts.iterations = Math.max(1, Math.floor(left / per));
+        finalS = evalS * (1000 / opts.tTrain) + 1;
+        // the budget covers the initialisation, the probe and the final evaluation too
+        const left = (deadline - performance.now()) / 1000 - finalS;
+        const perIt = per + evalS / evalEvery;
+        opts.iterations = Math.max(1, Math.floor(left / perIt));
         console.error(
-          `time budget ${minutes} min (${(left / 60).toFixed(1)} left) at ${per.toFixed(2)} s per iteration: --iterations ${opts.iterations}`,
+          `time budget ${minutes} min (${(left / 60).toFixed(1)} left for training) at ${perIt.toFixed(2)} s per iteration: --iterations ${opts.iterations}`,
         );
       }
       const tr = new Trainer(data.X, data.N, data.D, opts, resume, start, out);
@@ -174,7 +230,8 @@ export function addTrainCommand(program: Command, version: string): void {
         writeFileAtomic(out, tr.checkpoint({ ipvae: version, ...initMeta }));
         writeFileAtomic(logPath, JSON.stringify(log, null, 0));
       };
-      let stop = false;
+      let stop = false,
+        overBudget = false;
       const onSig = () => {
         stop = true;
       };
@@ -185,7 +242,6 @@ export function addTrainCommand(program: Command, version: string): void {
         lastR2 = NaN,
         lastPz = NaN;
       const everyMs = parseFloatOpt('--checkpoint-every', o.checkpointEvery, 0) * 60000;
-      const evalEvery = parseIntOpt('--eval-every', o.evalEvery, 1);
       const startIter = tr.iteration;
       const stopAfter = o.stopAfter === undefined ? Infinity : parseIntOpt('--stop-after', o.stopAfter, 1);
       console.error(
@@ -226,13 +282,17 @@ export function addTrainCommand(program: Command, version: string): void {
           lastSave = performance.now();
         }
         if (tr.iteration - startIter >= stopAfter && tr.iteration < tr.totalIterations) stop = true;
+        if (performance.now() + finalS * 1000 > deadline && tr.iteration < tr.totalIterations) {
+          overBudget = true;
+          break;
+        }
       }
       save();
       await tr.close();
       if (!o.quiet && process.stderr.isTTY) process.stderr.write('\n');
       console.log(
-        `${stop ? 'interrupted; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
-          (stop ? ` (continue with --resume)` : ''),
+        `${stop ? 'interrupted; ' : overBudget ? 'time budget reached; ' : ''}wrote ${out} at iteration ${tr.iteration}/${tr.totalIterations} and ${logPath}` +
+          (stop || overBudget ? ` (continue with --resume)` : ''),
       );
       if (stop) process.exit(130);
       // the model as it will be used: 1,000 steps on held-out inputs
@@ -244,8 +304,11 @@ export function addTrainCommand(program: Command, version: string): void {
       );
       if (!(r2 >= LOW_R2))
         console.error(
-          `warning: held-out R^2 ${fmt(r2)} is below ${LOW_R2}: the model has not learned to reconstruct; the defaults ` +
-            `rarely do in a short budget (models/README.md has the recipes of the bundled models: --init sparse and its options)`,
+          `warning: held-out R^2 ${fmt(r2)} is below ${LOW_R2}: the model has not learned to reconstruct; likely cause: ` +
+            (opts.init === 'sparse'
+              ? `options changed from the recipe's (--lr, --sparse-*: ipvae train --help lists the recipes)`
+              : `the ${opts.init === 'authors' ? "authors' initialisation" : 'data initialisation'} needs far more ` +
+                `iterations than ${tr.iteration} (--recipe ${autoRecipe(o.data).name} trains in minutes)`),
         );
     });
 }

@@ -50,6 +50,25 @@ export function toJson(net: Network): string {
 
 type J = Record<string, unknown>;
 
+/** The fields of a network file, of a population and of a projection (docs/formats/network.md). */
+export const TOP_KEYS = ['format', 'version', 'name', 'populations', 'projections', 'meta'] as const;
+export const POPULATION_KEYS = ['name', 'model', 'size', 'params', 'formats'] as const;
+export const PROJECTION_KEYS = [
+  'name',
+  'source',
+  'target',
+  'delay',
+  'payload',
+  'payload_bits',
+  'static',
+  'weight_bits',
+  'exponent',
+  'indptr',
+  'indices',
+  'weights',
+  'synapses',
+] as const;
+
 /** A UTF-16 surrogate without its pair: JSON allows it, UTF-8 (protobuf strings, files) cannot carry it. */
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -87,7 +106,14 @@ export function fromJson(text: string, file = 'network'): Network {
     });
     return a;
   };
+  // every field is known: a misspelt optional field would otherwise be replaced by its default without a word
+  const only = (o: J, field: string, keys: readonly string[], noun: string) => {
+    for (const k of Object.keys(o))
+      if (!keys.includes(k))
+        fail(`${field}.${keyName(k)}`.replace(/^\./, ''), `is not a field of ${noun} (${keys.join(', ')})`);
+  };
   const r = obj(root, 'the file');
+  only(r, '', TOP_KEYS, 'a network');
   if (r.format !== NETWORK_FORMAT) fail('format', `= ${shown(r.format)}, expected "${NETWORK_FORMAT}"`);
   int(get(r, 'version', ''), 'version', NETWORK_VERSION, NETWORK_VERSION);
   const pops = get(r, 'populations', '');
@@ -95,13 +121,15 @@ export function fromJson(text: string, file = 'network'): Network {
   const populations: Population[] = (pops as unknown[]).map((pv, i) => {
     const f = `populations[${i}]`,
       p = obj(pv, f);
+    only(p, f, POPULATION_KEYS, 'a population');
     const model = str(get(p, 'model', f), `${f}.model`) as NeuronModel;
     if (!isNeuronModel(model))
       fail(`${f}.model`, `= ${shown(model)} is not a neuron model (${neuronModelNames().join(', ')})`);
     const size = int(get(p, 'size', f), `${f}.size`, 1, 2 ** 26);
     // Object.fromEntries keeps every key as an own property ("__proto__" too, which the model spec refuses)
+    // params and formats may be omitted: every parameter and format then takes its model's default
     const params: Population['params'] = Object.fromEntries(
-      Object.entries(obj(get(p, 'params', f), `${f}.params`)).map(([k, v]) => {
+      Object.entries('params' in p ? obj(p.params, `${f}.params`) : {}).map(([k, v]) => {
         const pf = `${f}.params.${keyName(k)}`;
         if (!Array.isArray(v)) return [k, int(v, pf, -(2 ** 31), 2 ** 31 - 1)];
         if (v.length !== size) fail(pf, `has ${v.length} values for a population of size ${size}`);
@@ -109,9 +137,10 @@ export function fromJson(text: string, file = 'network'): Network {
       }),
     );
     const formats: Record<string, QFormat> = Object.fromEntries(
-      Object.entries(obj(get(p, 'formats', f), `${f}.formats`)).map(([k, v]) => {
+      Object.entries('formats' in p ? obj(p.formats, `${f}.formats`) : {}).map(([k, v]) => {
         const ff = `${f}.formats.${keyName(k)}`,
           q = obj(v, ff);
+        only(q, ff, ['bits', 'frac', 'signed'], 'a format');
         return [
           k,
           {
@@ -137,25 +166,37 @@ export function fromJson(text: string, file = 'network'): Network {
   const projections: Projection[] = (projs as unknown[]).map((qv, i) => {
     const f = `projections[${i}]`,
       q = obj(qv, f);
+    only(q, f, PROJECTION_KEYS, 'a projection');
     const source = str(get(q, 'source', f), `${f}.source`),
       target = str(get(q, 'target', f), `${f}.target`);
     const src =
       populations.find((p) => p.name === source) ?? fail(`${f}.source`, `= ${shown(source)} names no population`);
     const tgt =
       populations.find((p) => p.name === target) ?? fail(`${f}.target`, `= ${shown(target)} names no population`);
-    const sv = get(q, 'static', f);
+    const sv = 'static' in q ? q.static : false;
     const isStatic = typeof sv === 'boolean' ? sv : fail(`${f}.static`, 'must be true or false');
     const srcSpec = neuronModel(src.model);
     if (isStatic && !srcSpec.host) fail(`${f}.static`, `is true but the source "${source}" is not an input population`);
-    const delay = int(get(q, 'delay', f), `${f}.delay`, isStatic ? 0 : 1, 1 << 16);
-    const pv = get(q, 'payload', f);
+    const delay = int('delay' in q ? q.delay : isStatic ? 0 : 1, `${f}.delay`, isStatic ? 0 : 1, 1 << 16);
+    const pv = 'payload' in q ? q.payload : srcSpec.payload;
     const payload =
       pv === 'binary' || pv === 'graded' ? pv : fail(`${f}.payload`, `= ${shown(pv)}, expected "binary" or "graded"`);
     if (!srcSpec.host && payload !== srcSpec.payload)
       fail(`${f}.payload`, `= "${payload}" but the source "${source}" (${src.model}) emits ${srcSpec.payload} values`);
-    const payloadBits = int(get(q, 'payload_bits', f), `${f}.payload_bits`, 1, 32);
-    const weightBits = int(get(q, 'weight_bits', f), `${f}.weight_bits`, 2, 32);
-    const exponent = int(get(q, 'exponent', f), `${f}.exponent`, -64, 64);
+    const payloadBits = int(
+      'payload_bits' in q ? q.payload_bits : defaultPayloadBits(src, payload),
+      `${f}.payload_bits`,
+      1,
+      32,
+    );
+    const weightBits = int('weight_bits' in q ? q.weight_bits : 8, `${f}.weight_bits`, 2, 32);
+    const exponent = int('exponent' in q ? q.exponent : 0, `${f}.exponent`, -64, 64);
+    const csr = ['indptr', 'indices', 'weights'].filter((k) => k in q);
+    if ('synapses' in q) {
+      if (csr.length) fail(`${f}.synapses`, `and ${f}.${csr[0]} exclude each other: give the synapses one way`);
+      Object.assign(q, synapseList(q.synapses, `${f}.synapses`, src.size, tgt.size, weightBits, fail));
+    } else if (csr.length === 0)
+      fail(f, 'has no synapses: give "synapses": [[source, target, weight], ...] or indptr, indices and weights');
     const indptr = ints(get(q, 'indptr', f), `${f}.indptr`, 0, 2 ** 31 - 1);
     if (indptr.length !== src.size + 1)
       fail(
@@ -176,7 +217,7 @@ export function fromJson(text: string, file = 'network'): Network {
     for (let s = 0; s < src.size; s++)
       if (indptr[s + 1] < indptr[s]) fail(`${f}.indptr[${s + 1}]`, 'decreases (CSR row pointers must not)');
     return {
-      name: str(get(q, 'name', f), `${f}.name`),
+      name: 'name' in q ? str(q.name, `${f}.name`) : `${source}->${target}`,
       source,
       target,
       delay,
@@ -193,8 +234,61 @@ export function fromJson(text: string, file = 'network'): Network {
   const meta = 'meta' in r ? obj(r.meta, 'meta') : {};
   // meta is carried into other files (the deployment file's provenance): keep it a plain, shallow record
   if (jsonDepth(meta, 32) > 32) fail('meta', 'is nested more than 32 levels deep');
-  const name = typeof r.name === 'string' && r.name ? str(r.name, 'name') : 'network';
+  const name = 'name' in r ? str(r.name, 'name') : 'network';
   return { name, populations, projections, meta };
+}
+
+/**
+ * The payload width a projection gets when its file does not say: 1 for binary spikes; for graded values the
+ * narrowest width that holds every value the source can emit (counts unsigned, other values signed).
+ */
+export function defaultPayloadBits(src: Population, payload: 'binary' | 'graded'): number {
+  if (payload === 'binary') return 1;
+  const spec = neuronModel(src.model);
+  const r = resolvePopulation(src);
+  const bound = 'params' in r ? spec.payloadBound(src, r.params) : 2 ** 31;
+  const bits = Math.ceil(Math.log2(bound + 1)) + (spec.spiking ? 0 : 1);
+  return Math.min(32, Math.max(1, bits));
+}
+
+/** [[source, target, weight], ...] as CSR by source (stable: a source's synapses keep their order in the list). */
+function synapseList(
+  v: unknown,
+  field: string,
+  nS: number,
+  nT: number,
+  weightBits: number,
+  fail: (field: string, what: string) => never,
+): { indptr: number[]; indices: number[]; weights: number[] } {
+  if (!Array.isArray(v)) fail(field, 'must be an array of [source, target, weight] triples');
+  const list = v as unknown[];
+  const count = new Array<number>(nS + 1).fill(0);
+  const lim = [nS - 1, nT - 1];
+  list.forEach((e, i) => {
+    if (!Array.isArray(e) || e.length !== 3) fail(`${field}[${i}]`, 'must be [source, target, weight]');
+    const t = e as unknown[];
+    for (let k = 0; k < 2; k++)
+      if (typeof t[k] !== 'number' || !Number.isInteger(t[k]) || (t[k] as number) < 0 || (t[k] as number) > lim[k])
+        fail(`${field}[${i}][${k}]`, `= ${shown(t[k])}, expected a neuron index in [0, ${lim[k]}]`);
+    const w = 2 ** (weightBits - 1);
+    if (typeof t[2] !== 'number' || !Number.isInteger(t[2]) || t[2] < -w || t[2] >= w)
+      fail(
+        `${field}[${i}][2]`,
+        `= ${shown(t[2])}, expected an integer weight in the ${weightBits}-bit range [${-w}, ${w - 1}]`,
+      );
+    count[(t[0] as number) + 1]++;
+  });
+  for (let s = 0; s < nS; s++) count[s + 1] += count[s];
+  const indptr = count.slice();
+  const next = count.slice(0, nS);
+  const indices = new Array<number>(list.length),
+    weights = new Array<number>(list.length);
+  for (const e of list as number[][]) {
+    const j = next[e[0]]++;
+    indices[j] = e[1];
+    weights[j] = e[2];
+  }
+  return { indptr, indices, weights };
 }
 
 /** A network file read and checked (one UserError line when it cannot be read or is not a valid network). */
