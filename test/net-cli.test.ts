@@ -7,6 +7,8 @@ import { encodeIdxImages } from '../src/io/idx.js';
 import { saveModel } from '../src/io/safetensors.js';
 import { randomModel, type Json } from './helpers.js';
 import { verdictOf } from '../src/net/validate.js';
+import { randomDrivenNetwork } from '../src/net/random.js';
+import { toJson } from '../src/net/json.js';
 
 const BIN = join(__dirname, '..', 'bin', 'ipvae.js');
 const env = { ...process.env, IPVAE_CACHE: join(__dirname, '..', '.cache', 'test') };
@@ -124,6 +126,49 @@ describe('ipvae quantize / simulate / validate', () => {
     expect(j.v.map((x: number[]) => x[0])).toEqual([8192, 12286, 14331, 15351, 15859, 16111, 16235, 16295]);
     expect(j.spikes.length).toBe(8);
     expect(j.spikes_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('simulate --drive --probe POP.VAR follows any population: the same rows as tracing each one alone', () => {
+    const { net: n, drive: rows } = randomDrivenNetwork({
+      inputs: 6,
+      neurons: 9,
+      fanInInput: 3,
+      fanInRecurrent: 2,
+      steps: 30,
+      pSpike: 0.4,
+      vth: 3,
+      seed: 5,
+    });
+    const nf = join(dir, 'driven.json'),
+      df = join(dir, 'driven-drive.json');
+    writeFileSync(nf, toJson(n));
+    writeFileSync(df, JSON.stringify({ in: rows }));
+    const sim = (...a: string[]) => {
+      const r = run('simulate', '--net', nf, '--drive', df, '--json', ...a);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const both = sim('--probe', 'in.out,if.v,if.spikes');
+    const alone = sim('--trace', 'if');
+    const input = sim('--trace', 'in');
+    expect(both.population).toEqual(['in', 'if']);
+    expect(both['if.v']).toEqual(alone.v);
+    expect(both['if.spikes']).toEqual(alone.spikes);
+    expect(both['in.out']).toEqual(input.out);
+    // the drive is what the input emits
+    expect(both['in.out']).toEqual(rows);
+    // POP alone: all of its variables; VAR alone: of the --trace population
+    expect(Object.keys(sim('--probe', 'if'))).toEqual(expect.arrayContaining(['if.u', 'if.v', 'if.spikes']));
+    expect(sim('--trace', 'if', '--probe', 'v').v).toEqual(alone.v);
+    const one = (...a: string[]) => {
+      const r = run('simulate', '--net', nf, '--drive', df, ...a);
+      expect(r.status).toBe(2);
+      return r.stderr.trim().split('\n');
+    };
+    expect(one('--probe', 'if.w')).toEqual(['ipvae: --probe if: "w" is not one of u, v, spikes']);
+    expect(one('--probe', 'hidden.v')).toEqual([
+      'ipvae: --probe: "hidden.v": the network has no population "hidden" (in, if)',
+    ]);
   });
 
   it('validate prints a row per width with float and integer R^2 and PZ', () => {

@@ -76,6 +76,7 @@ export function networkSchema(): S {
           formats: {
             type: 'object',
             additionalProperties: false,
+            required: m.formats.filter((f) => !f.default).map((f) => f.name),
             properties: Object.fromEntries(
               m.formats.map((f) => [
                 f.name,
@@ -91,8 +92,11 @@ export function networkSchema(): S {
             ),
           },
         },
-        // a model with a required parameter needs params
-        ...(m.params.some((p) => p.default === undefined) ? { required: ['params'] } : {}),
+        // a model with a required parameter or format needs params or formats
+        required: [
+          ...(m.params.some((p) => p.default === undefined) ? ['params'] : []),
+          ...(m.formats.some((f) => !f.default) ? ['formats'] : []),
+        ],
       },
     })),
   };
@@ -119,7 +123,8 @@ export function networkSchema(): S {
         type: 'integer',
         minimum: 1,
         maximum: 32,
-        description: 'default: 1 for binary; for graded, the narrowest width holding every value the source emits',
+        description:
+          'default: 1 for binary; for graded, the narrowest width holding the largest magnitude the source emits',
       },
       weight_bits: { type: 'integer', minimum: 2, maximum: 32, default: 8 },
       exponent: {
@@ -146,7 +151,7 @@ export function networkSchema(): S {
     allOf: [
       {
         if: { not: { properties: { static: { const: true } }, required: ['static'] } },
-        then: { properties: { delay: { minimum: 1 } } },
+        then: { properties: { delay: { type: 'integer', minimum: 1 } } },
       },
     ],
   };
