@@ -60,7 +60,7 @@ describe('ipvae CLI', () => {
   });
 
   it("init writes a model with the authors' initialisation; the same seed gives the same bytes", () => {
-    const r = ipvae('init', '--d', '16', '--k', '8', '--seed', '4', '--out', model);
+    const r = ipvae('init', '--d', '16', '--latents', '8', '--seed', '4', '--out', model);
     expect(r.code).toBe(0);
     expect(r.out).toContain('161 parameters'); // 16*8 + 16 + 2*8 + 1
     const m = decodeModel(readFileSync(model), model);
@@ -71,7 +71,7 @@ describe('ipvae CLI', () => {
     }
     expect(Array.from(m.logBias)).toEqual(Array(8).fill(-3));
     const again = join(dir, 'm2.safetensors');
-    ipvae('init', '--d', '16', '--k', '8', '--seed', '4', '--out', again);
+    ipvae('init', '--d', '16', '--latents', '8', '--seed', '4', '--out', again);
     expect(readFileSync(again).equals(readFileSync(model))).toBe(true);
   });
 
@@ -137,7 +137,7 @@ describe('ipvae CLI', () => {
       expectUserError(ipvae('infer', '--model', model, '--data', 'cifar10'), /unknown dataset "cifar10"/));
     it('a bad option value, and no partial output file', () => {
       const out = join(dir, 'never.safetensors');
-      expectUserError(ipvae('init', '--d', 'abc', '--k', '8', '--out', out), /--d: expected an integer/);
+      expectUserError(ipvae('init', '--d', 'abc', '--latents', '8', '--out', out), /--d: expected an integer/);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(dir).some((f) => f.includes('never'))).toBe(false);
     });

@@ -145,8 +145,9 @@ describe('ipvae energy', () => {
       /was written for another network/,
     );
     expect(one(run('energy', '--deploy', pb, '--net', net, '--data', 'x', '--drive', 'y'))).toMatch(
-      /--data or --drive, one of them/,
+      /energy: --data applies only without --drive/,
     );
+    expect(one(run('energy', '--deploy', pb, '--net', net))).toMatch(/--data or --drive, one of them/);
     expect(one(run('energy', '--deploy', pb, '--net', net, '--data', `idx:${idx}`, '--profile', 'loihi2'))).toMatch(
       /a mapping onto loihi1, not loihi2/,
     );

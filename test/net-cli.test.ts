@@ -178,7 +178,7 @@ describe('ipvae quantize / simulate / validate', () => {
       model,
       '--data',
       `idx:${idx}`,
-      '--bits',
+      '--weight-bits',
       '4,8',
       '--samples',
       '6',

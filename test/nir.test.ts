@@ -648,7 +648,7 @@ json.dump({'input': a.astype(int).tolist()}, open(sys.argv[1] + '/d.json', 'w'))
       expect(p.stderr, 'needs Debian python3-numpy (.ci/run installs it)').toBe('');
       const nir = join(FIX, 'braille_noDelay_noBias_subtract.nir');
       const v = (drive: string) =>
-        run('validate', '--nir', nir, '--dt', '1e-4', '--drive', join(dir, drive), '--bits', '8,16', '--json');
+        run('validate', '--nir', nir, '--dt', '1e-4', '--drive', join(dir, drive), '--weight-bits', '8,16', '--json');
       const ref = v('d.json');
       expect(ref.status, ref.stderr).toBe(0);
       for (const f of ['d.npy', 'f.npy', 'b.npy']) expect(v(f).stdout, f).toBe(ref.stdout.replace(/d\.json/g, f));

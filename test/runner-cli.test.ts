@@ -309,14 +309,14 @@ describe('second review at the command line', () => {
 
   it('options that do not apply are refused, not ignored', () => {
     expect(err('simulate', '--net', net, '--drive', d, '--population', 'in', '--data', 'patches')).toMatch(
-      /--data does not apply with --drive/,
+      /simulate: --data applies only without --drive/,
     );
     expect(err('simulate', '--net', net, '--drive', d, '--population', 'in', '--steps', '5')).toMatch(/--steps/);
     expect(err('simulate', '--net', net, '--data', 'patches', '--trace', 'h')).toMatch(
-      /--trace does not apply with --data/,
+      /simulate: --trace applies only with --drive/,
     );
     expect(err('quantize', '--net', net, '--input-bits', '8', '--out', join(dir, 'q.json'))).toMatch(
-      /--input-bits apply to --model/,
+      /quantize: --input-bits applies only with --model/,
     );
     expect(err('simulate', '--net', net, '--drive', d, '--population', 'q')).toMatch(
       /--population: .* has no population "q"/,

@@ -187,9 +187,9 @@ describe('Network JSON', () => {
     [
       'a missing field',
       (j: Json) => {
-        delete j.projections[1].delay;
+        delete j.projections[1].target;
       },
-      /projections\[1\]\.delay is missing/,
+      /projections\[1\]\.target is missing/,
     ],
     [
       'a weight outside its bit width',

@@ -19,6 +19,7 @@ import { positiveDt } from './nir.js';
 import { loadModel } from '../io/safetensors.js';
 import { writeNir } from '../nir/file.js';
 import { modelHelp } from './models.js';
+import { modes, parseSamples, shared } from './options.js';
 
 const readFileSafe = (f: string): string => {
   try {
@@ -57,10 +58,6 @@ export function addExportCommand(program: Command): void {
     )
     .requiredOption('--format <name>', 'nir (NIR 1.0.7 layout) or sanafe (SANA-FE v2.2.1-5, commit 8951ab07)')
     .option('--deploy <file>', 'sanafe: the deployment file (.pb from ipvae map)')
-    .option(
-      '--dt <seconds>',
-      "nir: the time step the decays invert with (default: the network's, from an import; else 1e-4)",
-    )
     .option('--net <file>', 'the integer network (.json; for sanafe the one that was mapped)')
     .option('--model <file|name>', modelHelp('nir: a float iP-VAE, written as its deterministic skeleton'))
     .option(
@@ -70,80 +67,97 @@ export function addExportCommand(program: Command): void {
     .option(
       '--data <name>',
       'nir --portable: measure the surrogate against the model on held-out data (patches, mnist, idx:PATH)',
-    )
-    .option('--samples <n>', 'nir --portable --data: inputs to measure on', '100')
-    .option('--steps <n>', 'nir --portable --data: steps per input (the surrogate is read over the last half)', '1000')
-    .option(
-      '--drive <file>',
-      'input spike trains, one row per step (as energy --drive); without it the inputs stay silent',
-    )
-    .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
-    .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
-    .option(
-      '--allow-unpriced',
-      'write 0 for the events the profile does not price (SANA-FE needs a number for each; its totals then leave them out)',
-      false,
-    )
-    .requiredOption(
-      '--out <path>',
-      'nir: the .nir file; sanafe: a new (or empty) folder, or an earlier export, for arch.yaml, snn.yaml and README.md',
-    )
-    .action(async (o) => {
-      const format = oneOf('--format', o.format, ['nir', 'sanafe'] as const);
-      if (!!o.net === !!o.model)
-        throw new UserError('export: give --net (an integer Network) or --model (a float iP-VAE)');
-      if (o.portable !== undefined && !o.model) throw new UserError('export --portable: give --model (a float iP-VAE)');
-      if (o.model) {
-        if (format !== 'nir') throw new UserError('export --model: only --format nir');
-        const dt = o.dt !== undefined ? positiveDt(o.dt) : 1e-4;
-        const p = loadModel(o.model);
-        if (o.portable === undefined) {
-          if (o.data) throw new UserError('export --data: measures a --portable surrogate; add --portable');
-          await writeNir(o.out, nirFromIpVae(p, { dt }));
-          console.log(
-            `wrote ${o.out}: the iP-VAE's deterministic skeleton (Input -> Affine W_ff -> I u, Linear -W_rec fed back, Linear Phi -> Output); the Poisson sampler, u0 and the clamp are in its metadata (--portable writes a surrogate backends run)`,
-          );
-          return;
-        }
-        const count = o.portable === true ? PORTABLE_DEFAULTS.count : parseIntOpt('--portable', o.portable, 1, 2 ** 20);
-        // measure first, so that a bad --data leaves no file behind
-        if (o.data) await measureAndPrint(p, o.data, o, count);
-        await writeNir(o.out, nirPortable(p, { dt, count }));
+    );
+  const x = program.commands[program.commands.length - 1];
+  shared(x, 'dt', { mode: 'nir', detail: '(of an imported network; else 1e-4): the decays invert with it' });
+  shared(x, 'samples', { mode: 'nir --portable --data' });
+  shared(x, 'steps', { mode: 'nir --portable --data', detail: '(the surrogate is read over the last half)' });
+  shared(x, 'drive', { mode: 'sanafe', detail: '; input spike trains (without it the inputs stay silent)' });
+  shared(x, 'population', { mode: 'sanafe --drive' });
+  shared(x, 'profile', { mode: 'sanafe', default: null, detail: "for the prices (default: the deployment's profile)" });
+  x.option(
+    '--allow-unpriced',
+    'sanafe: write 0 for the events the profile does not price (SANA-FE needs a number for each; its totals then leave them out)',
+    false,
+  ).requiredOption(
+    '--out <path>',
+    'nir: the .nir file; sanafe: a new (or empty) folder, or an earlier export, for arch.yaml, snn.yaml and README.md',
+  );
+  modes(x, [
+    {
+      mode: 'with --format sanafe',
+      active: (o) => o.format === 'sanafe',
+      only: ['deploy', 'drive', 'population', 'profile', 'allowUnpriced'],
+      elsewhere: ['--format', 'nir', '--net', 'n.json', '--out', 'o.nir'],
+    },
+    {
+      mode: 'with --format nir',
+      active: (o) => o.format === 'nir',
+      only: ['dt', 'model', 'portable'],
+      elsewhere: ['--format', 'sanafe', '--net', 'n.json', '--deploy', 'd.pb', '--out', 'dir'],
+    },
+    {
+      mode: 'with --portable (they measure the surrogate)',
+      active: (o) => o.portable !== undefined,
+      only: ['data', 'samples', 'steps'],
+      elsewhere: ['--format', 'nir', '--model', 'm.safetensors', '--out', 'o.nir'],
+    },
+  ]);
+  x.action(async (o) => {
+    const format = oneOf('--format', o.format, ['nir', 'sanafe'] as const);
+    if (!!o.net === !!o.model)
+      throw new UserError('export: give --net (an integer Network) or --model (a float iP-VAE)');
+    if (o.portable !== undefined && !o.model) throw new UserError('export --portable: give --model (a float iP-VAE)');
+    if (o.model) {
+      if (format !== 'nir') throw new UserError('export --model: only --format nir');
+      const dt = o.dt !== undefined ? positiveDt(o.dt) : 1e-4;
+      const p = loadModel(o.model);
+      if (o.portable === undefined) {
+        await writeNir(o.out, nirFromIpVae(p, { dt }));
         console.log(
-          `wrote ${o.out}: the iP-VAE's portable surrogate (Input -> Affine W_ff, -b -> IF z, Linear -${count} W_rec fed back, Linear ${count} Phi -> Output xhat): present x at every step and average xhat over a window`,
+          `wrote ${o.out}: the iP-VAE's deterministic skeleton (Input -> Affine W_ff -> I u, Linear -W_rec fed back, Linear Phi -> Output); the Poisson sampler, u0 and the clamp are in its metadata (--portable writes a surrogate backends run)`,
         );
         return;
       }
-      const net = readNetwork(o.net);
-      if (format === 'nir') {
-        const m = net.meta as { dt?: unknown; discretisation?: unknown };
-        const dt = o.dt !== undefined ? positiveDt(o.dt) : typeof m.dt === 'number' ? m.dt : 1e-4;
-        const discretisation = m.discretisation === 'euler' ? 'euler' : 'zoh';
-        const g = nirFromNetwork(net, o.net, { dt, discretisation });
-        await writeNir(o.out, g);
-        console.log(
-          `wrote ${o.out}: ${g.nodes.size} NIR nodes, ${g.edges.length} edges, dt = ${dt} s (${discretisation}); ipvae import reads it back to the same Network`,
-        );
-        return;
-      }
-      if (!o.deploy) throw new UserError('export --format sanafe: give --deploy (the mapping to export)');
-      const d = readDeployment(o.deploy);
-      const profile = deploymentProfile(d, o.profile, o.deploy);
-      const drives = o.drive ? readInputDrive(o.drive, net, o.population) : undefined;
-      const x = sanafeExport(net, d, profile, drives, { net: o.net, deploy: o.deploy, drive: o.drive });
-      if (x.notPriced.length && !o.allowUnpriced)
-        throw new UserError(
-          `${o.profile ?? d.profile.name}: does not price ${x.notPriced.join(', ')}; SANA-FE needs a number for each (--allow-unpriced writes 0 for them)`,
-        );
-      writeFolder(o.out, x.files, 'written by ipvae export --format sanafe');
+      const count = o.portable === true ? PORTABLE_DEFAULTS.count : parseIntOpt('--portable', o.portable, 1, 2 ** 20);
+      // measure first, so that a bad --data leaves no file behind
+      if (o.data) await measureAndPrint(p, o.data, o, count);
+      await writeNir(o.out, nirPortable(p, { dt, count }));
       console.log(
-        `wrote ${join(o.out, 'arch.yaml')}, snn.yaml and README.md: ${x.groups.map((g) => `${g.name} ${g.neurons}`).join(', ')} neurons (${x.inputCopies} input copies), ${x.edges} edges, ${x.steps} steps of input spikes` +
-          (x.notPriced.length ? `; not priced (written as 0): ${x.notPriced.join(', ')}` : ''),
+        `wrote ${o.out}: the iP-VAE's portable surrogate (Input -> Affine W_ff, -b -> IF z, Linear -${count} W_rec fed back, Linear ${count} Phi -> Output xhat): present x at every step and average xhat over a window`,
       );
+      return;
+    }
+    const net = readNetwork(o.net);
+    if (format === 'nir') {
+      const m = net.meta as { dt?: unknown; discretisation?: unknown };
+      const dt = o.dt !== undefined ? positiveDt(o.dt) : typeof m.dt === 'number' ? m.dt : 1e-4;
+      const discretisation = m.discretisation === 'euler' ? 'euler' : 'zoh';
+      const g = nirFromNetwork(net, o.net, { dt, discretisation });
+      await writeNir(o.out, g);
       console.log(
-        `run: sim -s -t simple -o OUT ${join(o.out, 'arch.yaml')} ${join(o.out, 'snn.yaml')} ${x.steps || 'STEPS'}`,
+        `wrote ${o.out}: ${g.nodes.size} NIR nodes, ${g.edges.length} edges, dt = ${dt} s (${discretisation}); ipvae import reads it back to the same Network`,
       );
-    });
+      return;
+    }
+    if (!o.deploy) throw new UserError('export --format sanafe: give --deploy (the mapping to export)');
+    const d = readDeployment(o.deploy);
+    const profile = deploymentProfile(d, o.profile, o.deploy);
+    const drives = o.drive ? readInputDrive(o.drive, net, o.population) : undefined;
+    const x = sanafeExport(net, d, profile, drives, { net: o.net, deploy: o.deploy, drive: o.drive });
+    if (x.notPriced.length && !o.allowUnpriced)
+      throw new UserError(
+        `${o.profile ?? d.profile.name}: does not price ${x.notPriced.join(', ')}; SANA-FE needs a number for each (--allow-unpriced writes 0 for them)`,
+      );
+    writeFolder(o.out, x.files, 'written by ipvae export --format sanafe');
+    console.log(
+      `wrote ${join(o.out, 'arch.yaml')}, snn.yaml and README.md: ${x.groups.map((g) => `${g.name} ${g.neurons}`).join(', ')} neurons (${x.inputCopies} input copies), ${x.edges} edges, ${x.steps} steps of input spikes` +
+        (x.notPriced.length ? `; not priced (written as 0): ${x.notPriced.join(', ')}` : ''),
+    );
+    console.log(
+      `run: sim -s -t simple -o OUT ${join(o.out, 'arch.yaml')} ${join(o.out, 'snn.yaml')} ${x.steps || 'STEPS'}`,
+    );
+  });
 }
 
 const whole = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -157,7 +171,7 @@ async function measureAndPrint(
 ): Promise<void> {
   const data = loadData(dataName, 'test');
   if (data.D !== p.D) throw new UserError(`--data ${dataName}: inputs have ${data.D} values, the model takes ${p.D}`);
-  const N = Math.min(parseIntOpt('--samples', o.samples, 1), data.N);
+  const N = parseSamples(o.samples, data.N);
   const T = parseIntOpt('--steps', o.steps, 2, 100000);
   const bar = progressBar('model');
   const rec = Array.from({ length: T }, (_, t) => t + 1);

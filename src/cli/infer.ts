@@ -1,5 +1,4 @@
 /** ipvae infer: float iP-VAE inference on a data set, the convergence table of model-spec section 5. */
-import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { loadModel } from '../io/safetensors.js';
 import { loadData, type Split } from '../data/datasets.js';
@@ -9,6 +8,7 @@ import { fmt, oneOf, parseFloatOpt, parseIntOpt, progressBar, table } from './co
 import { U_MAX, type IpVaeParams } from '../model/params.js';
 import type { Backend } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
+import { defaultWorkers, shared } from './options.js';
 
 export interface InferArgs {
   model: string;
@@ -24,9 +24,7 @@ export interface InferArgs {
   json: boolean;
 }
 
-export function defaultWorkers(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
-}
+export { defaultWorkers };
 
 export async function runInfer(a: InferArgs, params?: IpVaeParams, label?: string): Promise<void> {
   const model = params ?? loadModel(a.model);
@@ -94,20 +92,21 @@ export function convergenceTable(m: MetricRow[]): string {
 }
 
 export function addInferOptions(c: Command): Command {
-  return c
-    .option('--split <split>', 'which part of the data: test (held out) or train', 'test')
-    .option('--samples <n>', 'number of samples to evaluate (default: the whole split; demo: 400)')
-    .option('--steps <n>', 'inference steps per sample', '1000')
-    .option('--seed <n>', 'seed of the counter-based Poisson sampler', '0')
-    .option('--clamp <c>', 'upper soft clamp c of du and u', '10')
-    .option('--backend <b>', 'kernels: wasm (WebAssembly SIMD) or js', 'wasm')
-    .option(
-      '--mode <m>',
-      "event (W_rec z over the neurons that fired) or dense (Phi z, Phi^T e as in the authors' code)",
-      'event',
-    )
-    .option('--workers <n>', 'worker threads (results are identical for any number)', String(defaultWorkers()))
-    .option('--json', 'print one JSON object ({..., metrics: [{t, r2, r2_map, pz, mse, du_norm, spikes}]})', false);
+  c.option('--split <split>', 'which part of the data: test (held out) or train', 'test');
+  for (const name of ['samples', 'steps', 'seed'] as const) shared(c, name);
+  c.option('--clamp <c>', 'upper soft clamp c of du and u', '10');
+  shared(c, 'backend');
+  c.option(
+    '--mode <m>',
+    "event (W_rec z over the neurons that fired) or dense (Phi z, Phi^T e as in the authors' code)",
+    'event',
+  );
+  shared(c, 'workers');
+  return c.option(
+    '--json',
+    'print one JSON object ({..., metrics: [{t, r2, r2_map, pz, mse, du_norm, spikes}]})',
+    false,
+  );
 }
 
 export function inferArgs(o: Record<string, string | boolean | undefined>, model: string, data: string): InferArgs {
@@ -115,7 +114,7 @@ export function inferArgs(o: Record<string, string | boolean | undefined>, model
     model,
     data,
     split: oneOf('--split', String(o.split), ['test', 'train'] as const),
-    samples: o.samples === undefined ? undefined : parseIntOpt('--samples', String(o.samples), 1),
+    samples: String(o.samples) === 'all' ? undefined : parseIntOpt('--samples', String(o.samples), 1),
     steps: parseIntOpt('--steps', String(o.steps), 1, 1e7),
     seed: parseIntOpt('--seed', String(o.seed), 0, 0xffffffff),
     clamp: parseFloatOpt('--clamp', String(o.clamp), 0.1, U_MAX),

@@ -17,6 +17,7 @@ import { addExportCommand } from './export.js';
 import { addReportCommands } from './report.js';
 import { addNirCommands } from './nir.js';
 import { modelHelp } from './models.js';
+import { alias, shared } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -45,19 +46,21 @@ export function buildProgram(): Command {
     await runInfer(inferArgs(o, o.model, o.data));
   });
 
-  program
+  const init = program
     .command('init')
     .description(
       "write a randomly initialised model (the authors' initialisation: Phi ~ N(0, scale^2), u0 ~ U(-6, -4), log_bias -3, log_lr 0, s 0)",
     )
     .requiredOption('--d <D>', 'input dimension (256 for 16x16 patches, 784 for 28x28 images)')
-    .requiredOption('--k <K>', 'number of latents')
-    .option('--seed <S>', 'seed', '0')
+    .option('--latents <K>', 'number of latents', '512');
+  shared(init, 'seed');
+  alias(init, '--k <K>', 'latents');
+  init
     .option('--phi-scale <x>', 'standard deviation of the initial Phi', '1e-4')
     .requiredOption('--out <file>', 'output .safetensors file')
     .action((o) => {
       const D = parseIntOpt('--d', o.d, 1, 1 << 20);
-      const K = parseIntOpt('--k', o.k, 1, 1 << 16);
+      const K = parseIntOpt('--latents', o.latents, 1, 1 << 16);
       const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
       const scale = parseFloatOpt('--phi-scale', o.phiScale, 0);
       const p = initParams(D, K, seed, scale);

@@ -22,6 +22,7 @@ import { UserError } from '../errors.js';
 import { fmt, oneOf, parseIntOpt, table } from './common.js';
 import { looksLikeHdf5 } from '../nir/file.js';
 import { inspectNir } from './nir.js';
+import { modes, parseRows, shared, WITHOUT_JSON } from './options.js';
 
 const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
@@ -165,7 +166,6 @@ export function addMapCommands(program: Command): void {
       'map an integer Network onto a chip profile: resource check, cores, placement, routes; writes the protobuf deployment file',
     )
     .requiredOption('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
-    .option('--profile <name|file>', `chip profile: ${BUNDLED_PROFILES.join(', ')}, or a profile .json`, 'loihi1')
     .option(
       '--strategy <s>',
       'traffic (minimise spikes between cores, then hops) or fill (sequential baseline)',
@@ -185,175 +185,197 @@ export function addMapCommands(program: Command): void {
       "use at most n neurons of each core (below the profile's limit), to spread the work over more cores",
     )
     .option('--out <file>', 'write the deployment file (.pb, protobuf ipvae.deploy.v1)')
-    .option('--rows <n>', 'core rows to print (all with --json)', '40')
     .option(
       '--json',
       'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes, seconds}',
       false,
-    )
-    .action((o) => {
-      const strategy = oneOf('--strategy', o.strategy, STRATEGIES) as Strategy;
-      const graded = oneOf('--graded', o.graded, GRADED_MODES) as GradedMode;
-      const rows = parseIntOpt('--rows', o.rows, 0);
-      const net = readNetwork(o.net);
-      const profile = loadProfile(o.profile);
-      const kind = rateKind(limitsOf(profile).graded);
-      let ratesText = '';
-      if (o.rates)
-        try {
-          ratesText = readFileSync(o.rates, 'utf8');
-        } catch {
-          throw new UserError(`${o.rates}: cannot read the rates file`);
-        }
-      const rates = o.rates ? readRates(ratesText, o.rates, net, kind) : undefined;
-      const rateSource = o.rates
-        ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(ratesText).digest('hex').slice(0, 16)}; ${kind} per step)`
-        : undefined;
-      const maxNeuronsPerCore =
-        o.maxNeuronsPerCore === undefined ? undefined : parseIntOpt('--max-neurons-per-core', o.maxNeuronsPerCore, 1);
-      const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded, maxNeuronsPerCore });
-      const summary = mappingSummary(m);
-      if (m.violations.length) {
-        // The list goes to stdout (or --json); stderr gets the one `ipvae:` line every failure gets.
-        const n = m.violations.length;
-        if (o.json) console.log(JSON.stringify(snakeKeys({ ...summary, out: null })));
-        else
-          console.log(
-            table(
-              ['constraint', 'where', 'value', 'limit', 'what'],
-              m.violations.map((v) => [v.constraint, v.where, v.value, v.limit, v.message]),
-            ),
-          );
+    );
+  const mapCmd = program.commands[program.commands.length - 1];
+  shared(mapCmd, 'profile', { detail: `(shipped: ${BUNDLED_PROFILES.join(', ')})` });
+  shared(mapCmd, 'rows', { mode: 'without --json' });
+  modes(mapCmd, [WITHOUT_JSON(['--net', 'n.json'])]);
+  mapCmd.action((o, cmd: Command) => {
+    const strategy = oneOf('--strategy', o.strategy, STRATEGIES) as Strategy;
+    const graded = oneOf('--graded', o.graded, GRADED_MODES) as GradedMode;
+    const rows = parseRows(o.rows);
+    const net = readNetwork(o.net);
+    const profile = loadProfile(o.profile);
+    const kind = rateKind(limitsOf(profile).graded);
+    if (cmd.getOptionValueSource('graded') === 'cli') {
+      if (limitsOf(profile).graded)
         throw new UserError(
-          `${o.net}: ${net.name} does not fit ${profile.name} (${n} violated constraint${n === 1 ? '' : 's'}: ${[...new Set(m.violations.map((v) => v.constraint))].join(', ')}; listed on stdout); no file written`,
+          `map: --graded applies only to a binary-spike chip; ${profile.name} carries graded payloads`,
         );
+      if (!net.projections.some((q) => q.payload === 'graded' && !q.static))
+        throw new UserError(`map: --graded applies only to graded projections; ${o.net} has none`);
+    }
+    let ratesText = '';
+    if (o.rates)
+      try {
+        ratesText = readFileSync(o.rates, 'utf8');
+      } catch {
+        throw new UserError(`${o.rates}: cannot read the rates file`);
       }
-      if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));
-      if (o.json) {
-        console.log(JSON.stringify(snakeKeys({ ...summary, out: o.out ?? null })));
-        return;
-      }
-      const L = m.limits,
-        c = m.cores,
-        C = m.totals.cores,
-        pops = corePopulations(m);
-      console.log(
-        table(
-          [
-            'core',
-            'chip',
-            'x,y',
-            'populations',
-            'neurons',
-            'synapses',
-            'memory',
-            'fan-in',
-            'fan-out',
-            'spikes in/step',
-            'spikes out/step',
-          ],
-          Array.from({ length: Math.min(C, rows) }, (_, i) => [
-            i,
-            c.chip[i],
-            `${c.x[i]},${c.y[i]}`,
-            pops[i].join('+'),
-            c.neurons[i],
-            c.synapses[i],
-            pct(c.memoryBits[i], L.memoryBits),
-            pct(c.fanIn[i], L.fanIn),
-            c.fanOut[i],
-            fmt(c.spikesIn[i], 1),
-            fmt(c.spikesOut[i], 1),
-          ]),
-        ),
+    const rates = o.rates ? readRates(ratesText, o.rates, net, kind) : undefined;
+    const rateSource = o.rates
+      ? `${basename(o.rates)} (sha256 ${createHash('sha256').update(ratesText).digest('hex').slice(0, 16)}; ${kind} per step)`
+      : undefined;
+    const maxNeuronsPerCore =
+      o.maxNeuronsPerCore === undefined ? undefined : parseIntOpt('--max-neurons-per-core', o.maxNeuronsPerCore, 1);
+    const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded, maxNeuronsPerCore });
+    const summary = mappingSummary(m);
+    if (m.violations.length) {
+      // The list goes to stdout (or --json); stderr gets the one `ipvae:` line every failure gets.
+      const n = m.violations.length;
+      if (o.json) console.log(JSON.stringify(snakeKeys({ ...summary, out: null })));
+      else
+        console.log(
+          table(
+            ['constraint', 'where', 'value', 'limit', 'what'],
+            m.violations.map((v) => [v.constraint, v.where, v.value, v.limit, v.message]),
+          ),
+        );
+      throw new UserError(
+        `${o.net}: ${net.name} does not fit ${profile.name} (${n} violated constraint${n === 1 ? '' : 's'}: ${[...new Set(m.violations.map((v) => v.constraint))].join(', ')}; listed on stdout); no file written`,
       );
-      if (C > rows) console.log(`... ${C - rows} more cores (--rows ${C} or --json for all)`);
-      const t = m.totals;
-      console.log(
-        `${profile.name}, ${strategy}: ${t.cores} core${t.cores === 1 ? '' : 's'} on ${t.chips} chip${t.chips === 1 ? '' : 's'}` +
-          (m.limits.unchecked.length
-            ? ` (${m.limits.unchecked.join(', ')} unchecked: the profile does not state them)`
-            : '') +
-          `, ${t.neurons} neurons, ${t.synapses} synapses; ` +
-          `${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}; ` +
-          `host ${fmt(t.hostSpikesPerInput, 1)} spikes/input + ${fmt(t.hostSpikesPerStep, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`,
-      );
-      console.log(`rates: ${m.rateSource}`);
-      for (const s of m.choices) console.log(`choice: ${s}`);
-      for (const s of m.notes) console.log(`note: ${s}`);
-      if (o.out) console.log(`wrote ${o.out}`);
-    });
+    }
+    if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));
+    if (o.json) {
+      console.log(JSON.stringify(snakeKeys({ ...summary, out: o.out ?? null })));
+      return;
+    }
+    const L = m.limits,
+      c = m.cores,
+      C = m.totals.cores,
+      pops = corePopulations(m);
+    console.log(
+      table(
+        [
+          'core',
+          'chip',
+          'x,y',
+          'populations',
+          'neurons',
+          'synapses',
+          'memory',
+          'fan-in',
+          'fan-out',
+          'spikes in/step',
+          'spikes out/step',
+        ],
+        Array.from({ length: Math.min(C, rows) }, (_, i) => [
+          i,
+          c.chip[i],
+          `${c.x[i]},${c.y[i]}`,
+          pops[i].join('+'),
+          c.neurons[i],
+          c.synapses[i],
+          pct(c.memoryBits[i], L.memoryBits),
+          pct(c.fanIn[i], L.fanIn),
+          c.fanOut[i],
+          fmt(c.spikesIn[i], 1),
+          fmt(c.spikesOut[i], 1),
+        ]),
+      ),
+    );
+    if (C > rows) console.log(`... ${C - rows} more cores (--rows ${C} or --json for all)`);
+    const t = m.totals;
+    console.log(
+      `${profile.name}, ${strategy}: ${t.cores} core${t.cores === 1 ? '' : 's'} on ${t.chips} chip${t.chips === 1 ? '' : 's'}` +
+        (m.limits.unchecked.length
+          ? ` (${m.limits.unchecked.join(', ')} unchecked: the profile does not state them)`
+          : '') +
+        `, ${t.neurons} neurons, ${t.synapses} synapses; ` +
+        `${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}; ` +
+        `host ${fmt(t.hostSpikesPerInput, 1)} spikes/input + ${fmt(t.hostSpikesPerStep, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`,
+    );
+    console.log(`rates: ${m.rateSource}`);
+    for (const s of m.choices) console.log(`choice: ${s}`);
+    for (const s of m.notes) console.log(`note: ${s}`);
+    if (o.out) console.log(`wrote ${o.out}`);
+  });
 
   program
     .command('inspect')
     .description(
       'pretty-print a deployment file (.pb from ipvae map: provenance, totals, cores, routes) or a NIR graph (.nir: nodes, shapes, parameters, edges); --json for every field',
     )
-    .argument('<file>', 'deployment file (.pb) or NIR file (.nir)')
-    .option('--rows <n>', 'core and route rows to print', '20')
-    .option('--json', 'print the whole file as JSON (field names of proto/ipvae/deploy/v1/deploy.proto)', false)
-    .action(async (file: string, o) => {
-      if (file.toLowerCase().endsWith('.nir') || looksLikeHdf5(file)) return inspectNir(file, o.json);
-      const d = readDeployment(file);
-      if (o.json) {
-        console.log(JSON.stringify(deploymentJson(d), null, 1));
-        return;
-      }
-      const rows = parseIntOpt('--rows', o.rows, 0);
-      const p = d.provenance,
-        t = d.totals,
-        mesh = d.mesh;
-      console.log(`${file}: ${d.format} v${d.schemaVersion}, written by ${p.tool} ${p.toolVersion}`);
-      console.log(
-        `network ${p.networkName} (sha256 ${p.networkSha256.slice(0, 16)}...), profile ${d.profile.name}, strategy ${p.strategy}, rates ${p.rateSource}`,
-      );
-      console.log(
-        `mesh ${mesh.cols} x ${mesh.rows} tiles of ${mesh.coresPerTile} core(s), ${mesh.coresPerChip} cores per chip, ${mesh.chips} chip(s)${mesh.note ? ` (${mesh.note})` : ''}`,
-      );
-      console.log(
-        `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}`,
-      );
-      const ranges = (c: DeployCore): string =>
-        c.neurons
-          .slice(0, 3)
-          .map((r) => `${r.population}[${r.first}..${r.first + r.count - 1}]`)
-          .join(' ') + (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : '');
-      console.log(
-        table(
-          ['core', 'chip', 'x,y', 'neurons', 'ranges', 'synapse blocks', 'synapses', 'memory B', 'fan-in', 'fan-out'],
-          d.cores
-            .slice(0, rows)
-            .map((c) => [
-              c.index,
-              c.chip,
-              `${c.x},${c.y}`,
-              c.neuronCount,
-              ranges(c),
-              c.synapses.map((b) => b.projection).join(','),
-              c.synapseCount,
-              c.memoryBytes,
-              c.fanIn,
-              c.fanOut,
-            ]),
-        ),
-      );
-      if (d.cores.length > rows) console.log(`... ${d.cores.length - rows} more cores`);
-      console.log(
-        table(
-          ['route', 'src', 'dst', 'spikes/step', 'hops', 'sources'],
-          d.routes
-            .slice(0, rows)
-            .map((r, i) => [
-              i,
-              r.src < 0 ? 'host' : r.src,
-              r.dst,
-              fmt(r.spikesPerStep, 2) + (r.perInput ? ' /input' : ''),
-              r.hops,
-              r.sources,
-            ]),
-        ),
-      );
-      if (d.routes.length > rows) console.log(`... ${d.routes.length - rows} more routes`);
-      for (const s of d.choices) console.log(`choice: ${s}`);
-    });
+    .argument('<file>', 'deployment file (.pb) or NIR file (.nir)');
+  const insp = program.commands[program.commands.length - 1];
+  shared(insp, 'rows', { mode: 'for a deployment file, without --json' });
+  insp.option('--json', 'print the whole file as JSON (field names of proto/ipvae/deploy/v1/deploy.proto)', false);
+  const isNir = (file: string) => file.toLowerCase().endsWith('.nir') || looksLikeHdf5(file);
+  modes(insp, [
+    WITHOUT_JSON(['d.pb']),
+    {
+      mode: 'for a deployment file (.pb)',
+      active: (_o, args) => !isNir(String(args[0])),
+      only: ['rows'],
+      elsewhere: ['g.nir'],
+    },
+  ]);
+  insp.action(async (file: string, o) => {
+    if (isNir(file)) return inspectNir(file, o.json);
+    const d = readDeployment(file);
+    if (o.json) {
+      console.log(JSON.stringify(deploymentJson(d), null, 1));
+      return;
+    }
+    const rows = parseRows(o.rows);
+    const p = d.provenance,
+      t = d.totals,
+      mesh = d.mesh;
+    console.log(`${file}: ${d.format} v${d.schemaVersion}, written by ${p.tool} ${p.toolVersion}`);
+    console.log(
+      `network ${p.networkName} (sha256 ${p.networkSha256.slice(0, 16)}...), profile ${d.profile.name}, strategy ${p.strategy}, rates ${p.rateSource}`,
+    );
+    console.log(
+      `mesh ${mesh.cols} x ${mesh.rows} tiles of ${mesh.coresPerTile} core(s), ${mesh.coresPerChip} cores per chip, ${mesh.chips} chip(s)${mesh.note ? ` (${mesh.note})` : ''}`,
+    );
+    console.log(
+      `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}`,
+    );
+    const ranges = (c: DeployCore): string =>
+      c.neurons
+        .slice(0, 3)
+        .map((r) => `${r.population}[${r.first}..${r.first + r.count - 1}]`)
+        .join(' ') + (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : '');
+    console.log(
+      table(
+        ['core', 'chip', 'x,y', 'neurons', 'ranges', 'synapse blocks', 'synapses', 'memory B', 'fan-in', 'fan-out'],
+        d.cores
+          .slice(0, rows)
+          .map((c) => [
+            c.index,
+            c.chip,
+            `${c.x},${c.y}`,
+            c.neuronCount,
+            ranges(c),
+            c.synapses.map((b) => b.projection).join(','),
+            c.synapseCount,
+            c.memoryBytes,
+            c.fanIn,
+            c.fanOut,
+          ]),
+      ),
+    );
+    if (d.cores.length > rows) console.log(`... ${d.cores.length - rows} more cores`);
+    console.log(
+      table(
+        ['route', 'src', 'dst', 'spikes/step', 'hops', 'sources'],
+        d.routes
+          .slice(0, rows)
+          .map((r, i) => [
+            i,
+            r.src < 0 ? 'host' : r.src,
+            r.dst,
+            fmt(r.spikesPerStep, 2) + (r.perInput ? ' /input' : ''),
+            r.hops,
+            r.sources,
+          ]),
+      ),
+    );
+    if (d.routes.length > rows) console.log(`... ${d.routes.length - rows} more routes`);
+    for (const s of d.choices) console.log(`choice: ${s}`);
+  });
 }

@@ -21,6 +21,7 @@ import { UserError } from '../errors.js';
 import type { Network, Population } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
 import { modelHelp } from './models.js';
+import { alias, modes, parseSamples, shared } from './options.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {
@@ -31,6 +32,9 @@ function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptio
     countBits: parseIntOpt('--count-bits', o.countBits, 1, 16),
   };
 }
+
+/** The quantiser's widths for an iP-VAE's membranes, inputs and counts (not the weights'). */
+const QUANT_OPTIONS = ['inputBits', 'uBits', 'uFrac', 'countBits'];
 
 function addQuantOptions(c: Command): Command {
   return c
@@ -132,23 +136,22 @@ export function addNetCommands(program: Command): void {
         '--net <file>',
         'an integer Network (.json) whose weights to re-quantise (the other width options do not apply)',
       )
-      .option('--weight-bits <n>', 'weight width (signed, symmetric range)', String(DEFAULT_QUANT.weightBits))
-      .option(
-        '--exponent <mode>',
-        'one weight exponent per projection (shared) or per target neuron (per-row)',
-        'shared',
-      )
       .requiredOption('--out <file>', 'output network (.json)')
       .option('--json', 'print the quantisation report as JSON', false),
-  ).action((o, cmd: Command) => {
+  );
+  const qz = program.commands[program.commands.length - 1];
+  shared(qz, 'weightBits');
+  shared(qz, 'exponent');
+  modes(qz, [
+    {
+      mode: 'with --model (--net re-quantises the weights only)',
+      active: (o) => o.net === undefined,
+      only: [...QUANT_OPTIONS],
+      elsewhere: ['--net', 'n.json', '--out', 'o.json'],
+    },
+  ]);
+  qz.action((o) => {
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
-    if (o.net) {
-      const given = ['inputBits', 'uBits', 'uFrac', 'countBits'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
-      if (given.length)
-        throw new UserError(
-          `quantize --net re-quantises weights only; ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to --model`,
-        );
-    }
     if (!!o.model === !!o.net)
       throw new UserError('quantize: give --model (a float iP-VAE) or --net (an integer Network), one of them');
     if (o.net) {
@@ -199,22 +202,17 @@ export function addNetCommands(program: Command): void {
       'run an integer Network on a data set (iP-VAE nets: R^2, PZ, op counts) or on given input currents (--drive)',
     )
     .option('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
-    .option('--data <name>', 'patches | mnist | idx:PATH (held-out split) for an iP-VAE net')
-    .option('--samples <n>', 'inputs to run', '100')
-    .option('--steps <n>', 'steps per input', '1000')
-    .option(
-      '--engine <kind>',
-      'event (push, synaptic work only for neurons that fired) or clock (pull, the reference)',
-      'event',
-    )
-    .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
-    .option('--workers <n>', 'worker threads over the inputs (identical results for any number)', '2')
-    .option('--backend <kind>', 'wasm (WebAssembly loops) or js (the readable reference): the same bytes', 'wasm')
-    .option(
-      '--drive <file>',
-      'per-step integers, one row per step: a current into a model population, or the emitted values (spikes or payloads) of an input population; a JSON array of rows for --population, or {population: rows}',
-    )
-    .option('--population <name>', 'the population a --drive array feeds (default: the first non-input population)')
+    .option('--data <name>', 'patches | mnist | idx:PATH (held-out split) for an iP-VAE net');
+  const sim = program.commands[program.commands.length - 1];
+  for (const name of ['samples', 'steps'] as const) shared(sim, name, { mode: 'with --data' });
+  for (const name of ['engine', 'seed'] as const) shared(sim, name);
+  shared(sim, 'workers', { mode: 'with --data' });
+  shared(sim, 'backend');
+  shared(sim, 'drive', {
+    detail: '; for an input population a row is what it emits, for any other a current added to its input',
+  });
+  shared(sim, 'population', { mode: 'with --drive' });
+  sim
     .option(
       '--trace <name>',
       'with --drive: the population --probe VAR refers to, printed whole without --probe (default: the driven one)',
@@ -227,239 +225,245 @@ export function addNetCommands(program: Command): void {
       '--neuron <model>',
       'with --drive: a one-population network of this model instead of --net (ipvae neurons lists them)',
     )
-    .option('--params <json>', 'with --neuron: its parameters, e.g. {"du":0,"dv":2048,"vth":256}', '{}')
+    .option('--params <json>', 'with --neuron: its parameters, e.g. {"du":0,"dv":2048,"vth":256}')
     .option('--lava-wrap', 'LIF u register wraps at 24 bits as in Lava (default: saturate and count)', false)
     .option(
       '--rates-out <file>',
       "write every neuron's mean spikes and events per emission, steps 0 .. T, over the data inputs or the one --drive run (JSON ipvae.rates, for ipvae map --rates)",
     )
-    .option('--json', 'print one JSON object', false)
-    .action(async (o, cmd: Command) => {
-      const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
-      const backend = oneOf('--backend', o.backend, ['wasm', 'js'] as const);
-      const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
-      const notWith = (mode: string, keys: string[]) => {
-        const bad = keys.filter(fromCli);
-        if (bad.length)
-          throw new UserError(
-            `simulate: ${bad.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${bad.length === 1 ? 'does' : 'do'} not apply with ${mode}`,
-          );
-      };
-      if (o.drive)
-        notWith('--drive (its rows are the steps; there is one input)', ['data', 'samples', 'steps', 'workers']);
-      else notWith('--data', ['trace', 'probe', 'neuron', 'params', 'population']);
-      const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
-      const lifMode = o.lavaWrap ? 'lava-wrap' : 'saturate';
-      const t0 = performance.now();
-      if (o.drive) {
-        if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
-        let net: Network | undefined = o.net ? readNetwork(o.net) : undefined;
-        if (net && o.population && !net.populations.some((p) => p.name === o.population))
-          throw new UserError(`--population: ${o.net} has no population ${shown(o.population)}`);
-        const drives = readDriveFile(o.drive, {
-          population: o.population,
-          fallback: () => (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
-          names: net?.populations.map((p) => p.name),
-        });
-        const width = Object.values(drives)[0][0].length;
-        if (!net) {
-          if (!o.neuron) throw new UserError('simulate: give --net or --neuron');
-          net = neuronNet(o.neuron, o.params, width);
-          const only = net.populations[0].name,
-            keys = Object.keys(drives);
-          if (keys.length !== 1)
-            throw new UserError(`${o.drive}: --neuron builds one population; give one array of per-step rows`);
-          if (keys[0] !== only) {
-            drives[only] = drives[keys[0]];
-            delete drives[keys[0]];
-          }
+    .option('--json', 'print one JSON object', false);
+  modes(sim, [
+    {
+      mode: 'with --drive',
+      active: (o) => o.drive !== undefined,
+      only: ['trace', 'probe', 'neuron', 'params', 'population'],
+      elsewhere: ['--net', 'n.json', '--data', 'patches'],
+    },
+    {
+      mode: 'without --drive (a --drive run has one input; its rows are the steps)',
+      active: (o) => o.drive === undefined,
+      only: ['data', 'samples', 'steps', 'workers'],
+      elsewhere: ['--net', 'n.json', '--drive', 'd.json'],
+    },
+    {
+      mode: 'with --neuron',
+      active: (o) => o.neuron !== undefined,
+      only: ['params'],
+      elsewhere: ['--net', 'n.json', '--drive', 'd.json'],
+    },
+  ]);
+  sim.action(async (o) => {
+    const engine = oneOf('--engine', o.engine, ['event', 'clock'] as const) as EngineKind;
+    const backend = oneOf('--backend', o.backend, ['wasm', 'js'] as const);
+    const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
+    const lifMode = o.lavaWrap ? 'lava-wrap' : 'saturate';
+    const t0 = performance.now();
+    if (o.drive) {
+      if (o.net && o.neuron) throw new UserError('simulate: give --net or --neuron, not both');
+      let net: Network | undefined = o.net ? readNetwork(o.net) : undefined;
+      if (net && o.population && !net.populations.some((p) => p.name === o.population))
+        throw new UserError(`--population: ${o.net} has no population ${shown(o.population)}`);
+      const drives = readDriveFile(o.drive, {
+        population: o.population,
+        fallback: () => (net ? net.populations.find((p) => !neuronModel(p.model).host)?.name : o.neuron),
+        names: net?.populations.map((p) => p.name),
+      });
+      const width = Object.values(drives)[0][0].length;
+      if (!net) {
+        if (!o.neuron) throw new UserError('simulate: give --net or --neuron');
+        net = neuronNet(o.neuron, o.params ?? '{}', width);
+        const only = net.populations[0].name,
+          keys = Object.keys(drives);
+        if (keys.length !== 1)
+          throw new UserError(`${o.drive}: --neuron builds one population; give one array of per-step rows`);
+        if (keys[0] !== only) {
+          drives[only] = drives[keys[0]];
+          delete drives[keys[0]];
         }
-        for (const [name, rows] of Object.entries(drives)) {
-          const P = net.populations.find((p) => p.name === name);
-          if (!P) throw new UserError(`${o.drive}: the network has no population ${shown(name)}`);
-          const bad = rows.findIndex((r) => r.length !== P.size);
-          if (bad >= 0)
-            throw new UserError(
-              `${o.drive}: step ${bad + 1} must be ${P.size} integers (population ${shown(name)} has ${P.size} neurons)`,
-            );
-        }
-        const traced = o.trace ?? Object.keys(drives)[0];
-        const net_ = net;
-        const fail = (msg: string): never => {
-          throw new UserError(msg);
-        };
-        const popOf = (name: string, opt: string) =>
-          net_.populations.find((p) => p.name === name) ??
-          fail(
-            `${opt}: the network has no population ${shown(name)} (${net_.populations.map((p) => p.name).join(', ')})`,
-          );
-        popOf(traced, '--trace');
-        // the emission is "spikes" for a spiking model, "out" otherwise (an input's values, a voltage)
-        const emissionOf = (P: Population) => (neuronModel(P.model).spiking ? 'spikes' : 'out');
-        const varsOf = (P: Population) => [...neuronModel(P.model).state.map((st) => st.name), emissionOf(P)];
-        // --probe items: VAR (of the --trace population), POP.VAR, or POP (all its variables)
-        const picked: { pop: string; v: string }[] = [];
-        const items = o.probe
-          ? String(o.probe)
-              .split(',')
-              .map((x: string) => x.trim())
-          : [traced];
-        for (const item of items) {
-          const whole = net.populations.find((p) => p.name === item);
-          const dot = item.lastIndexOf('.');
-          const owner = dot > 0 ? net.populations.find((p) => p.name === item.slice(0, dot)) : undefined;
-          if (whole && !(owner && varsOf(owner).includes(item.slice(dot + 1))))
-            for (const v of varsOf(whole)) picked.push({ pop: whole.name, v });
-          else if (owner)
-            picked.push({ pop: owner.name, v: oneOf(`--probe ${owner.name}`, item.slice(dot + 1), varsOf(owner)) });
-          else if (dot > 0)
-            fail(
-              `--probe: ${shown(item)}: the network has no population ${shown(item.slice(0, dot))} (${net.populations.map((p) => p.name).join(', ')})`,
-            );
-          else
-            picked.push({
-              pop: traced,
-              v: oneOf(`--probe (a variable of ${traced}, or POP.VAR)`, item, varsOf(popOf(traced, '--trace'))),
-            });
-        }
-        const pops = [...new Set(picked.map((x) => x.pop))];
-        const label = (x: { pop: string; v: string }) =>
-          pops.length === 1 && x.pop === traced ? x.v : `${x.pop}.${x.v}`;
-        const probes = picked.map(label);
-        const steps = Object.values(drives)[0].length;
-        const r = await inFiles({ network: o.net, drive: o.drive }, () =>
-          runNetwork(
-            net,
-            { drives },
-            {
-              steps,
-              seed,
-              engine,
-              backend,
-              lifMode,
-              probes: [
-                ...pops.map((pop) => ({
-                  kind: 'trace',
-                  name: `trace:${pop}`,
-                  population: pop,
-                  variables: [
-                    ...new Set(picked.filter((x) => x.pop === pop).map((x) => (x.v === 'spikes' ? 'out' : x.v))),
-                  ],
-                })),
-                ...(o.ratesOut ? [{ kind: 'rates' }] : []),
-              ],
-            },
-          ),
-        );
-        // the rates of the one driven run (per emission, steps 0 .. T), for ipvae map --rates
-        if (o.ratesOut)
-          writeFileAtomic(
-            o.ratesOut,
-            writeRates(probeResult(r, 'rates'), {
-              net: o.net ?? `--neuron ${o.neuron}`,
-              data: `drive:${o.drive}`,
-              seed,
-            }),
-          );
-        const rowsOf = (x: { pop: string; v: string }): number[][] => {
-          const tr = probeResult(r, 'trace', `trace:${x.pop}`);
-          const vals = tr.values[x.v === 'spikes' ? 'out' : x.v];
-          return Array.from({ length: steps }, (_, t) =>
-            Array.from(vals.subarray((t + 1) * tr.size, (t + 2) * tr.size)),
-          );
-        };
-        const out = Object.fromEntries(picked.map((x, i) => [probes[i], rowsOf(x)]));
-        const res = {
-          population: pops.length === 1 ? pops[0] : pops,
-          driven: Object.keys(drives),
-          steps,
-          ...out,
-          spikes_sha256: r.spikesSha256,
-          counters: countersJson(r.counters, 1),
-        };
-        if (o.json) console.log(JSON.stringify(res));
-        else {
-          console.log(
-            table(
-              ['t', ...probes],
-              Array.from({ length: steps }, (_, t) => [t + 1, ...probes.map((k) => out[k][t].join(' '))]),
-            ),
-          );
-          console.log(countersLine(r.counters, 1).replace('per sample', 'counters'));
-          console.log(`saturations ${r.counters.saturations}; spikes_sha256 ${r.spikesSha256}`);
-        }
-        return;
       }
-      if (!o.net) throw new UserError('simulate: give --net (and --data, or --drive)');
-      if (!o.data)
-        throw new UserError(
-          'simulate: give --data for a network with one input population, or --drive with per-step rows',
+      for (const [name, rows] of Object.entries(drives)) {
+        const P = net.populations.find((p) => p.name === name);
+        if (!P) throw new UserError(`${o.drive}: the network has no population ${shown(name)}`);
+        const bad = rows.findIndex((r) => r.length !== P.size);
+        if (bad >= 0)
+          throw new UserError(
+            `${o.drive}: step ${bad + 1} must be ${P.size} integers (population ${shown(name)} has ${P.size} neurons)`,
+          );
+      }
+      const traced = o.trace ?? Object.keys(drives)[0];
+      const net_ = net;
+      const fail = (msg: string): never => {
+        throw new UserError(msg);
+      };
+      const popOf = (name: string, opt: string) =>
+        net_.populations.find((p) => p.name === name) ??
+        fail(
+          `${opt}: the network has no population ${shown(name)} (${net_.populations.map((p) => p.name).join(', ')})`,
         );
-      const net = readNetwork(o.net);
-      const samples = parseIntOpt('--samples', o.samples, 1);
-      const data = loadData(o.data, 'test', samples);
-      const N = Math.min(samples, data.N);
-      const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
-      const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
-      const workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const ipvae = isIpVaeNetwork(net);
-      const probes: ProbeRequest[] = [];
-      if (ipvae) probes.push({ kind: 'ipvae-metrics' });
-      if (o.ratesOut) probes.push({ kind: 'rates' });
-      const r = await inFiles({ network: o.net, data: o.data }, () =>
+      popOf(traced, '--trace');
+      // the emission is "spikes" for a spiking model, "out" otherwise (an input's values, a voltage)
+      const emissionOf = (P: Population) => (neuronModel(P.model).spiking ? 'spikes' : 'out');
+      const varsOf = (P: Population) => [...neuronModel(P.model).state.map((st) => st.name), emissionOf(P)];
+      // --probe items: VAR (of the --trace population), POP.VAR, or POP (all its variables)
+      const picked: { pop: string; v: string }[] = [];
+      const items = o.probe
+        ? String(o.probe)
+            .split(',')
+            .map((x: string) => x.trim())
+        : [traced];
+      for (const item of items) {
+        const whole = net.populations.find((p) => p.name === item);
+        const dot = item.lastIndexOf('.');
+        const owner = dot > 0 ? net.populations.find((p) => p.name === item.slice(0, dot)) : undefined;
+        if (whole && !(owner && varsOf(owner).includes(item.slice(dot + 1))))
+          for (const v of varsOf(whole)) picked.push({ pop: whole.name, v });
+        else if (owner)
+          picked.push({ pop: owner.name, v: oneOf(`--probe ${owner.name}`, item.slice(dot + 1), varsOf(owner)) });
+        else if (dot > 0)
+          fail(
+            `--probe: ${shown(item)}: the network has no population ${shown(item.slice(0, dot))} (${net.populations.map((p) => p.name).join(', ')})`,
+          );
+        else
+          picked.push({
+            pop: traced,
+            v: oneOf(`--probe (a variable of ${traced}, or POP.VAR)`, item, varsOf(popOf(traced, '--trace'))),
+          });
+      }
+      const pops = [...new Set(picked.map((x) => x.pop))];
+      const label = (x: { pop: string; v: string }) =>
+        pops.length === 1 && x.pop === traced ? x.v : `${x.pop}.${x.v}`;
+      const probes = picked.map(label);
+      const steps = Object.values(drives)[0].length;
+      const r = await inFiles({ network: o.net, drive: o.drive }, () =>
         runNetwork(
           net,
-          { data: data.X, n: N, width: data.D },
+          { drives },
           {
             steps,
             seed,
             engine,
             backend,
-            workers,
             lifMode,
-            probes,
-            onProgress: bar?.update,
+            probes: [
+              ...pops.map((pop) => ({
+                kind: 'trace',
+                name: `trace:${pop}`,
+                population: pop,
+                variables: [
+                  ...new Set(picked.filter((x) => x.pop === pop).map((x) => (x.v === 'spikes' ? 'out' : x.v))),
+                ],
+              })),
+              ...(o.ratesOut ? [{ kind: 'rates' }] : []),
+            ],
           },
         ),
       );
-      bar?.end();
+      // the rates of the one driven run (per emission, steps 0 .. T), for ipvae map --rates
       if (o.ratesOut)
-        writeFileAtomic(o.ratesOut, writeRates(probeResult(r, 'rates'), { net: o.net, data: o.data, seed }));
-      const sec = (performance.now() - t0) / 1000;
-      const c = r.counters;
-      const metrics = ipvae ? probeResult(r, 'ipvae-metrics').metrics : [];
-      const res = {
-        net: o.net,
-        data: o.data,
-        samples: N,
-        steps,
-        engine,
-        backend,
-        seed,
-        workers,
-        metrics,
-        spikes_sha256: r.spikesSha256,
-        counters: countersJson(c, N),
-        saturations: c.saturations,
-        input_saturations: r.inputSaturations,
-        seconds: sec,
+        writeFileAtomic(
+          o.ratesOut,
+          writeRates(probeResult(r, 'rates'), {
+            net: o.net ?? `--neuron ${o.neuron}`,
+            data: `drive:${o.drive}`,
+            seed,
+          }),
+        );
+      const rowsOf = (x: { pop: string; v: string }): number[][] => {
+        const tr = probeResult(r, 'trace', `trace:${x.pop}`);
+        const vals = tr.values[x.v === 'spikes' ? 'out' : x.v];
+        return Array.from({ length: steps }, (_, t) => Array.from(vals.subarray((t + 1) * tr.size, (t + 2) * tr.size)));
       };
-      if (o.json) {
-        console.log(JSON.stringify(res));
-        return;
-      }
-      if (ipvae)
+      const out = Object.fromEntries(picked.map((x, i) => [probes[i], rowsOf(x)]));
+      const res = {
+        population: pops.length === 1 ? pops[0] : pops,
+        driven: Object.keys(drives),
+        steps,
+        ...out,
+        spikes_sha256: r.spikesSha256,
+        counters: countersJson(r.counters, 1),
+      };
+      if (o.json) console.log(JSON.stringify(res));
+      else {
         console.log(
           table(
-            ['t', 'R2', 'PZ', 'spikes'],
-            metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
+            ['t', ...probes],
+            Array.from({ length: steps }, (_, t) => [t + 1, ...probes.map((k) => out[k][t].join(' '))]),
           ),
         );
-      console.log(countersLine(c, N));
-      console.log(
-        `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikesSha256}; ${sec.toFixed(1)} s`,
+        console.log(countersLine(r.counters, 1).replace('per sample', 'counters'));
+        console.log(`saturations ${r.counters.saturations}; spikes_sha256 ${r.spikesSha256}`);
+      }
+      return;
+    }
+    if (!o.net) throw new UserError('simulate: give --net (and --data, or --drive)');
+    if (!o.data)
+      throw new UserError(
+        'simulate: give --data for a network with one input population, or --drive with per-step rows',
       );
-    });
+    const net = readNetwork(o.net);
+    const data = loadData(o.data, 'test', o.samples === 'all' ? undefined : parseSamples(o.samples, Infinity));
+    const N = parseSamples(o.samples, data.N);
+    const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
+    const bar = o.json ? undefined : progressBar(`simulate (${engine})`);
+    const workers = parseIntOpt('--workers', o.workers, 1, 64);
+    const ipvae = isIpVaeNetwork(net);
+    const probes: ProbeRequest[] = [];
+    if (ipvae) probes.push({ kind: 'ipvae-metrics' });
+    if (o.ratesOut) probes.push({ kind: 'rates' });
+    const r = await inFiles({ network: o.net, data: o.data }, () =>
+      runNetwork(
+        net,
+        { data: data.X, n: N, width: data.D },
+        {
+          steps,
+          seed,
+          engine,
+          backend,
+          workers,
+          lifMode,
+          probes,
+          onProgress: bar?.update,
+        },
+      ),
+    );
+    bar?.end();
+    if (o.ratesOut)
+      writeFileAtomic(o.ratesOut, writeRates(probeResult(r, 'rates'), { net: o.net, data: o.data, seed }));
+    const sec = (performance.now() - t0) / 1000;
+    const c = r.counters;
+    const metrics = ipvae ? probeResult(r, 'ipvae-metrics').metrics : [];
+    const res = {
+      net: o.net,
+      data: o.data,
+      samples: N,
+      steps,
+      engine,
+      backend,
+      seed,
+      workers,
+      metrics,
+      spikes_sha256: r.spikesSha256,
+      counters: countersJson(c, N),
+      saturations: c.saturations,
+      input_saturations: r.inputSaturations,
+      seconds: sec,
+    };
+    if (o.json) {
+      console.log(JSON.stringify(res));
+      return;
+    }
+    if (ipvae)
+      console.log(
+        table(
+          ['t', 'R2', 'PZ', 'spikes'],
+          metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
+        ),
+      );
+    console.log(countersLine(c, N));
+    console.log(
+      `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikesSha256}; ${sec.toFixed(1)} s`,
+    );
+  });
 
   addQuantOptions(
     program
@@ -473,40 +477,49 @@ export function addNetCommands(program: Command): void {
       )
       .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
       .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
-      .option('--nir <file>', 'a NIR graph (.nir), with --drive')
-      .option('--drive <file>', 'with --nir: the input rows (JSON, or a NumPy .npy array [steps, neurons])')
-      .option('--population <name>', 'with --nir: the input a --drive array feeds (default: the first)')
-      .option('--dt <seconds>', "with --nir: the time step (default: the file's)")
-      .option('--spikes <kind>', 'with --nir: held (1 for a step; default) or dirac (a pulse of integral 1)')
-      .option('--bits <list>', 'weight widths', '4,6,8,10,12,16')
-      .option(
-        '--exponent <mode>',
-        'one weight exponent per projection (shared) or per target neuron (per-row)',
-        'shared',
-      )
-      .option('--samples <n>', 'inputs to run', '100')
-      .option('--steps <n>', 'steps per input', '1000')
-      .option('--seed <n>', 'seed', '0')
-      .option('--workers <n>', 'worker threads', '2')
-      .option(
-        '--json',
-        'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, active_agreement, saturations, verdict, reason}]}',
-        false,
-      ),
-  ).action(async (o) => {
+      .option('--nir <file>', 'a NIR graph (.nir), with --drive'),
+  );
+  const v = program.commands[program.commands.length - 1];
+  shared(v, 'drive', { mode: 'with --nir' });
+  shared(v, 'population', { mode: 'with --nir' });
+  shared(v, 'dt', { mode: 'with --nir' });
+  shared(v, 'spikes', { mode: 'with --nir' });
+  shared(v, 'weightBitsList');
+  alias(v, '--bits <list>', 'weightBits');
+  for (const name of ['exponent', 'samples', 'steps', 'seed', 'workers'] as const)
+    shared(v, name, { mode: 'with --model' });
+  v.option(
+    '--json',
+    'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, active_agreement, saturations, verdict, reason}]}',
+    false,
+  );
+  modes(v, [
+    {
+      mode: 'with --nir',
+      active: (o) => o.nir !== undefined,
+      only: ['drive', 'population', 'dt', 'spikes'],
+      elsewhere: ['--model', 'm.safetensors', '--data', 'patches'],
+    },
+    {
+      mode: 'without --nir (they run an iP-VAE --model on --data)',
+      active: (o) => o.nir === undefined,
+      only: ['model', 'data', 'exponent', 'samples', 'steps', 'seed', 'workers', ...QUANT_OPTIONS],
+      elsewhere: ['--nir', 'g.nir', '--drive', 'd.json'],
+    },
+  ]);
+  v.action(async (o) => {
     if (o.nir) return validateNir(o);
     if (!o.model || !o.data) throw new UserError('validate: give --model and --data (an iP-VAE), or --nir and --drive');
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
-    const samples = parseIntOpt('--samples', o.samples, 1);
-    const data = loadData(o.data, 'test', samples);
+    const data = loadData(o.data, 'test', o.samples === 'all' ? undefined : parseSamples(o.samples, Infinity));
     if (data.D !== p.D) throw new UserError(`${o.model}: D=${p.D} but ${o.data} has D=${data.D}`);
-    const N = Math.min(samples, data.N);
+    const N = parseSamples(o.samples, data.N);
     const steps = parseIntOpt('--steps', o.steps, 1, 1_000_000),
       seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff);
-    const bits = String(o.bits)
+    const bits = String(o.weightBits)
       .split(',')
-      .map((b: string) => parseIntOpt('--bits', b.trim(), 2, 16));
+      .map((b: string) => parseIntOpt('--weight-bits', b.trim(), 2, 16));
     let bar: ReturnType<typeof progressBar> | undefined;
     const rows = await validateWidths(p, data.X, N, bits, {
       steps,

@@ -1,5 +1,6 @@
 /** ipvae import: a NIR graph (.nir, HDF5) as an integer Network; and the NIR view of ipvae inspect. */
 import type { Command } from 'commander';
+import { shared } from './options.js';
 import { readNir } from '../nir/file.js';
 import { checkGraph, isGraph, type NirGraph, type NirNode } from '../nir/ir.js';
 import { fromNir, metaNumber, metaString, planNir, simulateNirFloat, type Discretisation } from '../frontends/nir.js';
@@ -70,16 +71,13 @@ export function addNirCommands(program: Command): void {
       'a NIR graph (.nir, from snnTorch, Norse, Sinabs, ...) as an integer Network: neurons discretised at --dt onto Loihi registers, linear chains folded and quantised; prints the graph, the discretisation and the quantisation report',
     )
     .argument('<file>', 'the .nir file')
-    .option('--dt <seconds>', "time step (NIR files carry none; default: the root graph's metadata dt)")
-    .option('--weight-bits <n>', 'weight width (signed, a shared exponent per projection)', '8')
     .option(
       '--discretisation <d>',
       'zoh (exact for input held over a step; the default) or euler (as snnTorch and Norse train)',
-    )
-    .option(
-      '--spikes <kind>',
-      "held (1 for a step, snnTorch's and Norse's convention) or dirac (NIR's pulse of integral 1)",
-    )
+    );
+  const imp = program.commands[program.commands.length - 1];
+  for (const name of ['dt', 'weightBits', 'spikes'] as const) shared(imp, name);
+  imp
     .option('--out <file>', 'write the integer Network (.json)')
     .option('--json', 'print {graph, populations, tensors, latency_steps, notes} as JSON', false)
     .action(async (file: string, o) => {
@@ -236,9 +234,9 @@ export async function validateNir(o: Record<string, string | boolean | undefined
   const ref = simulateNirFloat(plan, drives);
   const watched = [...new Set(Object.values(plan.outputs).flat())].filter((p) => plan.neurons.get(p)?.threshold);
   if (!watched.length) throw new UserError(`${file}: no spiking population feeds an Output; nothing to compare`);
-  const bits = String(o.bits)
+  const bits = String(o.weightBits)
     .split(',')
-    .map((b) => parseIntOpt('--bits', b.trim(), 2, 16));
+    .map((b) => parseIntOpt('--weight-bits', b.trim(), 2, 16));
   const rows = [];
   for (const b of bits) {
     const { net } = fromNir(graph, file, { ...t, spikes, weightBits: b });

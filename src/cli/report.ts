@@ -35,6 +35,7 @@ import type { ReportData } from '../report/data.js';
 import { UserError } from '../errors.js';
 import { bestModel, modelHelp } from './models.js';
 import { fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
+import { addPricedRunOptions, alias, modes, parseSamples, shared, PRICED_RUN_MODES } from './options.js';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFilesAtomic } from '../io/atomic.js';
 
@@ -226,203 +227,208 @@ export function addReportCommands(program: Command): void {
     )
     .requiredOption('--deploy <file>', 'deployment file (.pb from ipvae map)')
     .requiredOption('--net <file>', 'the network that was mapped (.json)')
-    .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
-    .option('--drive <file>', 'per-step rows instead of data (as energy --drive)')
-    .option('--population <name>', 'the population a --drive array feeds (default: the first input population)')
     .option(
       '--model <file|name>',
       modelHelp('the float model the network was quantised from: atoms, float curve, validation'),
-    )
-    .option('--bits <list>', 'with --model: weight widths to validate ("" for none)', '6,7,8,10,12')
-    .option('--profile <name|file>', "the chip's prices (default: the deployment's profile)")
-    .option('--samples <n>', 'inputs to run (with --data)', '50')
-    .option('--steps <n>', 'steps per input (with --data)', '1000')
-    .option('--seed <n>', 'seed of the integer Poisson sampler', '0')
-    .option('--workers <n>', 'worker threads (identical results for any number)', '2')
-    .option('--target-r2 <x>', 'iP-VAE on data: mark the first step where R^2 reaches x')
+    );
+  const rep = program.commands[program.commands.length - 1];
+  addPricedRunOptions(rep);
+  shared(rep, 'weightBitsList', { mode: 'with --model', detail: '("" for none)' });
+  alias(rep, '--bits <list>', 'weightBits');
+  rep
     .option('--profiles', "also every shipped profile's totals (with --data: from the measured rates)", false)
-    .option('--require-prices', 'refuse a profile that leaves an event this mapping can count unpriced', false)
-    .requiredOption('--out <file>', 'the HTML file to write (its numbers go to the same name with .json)')
-    .action(async (o) => {
-      if (!!o.data === !!o.drive) throw new UserError('report: give --data or --drive, one of them');
-      if (o.profiles && o.drive)
-        throw new UserError('--profiles: needs --data (the other chips are mapped with the rates measured on it)');
-      checkReportOut(o.out, [
-        o.net,
-        o.deploy,
-        o.drive,
-        o.model,
-        o.data?.startsWith('idx:') ? o.data.slice(4) : undefined,
-      ]);
-      const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
-        workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const net = readNetwork(o.net);
-      const d = readDeployment(o.deploy);
-      const profile = deploymentProfile(d, o.profile, o.deploy);
-      if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
-      let inputs: EnergyInputs,
-        steps = 0;
-      if (o.drive)
-        inputs = {
-          drives: readInputDrive(o.drive, net, o.population),
-        };
-      else {
-        const samples = parseIntOpt('--samples', o.samples, 1);
-        steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
-        const data = loadData(o.data, 'test', samples);
-        inputs = { data: data.X, n: Math.min(samples, data.N), width: data.D };
-      }
-      const model = o.model ? loadModel(o.model) : undefined;
-      if (model && !isIpVaeNetwork(net))
-        throw new UserError(`${o.net}: --model needs an iP-VAE network (ipvae quantize)`);
-      if (model && !quantisedFrom(model, net))
-        throw new UserError(
-          `${o.model}: is not the model ${o.net} was quantised from (quantised again with the network's recorded options it gives other weights)`,
-        );
-      if (model && 'width' in inputs && inputs.width !== model.D)
-        throw new UserError(`${o.model}: D=${model.D} but ${o.data} has D=${inputs.width}`);
-      const bits = String(o.bits)
-        .split(',')
-        .filter((b) => b.trim())
-        .map((b) => parseIntOpt('--bits', b.trim(), 2, 16));
-      const parts = await runReport(
-        {
-          net,
-          deployment: d,
-          profile,
-          inputs,
-          steps,
-          seed,
-          workers,
-          targetR2: o.targetR2 === undefined ? undefined : parseFloatOpt('--target-r2', o.targetR2, -Infinity, 1),
-          model,
-          validate: model && bits.length ? { bits, samples: 20, steps: Math.min(steps, 300) } : undefined,
-          profiles: o.profiles,
-          files: { net: o.net, deploy: o.deploy, data: o.data, drive: o.drive },
-        },
-        { quiet: false },
+    .requiredOption('--out <file>', 'the HTML file to write (its numbers go to the same name with .json)');
+  const required = ['--deploy', 'd.pb', '--net', 'n.json', '--out', 'r.html'];
+  modes(rep, [
+    ...PRICED_RUN_MODES(required),
+    {
+      mode: 'with --data (the other chips are mapped with the rates measured on it)',
+      active: (o) => o.drive === undefined,
+      only: ['profiles'],
+      elsewhere: [...required, '--drive', 'd.json'],
+    },
+    {
+      mode: 'with --model',
+      active: (o) => o.model !== undefined,
+      only: ['weightBits'],
+      elsewhere: [...required, '--data', 'patches'],
+    },
+  ]);
+  rep.action(async (o) => {
+    if (!!o.data === !!o.drive) throw new UserError('report: give --data or --drive, one of them');
+    checkReportOut(o.out, [
+      o.net,
+      o.deploy,
+      o.drive,
+      o.model,
+      o.data?.startsWith('idx:') ? o.data.slice(4) : undefined,
+    ]);
+    const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
+      workers = parseIntOpt('--workers', o.workers, 1, 64);
+    const net = readNetwork(o.net);
+    const d = readDeployment(o.deploy);
+    const profile = deploymentProfile(d, o.profile, o.deploy);
+    if (o.requirePrices) requirePrices(d, profile, o.profile ?? d.profile.name);
+    let inputs: EnergyInputs,
+      steps = 0;
+    if (o.drive)
+      inputs = {
+        drives: readInputDrive(o.drive, net, o.population),
+      };
+    else {
+      steps = parseIntOpt('--steps', o.steps, 1, 1_000_000);
+      const data = loadData(o.data, 'test', o.samples === 'all' ? undefined : parseSamples(o.samples, Infinity));
+      inputs = { data: data.X, n: parseSamples(o.samples, data.N), width: data.D };
+    }
+    const model = o.model ? loadModel(o.model) : undefined;
+    if (model && !isIpVaeNetwork(net))
+      throw new UserError(`${o.net}: --model needs an iP-VAE network (ipvae quantize)`);
+    if (model && !quantisedFrom(model, net))
+      throw new UserError(
+        `${o.model}: is not the model ${o.net} was quantised from (quantised again with the network's recorded options it gives other weights)`,
       );
-      const a = parts.analysis;
-      const data = buildReport({
-        title: `ipvae report: ${net.name} on ${profile.name}`,
-        summary: [
-          `network ${o.net} (${net.name}), deployment ${o.deploy}, profile ${profile.name}`,
-          o.drive
-            ? `drive ${o.drive}: ${a.steps} steps`
-            : `data ${o.data}: ${a.inputs} held-out inputs x ${a.steps} steps, seed ${seed}`,
-          ...(o.model ? [`float model ${o.model}`] : []),
-        ],
+    if (model && 'width' in inputs && inputs.width !== model.D)
+      throw new UserError(`${o.model}: D=${model.D} but ${o.data} has D=${inputs.width}`);
+    const bits = String(o.weightBits)
+      .split(',')
+      .filter((b) => b.trim())
+      .map((b) => parseIntOpt('--weight-bits', b.trim(), 2, 16));
+    const parts = await runReport(
+      {
         net,
         deployment: d,
         profile,
+        inputs,
+        steps,
+        seed,
+        workers,
+        targetR2: o.targetR2 === undefined ? undefined : parseFloatOpt('--target-r2', o.targetR2, -Infinity, 1),
         model,
-        side: model ? sideOf(model.D) : undefined,
-        ...parts,
-      });
-      writeReport(o.out, data);
-      for (const l of summaryLines(a, parts.profiles)) console.log(l);
-      console.log(`wrote ${o.out} and ${jsonPath(o.out)}`);
+        validate: model && bits.length ? { bits, samples: 20, steps: Math.min(steps, 300) } : undefined,
+        profiles: o.profiles,
+        files: { net: o.net, deploy: o.deploy, data: o.data, drive: o.drive },
+      },
+      { quiet: false },
+    );
+    const a = parts.analysis;
+    const data = buildReport({
+      title: `ipvae report: ${net.name} on ${profile.name}`,
+      summary: [
+        `network ${o.net} (${net.name}), deployment ${o.deploy}, profile ${profile.name}`,
+        o.drive
+          ? `drive ${o.drive}: ${a.steps} steps`
+          : `data ${o.data}: ${a.inputs} held-out inputs x ${a.steps} steps, seed ${seed}`,
+        ...(o.model ? [`float model ${o.model}`] : []),
+      ],
+      net,
+      deployment: d,
+      profile,
+      model,
+      side: model ? sideOf(model.D) : undefined,
+      ...parts,
     });
+    writeReport(o.out, data);
+    for (const l of summaryLines(a, parts.profiles)) console.log(l);
+    console.log(`wrote ${o.out} and ${jsonPath(o.out)}`);
+  });
 
   program
     .command('demo')
     .description(
       'the whole path on the bundled patch model and held-out patches: float inference, quantise (8-bit), validate per weight width, integer simulation mapped onto loihi2 (with every shipped profile totals), energy, report.html and report.json',
     )
-    .option('--samples <n>', 'held-out patches', '50')
-    .option('--steps <n>', 'steps per patch', '1000')
-    .option('--seed <n>', 'seed', '0')
-    .option('--workers <n>', 'worker threads', '2')
-    .option('--profile <name>', 'the chip to map onto', 'loihi2')
     .option('--out <file>', 'the HTML report (its numbers go to the same name with .json)', 'report.html')
-    .option('--json', 'print one JSON object (the summary; the full numbers are in report.json)', false)
-    .action(async (o) => {
-      checkReportOut(o.out, []);
-      const t0 = performance.now();
-      const samples = parseIntOpt('--samples', o.samples, 1, 100_000),
-        steps = parseIntOpt('--steps', o.steps, 1, 100_000),
-        seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
-        workers = parseIntOpt('--workers', o.workers, 1, 64);
-      const m = bestModel('patches');
-      const model = loadModel(m.path);
-      const data = loadData('patches', 'test', samples);
-      const N = Math.min(samples, data.N);
-      const { net, report: q } = fromIpVae(model, { weightBits: 8 });
-      const profile = loadProfile(o.profile);
-      const mapping = mapNetwork(net, profile, { strategy: 'traffic' });
-      if (mapping.violations.length)
-        throw new UserError(`${o.profile}: the bundled patch model does not fit it (${mapping.violations[0].message})`);
-      if (!o.json) console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
-      const d = deploymentObject(net, mapping, 'spikes');
-      const parts = await runReport(
-        {
-          net,
-          deployment: d,
-          profile,
-          inputs: { data: data.X, n: N, width: data.D },
-          steps,
-          seed,
-          workers,
-          targetR2: 0.8,
-          model,
-          validate: { bits: [6, 7, 8, 10, 12], samples: 20, steps: Math.min(steps, 300) },
-          profiles: true,
-          files: { net: 'the quantised patch model', deploy: `the ${profile.name} mapping`, data: 'patches' },
-        },
-        { quiet: !!o.json },
-      );
-      const a = parts.analysis;
-      const fl = parts.floatR2 ? parts.floatR2[parts.floatR2.length - 1] : NaN;
-      const intR2 = a.metrics?.[0]?.r2 ?? NaN;
-      const reportData = buildReport({
-        title: 'ipvae demo: the bundled iP-VAE on whitened natural-image patches',
-        summary: [
-          `model ${m.label} (D ${model.D}, K ${model.K}), quantised to 8-bit weights (${q.map((t) => `${t.name} exponent ${t.exponent}`).join(', ')})`,
-          `${N} held-out patches x ${steps} steps, seed ${seed}; mapped onto ${profile.name}`,
-        ],
+    .option('--json', 'print one JSON object (the summary; the full numbers are in report.json)', false);
+  const demo = program.commands[program.commands.length - 1];
+  for (const name of ['samples', 'steps', 'seed', 'workers'] as const) shared(demo, name);
+  shared(demo, 'profile', { detail: 'to map onto' });
+  demo.action(async (o) => {
+    checkReportOut(o.out, []);
+    const t0 = performance.now();
+    const samples = o.samples === 'all' ? 100_000 : parseIntOpt('--samples', o.samples, 1, 100_000),
+      steps = parseIntOpt('--steps', o.steps, 1, 100_000),
+      seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
+      workers = parseIntOpt('--workers', o.workers, 1, 64);
+    const m = bestModel('patches');
+    const model = loadModel(m.path);
+    const data = loadData('patches', 'test', samples);
+    const N = Math.min(samples, data.N);
+    const { net, report: q } = fromIpVae(model, { weightBits: 8 });
+    const profile = loadProfile(o.profile);
+    const mapping = mapNetwork(net, profile, { strategy: 'traffic' });
+    if (mapping.violations.length)
+      throw new UserError(`${o.profile}: the bundled patch model does not fit it (${mapping.violations[0].message})`);
+    if (!o.json) console.log(`demo: ${m.note}; ${N} held-out whitened 16x16 patches x ${steps} steps, seed ${seed}`);
+    const d = deploymentObject(net, mapping, 'spikes');
+    const parts = await runReport(
+      {
         net,
         deployment: d,
         profile,
+        inputs: { data: data.X, n: N, width: data.D },
+        steps,
+        seed,
+        workers,
+        targetR2: 0.8,
         model,
-        side: [16, 16],
-        ...parts,
-      });
-      writeReport(o.out, reportData);
-      if (o.json) {
-        console.log(
-          JSON.stringify(
-            snakeKeys({
-              model: m.label,
-              data: 'patches',
-              samples: N,
-              steps,
-              seed,
-              profile: profile.name,
-              floatR2: fl,
-              intR2,
-              validation: parts.validation,
-              energyPerInferencePj: a.energyPerInferencePj,
-              notPriced: a.notPriced,
-              latencyPerInferenceNs: a.latency.perInferenceNs,
-              target: a.target,
-              profiles: parts.profiles,
-              report: o.out,
-              reportJson: jsonPath(o.out),
-              seconds: (performance.now() - t0) / 1000,
-            }),
-          ),
-        );
-        return;
-      }
-      console.log(`float R2 ${fmt(fl)}; integer (8-bit) R2 ${fmt(intR2)} at t = ${steps}`);
-      if (parts.validation)
-        console.log(
-          table(
-            ['bits', 'float R2', 'int R2', 'rate corr'],
-            parts.validation.map((r) => [r.bits, fmt(r.float.r2), fmt(r.int.r2), fmt(r.rateCorr, 3)]),
-          ),
-        );
-      for (const l of summaryLines(a, parts.profiles)) console.log(l);
-      console.log(`wrote ${o.out} and ${jsonPath(o.out)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        validate: { bits: [6, 7, 8, 10, 12], samples: 20, steps: Math.min(steps, 300) },
+        profiles: true,
+        files: { net: 'the quantised patch model', deploy: `the ${profile.name} mapping`, data: 'patches' },
+      },
+      { quiet: !!o.json },
+    );
+    const a = parts.analysis;
+    const fl = parts.floatR2 ? parts.floatR2[parts.floatR2.length - 1] : NaN;
+    const intR2 = a.metrics?.[0]?.r2 ?? NaN;
+    const reportData = buildReport({
+      title: 'ipvae demo: the bundled iP-VAE on whitened natural-image patches',
+      summary: [
+        `model ${m.label} (D ${model.D}, K ${model.K}), quantised to 8-bit weights (${q.map((t) => `${t.name} exponent ${t.exponent}`).join(', ')})`,
+        `${N} held-out patches x ${steps} steps, seed ${seed}; mapped onto ${profile.name}`,
+      ],
+      net,
+      deployment: d,
+      profile,
+      model,
+      side: [16, 16],
+      ...parts,
     });
+    writeReport(o.out, reportData);
+    if (o.json) {
+      console.log(
+        JSON.stringify(
+          snakeKeys({
+            model: m.label,
+            data: 'patches',
+            samples: N,
+            steps,
+            seed,
+            profile: profile.name,
+            floatR2: fl,
+            intR2,
+            validation: parts.validation,
+            energyPerInferencePj: a.energyPerInferencePj,
+            notPriced: a.notPriced,
+            latencyPerInferenceNs: a.latency.perInferenceNs,
+            target: a.target,
+            profiles: parts.profiles,
+            report: o.out,
+            reportJson: jsonPath(o.out),
+            seconds: (performance.now() - t0) / 1000,
+          }),
+        ),
+      );
+      return;
+    }
+    console.log(`float R2 ${fmt(fl)}; integer (8-bit) R2 ${fmt(intR2)} at t = ${steps}`);
+    if (parts.validation)
+      console.log(
+        table(
+          ['bits', 'float R2', 'int R2', 'rate corr'],
+          parts.validation.map((r) => [r.bits, fmt(r.float.r2), fmt(r.int.r2), fmt(r.rateCorr, 3)]),
+        ),
+      );
+    for (const l of summaryLines(a, parts.profiles)) console.log(l);
+    console.log(`wrote ${o.out} and ${jsonPath(o.out)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  });
 }
