@@ -21,6 +21,7 @@ import { UserError } from '../errors.js';
 import type { Network } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
 import { modelHelp } from './models.js';
+import { checkPlotPath, validationPlot } from './plots.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {
@@ -119,6 +120,15 @@ function countersLine(c: Counters, N: number): string {
     `${fmt(c.neuronUpdates / N, 0)} neuron updates`
   );
 }
+
+/** What validate's table columns mean: printed under it, and in ipvae validate --help. */
+const VALIDATE_NOTES = [
+  'bits: weight width of the integer network. float: the float model; int: the integer network (the same inputs,',
+  'steps and seed). R2, PZ: at the last step, from the spike counts: 1 - |x - Phi z|^2 / |x - mean(x)|^2, and the',
+  'share of latents with count 0. rate corr: Pearson correlation of the final rates exp(u), float against integer.',
+  'active agree: share of (input, latent) pairs on the same side of rate ln 2 (a spike more likely than not) in both.',
+  'saturations: values clipped to their register, in the network and the inputs. verdict: ipvae validate --help.',
+];
 
 export function addNetCommands(program: Command): void {
   addQuantOptions(
@@ -425,7 +435,7 @@ export function addNetCommands(program: Command): void {
       )
       .addHelpText(
         'after',
-        `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.`,
+        `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.\n\nColumns of the table (an iP-VAE on data):\n${VALIDATE_NOTES.join('\n')}`,
       )
       .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
       .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
@@ -445,13 +455,20 @@ export function addNetCommands(program: Command): void {
       .option('--seed <n>', 'seed', '0')
       .option('--workers <n>', 'worker threads', '2')
       .option(
+        '--plot <file.svg>',
+        "with --model: also draw the integer R^2 and PZ against the weight width into this SVG file, the float model's as reference lines, and each width's verdict",
+      )
+      .option(
         '--json',
         'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, active_agreement, saturations, verdict, reason}]}',
         false,
       ),
   ).action(async (o) => {
+    if (o.nir && o.plot !== undefined)
+      throw new UserError('validate: --plot draws an iP-VAE run (--model, --data); a --nir run has no plot');
     if (o.nir) return validateNir(o);
     if (!o.model || !o.data) throw new UserError('validate: give --model and --data (an iP-VAE), or --nir and --drive');
+    if (o.plot !== undefined) checkPlotPath(String(o.plot));
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
     const samples = parseIntOpt('--samples', o.samples, 1);
@@ -482,6 +499,8 @@ export function addNetCommands(program: Command): void {
           );
       },
     });
+    if (o.plot !== undefined)
+      writeFileAtomic(o.plot, validationPlot(rows, { model: o.model, data: o.data, samples: N, steps, seed }));
     const res = { model: o.model, data: o.data, samples: N, steps, seed, rows };
     if (o.json) {
       console.log(JSON.stringify(snakeKeys(res)));
@@ -504,8 +523,8 @@ export function addNetCommands(program: Command): void {
       ),
     );
     for (const r of rows) console.log(`${r.bits} bits: ${r.verdict}: ${r.reason}`);
-    console.log('R2, PZ: at the last step, from the spike counts. rate corr: correlation of the final rates exp(u),');
-    console.log('float and integer. active agree: share of latents on the same side of rate 2 (u = ln 2) in both.');
-    console.log('saturations: clips anywhere in the network and the inputs. verdict: ipvae validate --help.');
+    for (const line of VALIDATE_NOTES) console.log(line);
+    if (o.plot !== undefined)
+      console.log(`wrote ${o.plot} (R2 and PZ against the weight width, ${rows.length} widths)`);
   });
 }
