@@ -481,3 +481,26 @@ describe('ipvae validate --plot', () => {
     );
   });
 });
+
+describe('ipvae simulate: the iP-VAE table’s columns explained', () => {
+  it('under the table and in --help; not with --json', () => {
+    const net = join(dir, 'net.json');
+    expect(ipvae('quantize', '--model', 'patches-k512', '--out', net).code).toBe(0);
+    const args = ['simulate', '--net', net, '--data', 'patches', '--samples', '2', '--steps', '20'];
+    const r = ipvae(...args);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    const h = lines.findIndex((l) => /^\s*t\s+R2\s/.test(l));
+    const headers = lines[h].trim().split(/\s+/);
+    expect(headers).toEqual(['t', 'R2', 'PZ', 'spikes']);
+    const after = lines.slice(h + 1 + recordSteps(20).length).join('\n');
+    const help = ipvae('simulate', '--help').out;
+    for (const c of headers.slice(1)) {
+      expect(after, c).toMatch(new RegExp(`(^|\\s)${c}:`));
+      expect(help, c).toMatch(new RegExp(`(^|\\s)${c}:`));
+    }
+    const j = ipvae(...args, '--json');
+    expect(j.out.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(j.out).metrics).toHaveLength(recordSteps(20).length);
+  });
+});

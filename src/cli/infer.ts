@@ -104,7 +104,10 @@ export async function runInfer(a: InferArgs, params?: IpVaeParams, label?: strin
     `time: ${res.seconds.toFixed(2)} s (${a.backend} ${a.mode}, ${res.workers} worker${res.workers > 1 ? 's' : ''}), ` +
       `${Math.round(rate).toLocaleString('en-US')} samples x steps per second`,
   );
-  if (a.plot) console.log(`wrote ${a.plot} (R2, r2_map and PZ at ${curve.length} steps from t = 1 to ${a.steps})`);
+  if (a.plot)
+    console.log(
+      `wrote ${a.plot} (R2, r2_map and PZ at ${curve.length} step${curve.length === 1 ? '' : 's'} from t = 1 to ${a.steps})`,
+    );
 }
 
 /** What the convergence table's columns mean: printed under it, and in ipvae infer --help. */

@@ -121,13 +121,20 @@ function countersLine(c: Counters, N: number): string {
   );
 }
 
+/** What simulate's table columns mean (an iP-VAE network on data): printed under it, and in --help. */
+const SIMULATE_NOTES = [
+  'Means over the inputs at step t. R2: 1 - |x - Phi z|^2 / |x - mean(x)|^2, Phi the dequantised decoder and z the',
+  'integer counts; PZ: share of latents with count 0; spikes: counts summed over the latents at that step.',
+];
+
 /** What validate's table columns mean: printed under it, and in ipvae validate --help. */
 const VALIDATE_NOTES = [
   'bits: weight width of the integer network. float: the float model; int: the integer network (the same inputs,',
   'steps and seed). R2, PZ: at the last step, from the spike counts: 1 - |x - Phi z|^2 / |x - mean(x)|^2, and the',
   'share of latents with count 0. rate corr: Pearson correlation of the final rates exp(u), float against integer.',
   'active agree: share of (input, latent) pairs on the same side of rate ln 2 (a spike more likely than not) in both.',
-  'saturations: values clipped to their register, in the network and the inputs. verdict: ipvae validate --help.',
+  'saturations: values clipped to their register, in the network and the inputs. verdict: ok, degraded or failed',
+  'against the float model (the thresholds: ipvae validate --help).',
 ];
 
 export function addNetCommands(program: Command): void {
@@ -208,6 +215,7 @@ export function addNetCommands(program: Command): void {
     .description(
       'run an integer Network on a data set (iP-VAE nets: R^2, PZ, op counts) or on given input currents (--drive)',
     )
+    .addHelpText('after', `\nColumns of the table (an iP-VAE network on --data):\n${SIMULATE_NOTES.join('\n')}`)
     .option('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
     .option('--data <name>', 'patches | mnist | idx:PATH (held-out split) for an iP-VAE net')
     .option('--samples <n>', 'inputs to run', '100')
@@ -421,6 +429,7 @@ export function addNetCommands(program: Command): void {
             metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
           ),
         );
+      if (ipvae) for (const line of SIMULATE_NOTES) console.log(line);
       console.log(countersLine(c, N));
       console.log(
         `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikesSha256}; ${sec.toFixed(1)} s`,
