@@ -1,4 +1,6 @@
 /** Shared CLI helpers: option parsing with clear errors, progress, tables. */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 
 export function parseIntOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -6,6 +8,21 @@ export function parseIntOpt(name: string, v: string, min: number, max = Number.M
   const n = Number(v);
   if (n < min || n > max) throw new UserError(`${name}: ${n} is out of range (expected ${min}..${max})`);
   return n;
+}
+
+/** Refuse an output path that cannot be written before any work is done (the files are still written atomically). */
+export function checkWritable(path: string, option = '--out'): void {
+  if (!path) throw new UserError(`${option}: give a file name`);
+  const dir = dirname(path);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${path}: is a folder; give a file name`);
+  if (!existsSync(dir))
+    throw new UserError(`${path}: cannot write here (the folder ${dir} does not exist; create it first)`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${path}: cannot write here (${dir} is not a folder)`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UserError(`${path}: cannot write here (the folder ${dir} is not writable)`);
+  }
 }
 
 export function parseFloatOpt(name: string, v: string, min = -Infinity, max = Infinity): number {

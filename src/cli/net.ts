@@ -22,6 +22,7 @@ import type { Network, Population } from '../net/network.js';
 import { fmt, inFiles, oneOf, parseIntOpt, progressBar, table } from './common.js';
 import { modelHelp } from './models.js';
 import { alias, modes, parseSamples, shared } from './options.js';
+import { checkPlotPath, validationPlot } from './plots.js';
 
 function quantOpts(o: Record<string, string>, bits?: number): Partial<QuantOptions> {
   return {
@@ -124,6 +125,22 @@ function countersLine(c: Counters, N: number): string {
   );
 }
 
+/** What simulate's table columns mean (an iP-VAE network on data): printed under it, and in --help. */
+const SIMULATE_NOTES = [
+  'Means over the inputs at step t. R2: 1 - |x - Phi z|^2 / |x - mean(x)|^2, Phi the dequantised decoder and z the',
+  'integer counts; PZ: share of latents with count 0; spikes: counts summed over the latents at that step.',
+];
+
+/** What validate's table columns mean: printed under it, and in ipvae validate --help. */
+const VALIDATE_NOTES = [
+  'bits: weight width of the integer network. float: the float model; int: the integer network (the same inputs,',
+  'steps and seed). R2, PZ: at the last step, from the spike counts: 1 - |x - Phi z|^2 / |x - mean(x)|^2, and the',
+  'share of latents with count 0. rate corr: Pearson correlation of the final rates exp(u), float against integer.',
+  'active agree: share of (input, latent) pairs on the same side of rate ln 2 (a spike more likely than not) in both.',
+  'saturations: values clipped to their register, in the network and the inputs. verdict: ok, degraded or failed',
+  'against the float model (the thresholds: ipvae validate --help).',
+];
+
 export function addNetCommands(program: Command): void {
   addQuantOptions(
     program
@@ -201,6 +218,7 @@ export function addNetCommands(program: Command): void {
     .description(
       'run an integer Network on a data set (iP-VAE nets: R^2, PZ, op counts) or on given input currents (--drive)',
     )
+    .addHelpText('after', `\nColumns of the table (an iP-VAE network on --data):\n${SIMULATE_NOTES.join('\n')}`)
     .option('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
     .option('--data <name>', 'patches | mnist | idx:PATH (held-out split) for an iP-VAE net');
   const sim = program.commands[program.commands.length - 1];
@@ -459,6 +477,7 @@ export function addNetCommands(program: Command): void {
           metrics.map((m) => [m.t, fmt(m.r2), fmt(m.pz), fmt(m.spikes, 1)]),
         ),
       );
+    if (ipvae) for (const line of SIMULATE_NOTES) console.log(line);
     console.log(countersLine(c, N));
     console.log(
       `saturations: ${c.saturations} in the network, ${r.inputSaturations} in the inputs; spikes_sha256 ${r.spikesSha256}; ${sec.toFixed(1)} s`,
@@ -473,7 +492,7 @@ export function addNetCommands(program: Command): void {
       )
       .addHelpText(
         'after',
-        `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.`,
+        `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.\n\nColumns of the table (an iP-VAE on data):\n${VALIDATE_NOTES.join('\n')}`,
       )
       .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
       .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
@@ -489,6 +508,10 @@ export function addNetCommands(program: Command): void {
   for (const name of ['exponent', 'samples', 'steps', 'seed', 'workers'] as const)
     shared(v, name, { mode: 'with --model' });
   v.option(
+    '--plot <file.svg>',
+    "also draw the integer R^2 and PZ against the weight width into this SVG file, the float model's as reference lines, and each width's verdict",
+  );
+  v.option(
     '--json',
     'print {rows: [{bits, float: {r2, pz}, int: {r2, pz}, rate_corr, active_agreement, saturations, verdict, reason}]}',
     false,
@@ -503,13 +526,14 @@ export function addNetCommands(program: Command): void {
     {
       mode: 'without --nir (they run an iP-VAE --model on --data)',
       active: (o) => o.nir === undefined,
-      only: ['model', 'data', 'exponent', 'samples', 'steps', 'seed', 'workers', ...QUANT_OPTIONS],
+      only: ['model', 'data', 'exponent', 'samples', 'steps', 'seed', 'workers', 'plot', ...QUANT_OPTIONS],
       elsewhere: ['--nir', 'g.nir', '--drive', 'd.json'],
     },
   ]);
   v.action(async (o) => {
     if (o.nir) return validateNir(o);
     if (!o.model || !o.data) throw new UserError('validate: give --model and --data (an iP-VAE), or --nir and --drive');
+    if (o.plot !== undefined) checkPlotPath(String(o.plot));
     const exponent = oneOf('--exponent', o.exponent, ['shared', 'per-row'] as const);
     const p = loadModel(o.model);
     const data = loadData(o.data, 'test', o.samples === 'all' ? undefined : parseSamples(o.samples, Infinity));
@@ -539,6 +563,8 @@ export function addNetCommands(program: Command): void {
           );
       },
     });
+    if (o.plot !== undefined)
+      writeFileAtomic(o.plot, validationPlot(rows, { model: o.model, data: o.data, samples: N, steps, seed }));
     const res = { model: o.model, data: o.data, samples: N, steps, seed, rows };
     if (o.json) {
       console.log(JSON.stringify(snakeKeys(res)));
@@ -561,8 +587,8 @@ export function addNetCommands(program: Command): void {
       ),
     );
     for (const r of rows) console.log(`${r.bits} bits: ${r.verdict}: ${r.reason}`);
-    console.log('R2, PZ: at the last step, from the spike counts. rate corr: correlation of the final rates exp(u),');
-    console.log('float and integer. active agree: share of latents on the same side of rate 2 (u = ln 2) in both.');
-    console.log('saturations: clips anywhere in the network and the inputs. verdict: ipvae validate --help.');
+    for (const line of VALIDATE_NOTES) console.log(line);
+    if (o.plot !== undefined)
+      console.log(`wrote ${o.plot} (R2 and PZ against the weight width, ${rows.length} widths)`);
   });
 }

@@ -34,26 +34,12 @@ import { renderReport } from '../report/render.js';
 import type { ReportData } from '../report/data.js';
 import { UserError } from '../errors.js';
 import { bestModel, modelHelp } from './models.js';
-import { fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
+import { checkWritable, fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
 import { addPricedRunOptions, alias, modes, parseSamples, shared, PRICED_RUN_MODES } from './options.js';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFilesAtomic } from '../io/atomic.js';
 
 /** The report's numbers go beside the HTML: the same name with .json. */
 const jsonPath = (html: string) => join(dirname(html), `${basename(html, extname(html))}.json`);
-
-/** Refuse an output path that cannot be written before any work is done (the files are still written atomically). */
-export function checkWritable(path: string): void {
-  if (!path) throw new UserError('--out: give a file name');
-  const dir = dirname(path);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`${path}: is a folder; give a file name`);
-  try {
-    if (!existsSync(dir)) throw new Error('missing');
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UserError(`${path}: cannot write here (the folder ${dir} is missing or not writable)`);
-  }
-}
 
 /**
  * The report's two outputs, checked before any work: an .html name, both writable, neither a folder, and neither

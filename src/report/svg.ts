@@ -229,7 +229,15 @@ function text(
   x: number,
   y: number,
   s: string,
-  opts: { anchor?: 'start' | 'middle' | 'end'; size?: number; fill?: string; rotate?: number; weight?: number } = {},
+  opts: {
+    anchor?: 'start' | 'middle' | 'end';
+    size?: number;
+    fill?: string;
+    rotate?: number;
+    weight?: number;
+    /** A white outline under the glyphs, so the text stays legible over lines. */
+    halo?: boolean;
+  } = {},
 ): string {
   const attrs = [`x="${num(x)}"`, `y="${num(y)}"`];
   if (opts.anchor && opts.anchor !== 'start') attrs.push(`text-anchor="${opts.anchor}"`);
@@ -237,6 +245,7 @@ function text(
   if (opts.fill) attrs.push(`fill="${opts.fill}"`);
   if (opts.weight) attrs.push(`font-weight="${opts.weight}"`);
   if (opts.rotate) attrs.push(`transform="rotate(${opts.rotate} ${num(x)} ${num(y)})"`);
+  if (opts.halo) attrs.push('stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"');
   return `<text ${attrs.join(' ')}>${esc(s)}</text>`;
 }
 
@@ -300,25 +309,31 @@ function axes(f: Frame, x: Axis, y: Axis, y2?: Axis, opts: { yGrid?: boolean; xG
     sy = scale(y, f.y1, f.y0);
   const out: string[] = [];
   const grid: string[] = [];
+  // each axis' ticks in a group of their own (class x-ticks, y-ticks, y2-ticks), every tick mark followed by its
+  // label: a reader (or a test) can map any point back to numbers from the marks and labels alone
+  const labels: string[] = [];
   x.ticks.forEach((t, i) => {
     const px = sx(t);
     if (opts.xGrid !== false) grid.push(`M${num(px)} ${num(f.y0)}V${num(f.y1)}`);
-    out.push(`<path d="M${num(px)} ${num(f.y1)}v4" stroke="${AXIS}"/>`);
-    out.push(text(px, f.y1 + 17, x.labels[i], { anchor: 'middle', fill: MUTED }));
+    labels.push(`<path d="M${num(px)} ${num(f.y1)}v4" stroke="${AXIS}"/>`);
+    labels.push(text(px, f.y1 + 17, x.labels[i], { anchor: 'middle', fill: MUTED }));
   });
+  out.push(`<g class="x-ticks">${labels.splice(0).join('')}</g>`);
   y.ticks.forEach((t, i) => {
     const py = sy(t);
     if (opts.yGrid !== false) grid.push(`M${num(f.x0)} ${num(py)}H${num(f.x1)}`);
-    out.push(`<path d="M${num(f.x0 - 4)} ${num(py)}h4" stroke="${AXIS}"/>`);
-    out.push(text(f.x0 - 7, py + 4, y.labels[i], { anchor: 'end', fill: MUTED }));
+    labels.push(`<path d="M${num(f.x0 - 4)} ${num(py)}h4" stroke="${AXIS}"/>`);
+    labels.push(text(f.x0 - 7, py + 4, y.labels[i], { anchor: 'end', fill: MUTED }));
   });
+  out.push(`<g class="y-ticks">${labels.splice(0).join('')}</g>`);
   if (y2) {
     const sy2 = scale(y2, f.y1, f.y0);
     y2.ticks.forEach((t, i) => {
       const py = sy2(t);
-      out.push(`<path d="M${num(f.x1)} ${num(py)}h4" stroke="${AXIS}"/>`);
-      out.push(text(f.x1 + 7, py + 4, y2.labels[i], { fill: MUTED }));
+      labels.push(`<path d="M${num(f.x1)} ${num(py)}h4" stroke="${AXIS}"/>`);
+      labels.push(text(f.x1 + 7, py + 4, y2.labels[i], { fill: MUTED }));
     });
+    out.push(`<g class="y2-ticks">${labels.splice(0).join('')}</g>`);
     const w2 = Math.max(...y2.labels.map((s) => textWidth(s)));
     out.push(text(f.x1 + 14 + w2 + 6, (f.y0 + f.y1) / 2, y2.title, { anchor: 'middle', rotate: 90 }));
   }
@@ -388,6 +403,8 @@ export interface Series {
   axis?: 'left' | 'right';
   /** Dots at the points (default: when a series has at most 40 points). */
   dots?: boolean;
+  /** Radius of the dots (default 2.5). */
+  dotRadius?: number;
 }
 
 export interface AxisSpec {
@@ -395,6 +412,17 @@ export interface AxisSpec {
   kind?: AxisKind;
   /** Fixed domain (widened to round numbers to fit the data). */
   domain?: [number, number];
+}
+
+/** A symbol above the plot area at one x (e.g. the verdict of a validation run at each weight width). */
+export interface XMark {
+  x: number;
+  /** Written under the symbol. */
+  label: string;
+  colour: string;
+  shape?: 'circle' | 'triangle' | 'cross';
+  /** Tooltip (default: the label). */
+  title?: string;
 }
 
 export interface LineChartOptions {
@@ -407,6 +435,18 @@ export interface LineChartOptions {
   /** Horizontal reference lines on the left axis and vertical ones on x, each named in the legend. */
   hLines?: { y: number; label: string; colour: string }[];
   vLines?: { x: number; label: string; colour: string }[];
+  /**
+   * The left axis shows at most [lo, hi]: a value beyond is drawn at the limit as a triangle pointing out of the
+   * plot with its value written beside it, and a note under the plot says so (R^2 of a broken run reaches -5000).
+   */
+  yClip?: { lo?: number; hi?: number };
+  /** Symbols in a band above the plot area, one per x; xMarksTitle is written at the band's left. */
+  xMarks?: XMark[];
+  xMarksTitle?: string;
+  /** A heading over the plot (a standalone file has no page around it to carry one). */
+  title?: string;
+  /** Lines of small text under the plot. */
+  notes?: string[];
   width?: number;
   height?: number;
 }
@@ -433,16 +473,58 @@ function yAxisOf(spec: AxisSpec, values: number[]): Axis {
   return linearAxis(lo, hi, spec.kind ?? 'plain', spec.title);
 }
 
+/** A text cut to about maxWidth with an ellipsis. */
+function fitText(s: string, maxWidth: number, size = FS): string {
+  if (textWidth(s, size) <= maxWidth) return s;
+  let out = '';
+  for (const ch of s) {
+    if (textWidth(`${out}${ch}…`, size) > maxWidth) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/** A text broken at spaces into lines of about maxWidth (a word longer than that gets a line of its own). */
+function wrapText(s: string, maxWidth: number, size = FS): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A marker shape centred on (x, y), about 10 units across. */
+function shapePath(shape: XMark['shape'], x: number, y: number): string {
+  if (shape === 'triangle') return `M${num(x)} ${num(y - 6)}L${num(x + 6)} ${num(y + 5)}H${num(x - 6)}Z`;
+  if (shape === 'cross')
+    return `M${num(x - 5)} ${num(y - 5)}L${num(x + 5)} ${num(y + 5)}M${num(x + 5)} ${num(y - 5)}L${num(x - 5)} ${num(y + 5)}`;
+  return `M${num(x - 5)} ${num(y)}a5 5 0 1 0 10 0a5 5 0 1 0-10 0`;
+}
+
 /** Lines against x, a second y axis on the right for series marked axis: 'right'. */
 export function lineChart(o: LineChartOptions): string {
-  const W = o.width ?? 860,
-    H = o.height ?? 340;
+  const W = o.width ?? 860;
   const left = o.series.filter((s) => s.axis !== 'right'),
     right = o.series.filter((s) => s.axis === 'right');
+  const clipLo = o.yClip?.lo ?? -Infinity,
+    clipHi = o.yClip?.hi ?? Infinity;
+  const clip = (v: number) => Math.min(clipHi, Math.max(clipLo, v));
+  const outside = (v: number) => v < clipLo || v > clipHi;
   const pts = (ss: Series[]) => ss.flatMap((s) => s.y.filter(finite));
   const xs = o.series.flatMap((s) => s.x.filter((v, i) => finite(v) && finite(s.y[i]) && (!o.x.log || v > 0)));
   for (const v of o.vLines ?? []) if (finite(v.x)) xs.push(v.x);
-  const yVals = pts(left).concat((o.hLines ?? []).map((h) => h.y).filter(finite));
+  for (const m of o.xMarks ?? []) if (finite(m.x)) xs.push(m.x);
+  const hLines = (o.hLines ?? []).filter((h) => finite(h.y));
+  const yVals = pts(left)
+    .map(clip)
+    .concat(hLines.filter((h) => !outside(h.y)).map((h) => h.y));
+  const anyClipped = pts(left).some(outside) || hLines.some((h) => outside(h.y));
   const y = yAxisOf(o.y, yVals);
   const y2 = o.y2 && right.length > 0 ? yAxisOf(o.y2, pts(right)) : undefined;
   let x: Axis;
@@ -461,60 +543,157 @@ export function lineChart(o: LineChartOptions): string {
   }
   const items: LegendItem[] = [
     ...o.series.map((s) => ({ label: s.label, colour: s.colour, dash: s.dashed ? '6 4' : undefined })),
-    ...(o.hLines ?? []).map((h) => ({ label: h.label, colour: h.colour, dash: '2 3', width: 1.5 })),
+    ...hLines.map((h) => ({
+      label: outside(h.y) ? `${h.label} = ${formatNumber(h.y)}, off the axis` : h.label,
+      colour: h.colour,
+      dash: '2 3',
+      width: 1.5,
+    })),
     ...(o.vLines ?? []).map((v) => ({ label: v.label, colour: v.colour, dash: '2 3', width: 2 })),
   ];
+  const notes = [...(o.notes ?? [])];
+  if (anyClipped) {
+    const parts = [
+      ...(clipLo > -Infinity ? [`below ${formatNumber(clipLo)} are drawn at ${formatNumber(clipLo)}`] : []),
+      ...(clipHi < Infinity ? [`above ${formatNumber(clipHi)} at ${formatNumber(clipHi)}`] : []),
+    ];
+    notes.push(`Values ${parts.join(', ')} as a triangle pointing off the axis, their value written beside it.`);
+  }
+  const noteLines = notes.flatMap((s) => wrapText(s, W - 24, 11));
   const ml = leftMargin(y),
     mr = y2 ? leftMargin(y2) : 20;
+  const titleH = o.title ? 26 : 0;
+  const marksH = o.xMarks?.length ? 40 : 0;
+  const notesH = noteLines.length ? noteLines.length * 15 + 6 : 0;
+  const H = (o.height ?? 340) + titleH + marksH + notesH;
   const lh = legendHeight(items, ml, W - ml - mr);
-  const f: Frame = { x0: ml, x1: W - mr, y0: 10 + lh + 6, y1: H - 48 };
+  const f: Frame = { x0: ml, x1: W - mr, y0: titleH + 10 + lh + 6 + marksH, y1: H - 48 - notesH };
   const sx = scale(x, f.x0, f.x1),
     sy = scale(y, f.y1, f.y0),
     sy2 = y2 ? scale(y2, f.y1, f.y0) : sy;
-  const out: string[] = [svgOpen(o.name, W, H, o.label), axes(f, x, y, y2)];
-  for (const h of o.hLines ?? [])
-    if (finite(h.y))
+  const out: string[] = [svgOpen(o.name, W, H, o.label)];
+  if (o.title) out.push(text(12, 20, fitText(o.title, W - 24, 14), { size: 14, weight: 600 }));
+  out.push(axes(f, x, y, y2));
+  for (const h of hLines)
+    if (!outside(h.y))
       out.push(
-        `<path d="M${num(f.x0)} ${num(sy(h.y))}H${num(f.x1)}" stroke="${h.colour}" stroke-width="1.5" stroke-dasharray="2 3"/>`,
+        `<path class="mark hline" data-value="${h.y}" d="M${num(f.x0)} ${num(sy(h.y))}H${num(f.x1)}" stroke="${h.colour}" ` +
+          `stroke-width="1.5" stroke-dasharray="2 3"><title>${esc(h.label)}: ${esc(formatNumber(h.y))}</title></path>`,
       );
   for (const v of o.vLines ?? [])
     if (finite(v.x) && (!o.x.log || v.x > 0))
       out.push(
         `<path d="M${num(sx(v.x))} ${num(f.y0)}V${num(f.y1)}" stroke="${v.colour}" stroke-width="2" stroke-dasharray="2 3"/>`,
       );
+  const offAxis: string[] = [];
   for (const s of o.series) {
     const ys = s.axis === 'right' && y2 ? sy2 : sy;
+    const clips = s.axis !== 'right' && anyClipped;
     const n = Math.min(s.x.length, s.y.length);
+    let drawn = 0;
+    for (let i = 0; i < n; i++) if (finite(s.x[i]) && finite(s.y[i]) && (!o.x.log || s.x[i] > 0)) drawn++;
+    const withDots = s.dots ?? drawn <= 40;
     let d = '',
       pen = false,
       count = 0;
     const dots: string[] = [];
+    // clipped points: every one marked when the series has dots, else the most extreme of each run
+    let run: { px: number; py: number; x: number; y: number } | undefined;
+    const flush = () => {
+      if (!run) return;
+      const lo = run.y < clipLo;
+      const tip = run.py,
+        base = lo ? tip - 9 : tip + 9;
+      const end = run.px > f.x1 - 60;
+      // drawn after every line, on top
+      offAxis.push(
+        `<g class="mark clipped" data-series="${esc(s.label)}" data-x="${run.x}" data-value="${run.y}">` +
+          `<title>${esc(s.label)} at ${esc(formatNumber(run.x))}: ${esc(formatNumber(run.y))} (off the axis)</title>` +
+          `<path d="M${num(run.px - 5)} ${num(base)}H${num(run.px + 5)}L${num(run.px)} ${num(tip)}Z" fill="${s.colour}" stroke="#fff"/>` +
+          text(end ? run.px - 8 : run.px + 8, lo ? tip - 5 : tip + 13, formatNumber(run.y), {
+            anchor: end ? 'end' : 'start',
+            fill: s.colour,
+            weight: 600,
+            halo: true,
+          }) +
+          '</g>',
+      );
+      run = undefined;
+    };
     for (let i = 0; i < n; i++) {
       const xv = s.x[i],
         yv = s.y[i];
       if (!finite(xv) || !finite(yv) || (o.x.log && xv <= 0)) {
         pen = false;
+        flush();
         continue;
       }
       const px = sx(xv),
-        py = ys(yv);
+        py = ys(clips ? clip(yv) : yv);
       d += `${pen ? 'L' : 'M'}${num(px)} ${num(py)}`;
       pen = true;
       count++;
-      dots.push(`M${num(px)} ${num(py)}m-2.5 0a2.5 2.5 0 1 0 5 0a2.5 2.5 0 1 0-5 0`);
+      if (clips && outside(yv)) {
+        if (run && (withDots || run.y < clipLo !== yv < clipLo)) flush();
+        if (!run || (yv < clipLo ? yv < run.y : yv > run.y)) run = { px, py, x: xv, y: yv };
+      } else {
+        flush();
+        const r = s.dotRadius ?? 2.5;
+        dots.push(
+          `M${num(px)} ${num(py)}m${num(-r)} 0a${num(r)} ${num(r)} 0 1 0 ${num(2 * r)} 0a${num(r)} ${num(r)} 0 1 0 ${num(-2 * r)} 0`,
+        );
+      }
     }
+    flush();
     if (count === 0) continue;
     out.push(
       `<path class="mark line" d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.25" stroke-linejoin="round"` +
         (s.dashed ? ' stroke-dasharray="6 4"' : '') +
-        '/>',
+        ` data-series="${esc(s.label)}"/>`,
     );
-    if (s.dots ?? count <= 40)
+    if (withDots && dots.length)
       out.push(`<path class="mark dots" d="${dots.join('')}" fill="${s.colour}" stroke="#fff"/>`);
   }
-  out.push(legend(items, ml, 16, W - ml - mr).svg);
+  out.push(...offAxis);
+  if (o.xMarks?.length) {
+    const cy = f.y0 - 26;
+    if (o.xMarksTitle) out.push(text(f.x0 - 7, cy + 4, o.xMarksTitle, { anchor: 'end', fill: MUTED }));
+    for (const m of o.xMarks) {
+      if (!finite(m.x) || (o.x.log && m.x <= 0)) continue;
+      const px = sx(m.x);
+      const paint =
+        m.shape === 'cross'
+          ? `fill="none" stroke="${m.colour}" stroke-width="2.5"`
+          : `fill="${m.colour}" stroke="${m.colour}"`;
+      out.push(
+        `<g class="mark xmark" data-x="${m.x}" data-label="${esc(m.label)}"><title>${esc(m.title ?? m.label)}</title>` +
+          `<path d="${shapePath(m.shape, px, cy)}" ${paint}/>` +
+          text(px, cy + 20, m.label, { anchor: 'middle', size: 11 }) +
+          '</g>',
+      );
+    }
+  }
+  if (noteLines.length)
+    out.push(
+      `<g class="notes">${noteLines.map((s, i) => text(12, f.y1 + 62 + i * 15, s, { size: 11, fill: MUTED })).join('')}</g>`,
+    );
+  out.push(legend(items, ml, titleH + 16, W - ml - mr).svg);
   out.push('</svg>');
   return out.join('');
+}
+
+/**
+ * A plot as a file of its own: the SVG namespace (an identifier, nothing is fetched), an XML declaration and a
+ * white background, so it opens the same in a browser or an image viewer, light or dark theme.
+ */
+export function standaloneSvg(svg: string): string {
+  const open = svg.indexOf('>');
+  if (!svg.startsWith('<svg ') || open < 0) throw new Error('standaloneSvg: not an <svg> element');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<svg xmlns="http://www.w3.org/2000/svg" ${svg.slice(5, open + 1)}<rect width="100%" height="100%" fill="#fff"/>` +
+    `${svg.slice(open + 1)}\n`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
