@@ -19,6 +19,18 @@ import {
   addPricedRunOptions,
 } from './options.js';
 
+/** What the columns of energy's tables mean (printed under them and in --help). */
+const ENERGY_NOTES = [
+  'event: what the chip does (soma_update: a neuron updated; synapse_*: a synapse read; spike_out, message_*: a',
+  "spike leaving a core, a message crossing the mesh; hop_*: one router hop). priced as: the profile's price it is",
+  'charged at. per inference: events per input. pJ each: that price. share: of the priced energy.',
+];
+const BUDGET_NOTES = [
+  'budget table: R2, PZ at step t (mean over the inputs); spikes: per input up to t; uJ, ms so far: energy and',
+  'latency spent from step 1 to t. dense baseline: the same work as multiply-accumulates on a CPU/GPU/45 nm MAC,',
+  "iterative (T steps) or amortized (one encoder pass); PROFILE / ...: the chip's energy over the baseline's.",
+];
+
 export function addEnergyCommand(program: Command): void {
   program
     .command('energy')
@@ -26,7 +38,8 @@ export function addEnergyCommand(program: Command): void {
       "what a mapped network costs on its chip: energy per inference by event and by core, and latency per step, from events counted while simulating it (SANA-FE's event model and simple timing)",
     )
     .requiredOption('--deploy <file>', 'deployment file (.pb from ipvae map)')
-    .requiredOption('--net <file>', 'the network that was mapped (.json)');
+    .requiredOption('--net <file>', 'the network that was mapped (.json)')
+    .addHelpText('after', `\nColumns:\n${[...ENERGY_NOTES, ...BUDGET_NOTES].join('\n')}`);
   const e = program.commands[program.commands.length - 1];
   addPricedRunOptions(e);
   shared(e, 'engine');
@@ -154,6 +167,8 @@ export function addEnergyCommand(program: Command): void {
         ),
       );
     }
+    for (const line of ENERGY_NOTES) console.log(line);
+    if (res.budget || baseline) for (const line of BUDGET_NOTES) console.log(line);
     if (target)
       console.log(
         target.reached

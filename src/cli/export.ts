@@ -208,4 +208,6 @@ async function measureAndPrint(
     ),
   );
   console.log(`surrogate vs the model's Phi exp(u_T): R^2 ${fmt(s.r2VsModel!)}, relative MSE ${fmt(s.relMseVsModel!)}`);
+  console.log('R^2: of the reconstruction against the input (1 is perfect, 0 the mean input); zeros: share of the');
+  console.log('latents that emitted nothing (PZ); events / inference: Poisson counts or surrogate spikes per input.');
 }

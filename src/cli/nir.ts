@@ -125,6 +125,13 @@ export function addNirCommands(program: Command): void {
           ]),
         ),
       );
+      console.log(
+        "v keeps, u keeps: the share of the voltage and of the current a neuron keeps per step, exact and as Loihi's " +
+          '12-bit decay (Loihi); scale: the power of two its inputs are scaled by to fit the registers.',
+      );
+      console.log(
+        "tensors: bits and exponent of the integer weights (a weight w stands for w x 2^exponent); max |w|: the largest float weight; rms error, relative rms: the quantisation's error over the tensor's weights.",
+      );
       for (const [k, v] of Object.entries(report.latencySteps))
         console.log(
           `latency: ${k} answers ${v} step(s) after its input (one per neuron layer; NIR edges are instantaneous)`,
