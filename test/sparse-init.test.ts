@@ -92,4 +92,21 @@ describe('sparseInit (non-negative sparse coding as a data-dependent initialisat
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
   });
+
+  it('a time budget cuts the count after the first mini-batch, and that count reproduces the bytes', async () => {
+    const small = { ...opts, iters: 20, seed: 3 };
+    const bytes = async (o: typeof small & { budgetMs?: number }) => {
+      const r = await sparseInit(X, N, D, o);
+      return { n: r.iterations, b: Buffer.from(encodeModel(r.params, {})) };
+    };
+    // no time at all: one mini-batch (at least one is always made), the same as asking for one
+    const cut = await bytes({ ...small, budgetMs: 1e-9 });
+    expect(cut.n).toBe(1);
+    expect(cut.b.equals((await bytes({ ...small, iters: 1 })).b)).toBe(true);
+    // time to spare: every mini-batch asked for, the same bytes as without a budget
+    const all = await bytes({ ...small, budgetMs: 1e9 });
+    expect(all.n).toBe(20);
+    expect(all.b.equals((await bytes(small)).b)).toBe(true);
+    expect(all.b.equals(cut.b)).toBe(false);
+  });
 });

@@ -16,6 +16,9 @@ import { alias, modes, shared } from './options.js';
 /** Below this held-out R^2 at t = 1000 a finished run warns that the model has not learned. */
 const LOW_R2 = 0.1;
 
+/** With --time-budget, the sparse-coding start's dictionary learning takes at most this share of the budget. */
+const SPARSE_SHARE = 0.5;
+
 /** Values of the options a recipe may set, for those the chosen recipe and the command line leave open. */
 const BASE: Readonly<Record<string, string>> = {
   init: 'authors',
@@ -222,6 +225,10 @@ export function addTrainCommand(program: Command, version: string): void {
           .split(',')
           .map((v, j) => parseFloatOpt(`--sparse-etas[${j}]`, v, 1e-9)),
       };
+      // with a time budget the dictionary learning gets at most this share of it (calibration, training and
+      // the final evaluation need the rest)
+      if (o.timeBudget !== undefined)
+        so.budgetMs = SPARSE_SHARE * parseFloatOpt('--time-budget', o.timeBudget, 0.1) * 60000;
       const r = await sparseInit(data.X, data.N, data.D, so, (p) => {
         if (!o.quiet && (p.iteration % 25 === 0 || p.iteration === p.iterations)) {
           console.error(
@@ -233,9 +240,14 @@ export function addTrainCommand(program: Command, version: string): void {
         for (const c of r.calibration)
           console.error(`sparse init: eta ${c.eta}: R2 ${c.r2.toFixed(3)} PZ ${c.pz.toFixed(3)} d ${c.d.toFixed(3)}`);
         console.error(`sparse init: eta ${r.eta} (${((performance.now() - tStart) / 1000).toFixed(0)} s)`);
+        if (r.iterations < so.iters)
+          console.error(
+            `sparse init: ${r.iterations} of ${so.iters} mini-batches fit ${Math.round(so.budgetMs! / 1000)} s, ${SPARSE_SHARE * 100}% of the time budget (--sparse-iters ${r.iterations} reproduces it)`,
+          );
       }
       start = r.params;
-      const { workers: _w, ...rest } = so;
+      so.iters = r.iterations;
+      const { workers: _w, budgetMs: _b, ...rest } = so;
       initMeta = {
         ipvae_init: JSON.stringify({ kind: 'sparse', options: rest, eta: r.eta, calibration: r.calibration }),
       };

@@ -42,6 +42,12 @@ export interface SparseInitOptions {
    */
   u0?: number;
   workers?: number;
+  /**
+   * Milliseconds the dictionary learning may take (`train --time-budget`): the first mini-batch is timed (its
+   * step is the same whatever the count, cos 0 = 1), and the count is cut to what fits, at least 1. The count
+   * used is returned, so `--sparse-iters` with it reproduces the bytes.
+   */
+  budgetMs?: number;
 }
 
 export const DEFAULT_SPARSE: Omit<SparseInitOptions, 'K' | 'seed'> = {
@@ -70,6 +76,8 @@ export interface SparseInitResult {
   eta: number;
   /** Calibration result per candidate eta. */
   calibration: { eta: number; r2: number; pz: number; d: number }[];
+  /** Mini-batch updates made (o.iters, or fewer to fit budgetMs). */
+  iterations: number;
 }
 
 /** Largest eigenvalue of the symmetric PSD matrix W (K x K, float32) by power iteration from a fixed start. */
@@ -137,7 +145,9 @@ export async function sparseInit(
     }
   }
   normalise(v.phi, D, K, 1);
-  for (let it = 0; it < o.iters; it++) {
+  let total = o.iters;
+  const t0 = performance.now();
+  for (let it = 0; it < total; it++) {
     v = view();
     v.W.fill(0);
     wk.x.gemmTN(K, K, D, pPhi, pPhi, pW); // W = Phi^T Phi
@@ -187,10 +197,12 @@ export async function sparseInit(
     wk.x.gemmTN(D, K, B, pE, pY, pGphi);
     // cosine decay of the dictionary step (a large early step moves the atoms away from the data patches they
     // start from; the small late steps average the noise of the mini-batches out)
-    const step = (o.lr * 0.5 * (1 + Math.cos((Math.PI * it) / o.iters))) / B;
+    const step = (o.lr * 0.5 * (1 + Math.cos((Math.PI * it) / total))) / B;
     for (let i = 0; i < D * K; i++) v.phi[i] += step * v.Gphi[i];
     normalise(v.phi, D, K, 1);
-    progress?.({ iteration: it + 1, iterations: o.iters, r2: r2 / B, zeros: 1 - nz / (B * K) });
+    if (it === 0 && o.budgetMs !== undefined)
+      total = Math.max(1, Math.min(o.iters, Math.floor(o.budgetMs / Math.max(1e-3, performance.now() - t0))));
+    progress?.({ iteration: it + 1, iterations: total, r2: r2 / B, zeros: 1 - nz / (B * K) });
   }
   const p = initParams(D, K, seed);
   v = view();
@@ -214,7 +226,7 @@ export async function sparseInit(
     if (d < best.d) best = { eta, d };
   }
   p.logLr = Math.fround(Math.log(best.eta));
-  return { params: p, eta: best.eta, calibration };
+  return { params: p, eta: best.eta, calibration, iterations: total };
 }
 
 function normalise(phi: Float32Array, D: number, K: number, norm: number): void {
