@@ -14,6 +14,8 @@
  * A price nobody published is absent: the estimator reports it as not priced, never as zero.
  */
 
+import { keyName, shown } from '../io/json-read.js';
+
 /** The events a profile may price, in report order. */
 export const PRICE_EVENTS = [
   'soma_access',
@@ -53,7 +55,21 @@ type Fail = (field: string, what: string) => never;
 const CONF = ['published', 'secondary', 'assumption'] as const;
 
 /** Prices above 1e12 (1 J or 1000 s per event) are mistakes, and would overflow sums. */
-const PRICE_MAX = 1e12;
+export const PRICE_MAX = 1e12;
+/** The fields of an event's price, of the barrier and of the static power (docs/formats/profile.md). */
+export const PRICE_KEYS = [
+  'energy_pj',
+  'latency_ns',
+  'energy_range_pj',
+  'latency_range_ns',
+  'source',
+  'confidence',
+  'note',
+] as const;
+export const BARRIER_KEYS = ['latency_ns_by_tiles', 'source', 'confidence', 'note'] as const;
+export const STATIC_POWER_KEYS = ['power_mw', 'source', 'confidence', 'note'] as const;
+/** At most this many [tiles, ns] steps in the barrier's table. */
+export const BARRIER_MAX_ROWS = 64;
 const num = (v: unknown, f: string, fail: Fail): number =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= PRICE_MAX
     ? v
@@ -68,7 +84,14 @@ const range = (v: unknown, value: number | undefined, f: string, fail: Fail): [n
   return [lo, hi];
 };
 
+/** The keys of `e` must be among `allowed`. */
+function only(e: Record<string, unknown>, allowed: readonly string[], f: string, fail: Fail): void {
+  for (const k of Object.keys(e))
+    if (!allowed.includes(k)) fail(`${f}.${keyName(k)}`, `is not allowed (${allowed.join(', ')})`);
+}
+
 function sourced(e: Record<string, unknown>, f: string, fail: Fail): Pick<Price, 'source' | 'confidence'> {
+  if (e.note !== undefined && typeof e.note !== 'string') fail(`${f}.note`, 'must be a string');
   if (typeof e.source !== 'string' || !e.source.trim()) fail(`${f}.source`, 'is missing: every price needs its source');
   if (!CONF.includes(e.confidence as Price['confidence'])) fail(`${f}.confidence`, `must be one of ${CONF.join(', ')}`);
   return { source: e.source as string, confidence: e.confidence as Price['confidence'] };
@@ -79,19 +102,19 @@ export function parsePrices(body: unknown, fail: Fail): Prices {
   if (!body || typeof body !== 'object' || Array.isArray(body)) fail('prices', 'must be an object');
   const out: Prices = { events: {} };
   for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
-    const f = `prices.${key}`;
+    const f = `prices.${keyName(key)}`;
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(f, 'must be an object');
     const e = entry as Record<string, unknown>;
     if (key === 'barrier') {
-      for (const k of Object.keys(e))
-        if (!['latency_ns_by_tiles', 'source', 'confidence', 'note'].includes(k))
-          fail(`${f}.${k}`, 'is not allowed (latency_ns_by_tiles, source, confidence, note)');
+      only(e, BARRIER_KEYS, f, fail);
       const t = e.latency_ns_by_tiles;
-      if (!Array.isArray(t) || t.length === 0 || t.length > 64)
-        fail(`${f}.latency_ns_by_tiles`, 'must be a list of [minimum tiles, ns] pairs');
+      if (!Array.isArray(t) || t.length === 0 || t.length > BARRIER_MAX_ROWS)
+        fail(`${f}.latency_ns_by_tiles`, `must be a list of 1 to ${BARRIER_MAX_ROWS} [minimum tiles, ns] pairs`);
       const byTiles = (t as unknown[]).map((p, i): [number, number] => {
-        if (!Array.isArray(p) || p.length !== 2 || !Number.isInteger(p[0]) || p[0] < 1)
+        if (!Array.isArray(p) || p.length !== 2)
           fail(`${f}.latency_ns_by_tiles[${i}]`, 'must be [minimum tiles (an integer >= 1), ns]');
+        if (!Number.isSafeInteger(p[0]) || p[0] < 1)
+          fail(`${f}.latency_ns_by_tiles[${i}][0]`, `= ${shown(p[0])}, expected an integer >= 1 (minimum tiles)`);
         return [(p as number[])[0], num((p as unknown[])[1], `${f}.latency_ns_by_tiles[${i}][1]`, fail)];
       });
       if (byTiles[0][0] !== 1) fail(`${f}.latency_ns_by_tiles[0][0]`, 'must be 1 (the barrier of one tile)');
@@ -101,19 +124,14 @@ export function parsePrices(body: unknown, fail: Fail): Prices {
       continue;
     }
     if (key === 'static_power') {
-      for (const k of Object.keys(e))
-        if (!['power_mw', 'source', 'confidence', 'note'].includes(k))
-          fail(`${f}.${k}`, 'is not allowed (power_mw, source, confidence, note)');
+      only(e, STATIC_POWER_KEYS, f, fail);
       out.staticPowerMw = { value: num(e.power_mw, `${f}.power_mw`, fail), ...sourced(e, f, fail) };
       continue;
     }
     if (!(PRICE_EVENTS as readonly string[]).includes(key))
       fail(f, `is not a priced event (${[...PRICE_EVENTS, 'barrier', 'static_power'].join(', ')})`);
-    const allowed = ['energy_pj', 'latency_ns', 'energy_range_pj', 'latency_range_ns', 'source', 'confidence', 'note'];
-    for (const k of Object.keys(e))
-      if (!allowed.includes(k)) fail(`${f}.${k}`, `is not allowed (${allowed.join(', ')})`);
+    only(e, PRICE_KEYS, f, fail);
     if (e.energy_pj === undefined && e.latency_ns === undefined) fail(f, 'needs energy_pj, latency_ns or both');
-    if (e.note !== undefined && typeof e.note !== 'string') fail(`${f}.note`, 'must be a string');
     const p: Price = { ...sourced(e, f, fail) };
     if (e.energy_pj !== undefined) p.energyPj = num(e.energy_pj, `${f}.energy_pj`, fail);
     if (e.latency_ns !== undefined) p.latencyNs = num(e.latency_ns, `${f}.latency_ns`, fail);

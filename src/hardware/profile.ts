@@ -7,8 +7,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
-import { parseJson, shown } from '../io/json-read.js';
-import { LONE_SURROGATE } from '../net/json.js';
+import { keyName, parseJson, shown } from '../io/json-read.js';
+import { CONTROL, LONE_SURROGATE } from '../net/json.js';
 import { parsePrices, type Prices } from '../energy/prices.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
@@ -23,7 +23,19 @@ export interface Sourced<T> {
   confidence: Confidence;
 }
 
-type Kind = 'count' | 'bits' | 'bytes' | 'pj' | 'ns' | 'mesh' | 'spike-kind' | 'encoding';
+/** What a profile value must be: a positive integer (count, bits, bytes) or number (pj, ns), or one of the rest. */
+export type ProfileKind = 'count' | 'bits' | 'bytes' | 'pj' | 'ns' | 'mesh' | 'spike-kind' | 'encoding';
+type Kind = ProfileKind;
+
+/** The top-level fields that are not sections, and the fields of a section's entry (docs/formats/profile.md). */
+export const PROFILE_HEAD_KEYS = ['format', 'version', 'name', 'description'] as const;
+export const ENTRY_KEYS = ['value', 'unit', 'source', 'confidence'] as const;
+/** Upper bounds: counts and bytes go into the deployment file as 32-bit integers; widths up to 64 bits. */
+export const COUNT_MAX = 2 ** 31 - 1;
+export const BITS_MAX = 64;
+export const MESH_MAX = 65536;
+/** A profile's name: printed in tables and messages, and written into the deployment file. */
+export const PROFILE_NAME_MAX = 200;
 
 /** How a core stores its synapses (the memory cost model of the resource check). */
 export const SYNAPSE_ENCODINGS = ['sparse', 'dense', 'crossbar'] as const;
@@ -84,43 +96,53 @@ export function parseProfile(text: string, file: string): Profile {
   const fail = (field: string, what: string): never => {
     throw new UserError(`${file}: ${field} ${what}`);
   };
+  const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
   if (!root || typeof root !== 'object' || Array.isArray(root)) fail('the file', 'must be a JSON object');
   const r = root as Record<string, unknown>;
   if (r.format !== PROFILE_FORMAT) fail('format', `= ${shown(r.format)}, expected "${PROFILE_FORMAT}"`);
   if (r.version !== PROFILE_VERSION) fail('version', `= ${shown(r.version)}, expected ${PROFILE_VERSION}`);
   if (typeof r.name !== 'string' || !r.name) fail('name', 'must be a non-empty string');
+  if (r.description !== undefined && typeof r.description !== 'string')
+    fail('description', `= ${shown(r.description)}, expected a string`);
   // Every string goes into the deployment file as UTF-8.
   const wellFormed = (v: unknown, field: string): void => {
     if (typeof v === 'string' && LONE_SURROGATE.test(v))
       fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)');
   };
   wellFormed(r.name, 'name');
+  if (CONTROL.test(r.name as string))
+    fail('name', 'has a control character (a newline, a tab ...): names are printed in tables and messages');
+  const chars = [...(r.name as string)].length; // code points, as JSON Schema's maxLength counts
+  if (chars > PROFILE_NAME_MAX) fail('name', `is ${chars} characters long; a name has at most ${PROFILE_NAME_MAX}`);
   wellFormed(r.description, 'description');
   const sections: Profile['sections'] = {};
   let prices: Prices = { events: {} };
   for (const [sec, body] of Object.entries(r)) {
-    if (['format', 'version', 'name', 'description'].includes(sec)) continue;
+    if ((PROFILE_HEAD_KEYS as readonly string[]).includes(sec)) continue;
     if (sec === 'prices') {
       prices = parsePrices(body, fail);
       for (const [k, e] of Object.entries(body as Record<string, Record<string, unknown>>)) {
-        wellFormed(e.source, `prices.${k}.source`);
-        wellFormed(e.note, `prices.${k}.note`);
+        wellFormed(e.source, `prices.${keyName(k)}.source`);
+        wellFormed(e.note, `prices.${keyName(k)}.note`);
       }
       continue;
     }
     const fields =
-      PROFILE_FIELDS[sec] ??
-      fail(sec, `is not a profile section (${[...Object.keys(PROFILE_FIELDS), 'prices'].join(', ')})`);
+      own(PROFILE_FIELDS, sec) ??
+      fail(
+        keyName(sec),
+        `is not a profile section (${[...PROFILE_HEAD_KEYS, ...Object.keys(PROFILE_FIELDS), 'prices'].join(', ')})`,
+      );
     if (!body || typeof body !== 'object' || Array.isArray(body)) fail(sec, 'must be an object');
     sections[sec] = {};
     for (const [key, entry] of Object.entries(body as Record<string, unknown>)) {
-      const f = `${sec}.${key}`;
-      const kind = fields[key] ?? fail(f, `is not a field of ${sec} (${Object.keys(fields).join(', ')})`);
+      const f = `${sec}.${keyName(key)}`;
+      const kind = own(fields, key) ?? fail(f, `is not a field of ${sec} (${Object.keys(fields).join(', ')})`);
       if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(f, 'must be {value, source, confidence}');
       const e = entry as Record<string, unknown>;
       for (const k of Object.keys(e))
-        if (!['value', 'unit', 'source', 'confidence'].includes(k))
-          fail(`${f}.${k}`, 'is not allowed (value, unit, source, confidence)');
+        if (!(ENTRY_KEYS as readonly string[]).includes(k))
+          fail(`${f}.${keyName(k)}`, `is not allowed (${ENTRY_KEYS.join(', ')})`);
       if (typeof e.source !== 'string' || !e.source.trim())
         fail(`${f}.source`, 'is missing: every number needs its source');
       if (!CONFIDENCE.includes(e.confidence as Confidence))
@@ -130,8 +152,13 @@ export function parseProfile(text: string, file: string): Profile {
       wellFormed(e.unit, `${f}.unit`);
       const v = e.value;
       if (kind === 'mesh') {
-        if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0 && x <= 65536))
-          fail(`${f}.value`, `= ${shown(v)}, expected [columns, rows] of positive integers up to 65536`);
+        if (!Array.isArray(v) || v.length !== 2)
+          fail(`${f}.value`, `= ${shown(v)}, expected [columns, rows] of positive integers up to ${MESH_MAX}`);
+        const i = (v as unknown[]).findIndex(
+          (x) => !(Number.isInteger(x) && (x as number) > 0 && (x as number) <= MESH_MAX),
+        );
+        if (i >= 0)
+          fail(`${f}.value[${i}]`, `= ${shown((v as unknown[])[i])}, expected a positive integer up to ${MESH_MAX}`);
       } else if (kind === 'spike-kind') {
         if (v !== 'binary' && v !== 'graded') fail(`${f}.value`, `= ${shown(v)}, expected "binary" or "graded"`);
       } else if (kind === 'encoding') {
@@ -147,10 +174,10 @@ export function parseProfile(text: string, file: string): Profile {
           `${f}.value`,
           `= ${shown(v)}, expected a positive ${kind === 'pj' || kind === 'ns' ? 'number' : 'integer'}`,
         );
-      } else if ((kind === 'count' || kind === 'bytes') && v >= 2 ** 31) {
+      } else if ((kind === 'count' || kind === 'bytes') && v > COUNT_MAX) {
         fail(`${f}.value`, `= ${v}, expected less than 2^31 (the deployment file stores 32-bit counts)`);
-      } else if (kind === 'bits' && v > 64) {
-        fail(`${f}.value`, `= ${v}, expected at most 64 bits`);
+      } else if (kind === 'bits' && v > BITS_MAX) {
+        fail(`${f}.value`, `= ${v}, expected at most ${BITS_MAX} bits`);
       }
       sections[sec][key] = {
         value: v as number | number[] | string,

@@ -72,8 +72,9 @@ export const PROJECTION_KEYS = [
 /** A UTF-16 surrogate without its pair: JSON allows it, UTF-8 (protobuf strings, files) cannot carry it. */
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Control characters (and the line and paragraph separators): names are printed in tables and messages. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+export const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 export function fromJson(text: string, file = 'network'): Network {
   const root = parseJson(text, file);

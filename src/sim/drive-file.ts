@@ -1,12 +1,13 @@
 /**
- * The drive file of `ipvae simulate --drive`: one row of integers per step, as a JSON array of rows (for one
- * population, named by the caller) or an object {population: rows, ...}, or a NumPy .npy array [steps, neurons]. Every value a safe integer (1e308 and
- * 2^63 are refused, not clipped), every row non-empty, every population the same number of steps. Steps count
- * from 1 in messages (row 0 is step 1).
+ * The drive file of `ipvae simulate --drive` (docs/formats/drive.md): one row of integers per step, as a JSON
+ * array of rows (for one population, named by the caller) or an object {population: rows, ...}, or a NumPy .npy
+ * array [steps, neurons]. Every value a safe integer (1e308 and 2^63 are refused, not clipped), every row
+ * non-empty, every population the same number of steps. A message names a JSON value by its path from 0
+ * (`[t][k]`, or `POP[t][k]`) and its step from 1.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { keyName, parseJson } from '../io/json-read.js';
+import { keyName, parseJson, shown } from '../io/json-read.js';
 import { parseNpy } from '../io/npy.js';
 import { neuronModel } from './registry.js';
 
@@ -22,40 +23,47 @@ export interface DriveOptions {
 export function parseDriveFile(text: string, file: string, opts: DriveOptions): Record<string, number[][]> {
   const arrayFor = () => opts.population ?? opts.fallback?.();
   const root = parseJson(text, file, 'not a JSON array of per-step arrays (or an object of them by population)');
-  if (
-    opts.population !== undefined &&
-    root &&
-    typeof root === 'object' &&
-    !Array.isArray(root) &&
-    !Object.keys(root).includes(opts.population)
-  )
-    throw new UserError(
-      `${file}: names its populations ({population: rows}) and --population ${keyName(opts.population)} is not one of them`,
-    );
+  const fail = (what: string): never => {
+    throw new UserError(`${file}: ${what}`);
+  };
+  const isObject = root !== null && typeof root === 'object' && !Array.isArray(root);
+  if (opts.population !== undefined && isObject && !Object.hasOwn(root, opts.population))
+    fail(`names its populations ({population: rows}) and --population ${keyName(opts.population)} is not one of them`);
   const entries: [string, unknown][] = Array.isArray(root)
     ? [[arrayFor() ?? '', root]]
-    : root && typeof root === 'object'
+    : isObject
       ? Object.entries(root)
       : [];
-  if (entries.length === 0) throw new UserError(`${file}: expected a non-empty JSON array of per-step arrays`);
+  if (entries.length === 0)
+    fail('expected a non-empty array of per-step rows, or an object {population: rows} naming at least one');
   const out: Record<string, number[][]> = Object.create(null);
   for (const [name, rows] of entries) {
-    if (!name) throw new UserError(`${file}: the network has no population for these rows to drive`);
-    if (opts.names && !opts.names.includes(name))
-      throw new UserError(
-        `${file}: ${keyName(name)} is not a population of the network (${opts.names.join(', ').slice(0, 200)})`,
-      );
-    const at = Array.isArray(root) ? '' : `${keyName(name)}: `;
-    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.length > 0))
-      throw new UserError(`${file}: ${at}expected a non-empty array of non-empty per-step arrays`);
-    rows.forEach((r: unknown[], t) => {
-      if (!r.every((v) => Number.isSafeInteger(v)))
-        throw new UserError(`${file}: ${at}step ${t + 1} must hold integers only`);
+    if (!name) fail('the network has no population for these rows to drive');
+    // the field path of these rows: [t][k] for an array, POP[t][k] for an object
+    const at = Array.isArray(root) ? '' : keyName(name);
+    if (!Array.isArray(rows) || rows.length === 0)
+      fail(`${at || 'the file'} must be a non-empty array of per-step rows (one row of integers per step)`);
+    (rows as unknown[]).forEach((r, t) => {
+      if (!Array.isArray(r) || r.length === 0)
+        return fail(`${at}[${t}] = ${shown(r)}, expected a non-empty row of integers (step ${t + 1})`);
+      const k = r.findIndex((v) => !Number.isSafeInteger(v));
+      if (k >= 0)
+        fail(
+          `${at}[${t}][${k}] = ${shown(r[k])}, expected an integer (at most 2^53 - 1 in magnitude; step ${t + 1}, neuron ${k})`,
+        );
     });
+    if (opts.names && !opts.names.includes(name))
+      fail(`${keyName(name)} is not a population of the network (${opts.names.join(', ').slice(0, 200)})`);
     out[name] = rows as number[][];
   }
   const lens = new Set(Object.values(out).map((r) => r.length));
-  if (lens.size > 1) throw new UserError(`${file}: every population needs the same number of steps (rows)`);
+  if (lens.size > 1)
+    fail(
+      `every population needs the same number of steps (rows): ${Object.entries(out)
+        .map(([k, r]) => `${keyName(k)} has ${r.length}`)
+        .join(', ')
+        .slice(0, 200)}`,
+    );
   return out;
 }
 

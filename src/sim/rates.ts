@@ -49,35 +49,77 @@ export function writeRates(r: RatesResult, prov: RatesProvenance): string {
   });
 }
 
-/** Per-population rates of the given kind from a rates file's text; any problem is one UserError naming the file. */
+/** The fields of a rates file (docs/formats/rates.md); the reader refuses any other. */
+export const RATES_KEYS = ['format', 'version', 'net', 'data', 'samples', 'steps', 'seed', 'unit', 'rates'] as const;
+/** The fields of a population's entry in its long form. */
+export const RATE_KINDS = ['spikes', 'events'] as const;
+
+/**
+ * Per-population rates of the given kind from a rates file's text; any problem is one UserError naming the file
+ * and the field. Both kinds of a {spikes, events} entry are checked, whichever is read, so a file a binary-spike
+ * chip accepts is accepted for a graded one too.
+ */
 export function readRates(text: string, file: string, net: Network, kind: RateKind): Record<string, Float64Array> {
   const root = parseJson(text, file, 'cannot read a JSON rates file');
-  const fmt = (root as { format?: unknown })?.format;
-  if (fmt !== undefined && fmt !== RATES_FORMAT)
-    throw new UserError(`${file}: format = ${shown(fmt)}, expected "${RATES_FORMAT}"`);
-  const ver = (root as { version?: unknown })?.version;
-  if (fmt !== undefined && ver !== RATES_VERSION)
-    throw new UserError(`${file}: version = ${shown(ver)}, this ipvae reads ${RATES_VERSION}`);
-  const rates = (root as { rates?: unknown })?.rates;
+  const fail = (field: string, what: string): never => {
+    throw new UserError(`${file}: ${field} ${what}`);
+  };
+  if (!root || typeof root !== 'object' || Array.isArray(root))
+    fail('the file', 'must be a JSON object {format, version, ..., rates} (write one with ipvae simulate --rates-out)');
+  const r = root as Record<string, unknown>;
+  for (const k of Object.keys(r))
+    if (!(RATES_KEYS as readonly string[]).includes(k))
+      fail(keyName(k), `is not a field of a rates file (${RATES_KEYS.join(', ')})`);
+  if (r.format !== undefined && r.format !== RATES_FORMAT)
+    fail('format', `= ${shown(r.format)}, expected "${RATES_FORMAT}"`);
+  if ((r.format !== undefined || r.version !== undefined) && r.version !== RATES_VERSION)
+    fail('version', `= ${shown(r.version)}, this ipvae reads ${RATES_VERSION}`);
+  for (const k of ['net', 'data', 'unit'] as const)
+    if (r[k] !== undefined && typeof r[k] !== 'string') fail(k, `= ${shown(r[k])}, expected a string`);
+  for (const k of ['samples', 'steps'] as const)
+    if (r[k] !== undefined && !(Number.isSafeInteger(r[k]) && (r[k] as number) >= 1))
+      fail(k, `= ${shown(r[k])}, expected an integer >= 1`);
+  if (r.seed !== undefined && !(Number.isInteger(r.seed) && (r.seed as number) >= 0 && (r.seed as number) < 2 ** 32))
+    fail('seed', `= ${shown(r.seed)}, expected an integer from 0 to 2^32 - 1`);
+  const rates = r.rates;
   if (!rates || typeof rates !== 'object' || Array.isArray(rates))
-    throw new UserError(
-      `${file}: rates must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)`,
+    fail(
+      'rates',
+      'must be an object {population: [per-neuron rates] or {spikes, events}} (write one with ipvae simulate --rates-out)',
     );
+  /** A checked array of per-neuron rates (at most 1 each for a fraction). */
+  const values = (v: unknown, field: string, size: number, fraction: boolean): number[] => {
+    if (!Array.isArray(v)) return fail(field, `must be an array of ${size} number${size === 1 ? '' : 's'}`);
+    const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0 || (fraction && x > 1));
+    if (bad >= 0)
+      fail(
+        `${field}[${bad}]`,
+        fraction
+          ? `= ${shown(v[bad])} is not a fraction from 0 to 1 (of the emissions with a nonzero value)`
+          : 'is not a non-negative number',
+      );
+    if (v.length !== size) fail(`${field}:`, `${v.length} values, expected ${size} (one per neuron)`);
+    return v as number[];
+  };
   const out: Record<string, Float64Array> = Object.create(null);
   for (const [name, v] of Object.entries(rates as Record<string, unknown>)) {
-    const pop = net.populations.find((p) => p.name === name);
-    if (!pop)
-      throw new UserError(
-        `${file}: rates.${keyName(name)}: the network has no population of that name (${net.populations.map((p) => p.name).join(', ')})`,
-      );
-    const arr = Array.isArray(v) ? v : (v as Record<string, unknown>)?.[kind];
-    const field = `rates.${keyName(name)}${Array.isArray(v) ? '' : `.${kind}`}`;
-    if (!Array.isArray(arr)) throw new UserError(`${file}: ${field} must be an array of ${pop.size} numbers`);
-    if (arr.length !== pop.size)
-      throw new UserError(`${file}: ${field}: ${arr.length} values, expected ${pop.size} (one per neuron)`);
-    const bad = arr.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
-    if (bad >= 0) throw new UserError(`${file}: ${field}[${bad}] is not a non-negative number`);
-    out[name] = Float64Array.from(arr as number[]);
+    const at = `rates.${keyName(name)}`;
+    const isObject = v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (!Array.isArray(v) && !isObject)
+      fail(at, `= ${shown(v)}, expected an array of per-neuron rates or {spikes: [...], events: [...]}`);
+    const pop =
+      net.populations.find((p) => p.name === name) ??
+      fail(`${at}:`, `the network has no population of that name (${net.populations.map((p) => p.name).join(', ')})`);
+    if (Array.isArray(v)) {
+      out[name] = Float64Array.from(values(v, at, pop.size, false));
+      continue;
+    }
+    const e = v as Record<string, unknown>;
+    for (const k of Object.keys(e))
+      if (!(RATE_KINDS as readonly string[]).includes(k))
+        fail(`${at}.${keyName(k)}`, 'is not allowed (spikes, events)');
+    const both = RATE_KINDS.map((k) => values(e[k], `${at}.${k}`, pop.size, k === 'events'));
+    out[name] = Float64Array.from(both[RATE_KINDS.indexOf(kind)]);
   }
   return out;
 }
