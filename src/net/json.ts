@@ -91,8 +91,8 @@ export function fromJson(text: string, file = 'network'): Network {
         ? fail(field, 'has a lone UTF-16 surrogate (not valid Unicode text)')
         : CONTROL.test(v)
           ? fail(field, 'has a control character (a newline, a tab ...): names are printed in tables and messages')
-          : v.length > 200
-            ? fail(field, `is ${v.length} characters long; a name has at most 200`)
+          : [...v].length > 200
+            ? fail(field, `is ${[...v].length} characters long; a name has at most 200`)
             : v
       : fail(field, 'must be a non-empty string');
   const int = (v: unknown, field: string, lo: number, hi: number): number =>
