@@ -275,6 +275,26 @@ describe('splitter copies on truenorth, by hand', () => {
     expect([m.totals.splitters, m.totals.splitterCores]).toEqual([456, 2]);
   });
 
+  it('300 neurons all to all into 600: B takes 300 axons > 256, so no core holds a B neuron and copies are not estimated', () => {
+    const wide300: Network = {
+      name: 'w300',
+      meta: {},
+      populations: [input('in', 10), lif('a', 300), lif('b', 600)],
+      projections: [full('ia', 'in', 'a', 10, 300), full('ab', 'a', 'b', 300, 600)],
+    };
+    for (const splitters of [false, true]) {
+      const m = mapNetwork(wide300, TN, { strategy: 'fill', splitters });
+      expect(m.violations.find((v) => v.constraint === 'core.fan_in_axons')!.message).toMatch(/max 300 > 256/);
+      expect(m.violations.find((v) => v.constraint === 'core.neuron_fan_out')!.message).toMatch(
+        splitters
+          ? /needs splitter neurons, not inserted while limits no placement can fix are broken\)$/
+          : /needs splitter neurons, not estimated while limits no placement can fix are broken\)$/,
+      );
+      expect(m.splitters).toBeUndefined();
+      expect(m.totals.splitters).toBe(0);
+    }
+  });
+
   it('--splitters on a profile without a neuron fan-out limit is refused, naming the profiles that have one', () => {
     let err: unknown;
     try {
