@@ -128,7 +128,15 @@ export {
   type Sourced,
 } from './hardware/profile.js';
 export { limitsOf, checkNetwork, type Limits, type Violation, type GradedMode } from './hardware/check.js';
-export { mapNetwork, type Mapping, type MapOptions, type Totals, type Routes, type Mesh } from './hardware/mapper.js';
+export {
+  mapNetwork,
+  type Mapping,
+  type MapOptions,
+  type Totals,
+  type Routes,
+  type Mesh,
+  type SplitterReport,
+} from './hardware/mapper.js';
 export { coreLoads, type Strategy } from './hardware/partition.js';
 export {
   deploymentObject,

@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readNetwork } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
-import { mapNetwork, type Mapping } from '../hardware/mapper.js';
+import { mapNetwork, type Mapping, type SplitterReport } from '../hardware/mapper.js';
+import { originals } from '../hardware/graph.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
 import { GRADED_MODES, limitsOf, type GradedMode } from '../hardware/check.js';
 import { rateKind, readRates } from '../sim/rates.js';
@@ -33,7 +34,9 @@ export interface CoreSummary {
   x: number;
   y: number;
   populations: string[];
+  /** Neurons on the core, splitter copies included, and how many of them are copies. */
   neurons: number;
+  copies: number;
   synapses: number;
   memoryBytes: number;
   /** Share of the core's synapse memory (null when the profile states no limit). */
@@ -54,6 +57,8 @@ export interface MappingSummary {
   cores: CoreSummary[];
   routes: number;
   totals: Mapping['totals'];
+  /** Splitter copies inserted or estimated (a profile limiting a neuron's destination cores, when it is broken), else null. */
+  splitters: SplitterReport | null;
   violations: Mapping['violations'];
   choices: string[];
   notes: string[];
@@ -63,7 +68,8 @@ export interface MappingSummary {
 export function mappingSummary(m: Mapping): MappingSummary {
   const L = m.limits,
     c = m.cores,
-    pops = corePopulations(m);
+    pops = corePopulations(m),
+    copies = copiesPerCore(m);
   return {
     profile: m.profile.name,
     strategy: m.strategy,
@@ -75,6 +81,7 @@ export function mappingSummary(m: Mapping): MappingSummary {
       y: c.y[i],
       populations: pops[i],
       neurons: c.neurons[i],
+      copies: copies[i],
       synapses: c.synapses[i],
       memoryBytes: Math.ceil(c.memoryBits[i] / 8),
       memoryFrac: Number.isFinite(L.memoryBits) ? c.memoryBits[i] / L.memoryBits : null,
@@ -87,6 +94,7 @@ export function mappingSummary(m: Mapping): MappingSummary {
     })),
     routes: m.routes.src.length,
     totals: m.totals,
+    splitters: m.splitters ?? null,
     violations: m.violations,
     choices: m.choices,
     notes: m.notes,
@@ -94,11 +102,35 @@ export function mappingSummary(m: Mapping): MappingSummary {
   };
 }
 
+/** Splitter copies on every core. */
+function copiesPerCore(m: Mapping): Int32Array {
+  const out = new Int32Array(m.totals.cores);
+  for (let v = originals(m.graph); v < m.graph.nPlaced; v++) out[m.part[v]]++;
+  return out;
+}
+
+const n1 = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** One line on the splitter copies: inserted, what inserting them takes, or why copies cannot do it. */
+export function splitterLine(r: SplitterReport): string {
+  const head = `splitters: ${n1(r.neuronsOver, 'neuron')} ${r.neuronsOver === 1 ? 'reaches' : 'reach'} more than ${n1(r.limit, 'core')}`;
+  const pops = r.byPopulation.map((p) => `${p.population} ${p.copies.toLocaleString('en-US')}`).join(', ');
+  if (!r.settled)
+    return `${head}; copies cannot resolve it: after ${n1(r.rounds, 'round')}, ${n1(r.copies, 'copy', 'copies')} on ${n1(r.extraCores, 'added core')} and their inputs still need more (a copy needs its neuron's inputs on its own core, so the sources of copies on added cores need copies too; a population that feeds itself across full cores never settles)`;
+  return (
+    `${head}; ${r.inserted ? 'inserted' : '--splitters would insert'} ${n1(r.copies, 'copy', 'copies')} (${pops}; ${r.copiesOnOwnCore.toLocaleString('en-US')} on their neuron's own core), ` +
+    `${r.inserted ? 'on' : 'needing'} ${n1(r.extraCores, 'more core')} (${r.coresWithout} -> ${r.cores}); ` +
+    `no tick added (a copy integrates the same inputs and fires in the same tick as its neuron); ` +
+    `spikes between cores per step ${fmt(r.interCoreSpikesPerStepWithout, 1)} -> ${fmt(r.interCoreSpikesPerStep!, 1)}, ` +
+    `hop-weighted ${fmt(r.hopWeightedTrafficWithout, 1)} -> ${fmt(r.hopWeightedTraffic!, 1)}, longest route ${r.maxHopsWithout} -> ${r.maxHops} hops`
+  );
+}
+
 /** The populations on every core, in population order. */
 function corePopulations(m: Mapping): string[][] {
   const g = m.graph,
     sets = Array.from({ length: m.totals.cores }, () => new Set<number>());
-  for (let v = 0; v < g.nPlaced; v++) sets[m.part[v]].add(g.popOf[g.allOf[v]]);
+  for (let v = 0; v < g.nPlaced; v++) sets[m.part[v]].add(g.popOf[g.allOf[v]]); // copies count for their neuron's
   return sets.map((s) => [...s].sort((a, b) => a - b).map((i) => g.pops[i].name));
 }
 
@@ -184,10 +216,15 @@ export function addMapCommands(program: Command): void {
       '--max-neurons-per-core <n>',
       "use at most n neurons of each core (below the profile's limit), to spread the work over more cores",
     )
+    .option(
+      '--splitters',
+      "on a profile that limits a neuron's destination cores (core.neuron_fan_out; truenorth: 1), insert splitter copies: a copy of a neuron, on its core or an added one, with the same inputs and parameters, fires with it and sends to another of its target cores (without --splitters a broken limit is reported with the copies, cores and hops inserting them would take)",
+      false,
+    )
     .option('--out <file>', 'write the deployment file (.pb, protobuf ipvae.deploy.v1)')
     .option(
       '--json',
-      'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, ...}, violations, choices, notes, seconds}',
+      'print {cores: [...], routes (count), totals: {cores, chips, inter_core_spikes_per_step, hop_weighted_traffic, splitters, ...}, splitters (copies inserted or estimated, or null), violations, choices, notes, seconds}',
       false,
     );
   const mapCmd = program.commands[program.commands.length - 1];
@@ -222,21 +259,35 @@ export function addMapCommands(program: Command): void {
       : undefined;
     const maxNeuronsPerCore =
       o.maxNeuronsPerCore === undefined ? undefined : parseIntOpt('--max-neurons-per-core', o.maxNeuronsPerCore, 1);
-    const m = mapNetwork(net, profile, { strategy, rates, rateSource, graded, maxNeuronsPerCore });
+    const m = mapNetwork(net, profile, {
+      strategy,
+      rates,
+      rateSource,
+      graded,
+      maxNeuronsPerCore,
+      splitters: o.splitters,
+    });
+    const sp = m.splitters;
     const summary = mappingSummary(m);
     if (m.violations.length) {
       // The list goes to stdout (or --json); stderr gets the one `ipvae:` line every failure gets.
       const n = m.violations.length;
       if (o.json) console.log(JSON.stringify(snakeKeys({ ...summary, out: null })));
-      else
+      else {
         console.log(
           table(
             ['constraint', 'where', 'value', 'limit', 'what'],
             m.violations.map((v) => [v.constraint, v.where, v.value, v.limit, v.message]),
           ),
         );
+        if (sp) console.log(splitterLine(sp));
+      }
+      const hint =
+        sp && sp.settled && !sp.inserted && m.violations.some((v) => v.constraint === 'core.neuron_fan_out')
+          ? `; --splitters would insert ${n1(sp.copies, 'splitter copy', 'splitter copies')} on ${n1(sp.extraCores, 'more core')}`
+          : '';
       throw new UserError(
-        `${o.net}: ${net.name} does not fit ${profile.name} (${n} violated constraint${n === 1 ? '' : 's'}: ${[...new Set(m.violations.map((v) => v.constraint))].join(', ')}; listed on stdout); no file written`,
+        `${o.net}: ${net.name} does not fit ${profile.name} (${n} violated constraint${n === 1 ? '' : 's'}: ${[...new Set(m.violations.map((v) => v.constraint))].join(', ')}; listed on stdout${hint}); no file written`,
       );
     }
     if (o.out) writeFileAtomic(o.out, encodeDeployment(deploymentObject(net, m, graded)));
@@ -247,7 +298,8 @@ export function addMapCommands(program: Command): void {
     const L = m.limits,
       c = m.cores,
       C = m.totals.cores,
-      pops = corePopulations(m);
+      pops = corePopulations(m),
+      copies = sp?.inserted ? copiesPerCore(m) : undefined;
     console.log(
       table(
         [
@@ -256,6 +308,7 @@ export function addMapCommands(program: Command): void {
           'x,y',
           'populations',
           'neurons',
+          ...(copies ? ['copies'] : []),
           'synapses',
           'memory',
           'fan-in',
@@ -269,6 +322,7 @@ export function addMapCommands(program: Command): void {
           `${c.x[i]},${c.y[i]}`,
           pops[i].join('+'),
           c.neurons[i],
+          ...(copies ? [copies[i]] : []),
           c.synapses[i],
           pct(c.memoryBits[i], L.memoryBits),
           pct(c.fanIn[i], L.fanIn),
@@ -285,10 +339,11 @@ export function addMapCommands(program: Command): void {
         (m.limits.unchecked.length
           ? ` (${m.limits.unchecked.join(', ')} unchecked: the profile does not state them)`
           : '') +
-        `, ${t.neurons} neurons, ${t.synapses} synapses; ` +
+        `, ${t.neurons} neurons${t.splitters ? ` + ${t.splitters} splitter copies (${t.splitterCores} cores added for them)` : ''}, ${t.synapses} synapses; ` +
         `${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}; ` +
         `host ${fmt(t.hostSpikesPerInput, 1)} spikes/input + ${fmt(t.hostSpikesPerStep, 1)}/step; ${m.routes.src.length} routes; ${m.seconds.total.toFixed(2)} s`,
     );
+    if (sp) console.log(splitterLine(sp));
     console.log(`rates: ${m.rateSource}`);
     for (const s of m.choices) console.log(`choice: ${s}`);
     for (const s of m.notes) console.log(`note: ${s}`);
@@ -333,13 +388,16 @@ export function addMapCommands(program: Command): void {
       `mesh ${mesh.cols} x ${mesh.rows} tiles of ${mesh.coresPerTile} core(s), ${mesh.coresPerChip} cores per chip, ${mesh.chips} chip(s)${mesh.note ? ` (${mesh.note})` : ''}`,
     );
     console.log(
-      `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}`,
+      `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}` +
+        (t.splitters ? `; ${t.splitters} splitter copies, ${t.splitterCores} cores added for them` : ''),
     );
     const ranges = (c: DeployCore): string =>
       c.neurons
         .slice(0, 3)
         .map((r) => `${r.population}[${r.first}..${r.first + r.count - 1}]`)
-        .join(' ') + (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : '');
+        .join(' ') +
+      (c.neurons.length > 3 ? ` +${c.neurons.length - 3}` : '') +
+      (c.copies.length ? ` +${c.copies.reduce((a, r) => a + r.count, 0)} copies` : '');
     console.log(
       table(
         ['core', 'chip', 'x,y', 'neurons', 'ranges', 'synapse blocks', 'synapses', 'memory B', 'fan-in', 'fan-out'],

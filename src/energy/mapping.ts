@@ -15,13 +15,20 @@ import type { ProbeRequest } from '../sim/probe.js';
 /**
  * Where a deployment puts each neuron of the network it was made for: per population, each neuron's core index
  * (host populations: -1, they are not placed). Refuses a deployment written for another network (its SHA-256 of
- * the network's JSON image differs), one naming neurons the network lacks, and a chip population not fully placed.
+ * the network's JSON image differs), one naming neurons the network lacks, a chip population not fully placed, and
+ * one with splitter copies (not modelled by the event count yet).
  */
 export function placement(net: Network, d: Deployment, deployFile = 'deployment'): Map<string, Int32Array> {
   const sha = createHash('sha256').update(toJson(net)).digest('hex');
   if (sha !== d.provenance.networkSha256)
     throw new UserError(
       `${deployFile}: was written for another network (sha256 ${d.provenance.networkSha256.slice(0, 16)}..., this network's is ${sha.slice(0, 16)}...); map this network again`,
+    );
+  // A copy fires with its neuron and reaches other cores' synapses; the probe and the exports place each neuron once.
+  const copies = d.cores.reduce((a, c) => a + c.copies.reduce((b, r) => b + r.count, 0), 0);
+  if (copies)
+    throw new UserError(
+      `${deployFile}: holds ${copies} splitter copies (map --splitters); the per-core event count and the SANA-FE export place every neuron once and do not model copies yet`,
     );
   const coreOf = new Map(net.populations.map((p) => [p.name, new Int32Array(p.size).fill(-1)]));
   for (const c of d.cores)

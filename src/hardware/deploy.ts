@@ -16,6 +16,7 @@ import { packageRoot, packageVersion } from '../paths.js';
 import { UserError } from '../errors.js';
 import { shown } from '../io/json-read.js';
 import type { Mapping, Totals } from './mapper.js';
+import { instancesOf, originals } from './graph.js';
 import type { GradedMode } from './check.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
 
@@ -154,6 +155,10 @@ export interface DeployCore {
   firedPerStep: number;
   localSpikesPerStep: number;
   synapsesPerStep: number;
+  /** Splitter copies on the core (after its own neurons), and every neuron's destination cores (with copies). */
+  copies: DeployNeuronRange[];
+  destIndptr: number[];
+  destCores: number[];
 }
 export interface DeployRoute {
   src: number;
@@ -185,8 +190,12 @@ const int32 = (v: number, what: string): number => {
 /** The Deployment of a mapping (typed, camelCase; encodeDeployment writes it). */
 export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): Deployment {
   const g = m.graph,
-    C = m.totals.cores;
-  // Neurons of each core in placed-id order, and each neuron's local index on its core.
+    C = m.totals.cores,
+    nOrig = originals(g),
+    I = instancesOf(g);
+  // A placed id's neuron of the network (a copy's: the neuron it duplicates).
+  const neuronOf = (v: number) => (v < nOrig ? v : g.copyOf![v - nOrig]);
+  // Neurons of each core in placed-id order (its own, then copies), and each neuron's local index on its core.
   const counts = new Int32Array(C + 1);
   for (let v = 0; v < g.nPlaced; v++) counts[m.part[v] + 1]++;
   for (let c = 0; c < C; c++) counts[c + 1] += counts[c];
@@ -200,17 +209,32 @@ export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): 
   }
   const popOfName = new Map(g.pops.map((p, i) => [p.name, i]));
   const cores = Array.from({ length: C }, (_, c): DeployCore => {
-    const neurons: DeployNeuronRange[] = [];
+    const neurons: DeployNeuronRange[] = [],
+      copies: DeployNeuronRange[] = [];
     const byPop = new Map<number, number[]>();
     for (let i = counts[c]; i < counts[c + 1]; i++) {
       const v = order[i],
         pi = g.popOf[g.allOf[v]],
         P = g.pops[pi],
-        j = v - P.placedOffset;
-      const last = neurons[neurons.length - 1] as DeployNeuronRange | undefined;
+        j = neuronOf(v) - P.placedOffset,
+        runs = v < nOrig ? neurons : copies;
+      const last = runs[runs.length - 1] as DeployNeuronRange | undefined;
       if (last && last.population === P.name && last.first + last.count === j) last.count++;
-      else neurons.push({ population: P.name, first: j, count: 1 });
+      else runs.push({ population: P.name, first: j, count: 1 });
       (byPop.get(pi) ?? byPop.set(pi, []).get(pi)!).push(j);
+    }
+    // With copies, where every neuron of the core sends (its one axon per destination core)
+    const destIndptr: number[] = [],
+      destCores: number[] = [];
+    if (g.copyOf) {
+      destIndptr.push(0);
+      for (let i = counts[c]; i < counts[c + 1]; i++) {
+        const s = g.allOf[order[i]],
+          d = new Set<number>();
+        for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++) d.add(m.part[g.netTgt[k]]);
+        destCores.push(...[...d].sort((a, b) => a - b));
+        destIndptr.push(destCores.length);
+      }
     }
     const params: DeployParam[] = [];
     for (const [pi, js] of byPop) {
@@ -244,6 +268,9 @@ export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): 
       firedPerStep: m.cores.firedPerStep[c],
       localSpikesPerStep: m.cores.localPerStep[c],
       synapsesPerStep: m.cores.synapsesPerStep[c],
+      copies,
+      destIndptr,
+      destCores,
     };
   });
   // Synapse blocks: one pass per projection over its CSR (sources ascending), bucketed by the target's core.
@@ -253,19 +280,23 @@ export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): 
     const blocks = new Map<number, { axons: number[]; indptr: number[]; targets: number[]; weights: number[] }>();
     for (let s = 0; s + 1 < q.indptr.length; s++) {
       for (let j = q.indptr[s]; j < q.indptr[s + 1]; j++) {
-        const v = T.placedOffset + q.indices[j],
-          c = m.part[v];
-        let b = blocks.get(c);
-        if (!b) {
-          b = { axons: [], indptr: [0], targets: [], weights: [] };
-          blocks.set(c, b);
+        const t = T.placedOffset + q.indices[j];
+        // the synapse on the neuron and on each of its copies
+        for (let i = I.ptr[t]; i < I.ptr[t + 1]; i++) {
+          const v = I.inst[i],
+            c = m.part[v];
+          let b = blocks.get(c);
+          if (!b) {
+            b = { axons: [], indptr: [0], targets: [], weights: [] };
+            blocks.set(c, b);
+          }
+          if (b.axons[b.axons.length - 1] !== s) {
+            if (b.axons.length) b.indptr.push(b.targets.length);
+            b.axons.push(s);
+          }
+          b.targets.push(local[v]);
+          b.weights.push(q.weights[j]);
         }
-        if (b.axons[b.axons.length - 1] !== s) {
-          if (b.axons.length) b.indptr.push(b.targets.length);
-          b.axons.push(s);
-        }
-        b.targets.push(local[v]);
-        b.weights.push(q.weights[j]);
       }
     }
     const S = g.pops[popOfName.get(q.source)!];

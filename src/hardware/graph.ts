@@ -44,6 +44,49 @@ export interface MapGraph {
   synapses: number;
   /** (source population, target population) of every projection into a placed population. */
   edges: [number, number][];
+  /**
+   * Splitter copies (map --splitters, src/hardware/splitters.ts): placed ids from nPlaced - copyOf.length on
+   * (and all ids from nAll - copyOf.length on) are copies, copyOf[k] the placed id of the neuron copy k
+   * duplicates. Absent without copies. `synapses` stays the network's count (copies' inputs not included).
+   */
+  copyOf?: Int32Array;
+}
+
+/** Placed neurons of the network (copies excluded). */
+export const originals = (g: MapGraph): number => g.nPlaced - (g.copyOf?.length ?? 0);
+
+/**
+ * Every placed neuron of the network and its copies (CSR over the originals' placed ids): the neuron first,
+ * then its copies in the order they were made. Without copies, each neuron alone.
+ */
+export function instancesOf(g: MapGraph): { ptr: Int32Array; inst: Int32Array } {
+  const n = originals(g),
+    K = g.copyOf?.length ?? 0;
+  const ptr = new Int32Array(n + 1);
+  for (let v = 0; v < n; v++) ptr[v + 1] = 1;
+  for (let k = 0; k < K; k++) ptr[g.copyOf![k] + 1]++;
+  for (let v = 0; v < n; v++) ptr[v + 1] += ptr[v];
+  const inst = new Int32Array(n + K),
+    at = ptr.slice(0, n);
+  for (let v = 0; v < n; v++) inst[at[v]++] = v;
+  for (let k = 0; k < K; k++) inst[at[g.copyOf![k]]++] = n + k;
+  return { ptr, inst };
+}
+
+/** Transpose of nets (all-id source -> placed targets): the distinct sources of each placed neuron. */
+export function transposeNets(
+  nAll: number,
+  nPlaced: number,
+  netPtr: Int32Array,
+  netTgt: Int32Array,
+): { inPtr: Int32Array; inSrc: Int32Array } {
+  const inPtr = new Int32Array(nPlaced + 1);
+  for (let j = 0; j < netTgt.length; j++) inPtr[netTgt[j] + 1]++;
+  for (let v = 0; v < nPlaced; v++) inPtr[v + 1] += inPtr[v];
+  const inSrc = new Int32Array(netTgt.length),
+    at = inPtr.slice(0, nPlaced);
+  for (let s = 0; s < nAll; s++) for (let j = netPtr[s]; j < netPtr[s + 1]; j++) inSrc[at[netTgt[j]]++] = s;
+  return { inPtr, inSrc };
 }
 
 export function buildGraph(net: Network): MapGraph {
@@ -125,13 +168,7 @@ export function buildGraph(net: Network): MapGraph {
   walk((s, v) => {
     netTgt[fillAt[s]++] = v;
   });
-  // Transpose.
-  const inPtr = new Int32Array(nPlaced + 1);
-  for (let j = 0; j < netTgt.length; j++) inPtr[netTgt[j] + 1]++;
-  for (let v = 0; v < nPlaced; v++) inPtr[v + 1] += inPtr[v];
-  const inSrc = new Int32Array(netTgt.length),
-    at = inPtr.slice(0, nPlaced);
-  for (let s = 0; s < nAll; s++) for (let j = netPtr[s]; j < netPtr[s + 1]; j++) inSrc[at[netTgt[j]]++] = s;
+  const { inPtr, inSrc } = transposeNets(nAll, nPlaced, netPtr, netTgt);
   return {
     pops,
     nAll,

@@ -5,10 +5,12 @@
  * is a typed array; the result is plain data for the deployment writer, the CLI table and the tests.
  */
 import type { Network } from '../net/network.js';
-import { profileNumber, type Profile } from './profile.js';
-import { buildGraph, type MapGraph } from './graph.js';
+import { BUNDLED_PROFILES, loadProfile, profileNumber, type Profile } from './profile.js';
+import { buildGraph, instancesOf, originals, type MapGraph } from './graph.js';
 import { checkNetwork, limitsOf, type GradedMode, type Limits, type Violation } from './check.js';
-import { partition, type Strategy } from './partition.js';
+import { coreLoads, corePopOf, partition, type CoreLoads, type Strategy } from './partition.js';
+import { planCopies, withCopies, type AxonTypes, type CopyPlan } from './splitters.js';
+import { UserError } from '../errors.js';
 
 export interface Mesh {
   /** Tile columns and rows of one chip; chips sit side by side along x. */
@@ -65,15 +67,52 @@ export interface Totals {
   hopWeightedTraffic: number;
   hostSpikesPerStep: number;
   hostSpikesPerInput: number;
+  /** Splitter copies in the mapping (--splitters), and the cores added to hold them (0 and 0 without). */
+  splitters: number;
+  splitterCores: number;
+}
+
+/**
+ * Splitter copies (src/hardware/splitters.ts) on a profile that limits a neuron's destination cores, when the
+ * partition breaks that limit: inserted (map --splitters) or what inserting them would take.
+ */
+export interface SplitterReport {
+  inserted: boolean;
+  /** false: copies cannot resolve the limit (their inputs kept needing more copies); the numbers are where it gave up. */
+  settled: boolean;
+  rounds: number;
+  /** Destination cores a neuron (or copy) may reach. */
+  limit: number;
+  /** Neurons over the limit without copies. */
+  neuronsOver: number;
+  copies: number;
+  /** Copies on their neuron's own core; the others are on added cores. */
+  copiesOnOwnCore: number;
+  /** Copies by the population of the neuron they copy. */
+  byPopulation: { population: string; copies: number }[];
+  coresWithout: number;
+  cores: number;
+  extraCores: number;
+  /** Ticks a spike's way gains: 0, a copy integrates the same inputs and fires in the same tick as its neuron. */
+  extraTicks: number;
+  chips: number | null;
+  /** Without the copies and with them (null when not settled): spikes per step between cores, hop-weighted, longest route. */
+  interCoreSpikesPerStepWithout: number;
+  interCoreSpikesPerStep: number | null;
+  hopWeightedTrafficWithout: number;
+  hopWeightedTraffic: number | null;
+  maxHopsWithout: number;
+  maxHops: number | null;
 }
 
 export interface Mapping {
   strategy: Strategy;
   profile: Profile;
   limits: Limits;
+  /** The mapping graph; with inserted splitter copies, they are placed neurons after the network's (graph.copyOf). */
   graph: MapGraph;
   mesh: Mesh;
-  /** placed id -> core, core -> population index. */
+  /** placed id -> core (copies included), core -> population index. */
   part: Int32Array;
   corePop: Int32Array;
   cores: CoreStats;
@@ -85,6 +124,8 @@ export interface Mapping {
   rateSource: string;
   /** With a weight-levels profile (TrueNorth): the type of each input axon on each core (source all-id x cores + core). */
   axonTypes?: Map<number, number>;
+  /** When the partition breaks the neuron fan-out limit: the splitter copies, inserted or estimated. */
+  splitters?: SplitterReport;
   seconds: { partition: number; place: number; total: number };
 }
 
@@ -100,6 +141,11 @@ export interface MapOptions {
   maxTable?: number;
   /** Use at most this many neurons of each core (below the profile's limit): spreads a network over more cores. */
   maxNeuronsPerCore?: number;
+  /**
+   * Insert splitter copies so that no neuron reaches more cores than the profile's core.neuron_fan_out
+   * (TrueNorth: 1); the graph, part and cores then include them. A UserError on a profile without that limit.
+   */
+  splitters?: boolean;
 }
 
 /** The mesh of a profile; `perChip` from limitsOf (cores_per_chip, else the stated mesh, else unknown). */
@@ -379,13 +425,7 @@ function routesOf(g: MapGraph, part: Int32Array, C: number, rate: Float64Array, 
  * cores where no assignment exists or none was found within the budget, and the type of every (axon, core)
  * (key: source all-id x cores + core) elsewhere.
  */
-export function axonTypes(
-  net: Network,
-  g: MapGraph,
-  part: Int32Array,
-  C: number,
-  levels: number,
-): { failed: number[]; types: Map<number, number> } {
+export function axonTypes(net: Network, g: MapGraph, part: Int32Array, C: number, levels: number): AxonTypes {
   let n = 0;
   for (const q of net.projections) for (let j = 0; j < q.weights.length; j++) if (q.weights[j] !== 0) n++;
   const core = new Int32Array(n),
@@ -473,45 +513,59 @@ export function axonTypes(
   return { failed, types };
 }
 
-export function mapNetwork(net: Network, profile: Profile, options: MapOptions = {}): Mapping {
-  const o = { ...options, strategy: options.strategy ?? 'traffic' };
-  const t0 = performance.now();
-  const g = buildGraph(net),
-    L = limitsOf(profile),
-    mode = o.graded ?? 'spikes';
-  const cap = o.maxNeuronsPerCore;
-  if (cap !== undefined && cap < L.neurons) L.neurons = cap;
-  const rate = rateVector(g, o.rates);
-  const { violations, choices } = checkNetwork(net, g, profile, L, mode);
-  if (cap !== undefined && L.neurons === cap) choices.push(`at most ${cap} neurons per core (--max-neurons-per-core)`);
-  else if (cap !== undefined)
-    choices.push(
-      `--max-neurons-per-core ${cap} is above ${profile.name}'s ${L.neurons} neurons per core: the profile's limit applies`,
-    );
-  const unfit = violations.length > 0;
-  // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
-  const P = partition(g, L, { strategy: unfit ? 'fill' : o.strategy, rate, passes: o.passes, maxTable: o.maxTable });
-  const t1 = performance.now();
-  const C = P.cores;
+/** The bundled profiles that limit a neuron's destination cores (for messages). */
+export function fanOutLimitedProfiles(): string[] {
+  return BUNDLED_PROFILES.filter((n) => profileNumber(loadProfile(n), 'core', 'neuron_fan_out') !== undefined);
+}
+
+/** What a partition becomes on the chip: per-core numbers, routes, placement on the mesh, placement limits. */
+interface Layout {
+  graph: MapGraph;
+  part: Int32Array;
+  corePop: Int32Array;
+  mesh: Mesh;
+  cores: CoreStats;
+  routes: Routes;
+  totals: Totals;
+  /** The limits only a placement can break. */
+  violations: Violation[];
+  axonTypes?: Map<number, number>;
+  /** Neurons (copies included) reaching more cores than the neuron fan-out limit. */
+  over: number;
+  maxHops: number;
+}
+
+function layout(
+  net: Network,
+  profile: Profile,
+  L: Limits,
+  g: MapGraph,
+  part: Int32Array,
+  C: number,
+  corePop: Int32Array,
+  loads: CoreLoads,
+  rate: Float64Array,
+  strategy: Strategy,
+  types: AxonTypes | undefined,
+  addedCores: number,
+): Layout {
   const staticHost = Uint8Array.from(
     g.pops,
     (p) => +(p.host && net.projections.filter((q) => q.source === p.name).every((q) => q.static)),
   );
-  const S = { ...P.loads, routes: routesOf(g, P.part, C, rate, staticHost) };
+  const R = routesOf(g, part, C, rate, staticHost);
   const mesh = meshOf(profile, C, L.coresPerChip);
-  const slot = place(mesh, C, coreTraffic(C, S.routes), unfit ? 'fill' : o.strategy);
-  const t2 = performance.now();
-  const R = S.routes;
+  const slot = place(mesh, C, coreTraffic(C, R), strategy);
   const cores: CoreStats = {
     chip: new Int32Array(C),
     x: new Int32Array(C),
     y: new Int32Array(C),
     slot,
-    neurons: S.neurons,
-    synapses: S.synapses,
-    memoryBits: S.memoryBits,
-    fanIn: S.fanIn,
-    fanOut: S.fanOut,
+    neurons: loads.neurons,
+    synapses: loads.synapses,
+    memoryBits: loads.memoryBits,
+    fanIn: loads.fanIn,
+    fanOut: loads.fanOut,
     spikesIn: new Float64Array(C),
     spikesOut: new Float64Array(C),
     hostIn: new Float64Array(C),
@@ -523,15 +577,17 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
   for (let s = 0; s < g.nAll; s++) {
     const ps = g.placedOf[s];
     if (ps < 0) continue;
-    const h = P.part[ps];
+    const h = part[ps];
     cores.firedPerStep[h] += rate[s];
     for (let k = g.netPtr[s]; k < g.netPtr[s + 1]; k++)
-      if (P.part[g.netTgt[k]] === h) {
+      if (part[g.netTgt[k]] === h) {
         cores.localPerStep[h] += rate[s];
         break;
       }
   }
-  // The synapses those spikes reach, per core: each synapse of a dynamic projection, weighed by its source's rate
+  // The synapses those spikes reach, per core: each synapse of a dynamic projection (on every copy of its
+  // target), weighed by its source's rate
+  const I = instancesOf(g);
   for (const pr of net.projections) {
     if (pr.static) continue;
     const S = g.pops.find((p) => p.name === pr.source)!,
@@ -540,8 +596,10 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
     for (let a = 0; a < S.size; a++) {
       const r = rate[S.offset + a];
       if (r === 0) continue;
-      for (let j = pr.indptr[a]; j < pr.indptr[a + 1]; j++)
-        cores.synapsesPerStep[P.part[g.placedOf[T.offset + pr.indices[j]]]] += r;
+      for (let j = pr.indptr[a]; j < pr.indptr[a + 1]; j++) {
+        const v = T.placedOffset + pr.indices[j];
+        for (let i = I.ptr[v]; i < I.ptr[v + 1]; i++) cores.synapsesPerStep[part[I.inst[i]]] += r;
+      }
     }
   }
   for (let c = 0; c < C; c++) {
@@ -553,13 +611,16 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
   const totals: Totals = {
     cores: C,
     chips: mesh.chips,
-    neurons: g.nPlaced,
+    neurons: originals(g),
     synapses: g.synapses,
     interCoreSpikesPerStep: 0,
     hopWeightedTraffic: 0,
     hostSpikesPerStep: 0,
     hostSpikesPerInput: 0,
+    splitters: g.copyOf?.length ?? 0,
+    splitterCores: addedCores,
   };
+  let maxHops = 0;
   for (let i = 0; i < R.src.length; i++) {
     const a = R.src[i],
       b = R.dst[i],
@@ -575,19 +636,21 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
     R.hopsX[i] = Math.abs(ax - bx);
     R.hopsY[i] = Math.abs(ay - by);
     R.hops[i] = R.hopsX[i] + R.hopsY[i];
+    maxHops = Math.max(maxHops, R.hops[i]);
     cores.spikesOut[a] += r;
     cores.spikesIn[b] += r;
     totals.interCoreSpikesPerStep += r;
     totals.hopWeightedTraffic += r * R.hops[i];
   }
   // Limits only a placement can break.
+  const violations: Violation[] = [];
   const chip = profile.name;
   for (let pi = 0; pi < g.pops.length; pi++) {
     let over = 0,
       max = 0,
       first = -1;
     for (let c = 0; c < C; c++)
-      if (P.corePop[c] === pi && cores.fanOut[c] > L.fanOut) {
+      if (corePop[c] === pi && cores.fanOut[c] > L.fanOut) {
         over++;
         max = Math.max(max, cores.fanOut[c]);
         if (first < 0) first = c;
@@ -601,40 +664,38 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
         message: `population ${g.pops[pi].name}: ${over} core${over === 1 ? ' (core ' + first + ') needs' : `s (first: core ${first}) need`} more output axons than ${L.fanOut} on ${chip} (max ${max}, over by ${max - L.fanOut})`,
       });
   }
+  let overAll = 0;
   if (Number.isFinite(L.neuronFanOut)) {
-    for (const Pp of g.pops) {
-      if (Pp.host) continue;
-      let over = 0,
-        max = 0;
-      for (let j = 0; j < Pp.size; j++) {
-        const l = S.lam[Pp.offset + j];
-        if (l > L.neuronFanOut) over++;
-        max = Math.max(max, l);
-      }
-      if (over)
-        violations.push({
-          constraint: 'core.neuron_fan_out',
-          where: `population ${Pp.name}`,
-          value: max,
-          limit: L.neuronFanOut,
-          message: `population ${Pp.name}: ${over} neuron${over === 1 ? ' reaches' : 's reach'} more cores than a neuron may target (max ${max} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)`,
-        });
+    // every placed neuron, copies included (a copy counts for its neuron's population)
+    const over = new Int32Array(g.pops.length),
+      max = new Int32Array(g.pops.length);
+    for (let v = 0; v < g.nPlaced; v++) {
+      const s = g.allOf[v],
+        pi = g.popOf[s],
+        l = loads.lam[s];
+      if (l > L.neuronFanOut) over[pi]++;
+      max[pi] = Math.max(max[pi], l);
     }
-  }
-  let axonTypeOf: Map<number, number> | undefined;
-  if (Number.isFinite(L.weightLevels) && !violations.some((v) => v.constraint === 'precision.weight_levels')) {
-    const at = axonTypes(net, g, P.part, C, L.weightLevels),
-      failed = at.failed;
-    axonTypeOf = at.types;
-    if (failed.length)
+    g.pops.forEach((Pp, pi) => {
+      if (!over[pi]) return;
+      overAll += over[pi];
       violations.push({
-        constraint: 'precision.axon_types',
-        where: `core ${failed[0]}`,
-        value: failed.length,
-        limit: 0,
-        message: `${failed.length} core${failed.length === 1 ? '' : 's'} (first: core ${failed[0]}): no assignment of ${L.weightLevels} axon types gives every neuron its weights (each neuron has at most ${L.weightLevels} distinct weights, but an axon's type is shared by all its targets on the core)`,
+        constraint: 'core.neuron_fan_out',
+        where: `population ${Pp.name}`,
+        value: max[pi],
+        limit: L.neuronFanOut,
+        message: `population ${Pp.name}: ${over[pi]} neuron${over[pi] === 1 ? ' reaches' : 's reach'} more cores than a neuron may target (max ${max[pi]} > ${L.neuronFanOut} on ${chip}; needs splitter neurons)`,
       });
+    });
   }
+  if (types?.failed.length)
+    violations.push({
+      constraint: 'precision.axon_types',
+      where: `core ${types.failed[0]}`,
+      value: types.failed.length,
+      limit: 0,
+      message: `${types.failed.length} core${types.failed.length === 1 ? '' : 's'} (first: core ${types.failed[0]}): no assignment of ${L.weightLevels} axon types gives every neuron its weights (each neuron has at most ${L.weightLevels} distinct weights, but an axon's type is shared by all its targets on the core)`,
+    });
   if (mesh.chips > L.chips)
     violations.push({
       constraint: 'chip.chips',
@@ -643,8 +704,145 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
       limit: L.chips,
       message: `network: needs ${C} cores = ${mesh.chips} chips > ${L.chips} on ${chip}`,
     });
+  return {
+    graph: g,
+    part,
+    corePop,
+    mesh,
+    cores,
+    routes: R,
+    totals,
+    violations,
+    axonTypes: types?.types,
+    over: overAll,
+    maxHops,
+  };
+}
+
+/** A partition's axon types renumbered for `C2` cores, the added cores taking those the plan gave them. */
+function typesWithCopies(t: AxonTypes, C: number, plan: CopyPlan): AxonTypes {
+  const C2 = plan.cores,
+    types = new Map<number, number>();
+  for (const [key, v] of t.types) types.set(Math.floor(key / C) * C2 + (key % C), v);
+  plan.addedAxons.forEach((ax, i) => {
+    const ty = plan.addedAxonTypes[i];
+    for (let j = 0; j < ax.length; j++) if (ty[j] >= 0) types.set(ax[j] * C2 + C + i, ty[j]);
+  });
+  const failedHome = new Set(t.failed),
+    failed = [...t.failed];
+  plan.homeOf.forEach((h, i) => {
+    if (failedHome.has(h)) failed.push(C + i);
+  });
+  return { failed, types };
+}
+
+export function mapNetwork(net: Network, profile: Profile, options: MapOptions = {}): Mapping {
+  const o = { ...options, strategy: options.strategy ?? 'traffic' };
+  const t0 = performance.now();
+  const g = buildGraph(net),
+    L = limitsOf(profile),
+    mode = o.graded ?? 'spikes';
+  if (o.splitters && !Number.isFinite(L.neuronFanOut))
+    throw new UserError(
+      `--splitters: applies only to profiles whose neuron fan-out is limited (${fanOutLimitedProfiles().join(', ')}); ${profile.name} states no core.neuron_fan_out`,
+    );
+  const cap = o.maxNeuronsPerCore;
+  if (cap !== undefined && cap < L.neurons) L.neurons = cap;
+  const rate = rateVector(g, o.rates);
+  const { violations, choices } = checkNetwork(net, g, profile, L, mode);
+  if (cap !== undefined && L.neurons === cap) choices.push(`at most ${cap} neurons per core (--max-neurons-per-core)`);
+  else if (cap !== undefined)
+    choices.push(
+      `--max-neurons-per-core ${cap} is above ${profile.name}'s ${L.neurons} neurons per core: the profile's limit applies`,
+    );
+  const unfit = violations.length > 0;
+  // A network that cannot fit whatever the placement is only chopped (fill), to report the per-core limits too.
+  const strategy: Strategy = unfit ? 'fill' : o.strategy;
+  const P = partition(g, L, { strategy, rate, passes: o.passes, maxTable: o.maxTable });
+  const t1 = performance.now();
+  const C = P.cores;
+  const types =
+    Number.isFinite(L.weightLevels) && !violations.some((v) => v.constraint === 'precision.weight_levels')
+      ? axonTypes(net, g, P.part, C, L.weightLevels)
+      : undefined;
+  const base = layout(net, profile, L, g, P.part, C, P.corePop, P.loads, rate, strategy, types, 0);
+  let chosen = base,
+    splitters: SplitterReport | undefined;
+  if (base.over > 0 && unfit) {
+    // A neuron that breaks a per-core limit alone breaks it in every copy: nothing to estimate
+    for (const v of base.violations)
+      if (v.constraint === 'core.neuron_fan_out')
+        v.message = v.message.replace(
+          /; needs splitter neurons\)$/,
+          `; needs splitter neurons, ${o.splitters ? 'not inserted' : 'not estimated'} while limits no placement can fix are broken)`,
+        );
+  } else if (base.over > 0) {
+    // Splitter copies: what they take (reported), and the mapping with them (--splitters).
+    const plan = planCopies(g, L, P.part, C, P.loads, types);
+    let alt: Layout | undefined;
+    if (plan.settled) {
+      const x = withCopies(g, P.part, plan, L.neuronFanOut);
+      const rate2 = new Float64Array(x.g.nAll);
+      rate2.set(rate);
+      for (let k = 0; k < plan.of.length; k++) rate2[g.nAll + k] = rate[g.allOf[plan.of[k]]];
+      alt = layout(
+        net,
+        profile,
+        L,
+        x.g,
+        x.part,
+        plan.cores,
+        corePopOf(x.g, x.part, plan.cores),
+        coreLoads(x.g, L, x.part, plan.cores, rate2),
+        rate2,
+        strategy,
+        types && typesWithCopies(types, C, plan),
+        plan.cores - C,
+      );
+    }
+    const byPop = new Int32Array(g.pops.length);
+    for (const v of plan.of) byPop[g.popOf[g.allOf[v]]]++;
+    splitters = {
+      inserted: !!(o.splitters && alt),
+      settled: plan.settled,
+      rounds: plan.rounds,
+      limit: L.neuronFanOut,
+      neuronsOver: base.over,
+      copies: plan.of.length,
+      copiesOnOwnCore: plan.onOwnCore,
+      byPopulation: g.pops.flatMap((p, i) => (byPop[i] ? [{ population: p.name, copies: byPop[i] }] : [])),
+      coresWithout: C,
+      cores: plan.cores,
+      extraCores: plan.cores - C,
+      extraTicks: 0,
+      chips: alt ? alt.totals.chips : null,
+      interCoreSpikesPerStepWithout: base.totals.interCoreSpikesPerStep,
+      interCoreSpikesPerStep: alt ? alt.totals.interCoreSpikesPerStep : null,
+      hopWeightedTrafficWithout: base.totals.hopWeightedTraffic,
+      hopWeightedTraffic: alt ? alt.totals.hopWeightedTraffic : null,
+      maxHopsWithout: base.maxHops,
+      maxHops: alt ? alt.maxHops : null,
+    };
+    if (o.splitters && alt) chosen = alt;
+    // The neuron fan-out violations say what the copies would take, or why they cannot be made.
+    for (const v of chosen.violations) {
+      if (v.constraint !== 'core.neuron_fan_out') continue;
+      const n = byPop[g.pops.findIndex((p) => `population ${p.name}` === v.where)];
+      v.message = v.message.replace(
+        /; needs splitter neurons\)$/,
+        plan.settled
+          ? `; needs ${n} splitter cop${n === 1 ? 'y' : 'ies'} of its neurons: map --splitters inserts them)`
+          : `; splitter copies cannot resolve it: their inputs keep needing more copies, see the splitters line)`,
+      );
+    }
+  } else if (o.splitters)
+    choices.push(
+      `--splitters: no neuron reaches more than ${L.neuronFanOut} core${L.neuronFanOut === 1 ? '' : 's'}, so no splitter copy is needed`,
+    );
+  violations.push(...chosen.violations);
+  const t2 = performance.now();
   const notes = [...L.notes];
-  if (mesh.note) notes.push(mesh.note);
+  if (chosen.mesh.note) notes.push(chosen.mesh.note);
   if (o.strategy === 'traffic' && unfit)
     notes.push('traffic: not run, the network breaks limits no placement can fix (cores chopped as by fill)');
   else if (o.strategy === 'traffic') {
@@ -658,17 +856,18 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
     strategy: o.strategy,
     profile,
     limits: L,
-    graph: g,
-    mesh,
-    part: P.part,
-    corePop: P.corePop,
-    cores,
-    routes: R,
-    totals,
+    graph: chosen.graph,
+    mesh: chosen.mesh,
+    part: chosen.part,
+    corePop: chosen.corePop,
+    cores: chosen.cores,
+    routes: chosen.routes,
+    totals: chosen.totals,
     violations,
     choices,
     notes,
-    axonTypes: axonTypeOf,
+    axonTypes: chosen.axonTypes,
+    splitters,
     rateSource: o.rateSource ?? (o.rates ? 'given' : 'uniform: 1 spike per neuron per step'),
     seconds: { partition: (t1 - t0) / 1000, place: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
   };

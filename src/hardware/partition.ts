@@ -840,7 +840,7 @@ function refineAndMerge(g: MapGraph, L: Limits, o: PartitionOptions, gr: Growth)
 }
 
 /** The population of each core's first neuron (cores of traffic may hold several). */
-function corePopOf(g: MapGraph, part: Int32Array, cores: number): Int32Array {
+export function corePopOf(g: MapGraph, part: Int32Array, cores: number): Int32Array {
   const out = new Int32Array(cores).fill(-1);
   for (let v = 0; v < g.nPlaced; v++) if (out[part[v]] < 0) out[part[v]] = g.popOf[g.allOf[v]];
   return out;
