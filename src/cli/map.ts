@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readNetwork } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
+import { DEFAULTS } from '../defaults.js';
 import { mapNetwork, type Mapping } from '../hardware/mapper.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
 import { GRADED_MODES, limitsOf, type GradedMode } from '../hardware/check.js';
@@ -178,7 +179,7 @@ export function addMapCommands(program: Command): void {
     .option(
       '--graded <mode>',
       'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)',
-      'spikes',
+      DEFAULTS.graded,
     )
     .option(
       '--max-neurons-per-core <n>',
