@@ -5,7 +5,8 @@
  * is a typed array; the result is plain data for the deployment writer, the CLI table and the tests.
  */
 import type { Network } from '../net/network.js';
-import { profileNumber, type Profile } from './profile.js';
+import { loadProfile, profileNumber, type Profile } from './profile.js';
+import { DEFAULTS } from '../defaults.js';
 import { buildGraph, type MapGraph } from './graph.js';
 import { checkNetwork, limitsOf, type GradedMode, type Limits, type Violation } from './check.js';
 import { partition, type Strategy } from './partition.js';
@@ -69,6 +70,8 @@ export interface Totals {
 
 export interface Mapping {
   strategy: Strategy;
+  /** How graded counts travel on a binary-spike chip in this mapping (MapOptions.graded). */
+  graded: GradedMode;
   profile: Profile;
   limits: Limits;
   graph: MapGraph;
@@ -94,9 +97,11 @@ export interface MapOptions {
   /** Messages per step per source neuron, by population name (missing populations: 1). */
   rates?: Record<string, ArrayLike<number>>;
   rateSource?: string;
+  /** How a graded count travels on a binary-spike chip: 'spikes' (default, as the CLI's --graded) or 'substeps'. */
   graded?: GradedMode;
+  /** Refinement passes of the traffic strategy (default 8). */
   passes?: number;
-  /** Largest dense pin-count table of the refinement (entries); beyond it per-net lists (tests force either). */
+  /** Largest dense pin-count table of the refinement (entries, default 2^24); beyond it per-net lists (tests force either). */
   maxTable?: number;
   /** Use at most this many neurons of each core (below the profile's limit): spreads a network over more cores. */
   maxNeuronsPerCore?: number;
@@ -473,12 +478,21 @@ export function axonTypes(
   return { failed, types };
 }
 
-export function mapNetwork(net: Network, profile: Profile, options: MapOptions = {}): Mapping {
+/**
+ * Map a network onto a chip: the resource check, the partition into cores, the placement and the routes. Without
+ * a profile: the CLI's default chip (loihi2); without options: the traffic strategy, 1 spike per neuron per step,
+ * graded counts as spikes.
+ */
+export function mapNetwork(
+  net: Network,
+  profile: Profile = loadProfile(DEFAULTS.profile),
+  options: MapOptions = {},
+): Mapping {
   const o = { ...options, strategy: options.strategy ?? 'traffic' };
   const t0 = performance.now();
   const g = buildGraph(net),
     L = limitsOf(profile),
-    mode = o.graded ?? 'spikes';
+    mode = o.graded ?? DEFAULTS.graded;
   const cap = o.maxNeuronsPerCore;
   if (cap !== undefined && cap < L.neurons) L.neurons = cap;
   const rate = rateVector(g, o.rates);
@@ -656,6 +670,7 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
   }
   return {
     strategy: o.strategy,
+    graded: mode,
     profile,
     limits: L,
     graph: g,
