@@ -11,6 +11,7 @@ import { U_MAX, type IpVaeParams } from '../model/params.js';
 import type { Backend } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
 import { defaultWorkers, shared } from './options.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface InferArgs {
   model: string;
@@ -130,7 +131,7 @@ export function addInferOptions(c: Command): Command {
   );
   c.option('--split <split>', 'which part of the data: test (held out) or train', 'test');
   for (const name of ['samples', 'steps', 'seed'] as const) shared(c, name);
-  c.option('--clamp <c>', 'upper soft clamp c of du and u', '10');
+  c.option('--clamp <c>', 'upper soft clamp c of du and u', String(DEFAULTS.clamp));
   shared(c, 'backend');
   c.option(
     '--mode <m>',

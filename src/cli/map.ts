@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readNetwork } from '../net/json.js';
 import { loadProfile, BUNDLED_PROFILES, type Profile } from '../hardware/profile.js';
+import { DEFAULTS } from '../defaults.js';
 import { mapNetwork, type Mapping, type SplitterReport } from '../hardware/mapper.js';
 import { originals } from '../hardware/graph.js';
 import { STRATEGIES, type Strategy } from '../hardware/partition.js';
@@ -210,7 +211,7 @@ export function addMapCommands(program: Command): void {
     .option(
       '--graded <mode>',
       'graded counts on a binary-spike chip: spikes (n spikes in a step) or substeps (n of 2^bits - 1 sub-steps)',
-      'spikes',
+      DEFAULTS.graded,
     )
     .option(
       '--max-neurons-per-core <n>',

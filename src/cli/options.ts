@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { parseIntOpt } from './common.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** Worker threads by default: the machine's cores, at most 8. */
 export function defaultWorkers(): number {
@@ -28,8 +29,12 @@ export const SHARED = {
     doc: 'inputs to run from the held-out split: a number, or all',
     default: '100',
   },
-  steps: { flags: '--steps <n>', doc: 'inference steps per input', default: '1000' },
-  seed: { flags: '--seed <n>', doc: 'seed of every random draw (the counter-based generator)', default: '0' },
+  steps: { flags: '--steps <n>', doc: 'inference steps per input', default: String(DEFAULTS.steps) },
+  seed: {
+    flags: '--seed <n>',
+    doc: 'seed of every random draw (the counter-based generator)',
+    default: String(DEFAULTS.seed),
+  },
   workers: {
     flags: '--workers <n>',
     doc: 'worker threads (the results are identical for any number)',
@@ -38,15 +43,19 @@ export const SHARED = {
   backend: {
     flags: '--backend <kind>',
     doc: 'wasm (WebAssembly) or js (the readable reference): the same bytes',
-    default: 'wasm',
+    default: DEFAULTS.backend,
   },
   engine: {
     flags: '--engine <kind>',
     doc: 'event (push: synaptic work only for neurons that fired) or clock (pull, the reference): the same bytes',
-    default: 'event',
+    default: DEFAULTS.engine,
   },
   rows: { flags: '--rows <n>', doc: 'table rows to print: a number, or all (--json prints every row)', default: '20' },
-  weightBits: { flags: '--weight-bits <n>', doc: 'weight width in bits (signed)', default: '8' },
+  weightBits: {
+    flags: '--weight-bits <n>',
+    doc: 'weight width in bits (signed)',
+    default: String(DEFAULTS.weightBits),
+  },
   weightBitsList: {
     flags: '--weight-bits <list>',
     doc: 'weight widths in bits (signed) to compare, comma-separated',
@@ -55,7 +64,7 @@ export const SHARED = {
   profile: {
     flags: '--profile <name|file>',
     doc: 'chip profile: a shipped one (ipvae profiles lists them) or a profile .json',
-    default: 'loihi2',
+    default: DEFAULTS.profile,
   },
   population: {
     flags: '--population <name>',
@@ -73,7 +82,7 @@ export const SHARED = {
   exponent: {
     flags: '--exponent <mode>',
     doc: 'one weight exponent per projection (shared) or per target neuron (per-row)',
-    default: 'shared',
+    default: DEFAULTS.exponent,
   },
   targetR2: {
     flags: '--target-r2 <x>',

@@ -19,20 +19,32 @@ export interface DataMatrix {
 }
 
 /**
- * A data set by name. `maxSamples` bounds what an IDX file is read for (the first maxSamples images; the
- * bundled sets are in memory anyway), so asking for 2 samples of a huge file reads 2.
+ * A data set by name: its held-out split by default ('test'; an IDX file is one split, 'all'). `maxSamples`
+ * keeps the first maxSamples inputs (default: all of them), N and X (and labels) alike; an IDX file is then read
+ * only that far, so asking for 2 samples of a huge file reads 2.
  */
 export function loadData(spec: string, split: Split = 'test', maxSamples?: number): DataMatrix {
+  if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples >= 1))
+    throw new RangeError(`loadData: maxSamples = ${maxSamples}, expected a positive integer`);
+  if (split !== 'test' && split !== 'train')
+    throw new RangeError(`loadData: split = ${JSON.stringify(split)}, expected 'test' or 'train'`);
+  const first = (d: DataMatrix): DataMatrix => {
+    if (maxSamples === undefined || maxSamples >= d.N) return d;
+    const n = maxSamples;
+    return { ...d, N: n, X: d.X.subarray(0, n * d.D), ...(d.labels ? { labels: d.labels.subarray(0, n) } : {}) };
+  };
   if (spec === 'patches') {
     const p = loadPatches();
     const X = split === 'train' ? p.train : p.val;
-    return { name: spec, D: p.D, width: 16, height: 16, X, N: X.length / p.D, split };
+    return first({ name: spec, D: p.D, width: 16, height: 16, X, N: X.length / p.D, split });
   }
   if (spec === 'mnist') {
     const m = loadMnist();
-    return split === 'train'
-      ? { name: spec, D: 784, width: 28, height: 28, X: m.train, N: m.nTrain, split, labels: m.trainLabels }
-      : { name: spec, D: 784, width: 28, height: 28, X: m.test, N: m.nTest, split, labels: m.testLabels };
+    return first(
+      split === 'train'
+        ? { name: spec, D: 784, width: 28, height: 28, X: m.train, N: m.nTrain, split, labels: m.trainLabels }
+        : { name: spec, D: 784, width: 28, height: 28, X: m.test, N: m.nTest, split, labels: m.testLabels },
+    );
   }
   if (spec.startsWith('idx:')) {
     const path = spec.slice(4);

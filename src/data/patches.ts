@@ -43,7 +43,8 @@ export interface PatchRecipe {
   minContrast: number;
 }
 
-export const DEFAULT_RECIPE: PatchRecipe = {
+/** The recipe of the bundled patch set (loadPatches() and --data patches; frozen). */
+export const DEFAULT_RECIPE: PatchRecipe = Object.freeze({
   patch: 16,
   stride: 8,
   crop: 4,
@@ -52,7 +53,7 @@ export const DEFAULT_RECIPE: PatchRecipe = {
   lcnSigma: 0.5,
   valFraction: 0.2,
   minContrast: 0.05,
-};
+});
 
 export interface PatchSet {
   D: number;

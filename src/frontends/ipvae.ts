@@ -14,6 +14,7 @@ import { logSigmaOf } from '../model/math.js';
 import { toQ, q, type QFormat } from '../fixed/q.js';
 import type { Network } from '../net/network.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
+import { DEFAULTS, withDefaults } from '../defaults.js';
 import { errorReport, quantizeProjection, type ProjectionShape, type TensorReport } from '../net/quantize.js';
 
 export type { TensorReport };
@@ -33,23 +34,26 @@ export interface QuantOptions {
   exponent?: 'shared' | 'per-row';
 }
 
-export const DEFAULT_QUANT: QuantOptions = {
-  weightBits: 8,
+/** What fromIpVae and inputFormat apply to every option left out (the CLI's ipvae quantize defaults). */
+export const DEFAULT_QUANT: QuantOptions = Object.freeze({
+  weightBits: DEFAULTS.weightBits,
   inputBits: 12,
   uBits: 24,
   uFrac: 16,
   etaBits: 16,
   countBits: 8,
-  clamp: 10,
-};
+  clamp: DEFAULTS.clamp,
+});
 
-export function inputFormat(o: QuantOptions): QFormat {
+/** The fixed-point format of the inputs x: inputBits signed, inputFrac fraction bits (defaults: s12.7). */
+export function inputFormat(opts: Partial<QuantOptions> = {}): QFormat {
+  const o = withDefaults(DEFAULT_QUANT, opts);
   return q(o.inputBits, o.inputFrac ?? o.inputBits - 5, true);
 }
 
-/** The integer Network of a float iP-VAE, and the quantisation report. */
+/** The integer Network of a float iP-VAE, and the quantisation report; options left out take DEFAULT_QUANT's. */
 export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { net: Network; report: TensorReport[] } {
-  const o = { ...DEFAULT_QUANT, ...opts };
+  const o = withDefaults(DEFAULT_QUANT, opts);
   const { D, K } = p;
   const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
   const wff = new Float64Array(K * D),

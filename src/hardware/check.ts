@@ -10,6 +10,7 @@ import { weightLevels, type MapGraph } from './graph.js';
 import { UserError } from '../errors.js';
 import { neuronModel } from '../sim/registry.js';
 import { stateFormat } from '../sim/neuron.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface Violation {
   /** e.g. "precision.weight_bits", "core.fan_in_axons", "chip.cores". */
@@ -147,14 +148,15 @@ const neuronsVerb = (n: number, verb: string): string => `${plural(n, 'neuron')}
 
 /**
  * Constraints a network breaks whatever the placement. Returns the violations and the reported choices
- * (graded counts on a binary chip, static projections from the host).
+ * (graded counts on a binary chip, static projections from the host). `mode`: how a graded count travels on a
+ * binary-spike chip ('spikes' by default, as mapNetwork's and the CLI's --graded).
  */
 export function checkNetwork(
   net: Network,
   g: MapGraph,
   profile: Profile,
   L: Limits,
-  mode: GradedMode,
+  mode: GradedMode = DEFAULTS.graded,
 ): { violations: Violation[]; choices: string[] } {
   const violations: Violation[] = [],
     choices: string[] = [];

@@ -187,8 +187,13 @@ const int32 = (v: number, what: string): number => {
   return v;
 };
 
-/** The Deployment of a mapping (typed, camelCase; encodeDeployment writes it). */
-export function deploymentObject(net: Network, m: Mapping, graded: GradedMode): Deployment {
+/**
+ * The Deployment of a mapping (typed, camelCase; encodeDeployment writes it). `graded` is the mapping's own mode
+ * (MapOptions.graded) unless given; a different one is refused, since the resource check was made under it.
+ */
+export function deploymentObject(net: Network, m: Mapping, graded: GradedMode = m.graded): Deployment {
+  if (m.graded !== undefined && graded !== m.graded)
+    throw new Error(`deploymentObject: the mapping carries graded counts as ${m.graded}, not ${graded}`);
   const g = m.graph,
     C = m.totals.cores,
     nOrig = originals(g),

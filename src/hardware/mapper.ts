@@ -7,6 +7,7 @@
 import type { Network } from '../net/network.js';
 import { BUNDLED_PROFILES, loadProfile, profileNumber, type Profile } from './profile.js';
 import { buildGraph, instancesOf, originals, type MapGraph } from './graph.js';
+import { DEFAULTS } from '../defaults.js';
 import { checkNetwork, limitsOf, type GradedMode, type Limits, type Violation } from './check.js';
 import { coreLoads, corePopOf, partition, type CoreLoads, type Strategy } from './partition.js';
 import { planCopies, withCopies, type AxonTypes, type CopyPlan } from './splitters.js';
@@ -107,6 +108,8 @@ export interface SplitterReport {
 
 export interface Mapping {
   strategy: Strategy;
+  /** How graded counts travel on a binary-spike chip in this mapping (MapOptions.graded). */
+  graded: GradedMode;
   profile: Profile;
   limits: Limits;
   /** The mapping graph; with inserted splitter copies, they are placed neurons after the network's (graph.copyOf). */
@@ -135,9 +138,11 @@ export interface MapOptions {
   /** Messages per step per source neuron, by population name (missing populations: 1). */
   rates?: Record<string, ArrayLike<number>>;
   rateSource?: string;
+  /** How a graded count travels on a binary-spike chip: 'spikes' (default, as the CLI's --graded) or 'substeps'. */
   graded?: GradedMode;
+  /** Refinement passes of the traffic strategy (default 8). */
   passes?: number;
-  /** Largest dense pin-count table of the refinement (entries); beyond it per-net lists (tests force either). */
+  /** Largest dense pin-count table of the refinement (entries, default 2^24); beyond it per-net lists (tests force either). */
   maxTable?: number;
   /** Use at most this many neurons of each core (below the profile's limit): spreads a network over more cores. */
   maxNeuronsPerCore?: number;
@@ -736,12 +741,21 @@ function typesWithCopies(t: AxonTypes, C: number, plan: CopyPlan): AxonTypes {
   return { failed, types };
 }
 
-export function mapNetwork(net: Network, profile: Profile, options: MapOptions = {}): Mapping {
+/**
+ * Map a network onto a chip: the resource check, the partition into cores, the placement and the routes. Without
+ * a profile: the CLI's default chip (loihi2); without options: the traffic strategy, 1 spike per neuron per step,
+ * graded counts as spikes, no splitter copies.
+ */
+export function mapNetwork(
+  net: Network,
+  profile: Profile = loadProfile(DEFAULTS.profile),
+  options: MapOptions = {},
+): Mapping {
   const o = { ...options, strategy: options.strategy ?? 'traffic' };
   const t0 = performance.now();
   const g = buildGraph(net),
     L = limitsOf(profile),
-    mode = o.graded ?? 'spikes';
+    mode = o.graded ?? DEFAULTS.graded;
   if (o.splitters && !Number.isFinite(L.neuronFanOut))
     throw new UserError(
       `--splitters: applies only to profiles whose neuron fan-out is limited (${fanOutLimitedProfiles().join(', ')}); ${profile.name} states no core.neuron_fan_out`,
@@ -854,6 +868,7 @@ export function mapNetwork(net: Network, profile: Profile, options: MapOptions =
   }
   return {
     strategy: o.strategy,
+    graded: mode,
     profile,
     limits: L,
     graph: chosen.graph,

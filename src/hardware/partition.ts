@@ -560,8 +560,17 @@ export interface CoreLoads {
   traffic: number;
 }
 
-/** Per-core loads of a partition, recomputed from scratch (O(synapses)). */
-export function coreLoads(g: MapGraph, L: Limits, part: Int32Array, C: number, rate: Float64Array): CoreLoads {
+/**
+ * Per-core loads of a partition, recomputed from scratch (O(synapses)). `rate`: spikes per step of every neuron
+ * (by all id); default 1 each, as mapNetwork assumes without measured rates.
+ */
+export function coreLoads(
+  g: MapGraph,
+  L: Limits,
+  part: Int32Array,
+  C: number,
+  rate: Float64Array = new Float64Array(g.nAll).fill(1),
+): CoreLoads {
   const neurons = new Int32Array(C),
     synapses = new Int32Array(C),
     wbits = new Float64Array(C),

@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { keyName, parseJson, shown } from '../io/json-read.js';
 import { CONTROL, LONE_SURROGATE } from '../net/json.js';
 import { parsePrices, type Prices } from '../energy/prices.js';
+import { DEFAULTS } from '../defaults.js';
 
 export const PROFILE_FORMAT = 'ipvae.profile';
 export const PROFILE_VERSION = 1;
@@ -75,8 +76,8 @@ export interface Profile {
   prices: Prices;
 }
 
-/** The bundled profile names. */
-export const BUNDLED_PROFILES = ['loihi1', 'loihi2', 'truenorth', 'spinnaker2', 'generic'] as const;
+/** The bundled profile names (frozen). */
+export const BUNDLED_PROFILES = Object.freeze(['loihi1', 'loihi2', 'truenorth', 'spinnaker2', 'generic'] as const);
 
 /** A string of the profile (spikes.kind, core.synapse_encoding), or undefined when the profile does not state it. */
 export function profileText(p: Profile, section: string, key: string): string | undefined {
@@ -204,8 +205,8 @@ export function parseProfile(text: string, file: string): Profile {
   };
 }
 
-/** A bundled profile by name, or a profile file by path. */
-export function loadProfile(nameOrPath: string): Profile {
+/** A bundled profile by name, or a profile file by path (default: loihi2, the CLI's --profile). */
+export function loadProfile(nameOrPath: string = DEFAULTS.profile): Profile {
   const bundled = join(packageRoot(), 'hardware', 'profiles', `${nameOrPath}.json`);
   const file = existsSync(bundled) && !nameOrPath.includes('/') ? bundled : nameOrPath;
   let text: string;

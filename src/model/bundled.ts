@@ -21,7 +21,9 @@ export interface BundledModel {
   heldOut: { inputs: number; r2: number; r2Map: number; pz: number; d: number };
 }
 
-export const BUNDLED_MODELS: readonly BundledModel[] = [
+const freezeModel = (m: BundledModel): BundledModel => Object.freeze({ ...m, heldOut: Object.freeze(m.heldOut) });
+
+const MODELS: BundledModel[] = [
   {
     name: 'patches-k512',
     data: 'patches',
@@ -37,6 +39,9 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
     heldOut: { inputs: 2004, r2: 0.904, r2Map: 0.943, pz: 0.849, d: 0.179 },
   },
 ];
+
+/** The shipped models (frozen: a caller cannot change what --model NAME and loadModel(NAME) find). */
+export const BUNDLED_MODELS: readonly BundledModel[] = Object.freeze(MODELS.map(freezeModel));
 
 /** The packaged file of a bundled model. */
 export function bundledModelPath(m: BundledModel): string {

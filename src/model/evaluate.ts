@@ -9,6 +9,7 @@ import { REC_FIELDS } from '../kernels/js.js';
 import { makeRunner, type Backend, type RunConfig } from '../kernels/runner.js';
 import type { Mode } from '../kernels/js.js';
 import { prepare, U_MAX, type IpVaeParams, type Prepared } from './params.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface MetricRow {
   t: number;
@@ -21,13 +22,19 @@ export interface MetricRow {
   spikes: number;
 }
 
+/** Options of evaluate; every one has a default, the CLI's (`ipvae infer`, src/defaults.ts). */
 export interface EvalOptions {
-  steps: number;
-  seed: number;
-  /** Upper soft clamp c (10 at evaluation). */
+  /** Inference steps per input (default 1000). */
+  steps?: number;
+  /** Seed of the Poisson draws (default 0). */
+  seed?: number;
+  /** Upper soft clamp c (default 10, as at evaluation). */
   clamp?: number;
+  /** 'wasm' (default) or 'js': the same numbers. */
   backend?: Backend;
+  /** 'event' (default: W_rec z over the neurons that fired) or 'dense' (Phi z, Phi^T e). */
   mode?: Mode;
+  /** Worker threads (default 1; the numbers are identical for any number). */
   workers?: number;
   /** Steps to record (default: recordSteps(steps)). */
   record?: number[];
@@ -89,15 +96,20 @@ function shareF32(a: Float32Array): Float32Array {
   return s;
 }
 
+/**
+ * Hard-Poisson inference from u0 on the first N rows of X (N x D), metrics averaged over the inputs at the
+ * recorded steps. Without options: 1000 steps, seed 0, clamp 10, event mode, WebAssembly, one thread.
+ */
 export async function evaluate(
   model: IpVaeParams | Prepared,
   X: Float32Array,
   N: number,
-  opts: EvalOptions,
+  options: EvalOptions = {},
 ): Promise<EvalResult> {
+  const opts = { ...options, steps: options.steps ?? DEFAULTS.steps, seed: options.seed ?? DEFAULTS.seed };
   const mode = opts.mode ?? 'event';
-  const backend = opts.backend ?? 'wasm';
-  const clamp = opts.clamp ?? 10;
+  const backend = opts.backend ?? DEFAULTS.backend;
+  const clamp = opts.clamp ?? DEFAULTS.clamp;
   const rec = opts.record ?? recordSteps(opts.steps);
   const prep: Prepared = 'phiT' in model ? model : prepare(model, mode === 'event');
   if (mode === 'event' && !prep.wrec) throw new Error('evaluate: the event-driven mode needs W_rec');

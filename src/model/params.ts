@@ -6,6 +6,7 @@
 import { threefry2x32 } from '../rng/threefry.js';
 import { logSigmaOf } from './math.js';
 import { UserError } from '../errors.js';
+import { DEFAULTS } from '../defaults.js';
 
 export interface IpVaeParams {
   D: number;
@@ -42,9 +43,9 @@ const STREAM_PHI = 0x50480001,
 
 /**
  * The authors' initialisation: Phi ~ N(0, phiScale^2) (1e-4), u0 ~ U(-6, -4), log_bias = -3, log_lr = 0, s = 0.
- * Deterministic in `seed` (counter-based draws keyed by tensor and element).
+ * Deterministic in `seed` (default 0, as `ipvae init`; counter-based draws keyed by tensor and element).
  */
-export function initParams(D: number, K: number, seed: number, phiScale = 1e-4): IpVaeParams {
+export function initParams(D: number, K: number, seed: number = DEFAULTS.seed, phiScale = 1e-4): IpVaeParams {
   if (!Number.isInteger(D) || D < 1 || !Number.isInteger(K) || K < 1) {
     throw new Error(`initParams: D and K must be positive integers (got D=${D}, K=${K})`);
   }

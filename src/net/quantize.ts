@@ -10,6 +10,7 @@
  * (`name`, `name/e<exponent>`, ...), which together are exactly the quantised matrix.
  */
 import { csrFromDense, type Projection } from './network.js';
+import { DEFAULTS, withDefaults } from '../defaults.js';
 
 export interface TensorReport {
   name: string;
@@ -91,10 +92,13 @@ export function errorReport(
   };
 }
 
-/** Integer mantissas and exponent of a real tensor at `bits` bits (symmetric range). */
+/**
+ * Integer mantissas and exponent of a real tensor at `bits` bits (symmetric range; default 8, as the CLI's
+ * --weight-bits); the exponent is exponentFor(max |w|, bits) unless one is given.
+ */
 export function quantizeTensor(
   w: ArrayLike<number>,
-  bits: number,
+  bits: number = DEFAULTS.weightBits,
   exponent?: number,
 ): { m: Int32Array; exponent: number; report: Omit<TensorReport, 'name'> } {
   let maxAbs = 0;
@@ -117,8 +121,23 @@ export function quantizeTensor(
 export type ProjectionShape = Omit<Projection, 'indptr' | 'indices' | 'weights' | 'weightBits' | 'exponent'>;
 
 export interface ProjectionQuantOptions {
-  weightBits: number;
-  exponent: 'shared' | 'per-row';
+  /** Signed weight width in bits (default 8, as the CLI's --weight-bits). */
+  weightBits?: number;
+  /** One exponent for the matrix ('shared', default, as the CLI's --exponent) or one per target row ('per-row'). */
+  exponent?: 'shared' | 'per-row';
+}
+
+/** ProjectionQuantOptions with the defaults applied and checked. */
+function projectionQuant(o: ProjectionQuantOptions, where: string): Required<ProjectionQuantOptions> {
+  const r = withDefaults<Required<ProjectionQuantOptions>>(
+    { weightBits: DEFAULTS.weightBits, exponent: DEFAULTS.exponent },
+    o,
+  );
+  if (!(Number.isInteger(r.weightBits) && r.weightBits >= 2 && r.weightBits <= 32))
+    throw new RangeError(`${where}: weightBits = ${r.weightBits}, expected an integer from 2 to 32`);
+  if (r.exponent !== 'shared' && r.exponent !== 'per-row')
+    throw new RangeError(`${where}: exponent = ${JSON.stringify(r.exponent)}, expected 'shared' or 'per-row'`);
+  return r;
 }
 
 /**
@@ -131,8 +150,9 @@ export function quantizeProjection(
   W: ArrayLike<number>,
   nT: number,
   nS: number,
-  o: ProjectionQuantOptions,
+  options: ProjectionQuantOptions = {},
 ): { projections: Projection[]; report: TensorReport } {
+  const o = projectionQuant(options, 'quantizeProjection');
   if (W.length !== nT * nS) throw new Error(`quantizeProjection: ${W.length} weights for ${nT} x ${nS}`);
   const bits = o.weightBits;
   if (o.exponent === 'shared') {
@@ -174,8 +194,9 @@ export function quantizeProjection(
 export function requantizeProjection(
   p: Projection,
   nT: number,
-  o: ProjectionQuantOptions,
+  options: ProjectionQuantOptions = {},
 ): { projections: Projection[]; report: TensorReport } {
+  const o = projectionQuant(options, 'requantizeProjection');
   const nnz = p.indices.length,
     nS = p.indptr.length - 1,
     bits = o.weightBits,

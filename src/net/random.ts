@@ -5,6 +5,7 @@
  */
 import { threefry2x32 } from '../rng/threefry.js';
 import type { Network } from './network.js';
+import { DEFAULTS, withDefaults } from '../defaults.js';
 
 export interface ClusteredOptions {
   neurons: number;
@@ -13,7 +14,9 @@ export interface ClusteredOptions {
   fanIn: number;
   /** Probability that a source is drawn from the neuron's own cluster. */
   pWithin: number;
-  seed: number;
+  /** Seed of the draws (default 0). */
+  seed?: number;
+  /** Signed weight width (default 8, as the CLI's --weight-bits); weights are nonzero in [-(2^(b-1) - 1), 2^(b-1) - 1]. */
   weightBits?: number;
 }
 
@@ -25,10 +28,14 @@ function draw(seed: number, i: number, j: number, n: number): number {
   return Math.floor(((w[0] * 4294967296 + w[1]) / 18446744073709551616) * n);
 }
 
-export function clusteredNetwork(o: ClusteredOptions): Network {
+export function clusteredNetwork(options: ClusteredOptions): Network {
+  const o = withDefaults(
+    { seed: DEFAULTS.seed, weightBits: DEFAULTS.weightBits } as Required<ClusteredOptions>,
+    options,
+  );
   const N = o.neurons,
     K = o.clusters,
-    bits = o.weightBits ?? 8,
+    bits = o.weightBits,
     wmax = 2 ** (bits - 1) - 1;
   if (!Number.isInteger(N) || N < 2) throw new RangeError('clusteredNetwork: neurons must be an integer >= 2');
   if (!Number.isInteger(K) || K < 1 || K > N)
@@ -127,7 +134,9 @@ export interface DrivenOptions {
   pSpike: number;
   /** Threshold (in weight units: a neuron fires when its summed input exceeds it). */
   vth: number;
-  seed: number;
+  /** Seed of the draws (default 0). */
+  seed?: number;
+  /** Signed weight width (default 8, as the CLI's --weight-bits). */
   weightBits?: number;
 }
 
@@ -174,8 +183,9 @@ function randomCsr(
  * inputs -> if (excitatory) and if -> if (mixed signs), binary spikes, delay 1, exponent 0. Made to compare
  * ipvae's event counts and prices with another simulator's (SANA-FE) on the same network.
  */
-export function randomDrivenNetwork(o: DrivenOptions): { net: Network; drive: number[][] } {
-  const bits = o.weightBits ?? 8,
+export function randomDrivenNetwork(options: DrivenOptions): { net: Network; drive: number[][] } {
+  const o = withDefaults({ seed: DEFAULTS.seed, weightBits: DEFAULTS.weightBits } as Required<DrivenOptions>, options);
+  const bits = o.weightBits,
     wmax = 2 ** (bits - 1) - 1;
   for (const k of ['inputs', 'neurons', 'steps', 'vth'] as const)
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`randomDrivenNetwork: ${k} must be an integer >= 1`);

@@ -25,13 +25,16 @@ import { shown } from '../io/json-read.js';
 import type { ModelOptions, NeuronSpec, Params, PopulationState, StepContext } from './neuron.js';
 import { neuronModel, projectionShift, resolvePopulation } from './registry.js';
 import { SimWasm } from './wasm.js';
+import { DEFAULTS, withDefaults } from '../defaults.js';
 
 export type EngineKind = 'event' | 'clock';
 /** Where the loops run: 'wasm' (src/sim/asm/engine.ts) or 'js' (this file and the models' step, the reference). */
 export type SimBackend = 'wasm' | 'js';
 
 export interface SimOptions extends ModelOptions {
+  /** 'event' (default: push, synaptic work only for neurons that fired) or 'clock' (pull): the same bytes. */
   engine: EngineKind;
+  /** Seed of every random draw (default 0). */
   seed: number;
   /** Default 'wasm'; 'js' is the readable reference. Both give the same bytes (counts, membranes, counters, digests). */
   backend?: SimBackend;
@@ -194,10 +197,21 @@ export class Simulator {
   /** The WebAssembly instance holding every array (backend 'wasm'). */
   readonly wasm: SimWasm | undefined;
 
+  /** The options as applied: what `options` leaves out is the CLI's default (engine event, seed 0, backend wasm). */
+  readonly o: SimOptions;
+
   constructor(
     readonly net: Network,
-    readonly o: SimOptions,
+    options: Partial<SimOptions> = {},
   ) {
+    const o = (this.o = withDefaults<SimOptions>(
+      { engine: DEFAULTS.engine, seed: DEFAULTS.seed, backend: DEFAULTS.backend },
+      options,
+    ));
+    if (o.engine !== 'event' && o.engine !== 'clock')
+      throw new UserError(`simulator: engine ${shown(o.engine)} is not event or clock`);
+    if (o.backend !== 'wasm' && o.backend !== 'js')
+      throw new UserError(`simulator: backend ${shown(o.backend)} is not wasm or js`);
     this.ctx = { seed: o.seed, sample: 0, t: 0, sat: this.sat, spikes: 0, driven: false, words: new Uint32Array(2) };
     this.wasm = (o.backend ?? 'wasm') === 'wasm' ? new SimWasm(wasmBytes(net)) : undefined;
     const w = this.wasm;

@@ -18,6 +18,7 @@ import { UserError } from '../errors.js';
 import { loadPlugins } from '../plugins.js';
 import type { ModelOptions } from './neuron.js';
 import { isNeuronModel, neuronModel } from './registry.js';
+import { DEFAULTS } from '../defaults.js';
 import type { ProbeContext, ProbeInstance, ProbeRequest, ProbeResults, ProbeSpec } from './probe.js';
 
 const PROBES = await loadPlugins(
@@ -48,10 +49,14 @@ export type RunInputs =
     }
   | { drives: Record<string, ArrayLike<ArrayLike<number>>> };
 
+/** Options of a run; every one has a default, the CLI's (`ipvae simulate`, src/defaults.ts). */
 export interface RunOptions extends ModelOptions {
-  steps: number;
-  seed: number;
-  engine: EngineKind;
+  /** Steps per input (default: 1000 on data rows; with drives, their number of rows). */
+  steps?: number;
+  /** Seed of every random draw (default 0). */
+  seed?: number;
+  /** 'event' (default) or 'clock': the same bytes. */
+  engine?: EngineKind;
   /** Where the loops run (default 'wasm'; 'js' is the readable reference; both give the same bytes). */
   backend?: SimBackend;
   /** Worker threads over the data rows (results are identical for any number); drives run in one. */
@@ -127,13 +132,26 @@ function unread(net: Network, inputs: RunInputs, requests: ProbeRequest[]): Reco
   return Object.fromEntries(net.populations.filter((p) => !read.has(p.name)).map((p) => [p.name, []]));
 }
 
-/** One thread's share: the rows [0, n) of the data (or the one drive run). */
+/** RunOptions with every default applied (steps: 1000 on data, the drives' row count with drives). */
+type Resolved<T extends Partial<RunOptions>> = T & Required<Pick<RunOptions, 'steps' | 'seed' | 'engine'>>;
+function resolve<T extends Partial<RunOptions>>(inputs: RunInputs, o: T): Resolved<T> {
+  const rows = 'drives' in inputs ? Object.values(inputs.drives)[0]?.length : undefined;
+  return {
+    ...o,
+    steps: o.steps ?? rows ?? DEFAULTS.steps,
+    seed: o.seed ?? DEFAULTS.seed,
+    engine: o.engine ?? DEFAULTS.engine,
+  };
+}
+
+/** One thread's share: the rows [0, n) of the data (or the one drive run). Defaults as runNetwork's. */
 export function runPart(
   net: Network,
   inputs: RunInputs,
-  o: Omit<RunOptions, 'workers' | 'onProgress'>,
+  options: Omit<RunOptions, 'workers' | 'onProgress'> = {},
   onInput?: (done: number) => void,
 ): RunResult {
+  const o = resolve(inputs, options);
   checkWidth(net, inputs);
   const data = 'data' in inputs;
   const N = data ? inputs.n : 1;
@@ -244,10 +262,12 @@ export interface SimJob {
 
 /**
  * Run a network: data rows over `workers` threads (each a contiguous range of rows), or per-step drives in
- * this thread. Counters, spikes_sha256 and probe results are identical for any number of workers.
+ * this thread. Counters, spikes_sha256 and probe results are identical for any number of workers. Without
+ * options: 1000 steps per data row (with drives: one step per row), seed 0, the event engine, WebAssembly, one
+ * thread, no probes.
  */
-export async function runNetwork(net: Network, inputs: RunInputs, o: RunOptions): Promise<RunResult> {
-  const { onProgress, workers, ...opts } = o;
+export async function runNetwork(net: Network, inputs: RunInputs, options: RunOptions = {}): Promise<RunResult> {
+  const { onProgress, workers, ...opts } = resolve(inputs, options);
   checkWidth(net, inputs);
   if (!('data' in inputs)) return runPart(net, inputs, opts, (d) => onProgress?.(d, 1));
   const N = inputs.n;

@@ -6,9 +6,13 @@
  */
 
 export interface AdamaxOptions {
+  /** First-moment decay (default 0.9, as torch.optim.Adamax). */
   beta1?: number;
+  /** Infinity-norm decay (default 0.999, as torch.optim.Adamax). */
   beta2?: number;
+  /** Added to |g| (default 1e-8, as torch.optim.Adamax). */
   eps?: number;
+  /** L2 weight decay (default 3e-4, model-spec section 3; torch's default is 0). */
   weightDecay?: number;
 }
 

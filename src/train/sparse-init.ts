@@ -16,6 +16,7 @@ import { instantiate } from '../kernels/wasm.js';
 import { evaluate } from '../model/evaluate.js';
 import { initParams, type IpVaeParams } from '../model/params.js';
 import { threefry2x32 } from '../rng/threefry.js';
+import { DEFAULTS, withDefaults } from '../defaults.js';
 
 export interface SparseInitOptions {
   K: number;
@@ -50,17 +51,21 @@ export interface SparseInitOptions {
   budgetMs?: number;
 }
 
-export const DEFAULT_SPARSE: Omit<SparseInitOptions, 'K' | 'seed'> = {
+/** What sparseInit applies to every option a call leaves out (the seed's default is 0; K has none). */
+export const DEFAULT_SPARSE: Omit<SparseInitOptions, 'K' | 'seed'> = Object.freeze({
   iters: 600,
   batch: 100,
   fista: 60,
   lr: 0.5,
   penalty: 0.5,
   scale: 0.2,
-  etas: [0.05, 0.1, 0.2],
+  etas: Object.freeze([0.05, 0.1, 0.2]) as number[],
   calibSteps: 1000,
   calibInputs: 100,
-};
+});
+
+/** The options sparseInit takes: K; the rest from DEFAULT_SPARSE (seed 0). */
+export type SparseInitInput = Pick<SparseInitOptions, 'K'> & Partial<SparseInitOptions>;
 
 export interface SparseProgress {
   iteration: number;
@@ -103,15 +108,23 @@ export function largestEigenvalue(W: Float32Array, K: number, iters = 50): numbe
   return lam;
 }
 
-/** Learn the dictionary and return iP-VAE parameters ready for BPTT (or for inference as they are). */
+/**
+ * Learn the dictionary and return iP-VAE parameters ready for BPTT (or for inference as they are). Options left
+ * out take DEFAULT_SPARSE's values and seed 0.
+ */
 export async function sparseInit(
   X: Float32Array,
   N: number,
   D: number,
-  o: SparseInitOptions,
+  options: SparseInitInput,
   progress?: (p: SparseProgress) => void,
 ): Promise<SparseInitResult> {
+  const o = withDefaults({ ...DEFAULT_SPARSE, seed: DEFAULTS.seed } as SparseInitOptions, options);
   const { K, batch: B, seed } = o;
+  for (const k of ['K', 'batch', 'iters', 'fista', 'calibSteps', 'calibInputs'] as const)
+    if (!(Number.isInteger(o[k]) && o[k] >= 1))
+      throw new Error(`sparseInit: ${k} = ${o[k]}, expected a positive integer`);
+  if (o.etas.length === 0) throw new Error('sparseInit: etas is empty, expected at least one candidate eta');
   const wk = instantiate();
   const tf = new Uint32Array(2);
   const pick = (stream: number, i: number) => threefry2x32(seed, 0x53504152 + stream, i, 0, 20, tf)[0] % N;

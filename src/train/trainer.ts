@@ -16,6 +16,7 @@ import { threefry2x32 } from '../rng/threefry.js';
 import { decodeModel, encodeModel, parseSafetensors, type OutTensor } from '../io/safetensors.js';
 import { UserError } from '../errors.js';
 import { parseJson, shown } from '../io/json-read.js';
+import { withDefaults } from '../defaults.js';
 
 export interface TrainOptions {
   K: number;
@@ -47,7 +48,8 @@ export interface TrainOptions {
   gradForm?: GradForm;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = {
+/** What the Trainer applies to every option a run leaves out (K, tTrain, beta and epochs have none). */
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> = Object.freeze({
   batch: 200,
   lr: 5e-3,
   clip: 300,
@@ -58,7 +60,10 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs
   klForm: 'code',
   init: 'authors',
   phiScale: 0.5,
-};
+});
+
+/** The options a Trainer takes: the shape, the unrolled steps, beta and the epochs; the rest from DEFAULT_TRAIN. */
+export type TrainInput = Pick<TrainOptions, 'K' | 'tTrain' | 'beta' | 'epochs'> & Partial<TrainOptions>;
 
 export interface StepLog {
   iteration: number;
@@ -86,21 +91,30 @@ export class Trainer {
   private readonly logLrBox = new Float32Array(1);
   private perm: Int32Array | undefined;
   private permEpoch = -1;
+  /** The options as applied: the given ones over DEFAULT_TRAIN. */
+  readonly o: TrainOptions;
 
   /**
    * resume: checkpoint bytes to continue from; start: a model whose parameters replace the initialisation
-   * (e.g. a sparse-coding dictionary as a data-dependent start).
+   * (e.g. a sparse-coding dictionary as a data-dependent start). Options left out take DEFAULT_TRAIN's values.
    */
   constructor(
     readonly X: Float32Array,
     readonly N: number,
     readonly D: number,
-    readonly o: TrainOptions,
+    options: TrainInput,
     resume?: Uint8Array,
     start?: IpVaeParams,
     /** The checkpoint's file name, for messages. */
     readonly resumeFile = 'checkpoint',
   ) {
+    const o = (this.o = withDefaults(DEFAULT_TRAIN as TrainOptions, options));
+    for (const k of ['K', 'tTrain', 'batch'] as const)
+      if (!(Number.isInteger(o[k]) && o[k] >= 1))
+        throw new Error(`Trainer: ${k} = ${o[k]}, expected a positive integer`);
+    if (!(o.beta >= 0)) throw new Error(`Trainer: beta = ${o.beta}, expected a number >= 0`);
+    if (o.iterations === undefined && !(Number.isInteger(o.epochs) && o.epochs >= 1))
+      throw new Error(`Trainer: epochs = ${o.epochs}, expected a positive integer (or give iterations)`);
     this.iterationsPerEpoch = Math.floor(N / o.batch);
     if (this.iterationsPerEpoch < 1)
       throw new UserError(`--batch ${o.batch} is larger than the training set (${N} inputs)`);
