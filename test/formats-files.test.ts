@@ -30,6 +30,7 @@ import { fromIpVae } from '../src/frontends/ipvae.js';
 import type { Network } from '../src/net/network.js';
 import { UserError } from '../src/errors.js';
 import { randomModel, type Json } from './helpers.js';
+import { errorFields } from './schema-fields.js';
 
 const ROOT = join(__dirname, '..');
 const FORMATS = join(ROOT, 'docs', 'formats');
@@ -42,23 +43,8 @@ const VALIDATE: Record<string, ValidateFunction> = {
   drive: ajv.compile(driveSchema()),
 };
 
-/** JSON pointer -> the loaders' field notation: /rates/a/spikes/2 -> rates.a.spikes[2], /3/1 -> [3][1]. */
-const field = (pointer: string) =>
-  pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join('');
-
 /** Every field the schema's errors point at (a missing or unknown property by its own path). */
-function schemaFields(v: ValidateFunction): string[] {
-  return (v.errors ?? []).map((e) => {
-    const at = field(e.instancePath);
-    const child = (e.params as Json).missingProperty ?? (e.params as Json).additionalProperty;
-    return child === undefined ? at : at ? `${at}.${child}` : String(child);
-  });
-}
+const schemaFields = (v: ValidateFunction): string[] => errorFields(v.errors).map((f) => f.path);
 
 /**
  * The field a loader's message names: "f.json: rates.a.spikes[2] is not ..." -> rates.a.spikes[2];

@@ -18,6 +18,7 @@ import { clusteredNetwork, randomDrivenNetwork } from '../src/net/random.js';
 import { fromIpVae } from '../src/frontends/ipvae.js';
 import { UserError } from '../src/errors.js';
 import { randomModel, type Json } from './helpers.js';
+import { errorFields } from './schema-fields.js';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'ipvae.js');
@@ -33,24 +34,12 @@ function examples(): Record<string, string> {
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
 const validate = ajv.compile(networkSchema());
 
-/** JSON pointer -> the loader's field notation: /projections/1/weights/17 -> projections[1].weights[17]. */
-const field = (pointer: string) =>
-  pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join('');
-
 /** Every field the schema's errors point at, and whether the error is about a subtree (a compound keyword). */
-function schemaFields(): { path: string; subtree: boolean }[] {
-  return (validate.errors ?? []).map((e) => {
-    const at = field(e.instancePath);
-    const child = (e.params as Json).missingProperty ?? (e.params as Json).additionalProperty;
-    const path = child === undefined ? at : at ? `${at}.${child}` : String(child);
-    return { path, subtree: ['not', 'anyOf', 'oneOf', 'if', 'allOf'].includes(e.keyword) };
-  });
-}
+const schemaFields = (): { path: string; subtree: boolean }[] =>
+  errorFields(validate.errors).map(({ path, keyword }) => ({
+    path,
+    subtree: ['not', 'anyOf', 'oneOf', 'if', 'allOf'].includes(keyword),
+  }));
 
 /** The field a loader message names: "network: projections[0].delay = 0, expected ..." -> projections[0].delay. */
 const loaderField = (msg: string) => msg.replace(/^network: /, '').split(' ')[0];

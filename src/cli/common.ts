@@ -2,6 +2,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { wrapWords } from '../report/svg.js';
 
 export function parseIntOpt(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^-?\d+$/.test(v.trim())) throw new UserError(`${name}: expected an integer, got "${v}"`);
@@ -96,16 +97,9 @@ export async function inFiles<T>(
   }
 }
 
-/** Text wrapped at `width` columns, each line after the first (and every line) indented by `indent` spaces. */
+/** Text wrapped at `width` columns, every line indented by `indent` spaces. */
 export function wrap(text: string, indent = 2, width = 100): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && indent + line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+  return wrapWords(text, (line) => indent + line.length > width)
+    .map((l) => ' '.repeat(indent) + l)
+    .join('\n');
 }

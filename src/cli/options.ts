@@ -151,7 +151,8 @@ export interface ModeRule {
   elsewhere: string[];
 }
 
-const flagOf = (attr: string) => `--${attr.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+/** The command-line spelling of an option's attribute name: sparseIters -> --sparse-iters. */
+export const flagOf = (attr: string) => `--${attr.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 
 /** Declare a command's modes: an option of one mode given in another is one error line, exit 2. */
 export function modes(cmd: Command, rules: ModeRule[]): Command {

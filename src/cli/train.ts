@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import type { IpVaeParams } from '../model/params.js';
 import { fmt, oneOf, parseFloatOpt, parseIntOpt, wrap } from './common.js';
 import { RECIPES, RECIPE_NAMES, autoRecipe, recipe } from '../train/recipes.js';
-import { alias, modes, shared } from './options.js';
+import { alias, flagOf, modes, shared } from './options.js';
 
 /** Below this held-out R^2 at t = 1000 a finished run warns that the model has not learned. */
 const LOW_R2 = 0.1;
@@ -35,7 +35,7 @@ const BASE: Readonly<Record<string, string>> = {
 
 const flags = (o: Readonly<Record<string, string>>): string =>
   Object.entries(o)
-    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${v}`)
+    .map(([k, v]) => `${flagOf(k)} ${v}`)
     .join(' ');
 
 function recipeHelp(): string {

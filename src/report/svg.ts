@@ -484,19 +484,27 @@ function fitText(s: string, maxWidth: number, size = FS): string {
   return `${out}…`;
 }
 
-/** A text broken at spaces into lines of about maxWidth (a word longer than that gets a line of its own). */
-function wrapText(s: string, maxWidth: number, size = FS): string[] {
+/**
+ * A text broken at white space into lines, each as long as `tooLong` allows (a word that is too long alone gets a
+ * line of its own). Shared by the SVG notes (measured in pixels) and the CLI's help text (in characters).
+ */
+export function wrapWords(s: string, tooLong: (line: string) => boolean): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of s.split(' ')) {
+  for (const word of s.split(/\s+/).filter(Boolean)) {
     const next = line ? `${line} ${word}` : word;
-    if (line && textWidth(next, size) > maxWidth) {
+    if (line && tooLong(next)) {
       lines.push(line);
       line = word;
     } else line = next;
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/** A text broken at spaces into lines of about maxWidth (a word longer than that gets a line of its own). */
+function wrapText(s: string, maxWidth: number, size = FS): string[] {
+  return wrapWords(s, (line) => textWidth(line, size) > maxWidth);
 }
 
 /** A marker shape centred on (x, y), about 10 units across. */
