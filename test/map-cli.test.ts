@@ -67,6 +67,54 @@ describe('ipvae map / inspect', () => {
     expect(j.cores[0].synapses[0].projection).toBe('rec');
   });
 
+  it('map, inspect and profiles explain every column; map and inspect show memory, fan-in and fan-out alike', () => {
+    // Every header of a table is explained as "header:" in the lines printed under it and in --help.
+    const headers = (out: string, first: string): string[] =>
+      out
+        .split('\n')
+        .find((l) => l.trim().startsWith(first))!
+        .trim()
+        .split(/\s{2,}/);
+    const explained = (text: string, h: string) => text.includes(`${h}:`) || text.includes(`${h}, `);
+    const m = run('map', '--net', netFile, '--profile', 'loihi1');
+    const i = run('inspect', pb);
+    const p = run('profiles');
+    for (const [out, first, cmd] of [
+      [m.stdout, 'core', 'map'],
+      [i.stdout, 'core', 'inspect'],
+      [i.stdout, 'route', 'inspect'],
+      [p.stdout, 'profile', 'profiles'],
+    ] as const) {
+      const help = run(cmd, '--help').stdout;
+      for (const h of headers(out, first).filter((x) => x !== 'profile'))
+        for (const [where, text] of [
+          ['output', out],
+          ['--help', help],
+        ])
+          expect(explained(text, h), `${cmd} ${where}: ${h}`).toBe(true);
+    }
+    // loihi1 states 4,096 input axons and 131,072 B per core: the share is the count over the limit.
+    const j = JSON.parse(run('map', '--net', netFile, '--profile', 'loihi1', '--json').stdout);
+    const c0 = j.cores[0];
+    const row0 = m.stdout.split('\n').find((l) => /^\s*0\s/.test(l))!;
+    expect(row0).toContain(`${c0.fan_in.toLocaleString('en-US')} (${((100 * c0.fan_in) / 4096).toFixed(1)}%)`);
+    expect(row0).toContain(
+      `${c0.memory_bytes.toLocaleString('en-US')} (${((100 * c0.memory_bytes) / 131072).toFixed(1)}%)`,
+    );
+    // inspect on a generic mapping: the same count (share) form as map on generic, core by core
+    const g = run('map', '--net', netFile, '--profile', 'generic', '--rows', 'all');
+    const cells = (out: string, n: number) =>
+      out
+        .split('\n')
+        .filter((l) => /^\s*\d+\s+\d+\s+\d+,\d+/.test(l))
+        .slice(0, n)
+        .map((l) => (l.match(/[\d,]+ \(\d+\.\d%\)/g) ?? []).join(' | '));
+    const gj = JSON.parse(run('map', '--net', netFile, '--profile', 'generic', '--json').stdout);
+    const inspected = cells(run('inspect', pb, '--rows', 'all').stdout, gj.totals.cores);
+    expect(inspected).toEqual(cells(g.stdout, gj.totals.cores));
+    expect(inspected[0].split(' | ')).toHaveLength(3); // generic states memory, fan-in and fan-out
+  });
+
   it('another protobuf implementation (protoc + Python) decodes the same content', () => {
     const py = join(dir, 'py');
     mkdirSync(py, { recursive: true });

@@ -26,7 +26,47 @@ import { looksLikeHdf5 } from '../nir/file.js';
 import { inspectNir } from './nir.js';
 import { modes, parseRows, shared, WITHOUT_JSON } from './options.js';
 
-const pct = (a: number, b: number): string => (Number.isFinite(b) && b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
+/** A core's use of a per-core resource: the count, and its share of the limit when the profile states one. */
+export const used = (n: number, limit: number): string =>
+  n.toLocaleString('en-US') + (Number.isFinite(limit) && limit > 0 ? ` (${((100 * n) / limit).toFixed(1)}%)` : '');
+
+/** What the profiles table's columns mean: printed under it, and in ipvae profiles --help. */
+export const PROFILES_NOTES = [
+  'cores/chip: neuron cores on one chip; mesh: tile columns x rows of one chip (spikes between cores hop along it);',
+  'neurons/core: neurons one core holds; synapse memory B: bytes of synapse memory per core; fan-in: input axons per',
+  'core (distinct source neurons its neurons can receive from); fan-out: output axons per core (source neuron x',
+  'destination core pairs it can send to); weight bits: widest synaptic weight; spikes: binary (one bit) or graded',
+  '(a spike carries an integer payload); pJ/syn op: energy of one synaptic operation (a spike reaching one synapse).',
+  'Marks: * from a secondary source, ? an assumption, - not published (not checked by ipvae map).',
+];
+
+/** What the per-core columns of map and inspect mean: printed under their tables, and in --help. */
+export const CORE_NOTES = [
+  'core: index in placement order; chip: the chip it is on; x,y: its tile column and row on that chip (a route',
+  'between cores costs |dx| + |dy| hops); neurons: neurons placed on it; synapses: synapses stored on it (the',
+  "inputs of its neurons); memory B: synapse memory it needs, costed by the profile's synapse encoding; fan-in:",
+  'input axons it uses (distinct source neurons, the host included); fan-out: output axons it uses (source neuron x',
+  "destination core pairs). (N%) after memory, fan-in and fan-out: the share of the profile's per-core limit; no",
+  'share where the profile does not state the limit.',
+];
+
+/** map's extra per-core columns. */
+const MAP_NOTES = [
+  ...CORE_NOTES,
+  'populations: the populations with neurons on the core; copies (with --splitters): splitter copies on it;',
+  'spikes in/step, spikes out/step: expected spikes arriving on / leaving the core per time step, from --rates (else',
+  '1 spike per neuron per step).',
+];
+
+/** inspect's extra columns: the ranges and synapse blocks of a core, and the route table. */
+export const INSPECT_NOTES = [
+  ...CORE_NOTES,
+  'ranges: the neurons on the core as POP[first..last] (up to three, then +N more); synapse blocks: the projections',
+  'whose synapses it stores.',
+  'Routes: route: its index; src, dst: source and destination core (host: inputs from outside the chip);',
+  'spikes/step: expected spikes on the route per step (/input: static inputs, sent once per input); hops: mesh',
+  'hops from src to dst; sources: source neurons that use the route.',
+];
 
 /** One core in a mapping summary. */
 export interface CoreSummary {
@@ -151,7 +191,7 @@ export function addMapCommands(program: Command): void {
   program
     .command('profiles')
     .description(
-      'list the bundled chip profiles and their main numbers (* secondary source, ? assumption, - not published)',
+      'list the bundled chip profiles and their main numbers per core and chip (* secondary source, ? assumption, - not published)',
     )
     .option('--json', 'print every profile in full (values with unit, source and confidence)', false)
     .action((o) => {
@@ -188,10 +228,12 @@ export function addMapCommands(program: Command): void {
           ]),
         ),
       );
+      console.log(PROFILES_NOTES.join('\n'));
       console.log(
         'sources and every other field: hardware/profiles/NAME.json, or ipvae profiles --json; copy generic.json to describe your own chip',
       );
-    });
+    })
+    .addHelpText('after', `\nColumns of the table:\n${PROFILES_NOTES.join('\n')}`);
 
   program
     .command('map')
@@ -311,7 +353,7 @@ export function addMapCommands(program: Command): void {
           'neurons',
           ...(copies ? ['copies'] : []),
           'synapses',
-          'memory',
+          'memory B',
           'fan-in',
           'fan-out',
           'spikes in/step',
@@ -325,9 +367,9 @@ export function addMapCommands(program: Command): void {
           c.neurons[i],
           ...(copies ? [copies[i]] : []),
           c.synapses[i],
-          pct(c.memoryBits[i], L.memoryBits),
-          pct(c.fanIn[i], L.fanIn),
-          c.fanOut[i],
+          used(Math.ceil(c.memoryBits[i] / 8), L.memoryBits / 8),
+          used(c.fanIn[i], L.fanIn),
+          used(c.fanOut[i], L.fanOut),
           fmt(c.spikesIn[i], 1),
           fmt(c.spikesOut[i], 1),
         ]),
@@ -348,8 +390,10 @@ export function addMapCommands(program: Command): void {
     console.log(`rates: ${m.rateSource}`);
     for (const s of m.choices) console.log(`choice: ${s}`);
     for (const s of m.notes) console.log(`note: ${s}`);
+    console.log(`columns of the core table:\n${MAP_NOTES.join('\n')}`);
     if (o.out) console.log(`wrote ${o.out}`);
   });
+  mapCmd.addHelpText('after', `\nColumns of the core table:\n${MAP_NOTES.join('\n')}`);
 
   program
     .command('inspect')
@@ -392,6 +436,9 @@ export function addMapCommands(program: Command): void {
       `totals: ${t.cores} cores, ${t.chips} chips, ${t.neurons} neurons, ${t.synapses} synapses, ${fmt(t.interCoreSpikesPerStep, 1)} spikes/step between cores, hop-weighted ${fmt(t.hopWeightedTraffic, 1)}` +
         (t.splitters ? `; ${t.splitters} splitter copies, ${t.splitterCores} cores added for them` : ''),
     );
+    // The per-core limits the file's profile states (Infinity: not stated).
+    const limit = (key: string): number =>
+      d.profile.values.find((v) => v.section === 'core' && v.key === key && v.number > 0)?.number ?? Infinity;
     const ranges = (c: DeployCore): string =>
       c.neurons
         .slice(0, 3)
@@ -412,9 +459,9 @@ export function addMapCommands(program: Command): void {
             ranges(c),
             c.synapses.map((b) => b.projection).join(','),
             c.synapseCount,
-            c.memoryBytes,
-            c.fanIn,
-            c.fanOut,
+            used(c.memoryBytes, limit('synapse_memory_bytes')),
+            used(c.fanIn, limit('fan_in_axons')),
+            used(c.fanOut, limit('fan_out_axons')),
           ]),
       ),
     );
@@ -436,5 +483,7 @@ export function addMapCommands(program: Command): void {
     );
     if (d.routes.length > rows) console.log(`... ${d.routes.length - rows} more routes`);
     for (const s of d.choices) console.log(`choice: ${s}`);
+    console.log(`columns:\n${INSPECT_NOTES.join('\n')}`);
   });
+  insp.addHelpText('after', `\nColumns of a deployment file's tables:\n${INSPECT_NOTES.join('\n')}`);
 }
