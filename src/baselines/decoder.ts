@@ -73,6 +73,9 @@ export class Drive {
   private readonly pG: number;
   private readonly pE: number;
   private readonly pDphi: number;
+  /** K floats of keyed noise (iterative.ts Draw.normals writes them). */
+  readonly pNoise: number;
+  readonly noise: Float32Array;
   /** The batch's inputs (B x D), codes (B x K), drive C and gradient G (B x K), residual E (B x D). */
   readonly X: Float32Array;
   readonly Z: Float32Array;
@@ -103,6 +106,7 @@ export class Drive {
     this.pG = wk.alloc(B * K * 4);
     this.pE = wk.alloc(B * D * 4);
     this.pDphi = wk.alloc(D * K * 4);
+    this.pNoise = wk.alloc(K * 4 + 4);
     this.phi = wk.f32(this.pPhi, D * K);
     this.phiS = wk.f32(this.pPhiS, D * K);
     this.W = wk.f32(this.pW, K * K);
@@ -112,6 +116,7 @@ export class Drive {
     this.G = wk.f32(this.pG, B * K);
     this.E = wk.f32(this.pE, B * D);
     this.dPhi = wk.f32(this.pDphi, D * K);
+    this.noise = wk.f32(this.pNoise, K);
   }
 
   /** Load Phi and sigma: W = Phi^T Sigma^-1 Phi and its largest eigenvalue. */

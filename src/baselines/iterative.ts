@@ -25,26 +25,34 @@ export interface IterativeRule {
   features(S: Float32Array[], Z: Float32Array, F: Float32Array, b: number, K: number, m: Trained): void;
 }
 
-/** Keyed draws for one batch: uniform(i, k, t, j) in (0, 1) for input i of the batch, neuron k, step t. */
+/** Keyed draws for one batch (input i of the batch is input sample0 + i of the run). */
 export interface Draw {
+  /** A uniform in (0, 1) for input i, neuron k, step t and a stream number (24-bit resolution). */
   uniform(i: number, k: number, t: number, stream: number): number;
-  /** A standard normal (Box-Muller on two words). */
-  normal(i: number, k: number, t: number, stream: number): number;
+  /**
+   * K standard normals for input i at step t (a view, valid until the next call): Box-Muller pairs from the
+   * Threefry words of counter (pair, input) under key (seed, stream x golden + t), made in the WebAssembly
+   * kernels (normalPairs).
+   */
+  normals(i: number, t: number, stream: number): Float32Array;
 }
 
 const tf = new Uint32Array(2);
-function makeDraw(seed: number, sample0: number): Draw {
-  const word = (i: number, k: number, t: number, stream: number) =>
-    threefry2x32(seed, (stream * 0x9e3779b9 + t) >>> 0, (sample0 + i) >>> 0, k >>> 0, 20, tf);
+/** The key word of a (stream, step). */
+export const drawKey1 = (stream: number, t: number): number => (Math.imul(stream, 0x9e3779b9) + t) >>> 0;
+
+export function makeDraw(drive: Drive, seed: number, sample0: number): Draw {
+  const K = drive.K;
   return {
     uniform(i, k, t, stream) {
-      return ((word(i, k, t, stream)[0] >>> 8) + 0.5) * 5.9604644775390625e-8;
+      return (
+        ((threefry2x32(seed, drawKey1(stream, t), (sample0 + i) >>> 0, k >>> 0, 20, tf)[0] >>> 8) + 0.5) *
+        5.9604644775390625e-8
+      );
     },
-    normal(i, k, t, stream) {
-      const w = word(i, k, t, stream);
-      const u1 = (w[0] + 0.5) / 4294967296,
-        u2 = (w[1] + 0.5) / 4294967296;
-      return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    normals(i, t, stream) {
+      drive.wk.x.normalPairs(drive.pNoise, (K + 1) & ~1, seed >>> 0, drawKey1(stream, t), (sample0 + i) >>> 0);
+      return drive.noise;
     },
   };
 }
@@ -71,7 +79,7 @@ export function runIterative(
   for (let i0 = 0; i0 < N; i0 += drive.B) {
     const b = Math.min(drive.B, N - i0);
     drive.load(X, i0, b);
-    const draw = makeDraw(o.seed, (o.sampleOffset ?? 0) + i0);
+    const draw = makeDraw(drive, o.seed, (o.sampleOffset ?? 0) + i0);
     rule.start(S, b, K, m);
     for (let t = 1; t <= o.steps; t++) {
       rule.code(S, drive.Z, b, K, m, t, draw);
@@ -141,7 +149,7 @@ export function emTrain(ctx: TrainContext, rule: IterativeRule, m: Trained, s: E
     for (let i = 0; i < B; i++)
       rows[i] = threefry2x32(ctx.seed, 0x454d0000 + (it >>> 16), it & 0xffff, i, 20, tf)[0] % N;
     drive.loadRows(X, rows);
-    const draw = makeDraw(ctx.seed ^ 0x5eed, it * B);
+    const draw = makeDraw(drive, ctx.seed ^ 0x5eed, it * B);
     rule.start(S, B, K, m);
     for (let t = 1; t <= s.tTrain; t++) {
       rule.code(S, drive.Z, B, K, m, t, draw);

@@ -21,6 +21,8 @@ export interface WasmExports {
   gemmNT(M: number, N: number, K: number, A: number, B: number, C: number): void;
   /** C[M x N] += A[K x M]^T B[K x N]. */
   gemmTN(M: number, N: number, K: number, A: number, B: number, C: number): void;
+  /** n standard normals (n even) from Threefry counters (pair, c1) under key (k0, k1), Box-Muller pairs. */
+  normalPairs(out: number, n: number, k0: number, k1: number, c1: number): void;
   /** log(x) in float32 lanes (training noise). */
   logf1(x: number): number;
   /** Relaxed soft counts and dz/du for K neurons of one input at one step (see relaxedCount). */

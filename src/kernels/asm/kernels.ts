@@ -837,3 +837,36 @@ export function fondBackward(B: i32, K: i32, u: usize, U1: usize, G: usize, bias
   }
   return dEta;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Gaussian noise for the iterative Gaussian baselines (src/baselines/ig.ts)
+
+// @ts-ignore: decorator
+@inline function boxMuller(w0: u32, w1: u32, out: usize): void {
+  const u1 = (<f64>w0 + 0.5) * 2.3283064365386963e-10; // 2^-32
+  const u2 = (<f64>w1 + 0.5) * 2.3283064365386963e-10;
+  const r = Math.sqrt(-2.0 * Math.log(u1));
+  const a = 6.283185307179586 * u2;
+  store<f32>(out, <f32>(r * Math.cos(a)));
+  store<f32>(out + 4, <f32>(r * Math.sin(a)));
+}
+
+// n standard normals (n even) into out: values 2m and 2m + 1 are r cos and r sin of the Box-Muller pair made
+// from the two words of Threefry counter (m, c1) under key (k0, k1). Four pairs per Threefry pass.
+export function normalPairs(out: usize, n: i32, k0: u32, k1: u32, c1: u32): void {
+  const lane = i32x4(0, 1, 2, 3);
+  const pairs = n >> 1;
+  let m = 0;
+  for (; m + 4 <= pairs; m += 4) {
+    threefry4(k0, k1, i32x4.add(i32x4.splat(m), lane), c1);
+    const o = out + (<usize>m << 3);
+    boxMuller(i32x4.extract_lane(tfA, 0), i32x4.extract_lane(tfB, 0), o);
+    boxMuller(i32x4.extract_lane(tfA, 1), i32x4.extract_lane(tfB, 1), o + 8);
+    boxMuller(i32x4.extract_lane(tfA, 2), i32x4.extract_lane(tfB, 2), o + 16);
+    boxMuller(i32x4.extract_lane(tfA, 3), i32x4.extract_lane(tfB, 3), o + 24);
+  }
+  for (; m < pairs; m++) {
+    threefry1(k0, k1, <u32>m, c1);
+    boxMuller(tf0, tf1, out + (<usize>m << 3));
+  }
+}
