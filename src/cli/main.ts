@@ -16,6 +16,7 @@ import { addEnergyCommand } from './energy.js';
 import { addExportCommand } from './export.js';
 import { addReportCommands } from './report.js';
 import { addNirCommands } from './nir.js';
+import { addCompareCommand } from './compare.js';
 import { modelHelp } from './models.js';
 import { alias, shared } from './options.js';
 
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
   addExportCommand(program);
   addReportCommands(program);
   addNirCommands(program);
+  addCompareCommand(program);
   return program;
 }
 

@@ -1,0 +1,112 @@
+/**
+ * The units of work of `ipvae compare`, each run in a worker thread (job-worker.ts) or in this thread: train one
+ * family at one sweep value and seed, then score it on held-out inputs; or analyse a trained model (the linear
+ * probe, out-of-distribution sets). A job names its data set rather than carrying it, so a worker loads it from
+ * the same cache; everything it returns is plain data and typed arrays.
+ */
+import { loadData } from '../data/datasets.js';
+import { findFamily } from './registry.js';
+import { score } from './score.js';
+import type { Trained } from './family.js';
+
+export interface TrainJob {
+  kind: 'train';
+  family: string;
+  data: 'patches' | 'mnist';
+  K: number;
+  seed: number;
+  budgetMs: number;
+  knob: number;
+  /** The counts of an earlier run (compare --replay): repeat them instead of timing. */
+  replay?: Trained['info'];
+  /** Held-out inputs scored (the first ones of the test split). */
+  evalInputs: number;
+  steps: number;
+}
+
+export interface TrainResult {
+  trained: Trained;
+  r2: number;
+  pz: number;
+  d: number;
+  trainSeconds: number;
+  evalSeconds: number;
+}
+
+export interface AnalyseJob {
+  kind: 'analyse';
+  family: string;
+  trained: Trained;
+  steps: number;
+  seed: number;
+  /** Out-of-distribution data names (loadData), scored on their first oodInputs inputs. */
+  ood: string[];
+  oodInputs: number;
+}
+
+export interface OodScore {
+  data: string;
+  inputs: number;
+  r2: number;
+  pz: number;
+  /** Per-input R^2 (for intervals over inputs). */
+  r2PerInput: Float64Array;
+}
+
+export interface AnalyseResult {
+  ood: OodScore[];
+  seconds: number;
+}
+
+export type Job = TrainJob | AnalyseJob;
+
+function familyOf(name: string) {
+  const f = findFamily(name);
+  if (!f) throw new Error(`compare: no family "${name}"`);
+  return f;
+}
+
+export async function runTrainJob(
+  j: TrainJob,
+  onProgress?: (fraction: number, status: string) => void,
+): Promise<TrainResult> {
+  const f = familyOf(j.family);
+  const tr = loadData(j.data, 'train');
+  const t0 = performance.now();
+  const trained = await f.train({
+    data: { X: tr.X, N: tr.N, D: tr.D, name: j.data },
+    K: j.K,
+    seed: j.seed,
+    budgetMs: j.budgetMs,
+    knob: j.knob,
+    replay: j.replay,
+    onProgress,
+  });
+  const t1 = performance.now();
+  const te = loadData(j.data, 'test', j.evalInputs);
+  const codes = await f.infer(trained, te.X, te.N, { steps: j.steps, seed: j.seed });
+  const s = score(te.X, codes.Z, te.N, trained.decoder);
+  return {
+    trained,
+    r2: s.r2,
+    pz: s.pz,
+    d: s.d,
+    trainSeconds: (t1 - t0) / 1000,
+    evalSeconds: (performance.now() - t1) / 1000,
+  };
+}
+
+export async function runAnalyseJob(j: AnalyseJob): Promise<AnalyseResult> {
+  const f = familyOf(j.family);
+  const t0 = performance.now();
+  const ood: OodScore[] = [];
+  for (const name of j.ood) {
+    const d = loadData(name, 'test', j.oodInputs);
+    if (d.D !== j.trained.decoder.D)
+      throw new Error(`compare: ${name} has ${d.D} pixels per input, the models ${j.trained.decoder.D}`);
+    const codes = await f.infer(j.trained, d.X, d.N, { steps: j.steps, seed: j.seed });
+    const s = score(d.X, codes.Z, d.N, j.trained.decoder);
+    ood.push({ data: name, inputs: d.N, r2: s.r2, pz: s.pz, r2PerInput: s.r2PerInput });
+  }
+  return { ood, seconds: (performance.now() - t0) / 1000 };
+}
