@@ -144,7 +144,6 @@ export function addCompareCommand(program: Command): void {
           .filter(Boolean)
       : undefined;
     const workers = parseIntOpt('--workers', o.workers, 0, 64);
-    const evalInputs = parseSamples(o.samples, loadData(data, 'test').N);
     checkWritable(o.out);
     checkPlotPath(o.plot);
     let replay: CompareResult | undefined;
@@ -157,6 +156,7 @@ export function addCompareCommand(program: Command): void {
       }
       replay = readCompare(text, o.replay);
     }
+    const evalInputs = parseSamples(o.samples, loadData(data, 'test').N);
     const seeds = Array.from({ length: nSeeds }, (_, i) => i);
     const tty = process.stderr.isTTY;
     const status = new Map<string, string>();

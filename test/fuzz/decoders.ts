@@ -35,6 +35,8 @@ import { hdf5Ready, readHdf5Sync, writeHdf5Sync, type H5Group, type H5Node } fro
 import { nirFromHdf5 } from '../../src/nir/ir.js';
 import { fromNir } from '../../src/frontends/nir.js';
 import { parseNpy } from '../../src/io/npy.js';
+import { compareJson, readCompare } from '../../src/baselines/compare-file.js';
+import { stat, COMPARE_FORMAT, COMPARE_VERSION } from '../../src/baselines/compare.js';
 
 export interface Decoder {
   name: string;
@@ -415,6 +417,66 @@ export const DECODERS: Decoder[] = [
     },
     decode: (b, file) => void parseNpy(b, file),
     cli: (file) => ['simulate', '--net', join(dir, 'small.json'), '--drive', file, '--population', 'in'],
+  },
+  {
+    name: 'compare JSON',
+    seeds: [
+      enc(
+        compareJson({
+          format: COMPARE_FORMAT,
+          version: COMPARE_VERSION,
+          data: 'patches',
+          latents: 8,
+          budgetMinutes: 1,
+          seeds: [0],
+          steps: 50,
+          evalInputs: 20,
+          oodInputs: 20,
+          runs: [
+            {
+              family: 'lca',
+              knob: 0.5,
+              seed: 0,
+              r2: 0.8,
+              pz: 0.7,
+              d: 0.36,
+              trainSeconds: 1,
+              evalSeconds: 1,
+              info: { iterations: 7 },
+            },
+            {
+              family: 'ip-vae',
+              knob: 0.5,
+              seed: 0,
+              r2: 0.8,
+              pz: 0.8,
+              d: 0.28,
+              trainSeconds: 1,
+              evalSeconds: 1,
+              info: { iterations: 3, sparseIterations: 9, eta: 0.1 },
+            },
+          ],
+          families: [
+            {
+              family: 'lca',
+              label: 'LCA',
+              kind: 'iterative',
+              knobName: 'lambda',
+              bestKnob: 0.5,
+              r2: stat([0.8]),
+              pz: stat([0.7]),
+              d: stat([0.36]),
+              ood: [],
+              paper: null,
+              choices: ['x'],
+            },
+          ],
+          seconds: 2,
+        }),
+      ),
+    ],
+    mutate: jsonMutate,
+    decode: (b, file) => void readCompare(dec(b), file),
   },
   {
     name: 'checkpoint + log',
