@@ -15,7 +15,7 @@ import { score, distance } from '../src/baselines/score.js';
 import { decoderOf, Drive, normaliseAtoms } from '../src/baselines/decoder.js';
 import { runIterative, drawKey1, makeDraw } from '../src/baselines/iterative.js';
 import { lca, lcaRule, lcaStep } from '../src/baselines/lca.js';
-import { pc, pcRule } from '../src/baselines/pc.js';
+import { pcRule } from '../src/baselines/pc.js';
 import { igRule, igReluRule, igReluVae } from '../src/baselines/ig.js';
 import { ipvae, trainedOf } from '../src/baselines/ipvae.js';
 import { stat, compare, type CompareResult } from '../src/baselines/compare.js';
