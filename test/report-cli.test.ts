@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { compareJson } from '../src/baselines/compare-file.js';
+import { stat, COMPARE_FORMAT, COMPARE_VERSION, type CompareResult } from '../src/baselines/compare.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +48,68 @@ describe('ipvae report', () => {
         e.components.find((c: { event: string }) => c.event === k).count_per_inference as number;
       expect(hops).toBe(counted('hop_east_west') + counted('hop_north_south'));
       expect(rep.mesh.cores.reduce((a: number, c: { neurons: number }) => a + c.neurons, 0)).toBe(320);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--compare: the trade-off plot and the families of a compare.json; a broken one is one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipvae-report-cmp-'));
+    try {
+      const run1 = (family: string, knob: number, r2: number, pz: number) => ({
+        family,
+        knob,
+        seed: 0,
+        r2,
+        pz,
+        d: Math.hypot(1 - r2, 1 - pz),
+        trainSeconds: 1,
+        evalSeconds: 1,
+        info: { iterations: 5 },
+      });
+      const fam = (family: string, label: string, r2: number, pz: number) => ({
+        family,
+        label,
+        kind: 'iterative',
+        knobName: 'lambda',
+        bestKnob: 0.5,
+        r2: stat([r2]),
+        pz: stat([pz]),
+        d: stat([Math.hypot(1 - r2, 1 - pz)]),
+        ood: [],
+        paper: { d: 0.282 },
+        choices: ['c'],
+      });
+      const c: CompareResult = {
+        format: COMPARE_FORMAT,
+        version: COMPARE_VERSION,
+        data: 'patches',
+        latents: 512,
+        budgetMinutes: 10,
+        seeds: [0],
+        steps: 1000,
+        evalInputs: 500,
+        oodInputs: 500,
+        runs: [run1('lca', 0.25, 0.9, 0.7), run1('lca', 0.5, 0.8, 0.85), run1('pc', 0.5, 0.95, 0)],
+        families: [fam('lca', 'LCA', 0.8, 0.85), fam('pc', 'PC', 0.95, 0)],
+        seconds: 60,
+      };
+      const cf = join(dir, 'compare.json');
+      writeFileSync(cf, compareJson(c));
+      const r = run('report', ...common, '--compare', cf, '--out', join(dir, 'r.html'));
+      expect(r.status, r.stderr).toBe(0);
+      const html = readFileSync(join(dir, 'r.html'), 'utf8');
+      expect(html).toContain('data-plot="trade-off"');
+      expect(html).toContain('Against the baselines');
+      const rep = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+      expect(rep.compare.families.map((f: { label: string }) => f.label)).toEqual(['LCA', 'PC']);
+      expect(rep.compare.families[0].d.mean).toBeCloseTo(Math.hypot(0.2, 0.15), 12);
+      writeFileSync(cf, compareJson({ ...c, families: [{ ...c.families[0], d: { mean: 'x' } as never }] }));
+      const b = run('report', ...common, '--compare', cf, '--out', join(dir, 'b.html'));
+      expect(b.status).toBe(2);
+      expect(b.stderr.trim().split('\n')).toHaveLength(1);
+      expect(b.stderr).toMatch(/compare\.json: families\[0\]\.d\.mean is not a finite number/);
+      expect(existsSync(join(dir, 'b.html'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -57,6 +57,42 @@ export function readCompare(text: string, file: string): CompareResult {
       } else if (typeof val !== 'string' || val.length > 1000)
         bad(`${f}.info.${keyName(k)}`, 'is not a number or a short string', val);
   });
-  if (o.families !== undefined && !Array.isArray(o.families)) bad('families', 'is not an array', o.families);
+  for (const k of ['budget_minutes', 'seconds']) real(o[k], k);
+  int(o.ood_inputs, 'ood_inputs', 1, 1 << 24);
+  if (!Array.isArray(o.seeds) || o.seeds.length > 1000) bad('seeds', 'is not an array of at most 1000 seeds', o.seeds);
+  (o.seeds as unknown[]).forEach((x, i) => int(x, `seeds[${i}]`, 0, 0xffffffff));
+  if (!Array.isArray(o.families) || o.families.length > 100)
+    bad('families', 'is not an array of at most 100', o.families);
+  const statOf = (x: unknown, field: string) => {
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) bad(field, 'is not an object', x);
+    const t = x as Record<string, unknown>;
+    real(t.mean, `${field}.mean`);
+    if (!(typeof t.ci95 === 'number' && t.ci95 >= 0)) bad(`${field}.ci95`, 'is not a number >= 0', t.ci95);
+    int(t.n, `${field}.n`, 1, 1000);
+  };
+  (o.families as unknown[]).forEach((x, i) => {
+    const f = `families[${i}]`;
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) bad(f, 'is not an object', x);
+    const t = x as Record<string, unknown>;
+    for (const k of ['family', 'label', 'kind', 'knob_name'])
+      if (typeof t[k] !== 'string' || (t[k] as string).length > 100) bad(`${f}.${k}`, 'is not a short string', t[k]);
+    real(t.best_knob, `${f}.best_knob`);
+    for (const k of ['r2', 'pz', 'd']) statOf(t[k], `${f}.${k}`);
+    if (!Array.isArray(t.ood) || t.ood.length > 100) bad(`${f}.ood`, 'is not an array of at most 100', t.ood);
+    (t.ood as unknown[]).forEach((y, j) => {
+      if (y === null || typeof y !== 'object' || Array.isArray(y)) bad(`${f}.ood[${j}]`, 'is not an object', y);
+      const u = y as Record<string, unknown>;
+      if (typeof u.data !== 'string' || u.data.length > 300)
+        bad(`${f}.ood[${j}].data`, 'is not a short string', u.data);
+      statOf(u.r2, `${f}.ood[${j}].r2`);
+      statOf(u.pz, `${f}.ood[${j}].pz`);
+    });
+    if (t.paper !== null) {
+      if (typeof t.paper !== 'object' || Array.isArray(t.paper)) bad(`${f}.paper`, 'is not an object or null', t.paper);
+      for (const [k, v] of Object.entries(t.paper as object)) real(v, `${f}.paper.${keyName(k)}`);
+    }
+    if (!Array.isArray(t.choices) || t.choices.some((c) => typeof c !== 'string' || c.length > 2000))
+      bad(`${f}.choices`, 'is not an array of sentences', t.choices);
+  });
   return camelKeys(o) as CompareResult;
 }

@@ -37,6 +37,9 @@ import { bestModel, modelHelp } from './models.js';
 import { checkWritable, fmt, inFiles, parseFloatOpt, parseIntOpt, progressBar, table } from './common.js';
 import { addPricedRunOptions, alias, modes, parseSamples, shared, PRICED_RUN_MODES } from './options.js';
 import { writeFilesAtomic } from '../io/atomic.js';
+import { readFileSync } from 'node:fs';
+import { readCompare } from '../baselines/compare-file.js';
+import type { CompareResult } from '../baselines/compare.js';
 
 /** The report's numbers go beside the HTML: the same name with .json. */
 const jsonPath = (html: string) => join(dirname(html), `${basename(html, extname(html))}.json`);
@@ -223,6 +226,7 @@ export function addReportCommands(program: Command): void {
   alias(rep, '--bits <list>', 'weightBits');
   rep
     .option('--profiles', "also every shipped profile's totals (with --data: from the measured rates)", false)
+    .option('--compare <file>', 'a compare.json from ipvae compare: its R^2-PZ trade-off plot and table as a section')
     .requiredOption('--out <file>', 'the HTML file to write (its numbers go to the same name with .json)');
   const required = ['--deploy', 'd.pb', '--net', 'n.json', '--out', 'r.html'];
   modes(rep, [
@@ -247,8 +251,19 @@ export function addReportCommands(program: Command): void {
       o.deploy,
       o.drive,
       o.model,
+      o.compare,
       o.data?.startsWith('idx:') ? o.data.slice(4) : undefined,
     ]);
+    let compared: CompareResult | undefined;
+    if (o.compare) {
+      let text: string;
+      try {
+        text = readFileSync(o.compare, 'utf8');
+      } catch {
+        throw new UserError(`${o.compare}: cannot read the compare file`);
+      }
+      compared = readCompare(text, o.compare);
+    }
     const seed = parseIntOpt('--seed', o.seed, 0, 0xffffffff),
       workers = parseIntOpt('--workers', o.workers, 1, 64);
     const net = readNetwork(o.net);
@@ -313,6 +328,7 @@ export function addReportCommands(program: Command): void {
       side: model ? sideOf(model.D) : undefined,
       ...parts,
     });
+    if (compared) data.compare = compared;
     writeReport(o.out, data);
     for (const l of summaryLines(a, parts.profiles)) console.log(l);
     console.log(`wrote ${o.out} and ${jsonPath(o.out)}`);

@@ -1,3 +1,5 @@
+import type { CompareResult } from '../baselines/compare.js';
+
 /**
  * What a report shows: plain numbers (JSON-ready, camelCase; written as snake_case to report.json), built by
  * src/report/build.ts from the runs and drawn by src/report/render.ts. Every section is optional: a report on a
@@ -80,6 +82,8 @@ export interface ReportData {
   };
   /** Every shipped profile's totals for the same network (where it fits). */
   profiles?: ProfileTotals[];
+  /** `ipvae compare`'s results (report --compare compare.json): the trade-off plot and the families' best. */
+  compare?: CompareResult;
 }
 
 /** One profile's totals per inference for a network: null where it does not fit or nothing is priced. */

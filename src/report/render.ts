@@ -4,6 +4,7 @@
  * Every text that comes from the data is escaped.
  */
 import type { ReportData } from './data.js';
+import { tradeOffChart } from '../baselines/compare-plot.js';
 import {
   barChart,
   esc,
@@ -363,6 +364,41 @@ function meshSection(m: NonNullable<ReportData['mesh']>): string {
   );
 }
 
+/** ipvae compare's trade-off plot and each family's best sweep value (the numbers of compare.json). */
+function compareSection(c: NonNullable<ReportData['compare']>): string {
+  const ci = (x: { mean: number; ci95: number; n: number }) =>
+    x.n > 1 ? `${formatNumber(x.mean)} ± ${formatNumber(x.ci95)}` : formatNumber(x.mean);
+  const tbl = table(
+    [
+      { text: 'family' },
+      { text: 'best sweep value' },
+      { text: 'R²', num: true },
+      { text: 'PZ', num: true },
+      { text: 'd', num: true },
+      { text: 'paper d', num: true },
+    ],
+    c.families.map((f) => [
+      { text: f.label },
+      { text: `${f.knobName} ${formatNumber(f.bestKnob)}` },
+      { text: ci(f.r2), num: true },
+      { text: ci(f.pz), num: true },
+      { text: ci(f.d), num: true },
+      { text: f.paper?.d === undefined ? '–' : formatNumber(f.paper.d), num: true },
+    ]),
+  );
+  return section(
+    'compare',
+    'Against the baselines',
+    caption(
+      `ipvae compare on ${c.data}: every family trained for ${formatNumber(c.budgetMinutes)} min per seed (${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}), ` +
+        `scored on ${formatNumber(c.evalInputs)} held-out inputs at t = ${formatNumber(c.steps)} (one pass for amortized ones). ` +
+        'd is the distance of (R², PZ) to the ideal corner (1, 1); ± is the 95 % interval over seeds.',
+    ) +
+      figure(tradeOffChart(c)) +
+      tbl,
+  );
+}
+
 /** R^2 below this is drawn at it (a broken width can reach -1000; the table keeps the value). */
 const R2_FLOOR = -0.2;
 
@@ -519,6 +555,7 @@ export function renderReport(d: ReportData): string {
   if (d.validation) sections.push(validationSection(d.validation));
   if (d.baseline) sections.push(baselineSection(d.baseline, d.energy?.totalPj ?? null));
   if (d.profiles) sections.push(profilesSection(d.profiles));
+  if (d.compare) sections.push(compareSection(d.compare));
   return [
     '<!doctype html>',
     '<html lang="en">',
