@@ -308,13 +308,18 @@ describe('compare: runs, replay and the compare file', () => {
     writeFileSync(bad, '{"format": "ipvae.compare", "version": 1, "data": "cats"}');
     for (const [args, re] of [
       [['--data', 'cifar'], /--data/],
+      [[], /--data is required/],
       [['--families', 'lca,vae9'], /no family "vae9"/],
       [['--budget', '-1'], /--budget/],
       [['--replay', bad], /bad\.json: data is not patches or mnist/],
       [['--plot', join(dir, 'p.png')], /\.svg/],
     ] as const) {
       const out = join(dir, 'c.json');
-      const r = spawnSync(process.execPath, [BIN, 'compare', '--out', out, ...args], { encoding: 'utf8', cwd: dir });
+      const withData = args.length && !args.includes('--data') ? ['--data', 'patches', ...args] : args;
+      const r = spawnSync(process.execPath, [BIN, 'compare', '--out', out, ...withData], {
+        encoding: 'utf8',
+        cwd: dir,
+      });
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(re);

@@ -29,7 +29,13 @@ const EXCEPTIONS: Record<string, Record<string, string>> = {
     validate: 'a list of widths to compare, not the one width to quantise to',
     report: 'a list of widths to compare, not the one width to quantise to',
   },
+  '--samples': {
+    compare:
+      'R^2 of a trained family is scored on 500 held-out inputs: 100 leave intervals wider than the gaps between families',
+  },
+  '--plot': { compare: 'compare always draws its trade-off plot (compare.svg unless told)' },
   '--out': {
+    compare: 'compare always writes its results (compare.json unless told)',
     demo: 'the one command whose output file has a default (report.html)',
     export: 'a file (nir) or a folder (sanafe): <path>',
   },

@@ -48,7 +48,7 @@ export function readCompare(text: string, file: string): CompareResult {
     if (typeof x.family !== 'string' || x.family.length > 100) bad(`${f}.family`, 'is not a short string', x.family);
     real(x.knob, `${f}.knob`);
     int(x.seed, `${f}.seed`, 0, 0xffffffff);
-    for (const k of ['r2', 'pz', 'd']) real(x[k], `${f}.${k}`);
+    for (const k of ['r2', 'pz', 'd', 'r2_map']) real(x[k], `${f}.${k}`);
     if (x.info === null || typeof x.info !== 'object' || Array.isArray(x.info))
       bad(`${f}.info`, 'is not an object', x.info);
     for (const [k, val] of Object.entries(x.info as object))
@@ -77,7 +77,7 @@ export function readCompare(text: string, file: string): CompareResult {
     for (const k of ['family', 'label', 'kind', 'knob_name'])
       if (typeof t[k] !== 'string' || (t[k] as string).length > 100) bad(`${f}.${k}`, 'is not a short string', t[k]);
     real(t.best_knob, `${f}.best_knob`);
-    for (const k of ['r2', 'pz', 'd']) statOf(t[k], `${f}.${k}`);
+    for (const k of ['r2', 'pz', 'd', 'r2_map']) statOf(t[k], `${f}.${k}`);
     if (!Array.isArray(t.ood) || t.ood.length > 100) bad(`${f}.ood`, 'is not an array of at most 100', t.ood);
     (t.ood as unknown[]).forEach((y, j) => {
       if (y === null || typeof y !== 'object' || Array.isArray(y)) bad(`${f}.ood[${j}]`, 'is not an object', y);

@@ -82,6 +82,8 @@ export interface RunRecord {
   r2: number;
   pz: number;
   d: number;
+  /** R^2 from the features (rates, means): the paper's r2_map. */
+  r2Map: number;
   trainSeconds: number;
   evalSeconds: number;
   info: Trained['info'];
@@ -104,6 +106,7 @@ export interface FamilySummary {
   r2: Stat;
   pz: Stat;
   d: Stat;
+  r2Map: Stat;
   ood: { data: string; r2: Stat; pz: Stat }[];
   paper: { r2?: number; pz?: number; d?: number; probe?: number } | null;
   choices: readonly string[];
@@ -249,6 +252,7 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
     r2: results[i].r2,
     pz: results[i].pz,
     d: results[i].d,
+    r2Map: results[i].r2Map,
     trainSeconds: results[i].trainSeconds,
     evalSeconds: results[i].evalSeconds,
     info: results[i].trained.info,
@@ -287,6 +291,7 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
       r2: stat(at.map((r) => r.r2)),
       pz: stat(at.map((r) => r.pz)),
       d: stat(at.map((r) => r.d)),
+      r2Map: stat(at.map((r) => r.r2Map)),
       ood: (o.ood ?? []).map((name, k) => ({
         data: name,
         r2: stat(mine.map((a) => a.ood[k].r2)),

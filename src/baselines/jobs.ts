@@ -29,6 +29,8 @@ export interface TrainResult {
   r2: number;
   pz: number;
   d: number;
+  /** R^2 of the reconstruction from the probe features (rates exp(u), posterior means): the paper's r2_map. */
+  r2Map: number;
   trainSeconds: number;
   evalSeconds: number;
 }
@@ -91,6 +93,7 @@ export async function runTrainJob(
     r2: s.r2,
     pz: s.pz,
     d: s.d,
+    r2Map: score(te.X, codes.features, te.N, trained.decoder).r2,
     trainSeconds: (t1 - t0) / 1000,
     evalSeconds: (performance.now() - t1) / 1000,
   };

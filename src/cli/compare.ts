@@ -20,6 +20,7 @@ const COMPARE_NOTES = [
   'family: the model family (--families); sweep: the swept quantity and the value with the lowest mean d (every value is in the sweep table);',
   'R2: 1 - |x - Phi z|^2 / |x - mean(x)|^2 per held-out input, averaged, from the codes z at the last step (iterative) or after the one pass',
   '(amortized); PZ: share of the codes exactly 0; d: sqrt((1 - R2)^2 + (1 - PZ)^2), the distance to the ideal corner (perfect and silent);',
+  'r2_map: R2 from the posterior rates or means instead of the codes (rates exp(u) of the iP-VAE, means of the Gaussian families; LCA and PC: the codes);',
   '+- : half-width of the 95 % Student-t interval over the seeds; paper: the published value (Vafaii, Galor, Yates 2025; - where none is given).',
 ];
 
@@ -36,13 +37,14 @@ export function compareTables(r: CompareResult): string {
   const out: string[] = [];
   out.push(
     table(
-      ['family', 'sweep', 'R2', 'PZ', 'd', 'paper R2', 'paper PZ', 'paper d'],
+      ['family', 'sweep', 'R2', 'PZ', 'd', 'r2_map', 'paper R2', 'paper PZ', 'paper d'],
       r.families.map((f) => [
         f.label,
         `${f.knobName} ${f.bestKnob}`,
         withCi(f.r2),
         withCi(f.pz),
         withCi(f.d),
+        withCi(f.r2Map),
         fmt3(f.paper?.r2),
         fmt3(f.paper?.pz),
         fmt3(f.paper?.d),
@@ -73,7 +75,7 @@ export function compareTables(r: CompareResult): string {
 export function sweepTable(r: CompareResult): string {
   const label = new Map(r.families.map((f) => [f.family, f]));
   return table(
-    ['family', 'sweep', 'seed', 'R2', 'PZ', 'd', 'iterations', 'train s', 'score s'],
+    ['family', 'sweep', 'seed', 'R2', 'PZ', 'd', 'r2_map', 'iterations', 'train s', 'score s'],
     r.runs.map((x) => [
       label.get(x.family)?.label ?? x.family,
       `${label.get(x.family)?.knobName ?? ''} ${x.knob}`,
@@ -81,6 +83,7 @@ export function sweepTable(r: CompareResult): string {
       fmt3(x.r2),
       fmt3(x.pz),
       fmt3(x.d),
+      fmt3(x.r2Map),
       x.info.sparseIterations !== undefined
         ? `${x.info.sparseIterations} + ${x.info.iterations}`
         : String(x.info.iterations ?? '-'),
@@ -96,11 +99,11 @@ export function addCompareCommand(program: Command): void {
     .description(
       'train the iP-VAE and the baselines (LCA, iG-VAE, iG_relu-VAE, predictive coding, ...) at an equal wall-clock budget and compare reconstruction and sparsity on held-out data',
     )
-    .option('--data <name>', 'patches or mnist', 'patches')
+    .option('--data <name>', 'patches or mnist (required)')
     .option('--budget <min>', 'training minutes per family and seed, split over its sweep values', '10')
     .option('--seeds <n>', 'seeds 0 .. n-1 (intervals over seeds need at least 2)', '1')
     .option('--families <list>', `comma-separated (default: all: ${FAMILY_NAMES.join(', ')})`)
-    .option('--latents <k>', 'latents K of every family', '512')
+    .option('--latents <K>', 'latents K of every family', '512')
     .option(
       '--ood <list>',
       'also score each family at its best sweep value on these data sets (e.g. with --data mnist: fashion-mnist,mnist-rotated,mnist-inverted)',
@@ -115,7 +118,7 @@ export function addCompareCommand(program: Command): void {
       'the results as JSON (every run, the summaries, the choices each family made)',
       'compare.json',
     )
-    .option('--plot <file>', 'the R^2-PZ trade-off, one line per family, as SVG', 'compare.svg')
+    .option('--plot <file.svg>', 'the R^2-PZ trade-off, one line per family, as SVG', 'compare.svg')
     .option('--json', 'print the results as JSON instead of the tables', false);
   shared(cmd, 'samples', { detail: '(each run is scored on the first ones)', default: '500' });
   shared(cmd, 'steps', { detail: 'of the iterative families' });
@@ -125,6 +128,7 @@ export function addCompareCommand(program: Command): void {
     `\nFamilies and their sweeps:\n${FAMILIES.map((f) => wrap(`${f.name} (${f.label}): ${f.knob.name} ${f.knob.values.patches.join(', ')} (patches), ${f.knob.values.mnist.join(', ')} (mnist): ${f.knob.doc}`, 2)).join('\n')}\n\nColumns:\n${[...COMPARE_NOTES, ...SWEEP_NOTES].join('\n')}\n\nA run takes about budget x families x seeds / workers minutes, plus scoring.`,
   );
   cmd.action(async (o) => {
+    if (o.data === undefined) throw new UserError('--data is required: patches or mnist');
     const data = oneOf('--data', o.data, ['patches', 'mnist'] as const);
     const budget = parseFloatOpt('--budget', o.budget, 0.01, 10000);
     const nSeeds = parseIntOpt('--seeds', o.seeds, 1, 100);
