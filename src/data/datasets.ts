@@ -1,13 +1,17 @@
-/** Dataset names the CLI accepts: patches | mnist | idx:PATH. */
+/**
+ * Dataset names the CLI accepts: patches | mnist | idx:PATH, and the out-of-distribution sets of src/data/ood.ts
+ * (fashion-mnist | mnist-rotated[:DEG] | mnist-inverted | natural28).
+ */
 import { loadPatches } from './patches.js';
 import { loadMnist } from './mnist.js';
 import { readIdxImages } from '../io/idx.js';
 import { UserError } from '../errors.js';
+import { loadOod, OOD_NAMES } from './ood.js';
 
 export type Split = 'train' | 'test';
 
 export interface DataMatrix {
-  /** The name as given (patches, mnist, idx:PATH). */
+  /** The name as given (patches, mnist, idx:PATH, or an out-of-distribution set's name). */
   name: string;
   D: number;
   width: number;
@@ -60,5 +64,9 @@ export function loadData(spec: string, split: Split = 'test', maxSamples?: numbe
       split: 'all',
     };
   }
-  throw new UserError(`--data: unknown dataset "${spec}" (expected patches, mnist or idx:PATH)`);
+  const ood = loadOod(spec, split, maxSamples);
+  if (ood) return first(ood);
+  throw new UserError(
+    `--data: unknown dataset "${spec}" (expected patches, mnist, ${OOD_NAMES.join(', ')} or idx:PATH)`,
+  );
 }

@@ -132,3 +132,48 @@ export function encodeIdxImages(n: number, height: number, width: number, pixels
   head.writeUInt32BE(width, 12);
   return Buffer.concat([head, Buffer.from(pixels.buffer, pixels.byteOffset, n * height * width)]);
 }
+
+export interface IdxLabels {
+  /** Labels returned (at most the request's maxItems). */
+  n: number;
+  /** Labels the header declares. */
+  declared: number;
+  /** The labels (unsigned bytes), as float32 like the data sets' labels. */
+  labels: Float32Array;
+}
+
+/**
+ * An IDX label file (type 0x08, one dimension: the MNIST/Fashion-MNIST `*-labels-idx1-ubyte[.gz]` files), read
+ * only as far as the first `maxItems` labels, with the same size checks as readIdxImages.
+ */
+export function readIdxLabels(path: string, o: { maxItems?: number } = {}): IdxLabels {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UserError(`${path}: file not found or unreadable (expected an IDX label file)`);
+  }
+  const first = readPrefix(path, Math.min(size, 1 << 16));
+  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  if (gz && size > 2 ** 31)
+    throw new UserError(`${path}: gzip file of ${size} bytes is larger than ipvae reads (2 GiB)`);
+  const whole = gz ? readPrefix(path, size) : undefined;
+  const bytes = (need: number): Buffer => (gz ? gunzipPrefix(whole!, need, path) : readPrefix(path, need));
+  const head = bytes(8);
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0)
+    throw new UserError(`${path}: not an IDX file (magic must start with two zero bytes)`);
+  if (head[2] !== 0x08)
+    throw new UserError(`${path}: IDX type 0x${head[2].toString(16)} not supported (expected 0x08, unsigned byte)`);
+  if (head[3] !== 1) throw new UserError(`${path}: IDX file has ${head[3]} dimensions (expected 1: labels)`);
+  if (head.length < 8) throw new UserError(`${path}: IDX header is truncated`);
+  const declared = head.readUInt32BE(4);
+  const n = Math.min(declared, o.maxItems ?? declared);
+  if (n > IDX_MAX_VALUES) throw new UserError(`${path}: ${n} labels are more than ipvae holds at once`);
+  const need = 8 + n;
+  const buf = n === 0 ? head : bytes(need);
+  if (buf.length < need)
+    throw new UserError(`${path}: IDX data is truncated (${buf.length} bytes, header says ${8 + declared})`);
+  const labels = new Float32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = buf[8 + i];
+  return { n, declared, labels };
+}
