@@ -7,8 +7,17 @@ import { ipvae } from './ipvae.js';
 import { lca } from './lca.js';
 import { igVae, igReluVae } from './ig.js';
 import { pc } from './pc.js';
+import { amortizedPVae, amortizedGVae } from './amortized.js';
 
-export const FAMILIES: readonly Family[] = Object.freeze([ipvae, lca, igReluVae, igVae, pc]);
+export const FAMILIES: readonly Family[] = Object.freeze([
+  ipvae,
+  lca,
+  igReluVae,
+  igVae,
+  pc,
+  amortizedPVae,
+  amortizedGVae,
+]);
 
 export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
 
