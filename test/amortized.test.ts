@@ -16,11 +16,13 @@ import {
   amortizedPVae,
   amortizedGVae,
   trainAmortized,
+  inferAmortized,
 } from '../src/baselines/amortized.js';
 import { cumulativeExpNoise, relaxedCount } from '../src/train/relaxed.js';
 import { RATE_EPS } from '../src/model/poisson.js';
 import type { TrainContext } from '../src/baselines/family.js';
 import { gauss } from './helpers.js';
+import { hybrid, trainHybrid } from '../src/baselines/hybrid.js';
 
 const silu = (a: number) => a / (1 + Math.exp(-a));
 
@@ -210,4 +212,47 @@ describe('amortized training', () => {
         l1 = lossOf(after);
       expect(l1).toBeLessThan(0.7 * l0);
     });
+});
+
+describe('hybrid', () => {
+  it('at 0 refinement steps its codes are the amortized codes of its own encoder; refinement follows the rule', async () => {
+    const m = trainHybrid(ctxOf(12, 0.5));
+    expect(m.numbers.eta).toBeGreaterThan(0);
+    const X = ctxOf(1).data.X;
+    const h0 = await hybrid.infer(m, X, 30, { steps: 0, seed: 4, sampleOffset: 3 });
+    const a = inferAmortized(m, X, 30, { steps: 0, seed: 4, sampleOffset: 3 });
+    expect(Array.from(h0.Z)).toEqual(Array.from(a.Z));
+    expect(Array.from(h0.features)).toEqual(Array.from(a.features));
+    expect(h0.Z.some((z) => z > 0)).toBe(true);
+    // one step by hand (float64): u1 = clip(u0 + eta (Phi^T (x - Phi z0) - |phi_k|^2 / 2 - beta (u0 - log r0)), -8, 5)
+    const h1 = await hybrid.infer(m, X, 30, { steps: 1, seed: 4, sampleOffset: 3 });
+    const D = 12,
+      K = 8,
+      phi = m.decoder.phi;
+    for (let n = 0; n < 30; n++)
+      for (let k = 0; k < K; k++) {
+        const u0 = Math.log(a.features[n * K + k] - RATE_EPS);
+        let g = 0;
+        for (let d = 0; d < D; d++) {
+          let xh = 0;
+          for (let j = 0; j < K; j++) xh += phi[d * K + j] * a.Z[n * K + j];
+          g += phi[d * K + k] * (X[n * D + d] - xh);
+        }
+        let nk = 0;
+        for (let d = 0; d < D; d++) nk += phi[d * K + k] ** 2;
+        const u1 = Math.min(
+          5,
+          Math.max(-8, u0 + m.numbers.eta * (g - nk / 2 - m.numbers.beta * (u0 - m.tensors.logr0[k]))),
+        );
+        expect(Math.log(h1.features[n * K + k] - RATE_EPS)).toBeCloseTo(u1, 3);
+      }
+  });
+
+  it('a replayed count gives the same bytes', () => {
+    const a = trainHybrid(ctxOf(8)),
+      b = trainHybrid(ctxOf(8));
+    expect(Buffer.from(b.decoder.phi.buffer)).toEqual(Buffer.from(a.decoder.phi.buffer));
+    expect(Buffer.from(b.tensors.W1.buffer)).toEqual(Buffer.from(a.tensors.W1.buffer));
+    expect(b.numbers).toEqual(a.numbers);
+  });
 });

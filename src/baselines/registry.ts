@@ -8,6 +8,7 @@ import { lca } from './lca.js';
 import { igVae, igReluVae } from './ig.js';
 import { pc } from './pc.js';
 import { amortizedPVae, amortizedGVae } from './amortized.js';
+import { hybrid } from './hybrid.js';
 
 export const FAMILIES: readonly Family[] = Object.freeze([
   ipvae,
@@ -17,6 +18,7 @@ export const FAMILIES: readonly Family[] = Object.freeze([
   pc,
   amortizedPVae,
   amortizedGVae,
+  hybrid,
 ]);
 
 export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
