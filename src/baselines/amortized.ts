@@ -36,9 +36,9 @@ export const C_LOGR = 5;
 export const C_MU = 10;
 export const C_LOGSIG = 5;
 /** Initial log prior rate of the P-VAE (rate e^-2 = 0.14 per latent). */
-export const LOG_R0_INIT = Number(process.env.AMO_R0 ?? -2);
+export const LOG_R0_INIT = -2;
 /** Adam's peak step; the step is cosine-decayed to LR_END_FRACTION of it. */
-export const LR = Number(process.env.AMO_LR ?? 1e-3);
+export const LR = 1e-3;
 const LR_END_FRACTION = 0.1;
 /** beta and tau reach their final values at this fraction of the iterations (linear from 0 and TAU_START). */
 export const ANNEAL = 0.5;
@@ -604,7 +604,7 @@ export const amortizedPVae: Family = {
   kind: 'amortized',
   knob: {
     name: 'beta',
-    values: { patches: [0.5, 1, 2], mnist: [0.25, 0.5, 1] },
+    values: { patches: [0.1, 0.3, 1], mnist: [0.1, 0.3, 1] },
     doc: 'the weight beta of the KL term in the loss: larger pulls the rates towards the sparse prior',
   },
   choices: [
@@ -628,7 +628,7 @@ export const amortizedGVae: Family = {
   kind: 'amortized',
   knob: {
     name: 'beta',
-    values: { patches: [0.5, 1, 2], mnist: [0.25, 0.5, 1] },
+    values: { patches: [0.1, 0.3, 1], mnist: [0.1, 0.3, 1] },
     doc: 'the weight beta of the KL term in the loss: larger pulls the posteriors towards N(0, 1)',
   },
   choices: [
