@@ -8,6 +8,7 @@
  * al. 2008 learn LCA's dictionary this way), atoms renormalised; the step is cosine-decayed over the iterations.
  */
 import { threefry2x32 } from '../rng/threefry.js';
+import { poissonDraw } from '../model/poisson.js';
 import { Drive, normaliseAtoms, decoderOf, type LinearDecoder } from './decoder.js';
 import type { Codes, InferOptions, TrainContext, Trained } from './family.js';
 
@@ -15,8 +16,11 @@ import type { Codes, InferOptions, TrainContext, Trained } from './family.js';
 export interface IterativeRule {
   /** Number of B x K state arrays. */
   states: number;
-  /** Set the state of the first b inputs before step 1. */
-  start(S: Float32Array[], b: number, K: number, m: Trained): void;
+  /**
+   * Set the state of the first b inputs before step 1. X: the batch's inputs (b x D, row-major), for a rule
+   * whose start depends on the input (the hybrid's encoder); the other rules ignore it.
+   */
+  start(S: Float32Array[], b: number, K: number, m: Trained, X: Float32Array): void;
   /** Write the code the decoder sees at step t (1-based) into Z. `sample0` is the global index of input 0. */
   code(S: Float32Array[], Z: Float32Array, b: number, K: number, m: Trained, t: number, draw: Draw): void;
   /** One step from G = Phi^T Sigma^-1 (x - Phi z) (b x K) and the code Z that produced it. */
@@ -35,6 +39,11 @@ export interface Draw {
    * kernels (normalPairs).
    */
   normals(i: number, t: number, stream: number): Float32Array;
+  /**
+   * A hard Poisson count at rate lambda for input i, neuron k, step t: src/model/poisson.ts poissonDraw keyed by
+   * (seed, sample0 + i, k, t), the evaluation's sampler.
+   */
+  poisson(i: number, k: number, t: number, lambda: number): number;
 }
 
 const tf = new Uint32Array(2);
@@ -53,6 +62,9 @@ export function makeDraw(drive: Drive, seed: number, sample0: number): Draw {
     normals(i, t, stream) {
       drive.wk.x.normalPairs(drive.pNoise, (K + 1) & ~1, seed >>> 0, drawKey1(stream, t), (sample0 + i) >>> 0);
       return drive.noise;
+    },
+    poisson(i, k, t, lambda) {
+      return poissonDraw(lambda, seed, sample0 + i, k, t);
     },
   };
 }
@@ -80,7 +92,7 @@ export function runIterative(
     const b = Math.min(drive.B, N - i0);
     drive.load(X, i0, b);
     const draw = makeDraw(drive, o.seed, (o.sampleOffset ?? 0) + i0);
-    rule.start(S, b, K, m);
+    rule.start(S, b, K, m, drive.X.subarray(0, b * D));
     for (let t = 1; t <= o.steps; t++) {
       rule.code(S, drive.Z, b, K, m, t, draw);
       rule.update(S, drive.gradient(), drive.Z, b, K, m, t);
@@ -150,7 +162,7 @@ export function emTrain(ctx: TrainContext, rule: IterativeRule, m: Trained, s: E
       rows[i] = threefry2x32(ctx.seed, 0x454d0000 + (it >>> 16), it & 0xffff, i, 20, tf)[0] % N;
     drive.loadRows(X, rows);
     const draw = makeDraw(drive, ctx.seed ^ 0x5eed, it * B);
-    rule.start(S, B, K, m);
+    rule.start(S, B, K, m, drive.X);
     for (let t = 1; t <= s.tTrain; t++) {
       rule.code(S, drive.Z, B, K, m, t, draw);
       rule.update(S, drive.gradient(), drive.Z, B, K, m, t);

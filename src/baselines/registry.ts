@@ -7,8 +7,19 @@ import { ipvae } from './ipvae.js';
 import { lca } from './lca.js';
 import { igVae, igReluVae } from './ig.js';
 import { pc } from './pc.js';
+import { amortizedPVae, amortizedGVae } from './amortized.js';
+import { hybrid } from './hybrid.js';
 
-export const FAMILIES: readonly Family[] = Object.freeze([ipvae, lca, igReluVae, igVae, pc]);
+export const FAMILIES: readonly Family[] = Object.freeze([
+  ipvae,
+  lca,
+  igReluVae,
+  igVae,
+  pc,
+  amortizedPVae,
+  amortizedGVae,
+  hybrid,
+]);
 
 export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
 
