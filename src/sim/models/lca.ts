@@ -34,7 +34,8 @@ const codeFormat = (p: { formats: Record<string, ReturnType<typeof q>> }) => p.f
 
 export default defineNeuron<LcaConst>({
   name: 'lca',
-  summary: 'LCA sparse-coding neuron (Rozell et al. 2008): a leaky integrator emitting the graded code max(u - lambda, 0)',
+  summary:
+    'LCA sparse-coding neuron (Rozell et al. 2008): a leaky integrator emitting the graded code max(u - lambda, 0)',
   doc:
     'u = sat(u + trunc0(h * (drive + inp - u) / 4096)); a = min(max(u - lambda, 0) >> (u.frac - code.frac), top of ' +
     'code); emits a (a value stands for a * 2^-code.frac); the Euler step of Rozell et al. 2008 on Loihi-style registers',
