@@ -119,7 +119,7 @@ describe('the lca neuron model', () => {
       }
   });
 
-  it('a saturating membrane is clipped and counted; the loader refuses a code finer than u', () => {
+  it('a saturating membrane is clipped and counted; a code finer than u is shifted left', () => {
     const net = handNet();
     net.populations[1].formats.u = q(12, 8); // u at most 2047: neuron 2 (target 10240) clips
     const sim = new Simulator(net, { backend: 'js' });
@@ -128,11 +128,14 @@ describe('the lca neuron model', () => {
     for (let t = 0; t < 3; t++) sim.step();
     expect(sim.pop('a').state.u[2]).toBe(2047);
     expect(sim.counters.saturations).toBeGreaterThan(0);
-    const j = JSON.parse(toJson(handNet()));
-    j.populations[1].formats.code = { bits: 8, frac: 9, signed: false };
-    expect(() => fromJson(JSON.stringify(j), 'n.json')).toThrow(
-      /n\.json: populations\[1\]\.formats\.code\.frac = 9 is more than formats\.u\.frac = 8/,
-    );
+    // a code finer than u: a left shift (u - lambda = 248 and 2436 in Q8 are 992 and 9744 in Q10)
+    const fine = handNet();
+    fine.populations[1].formats.code = q(14, 10, false);
+    const f = new Simulator(fine, { backend: 'js' });
+    f.setInput('x', [4, 8]);
+    f.reset(0);
+    f.step();
+    expect(Array.from(f.pop('a').out)).toEqual([0, 248 * 4, 9744]);
   });
 });
 

@@ -6,7 +6,7 @@
  * factor over 4096 and a product truncated toward zero). Per step, with `drive` the static input b = Phi^T x and
  * `inp` the recurrent input -(Phi^T Phi - I) a_{t-1} (a one-step delay), both in Q(fu) (formats.u):
  *   u = u + trunc0(h * (drive + inp - u) / 4096)           saturated to formats.u (counted)
- *   a = max(u - lambda, 0) >> (fu - fc)                     floored to the code format Q(fc), capped at its top
+ *   a = floor(max(u - lambda, 0) x 2^(fc - fu))            the code in Q(fc), capped at the format's top (counted)
  * and a is emitted as a graded value standing for a * 2^-fc (fc = formats.code.frac); a cap hit is counted. The
  * step h = dt / tau is h / 4096, as Loihi's du and dv are fractions of 4096; h = 4096 moves u straight to its
  * target. Nothing is random: the same input gives the same bytes in any engine. u starts at 0 (a = 0: nothing is
@@ -19,7 +19,7 @@ const I32 = 2 ** 31 - 1;
 const DEFAULT_CODE = q(16, 8, false);
 
 interface LcaConst {
-  /** Fraction bits of u, and the right shift from Q(fu) to the code's Q(fc). */
+  /** Fraction bits of u, and the right shift from Q(fu) to the code's Q(fc) (negative: a left shift). */
   fu: number;
   shift: number;
   uMin: number;
@@ -61,7 +61,7 @@ export default defineNeuron<LcaConst>({
     { name: 'u', doc: 'format of u and lambda (e.g. s24.16)', maxBits: 32 },
     {
       name: 'code',
-      doc: 'format of the emitted code a (default u16.8); its fraction is at most u.frac',
+      doc: 'format of the emitted code a (default u16.8)',
       default: DEFAULT_CODE,
       maxBits: 32,
     },
@@ -74,12 +74,6 @@ export default defineNeuron<LcaConst>({
   payloadFrac: (p) => codeFormat(p).frac,
   payloadBound: (p) => qMax(codeFormat(p)),
   counters: [{ name: 'code_cap_hits', doc: 'codes cut to the top of the code format (also in saturations)' }],
-  check(p) {
-    const fu = p.formats.u?.frac ?? 0,
-      fc = codeFormat(p).frac;
-    if (fc > fu) return { field: 'formats.code.frac', what: `= ${fc} is more than formats.u.frac = ${fu}` };
-    return undefined;
-  },
   compile(p, params) {
     const f = p.formats.u;
     return {
@@ -114,7 +108,7 @@ export default defineNeuron<LcaConst>({
         out[k] = 0;
         continue;
       }
-      a = Math.floor(a / div);
+      a = Math.floor(a / div); // exact: a power of two
       if (a > cap) {
         a = cap;
         hits[0]++;
