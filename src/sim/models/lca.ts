@@ -37,8 +37,8 @@ export default defineNeuron<LcaConst>({
   summary:
     'LCA sparse-coding neuron (Rozell et al. 2008): a leaky integrator emitting the graded code max(u - lambda, 0)',
   doc:
-    'u = sat(u + trunc0(h * (drive + inp - u) / 4096)); a = min(max(u - lambda, 0) >> (u.frac - code.frac), top of ' +
-    'code); emits a (a value stands for a * 2^-code.frac); the Euler step of Rozell et al. 2008 on Loihi-style registers',
+    'u = sat(u + trunc0(h * (drive + inp - u) / 4096)); a = min(floor(max(u - lambda, 0) * 2^(code.frac - u.frac)), ' +
+    'top of code); emits a (a value stands for a * 2^-code.frac); the Euler step of Rozell et al. 2008 on Loihi-style registers',
   params: [
     {
       name: 'h',
