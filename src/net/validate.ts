@@ -2,7 +2,7 @@
  * Integer against float, per weight width: the float iP-VAE and its quantised integer network on the same
  * inputs, steps and seed; R^2 and PZ of both at the last step, the correlation of their final rates, the share
  * of latents on the same side of ln 2 (active or not) and the saturations. `ipvae validate`, the report and the
- * demo run it.
+ * demo run it. compareWidths is the model-independent part (LCA's validateLca in src/baselines/integer.ts uses it).
  */
 import { fromIpVae, type QuantOptions } from '../frontends/ipvae.js';
 import { evaluate } from '../model/evaluate.js';
@@ -13,6 +13,7 @@ export interface ValidationRow {
   bits: number;
   float: { r2: number; pz: number };
   int: { r2: number; pz: number };
+  /** Correlation of the final float and integer values per latent: rates exp(u) (iP-VAE), codes (LCA). */
   rateCorr: number;
   activeAgreement: number;
   saturations: number;
@@ -85,6 +86,55 @@ export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return cov / Math.sqrt(va * vb);
 }
 
+/** One side of a comparison: R^2, PZ and the final per-latent values (N x K: rates exp(u), or codes). */
+export interface SideResult {
+  r2: number;
+  pz: number;
+  final: ArrayLike<number>;
+}
+
+/** One integer width's run: its side, and the saturations inside the network and of its inputs. */
+export interface WidthRun extends SideResult {
+  networkSaturations: number;
+  inputSaturations: number;
+}
+
+/**
+ * The rows of a float model against its integer networks, one per width, for any model: `float` is the float
+ * side, `runWidth` quantises to a width and runs it; `active` says whether a latent's final value counts as
+ * active (the iP-VAE: rate >= ln 2; LCA: code > 0). rateCorr is the correlation of the final values.
+ */
+export async function compareWidths(
+  float: SideResult,
+  bits: number[],
+  runWidth: (bits: number) => Promise<WidthRun>,
+  active: (v: number) => boolean,
+  onRow?: (row: ValidationRow) => void,
+): Promise<ValidationRow[]> {
+  const fr = float.final;
+  const rows: ValidationRow[] = [];
+  for (const b of bits) {
+    const r = await runWidth(b);
+    const ir = r.final;
+    let agree = 0;
+    for (let i = 0; i < fr.length; i++) if (active(fr[i]) === active(ir[i])) agree++;
+    const base = {
+      bits: b,
+      float: { r2: float.r2, pz: float.pz },
+      int: { r2: r.r2, pz: r.pz },
+      rateCorr: correlation(fr, ir),
+      activeAgreement: agree / fr.length,
+      saturations: r.networkSaturations + r.inputSaturations,
+      networkSaturations: r.networkSaturations,
+      inputSaturations: r.inputSaturations,
+    };
+    const row: ValidationRow = { ...base, ...verdictOf(base) };
+    rows.push(row);
+    onRow?.(row);
+  }
+  return rows;
+}
+
 export async function validateWidths(
   p: IpVaeParams,
   X: Float32Array,
@@ -96,38 +146,33 @@ export async function validateWidths(
   const fl = await evaluate(p, X, N, { steps, seed, workers, record: [steps], keepFinalU: true });
   const fm = fl.metrics[0];
   const fr = Float64Array.from(fl.finalU!, (u) => Math.exp(u));
-  const rows: ValidationRow[] = [];
-  for (const b of bits) {
-    const { net } = fromIpVae(p, { ...o.quant, weightBits: b, exponent: o.exponent ?? 'shared' });
-    const run = await runNetwork(
-      net,
-      { data: X, n: N },
-      {
-        steps,
-        seed,
-        engine: 'event',
-        probes: [{ kind: 'ipvae-metrics', record: [steps], keepFinal: true }],
-        workers,
-        onProgress: o.onWidth?.(b),
-      },
-    );
-    const r = probeResult(run, 'ipvae-metrics');
-    const ir = r.finalRates!;
-    let agree = 0;
-    for (let i = 0; i < fr.length; i++) if (fr[i] >= Math.LN2 === ir[i] >= Math.LN2) agree++;
-    const base = {
-      bits: b,
-      float: { r2: fm.r2, pz: fm.pz },
-      int: { r2: r.metrics[0].r2, pz: r.metrics[0].pz },
-      rateCorr: correlation(fr, ir),
-      activeAgreement: agree / fr.length,
-      saturations: run.counters.saturations + run.inputSaturations,
-      networkSaturations: run.counters.saturations,
-      inputSaturations: run.inputSaturations,
-    };
-    const row: ValidationRow = { ...base, ...verdictOf(base) };
-    rows.push(row);
-    o.onRow?.(row);
-  }
-  return rows;
+  return compareWidths(
+    { r2: fm.r2, pz: fm.pz, final: fr },
+    bits,
+    async (b) => {
+      const { net } = fromIpVae(p, { ...o.quant, weightBits: b, exponent: o.exponent ?? 'shared' });
+      const run = await runNetwork(
+        net,
+        { data: X, n: N },
+        {
+          steps,
+          seed,
+          engine: 'event',
+          probes: [{ kind: 'ipvae-metrics', record: [steps], keepFinal: true }],
+          workers,
+          onProgress: o.onWidth?.(b),
+        },
+      );
+      const r = probeResult(run, 'ipvae-metrics');
+      return {
+        r2: r.metrics[0].r2,
+        pz: r.metrics[0].pz,
+        final: r.finalRates!,
+        networkSaturations: run.counters.saturations,
+        inputSaturations: run.inputSaturations,
+      };
+    },
+    (rate) => rate >= Math.LN2,
+    o.onRow,
+  );
 }
