@@ -315,7 +315,8 @@ describe('compare: runs, replay and the compare file', () => {
       [['--plot', join(dir, 'p.png')], /\.svg/],
     ] as const) {
       const out = join(dir, 'c.json');
-      const withData = args.length && !args.includes('--data') ? ['--data', 'patches', ...args] : args;
+      const withData =
+        args.length && !(args as readonly string[]).includes('--data') ? ['--data', 'patches', ...args] : args;
       const r = spawnSync(process.execPath, [BIN, 'compare', '--out', out, ...withData], {
         encoding: 'utf8',
         cwd: dir,

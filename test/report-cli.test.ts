@@ -79,6 +79,8 @@ describe('ipvae report', () => {
         d: stat([Math.hypot(1 - r2, 1 - pz)]),
         r2Map: stat([r2]),
         ood: [],
+        probe: null,
+        integer: null,
         paper: { d: 0.282 },
         choices: ['c'],
       });
@@ -92,6 +94,9 @@ describe('ipvae report', () => {
         steps: 1000,
         evalInputs: 500,
         oodInputs: 500,
+        probeInputs: 0,
+        probeTestInputs: 0,
+        integerBits: 0,
         runs: [run1('lca', 0.25, 0.9, 0.7), run1('lca', 0.5, 0.8, 0.85), run1('pc', 0.5, 0.95, 0)],
         families: [fam('lca', 'LCA', 0.8, 0.85), fam('pc', 'PC', 0.95, 0)],
         seconds: 60,

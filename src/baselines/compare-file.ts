@@ -59,6 +59,9 @@ export function readCompare(text: string, file: string): CompareResult {
   });
   for (const k of ['budget_minutes', 'seconds']) real(o[k], k);
   int(o.ood_inputs, 'ood_inputs', 1, 1 << 24);
+  int(o.probe_inputs, 'probe_inputs', 0, 1 << 24);
+  int(o.probe_test_inputs, 'probe_test_inputs', 0, 1 << 24);
+  int(o.integer_bits, 'integer_bits', 0, 32);
   if (!Array.isArray(o.seeds) || o.seeds.length > 1000) bad('seeds', 'is not an array of at most 1000 seeds', o.seeds);
   (o.seeds as unknown[]).forEach((x, i) => int(x, `seeds[${i}]`, 0, 0xffffffff));
   if (!Array.isArray(o.families) || o.families.length > 100)
@@ -87,6 +90,15 @@ export function readCompare(text: string, file: string): CompareResult {
       statOf(u.r2, `${f}.ood[${j}].r2`);
       statOf(u.pz, `${f}.ood[${j}].pz`);
     });
+    if (t.probe !== null) statOf(t.probe, `${f}.probe`);
+    if (t.integer !== null) {
+      if (typeof t.integer !== 'object' || Array.isArray(t.integer))
+        bad(`${f}.integer`, 'is not an object or null', t.integer);
+      const g = t.integer as Record<string, unknown>;
+      int(g.bits, `${f}.integer.bits`, 1, 32);
+      statOf(g.r2, `${f}.integer.r2`);
+      statOf(g.pz, `${f}.integer.pz`);
+    }
     if (t.paper !== null) {
       if (typeof t.paper !== 'object' || Array.isArray(t.paper)) bad(`${f}.paper`, 'is not an object or null', t.paper);
       for (const [k, v] of Object.entries(t.paper as object)) real(v, `${f}.paper.${keyName(k)}`);

@@ -20,6 +20,8 @@ import {
 } from './jobs.js';
 import type { Trained } from './family.js';
 import { UserError } from '../errors.js';
+import { loadData } from '../data/datasets.js';
+import { INTEGER_FAMILIES } from './integer.js';
 
 export const COMPARE_FORMAT = 'ipvae.compare';
 export const COMPARE_VERSION = 1;
@@ -64,6 +66,14 @@ export interface CompareOptions {
   /** Out-of-distribution data names, scored for each family's best sweep value. */
   ood?: string[];
   oodInputs?: number;
+  /**
+   * Labelled training inputs of the linear probe on each family's best models (default 2000 on mnist; 0: none;
+   * patches have no labels). The probe is scored on the first probeTestInputs held-out inputs (default: all).
+   */
+  probeInputs?: number;
+  probeTestInputs?: number;
+  /** Weight width of the integer check of the families with an integer path (integer.ts; default 8; 0: none). */
+  integerBits?: number;
   /** A previous result: its runs' counts are repeated (the same data, K, steps and sweep values needed). */
   replay?: CompareResult;
   /** Job events, for a progress display. */
@@ -108,6 +118,10 @@ export interface FamilySummary {
   d: Stat;
   r2Map: Stat;
   ood: { data: string; r2: Stat; pz: Stat }[];
+  /** Held-out accuracy of the linear probe (0..1) on the features, when run. */
+  probe: Stat | null;
+  /** The best models quantised to `bits` and run as integer networks: R^2 and PZ on the same inputs. */
+  integer: { bits: number; r2: Stat; pz: Stat } | null;
   paper: { r2?: number; pz?: number; d?: number; probe?: number } | null;
   choices: readonly string[];
 }
@@ -123,6 +137,11 @@ export interface CompareResult {
   steps: number;
   evalInputs: number;
   oodInputs: number;
+  /** Training and held-out inputs of the linear probe (0 when it was not run). */
+  probeInputs: number;
+  probeTestInputs: number;
+  /** Weight width of the integer check (0 when it was not run). */
+  integerBits: number;
   runs: RunRecord[];
   families: FamilySummary[];
   seconds: number;
@@ -195,7 +214,10 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
     steps = o.steps ?? 1000,
     evalInputs = o.evalInputs ?? 500,
     oodInputs = o.oodInputs ?? 500,
-    workers = o.workers ?? 2;
+    workers = o.workers ?? 2,
+    probeInputs = o.data === 'mnist' ? (o.probeInputs ?? 2000) : 0,
+    probeTestInputs = probeInputs > 0 ? (o.probeTestInputs ?? loadData(o.data, 'test').N) : 0,
+    integerBits = o.integerBits ?? 8;
   const names = o.families ?? FAMILIES.map((f) => f.name);
   const fams = names.map((n) => {
     const f = findFamily(n);
@@ -263,22 +285,47 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
     const meanD = vals.map((v) => stat(runs.filter((r) => r.family === f.name && r.knob === v).map((r) => r.d)).mean);
     return vals[meanD.indexOf(Math.min(...meanD))];
   });
-  // the out-of-distribution sets, for each family's best models
+  // the out-of-distribution sets, the probe and the integer check, for each family's best models
   const analyse: { f: number; seed: number; job: AnalyseJob }[] = [];
-  if (o.ood?.length)
-    fams.forEach((f, fi) => {
-      for (const seed of o.seeds) {
-        const i = jobs.findIndex((j) => j.family === f.name && j.knob === best[fi] && j.seed === seed);
-        analyse.push({
-          f: fi,
+  fams.forEach((f, fi) => {
+    const ints = integerBits > 0 && INTEGER_FAMILIES.includes(f.name) ? integerBits : 0;
+    if (!o.ood?.length && !probeInputs && !ints) return;
+    for (const seed of o.seeds) {
+      const i = jobs.findIndex((j) => j.family === f.name && j.knob === best[fi] && j.seed === seed);
+      analyse.push({
+        f: fi,
+        seed,
+        job: {
+          kind: 'analyse',
+          family: f.name,
+          trained: results[i].trained,
+          steps,
           seed,
-          job: { kind: 'analyse', family: f.name, trained: results[i].trained, steps, seed, ood: o.ood!, oodInputs },
-        });
-      }
+          ood: o.ood ?? [],
+          oodInputs,
+          data: o.data,
+          probeInputs,
+          probeTestInputs,
+          integerBits: ints,
+          evalInputs,
+        },
+      });
+    }
+  });
+  let analysedDone = 0;
+  const analysed = await pool(analyse, workers, async (a) => {
+    const r = workers === 0 ? await runAnalyseJob(a.job) : await runInWorker<AnalyseResult>(a.job, () => {});
+    const name = `${a.job.family} ${a.job.trained.knob} seed ${a.seed}`;
+    analysedDone++;
+    o.onEvent?.({
+      kind: 'done',
+      job: name,
+      done: analysedDone,
+      jobs: analyse.length,
+      line: `${name} analysed:${r.probe === undefined ? '' : ` probe ${(100 * r.probe).toFixed(1)} %`}${r.integer ? ` ${integerBits}-bit R2 ${r.integer.r2.toFixed(3)} PZ ${r.integer.pz.toFixed(3)}` : ''}${r.ood.map((x) => ` ${x.data} R2 ${x.r2.toFixed(3)}`).join('')} (${r.seconds.toFixed(0)} s)`,
     });
-  const analysed = await pool(analyse, workers, (a) =>
-    workers === 0 ? runAnalyseJob(a.job) : runInWorker<AnalyseResult>(a.job, () => {}),
-  );
+    return r;
+  });
   const families: FamilySummary[] = fams.map((f, fi) => {
     const at = runs.filter((r) => r.family === f.name && r.knob === best[fi]);
     const mine = analysed.filter((_, i) => analyse[i].f === fi);
@@ -297,6 +344,14 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
         r2: stat(mine.map((a) => a.ood[k].r2)),
         pz: stat(mine.map((a) => a.ood[k].pz)),
       })),
+      probe: probeInputs > 0 && mine.length ? stat(mine.map((a) => a.probe!)) : null,
+      integer: mine.some((a) => a.integer)
+        ? {
+            bits: integerBits,
+            r2: stat(mine.map((a) => a.integer!.r2)),
+            pz: stat(mine.map((a) => a.integer!.pz)),
+          }
+        : null,
       paper: PAPER[o.data][f.name] ?? null,
       choices: f.choices,
     };
@@ -311,6 +366,9 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
     steps,
     evalInputs,
     oodInputs,
+    probeInputs,
+    probeTestInputs,
+    integerBits,
     runs,
     families,
     seconds: Math.round((performance.now() - t0) / 100) / 10,

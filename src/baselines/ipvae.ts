@@ -51,7 +51,7 @@ export const ipvae: Family = {
   kind: 'iterative',
   knob: {
     name: 'lambda',
-    values: { patches: [0.25, 0.5, 1], mnist: [0.025, 0.05, 0.1] },
+    values: { patches: [0.35, 0.5, 0.7], mnist: [0.025, 0.05, 0.1] },
     doc: "the L1 penalty of the sparse-coding start (the threshold b = atom norm x lambda; BPTT's beta stays 24): larger is sparser",
   },
   choices: [

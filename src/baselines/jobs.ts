@@ -8,6 +8,27 @@ import { loadData } from '../data/datasets.js';
 import { findFamily } from './registry.js';
 import { score } from './score.js';
 import type { Trained } from './family.js';
+import { fitProbe, probeAccuracy } from './probe.js';
+import { INTEGER_FAMILIES, integerScores } from './integer.js';
+import { UserError } from '../errors.js';
+
+/**
+ * Features scaled to zero mean and unit variance per latent with the training inputs' statistics (a latent that
+ * never varies is left at 0), so the probe's L2 penalty (C = 1) weighs every latent alike whatever its units.
+ */
+function standardiser(F: Float32Array, N: number, K: number): (G: Float32Array, n: number) => Float32Array {
+  const mean = new Float64Array(K),
+    sd = new Float64Array(K);
+  for (let i = 0; i < N; i++) for (let k = 0; k < K; k++) mean[k] += F[i * K + k] / N;
+  for (let i = 0; i < N; i++) for (let k = 0; k < K; k++) sd[k] += (F[i * K + k] - mean[k]) ** 2 / N;
+  for (let k = 0; k < K; k++) sd[k] = Math.sqrt(sd[k]);
+  return (G, n) => {
+    const out = new Float32Array(n * K);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < K; k++) out[i * K + k] = sd[k] > 1e-12 ? (G[i * K + k] - mean[k]) / sd[k] : 0;
+    return out;
+  };
+}
 
 export interface TrainJob {
   kind: 'train';
@@ -44,6 +65,17 @@ export interface AnalyseJob {
   /** Out-of-distribution data names (loadData), scored on their first oodInputs inputs. */
   ood: string[];
   oodInputs: number;
+  /** The data set trained on (the probe's training split and the integer check's held-out inputs). */
+  data: 'patches' | 'mnist';
+  /**
+   * Labelled training inputs for the linear probe (the first ones; 0: no probe). It is scored on the first
+   * probeTestInputs held-out inputs.
+   */
+  probeInputs: number;
+  probeTestInputs: number;
+  /** Weight width of the integer check (0: none; only families integer.ts knows), on the first evalInputs inputs. */
+  integerBits: number;
+  evalInputs: number;
 }
 
 export interface OodScore {
@@ -57,6 +89,10 @@ export interface OodScore {
 
 export interface AnalyseResult {
   ood: OodScore[];
+  /** Held-out accuracy of the linear probe (0..1), when asked for. */
+  probe?: number;
+  /** R^2 and PZ of the integer network (Network IR, event engine), when asked for and the family has one. */
+  integer?: { r2: number; pz: number };
   seconds: number;
 }
 
@@ -111,5 +147,28 @@ export async function runAnalyseJob(j: AnalyseJob): Promise<AnalyseResult> {
     const s = score(d.X, codes.Z, d.N, j.trained.decoder);
     ood.push({ data: name, inputs: d.N, r2: s.r2, pz: s.pz, r2PerInput: s.r2PerInput });
   }
-  return { ood, seconds: (performance.now() - t0) / 1000 };
+  const out: AnalyseResult = { ood, seconds: 0 };
+  if (j.probeInputs > 0) {
+    const tr = loadData(j.data, 'train', j.probeInputs),
+      te = loadData(j.data, 'test', j.probeTestInputs);
+    if (!tr.labels || !te.labels) throw new UserError(`--probe: ${j.data} has no labels`);
+    // the training inputs' draws are keyed apart from the held-out ones (sample offsets past the test split)
+    const ftr = await f.infer(j.trained, tr.X, tr.N, { steps: j.steps, seed: j.seed, sampleOffset: 1 << 24 });
+    const fte = await f.infer(j.trained, te.X, te.N, { steps: j.steps, seed: j.seed });
+    const K = j.trained.decoder.K;
+    const st = standardiser(ftr.features, tr.N, K);
+    const p = fitProbe(st(ftr.features, tr.N), tr.N, K, tr.labels);
+    out.probe = probeAccuracy(p, st(fte.features, te.N), te.N, te.labels);
+  }
+  if (j.integerBits > 0 && INTEGER_FAMILIES.includes(j.family)) {
+    const te = loadData(j.data, 'test', j.evalInputs);
+    const s = await integerScores(j.family, j.trained, te.X, te.N, {
+      bits: j.integerBits,
+      steps: j.steps,
+      seed: j.seed,
+    });
+    out.integer = { r2: s.r2, pz: s.pz };
+  }
+  out.seconds = (performance.now() - t0) / 1000;
+  return out;
 }

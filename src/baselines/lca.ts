@@ -49,7 +49,7 @@ export const lca: Family = {
   kind: 'iterative',
   knob: {
     name: 'lambda',
-    values: { patches: [0.25, 0.5, 1], mnist: [0.025, 0.05, 0.1] },
+    values: { patches: [0.35, 0.5, 0.7], mnist: [0.025, 0.05, 0.1] },
     doc: 'the threshold lambda of a = max(u - lambda, 0) with unit-norm atoms: larger is sparser',
   },
   choices: [

@@ -21,6 +21,8 @@ const COMPARE_NOTES = [
   'R2: 1 - |x - Phi z|^2 / |x - mean(x)|^2 per held-out input, averaged, from the codes z at the last step (iterative) or after the one pass',
   '(amortized); PZ: share of the codes exactly 0; d: sqrt((1 - R2)^2 + (1 - PZ)^2), the distance to the ideal corner (perfect and silent);',
   'r2_map: R2 from the posterior rates or means instead of the codes (rates exp(u) of the iP-VAE, means of the Gaussian families; LCA and PC: the codes);',
+  'intB R2, intB PZ: the same held-out inputs through the model quantised to B-bit weights as an integer network (Network IR, event engine;',
+  'iP-VAE and LCA); probe %: held-out accuracy of a multinomial logistic regression on the standardised features (mnist);',
   '+- : half-width of the 95 % Student-t interval over the seeds; paper: the published value (Vafaii, Galor, Yates 2025; - where none is given).',
 ];
 
@@ -35,9 +37,26 @@ const withCi = (s: Stat) => (s.n > 1 ? `${fmt3(s.mean)} +- ${s.ci95.toFixed(3)}`
 /** The summary, sweep and out-of-distribution tables as text. */
 export function compareTables(r: CompareResult): string {
   const out: string[] = [];
+  const probe = r.families.some((f) => f.probe);
+  const ints = r.families.some((f) => f.integer);
+  const pct = (s: Stat | null | undefined) =>
+    !s ? '-' : s.n > 1 ? `${(100 * s.mean).toFixed(1)} +- ${(100 * s.ci95).toFixed(1)}` : (100 * s.mean).toFixed(1);
   out.push(
     table(
-      ['family', 'sweep', 'R2', 'PZ', 'd', 'r2_map', 'paper R2', 'paper PZ', 'paper d'],
+      [
+        'family',
+        'sweep',
+        'R2',
+        'PZ',
+        'd',
+        'r2_map',
+        ...(ints ? [`int${r.integerBits} R2`, `int${r.integerBits} PZ`] : []),
+        ...(probe ? ['probe %'] : []),
+        'paper R2',
+        'paper PZ',
+        'paper d',
+        ...(probe ? ['paper probe %'] : []),
+      ],
       r.families.map((f) => [
         f.label,
         `${f.knobName} ${f.bestKnob}`,
@@ -45,9 +64,12 @@ export function compareTables(r: CompareResult): string {
         withCi(f.pz),
         withCi(f.d),
         withCi(f.r2Map),
+        ...(ints ? [f.integer ? withCi(f.integer.r2) : '-', f.integer ? withCi(f.integer.pz) : '-'] : []),
+        ...(probe ? [pct(f.probe)] : []),
         fmt3(f.paper?.r2),
         fmt3(f.paper?.pz),
         fmt3(f.paper?.d),
+        ...(probe ? [f.paper?.probe === undefined ? '-' : (100 * f.paper.probe).toFixed(1)] : []),
       ]),
     ),
   );
@@ -106,9 +128,15 @@ export function addCompareCommand(program: Command): void {
     .option('--latents <K>', 'latents K of every family', '512')
     .option(
       '--ood <list>',
-      'also score each family at its best sweep value on these data sets (e.g. with --data mnist: fashion-mnist,mnist-rotated,mnist-inverted)',
+      'also score each family at its best sweep value on these data sets, each the size of the training inputs: with --data mnist, fashion-mnist (Debian dataset-fashion-mnist), mnist-rotated[:DEG] (default 45), mnist-inverted, natural28 (28x28 natural-image patches)',
     )
     .option('--ood-samples <n>', 'inputs of each out-of-distribution set', '500')
+    .option(
+      '--probe-inputs <n>',
+      'labelled training digits of the linear probe (with --data mnist; 0: no probe); it is scored on every held-out digit',
+      '2000',
+    )
+    .option('--no-integer', 'skip the integer check (the iP-VAE and LCA quantised and run as integer networks)')
     .option(
       '--replay <file>',
       "a compare.json whose runs' iteration counts are repeated (the same table, to the printed digits)",
@@ -122,6 +150,7 @@ export function addCompareCommand(program: Command): void {
     .option('--json', 'print the results as JSON instead of the tables', false);
   shared(cmd, 'samples', { detail: '(each run is scored on the first ones)', default: '500' });
   shared(cmd, 'steps', { detail: 'of the iterative families' });
+  shared(cmd, 'weightBits', { detail: 'of the integer check' });
   shared(cmd, 'workers', { detail: '(jobs run in parallel, one core each; 0: in this thread)' });
   cmd.addHelpText(
     'after',
@@ -147,6 +176,12 @@ export function addCompareCommand(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean)
       : undefined;
+    if (data === 'patches' && cmd.getOptionValueSource('probeInputs') === 'cli')
+      throw new UserError('--probe-inputs: the linear probe needs labels: use it with --data mnist');
+    const D = loadData(data, 'test', 1).D;
+    for (const name of ood ?? [])
+      if (loadData(name, 'test', 1).D !== D)
+        throw new UserError(`--ood: ${name} does not have the ${D} pixels per input of ${data}`);
     const workers = parseIntOpt('--workers', o.workers, 0, 64);
     checkWritable(o.out);
     checkPlotPath(o.plot);
@@ -175,6 +210,8 @@ export function addCompareCommand(program: Command): void {
       workers,
       ood,
       oodInputs: parseIntOpt('--ood-samples', o.oodSamples, 1),
+      probeInputs: data === 'mnist' ? parseIntOpt('--probe-inputs', o.probeInputs, 0, loadData('mnist', 'train').N) : 0,
+      integerBits: o.integer === false ? 0 : parseIntOpt('--weight-bits', o.weightBits, 2, 16),
       replay,
       onEvent(e) {
         if (e.kind === 'start')

@@ -13,7 +13,7 @@ import { fmt, oneOf, parseIntOpt, progressBar, table } from './common.js';
 import { nirFromIpVae, nirFromNetwork, nirPortable } from '../export/nir.js';
 import { measurePortable, PORTABLE_DEFAULTS, skeletonOf } from '../model/portable.js';
 import { evaluate } from '../model/evaluate.js';
-import { loadData } from '../data/datasets.js';
+import { loadData, DATA_NAMES } from '../data/datasets.js';
 import type { IpVaeParams } from '../model/params.js';
 import { positiveDt } from './nir.js';
 import { loadModel } from '../io/safetensors.js';
@@ -66,7 +66,7 @@ export function addExportCommand(program: Command): void {
     )
     .option(
       '--data <name>',
-      'nir --portable: measure the surrogate against the model on held-out data (patches, mnist, idx:PATH)',
+      `nir --portable: measure the surrogate against the model on held-out data (${DATA_NAMES})`,
     );
   const x = program.commands[program.commands.length - 1];
   shared(x, 'dt', { mode: 'nir', detail: '(of an imported network; else 1e-4): the decays invert with it' });

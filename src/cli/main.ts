@@ -1,4 +1,5 @@
 /** The ipvae command line. */
+import { DATA_NAMES } from '../data/datasets.js';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { packageVersion } from '../paths.js';
@@ -39,10 +40,7 @@ export function buildProgram(): Command {
         'run float iP-VAE inference and print the convergence table (R^2, r2_map, PZ, MSE, du_norm at t = 1, 2, 4, ..., T)',
       )
       .requiredOption('--model <file|name>', modelHelp("model checkpoint (the authors' state_dict names)"))
-      .requiredOption(
-        '--data <name>',
-        'patches | mnist | idx:PATH (an IDX image file, e.g. Fashion-MNIST; .gz accepted)',
-      ),
+      .requiredOption('--data <name>', `${DATA_NAMES} (an IDX image file, e.g. Fashion-MNIST; .gz accepted)`),
   ).action(async (o) => {
     await runInfer(inferArgs(o, o.model, o.data));
   });

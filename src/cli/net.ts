@@ -1,7 +1,7 @@
 /** ipvae quantize | simulate | validate: the integer Network, its simulator, and integer-vs-float validation. */
 import type { Command } from 'commander';
 import { loadModel } from '../io/safetensors.js';
-import { loadData } from '../data/datasets.js';
+import { loadData, DATA_NAMES } from '../data/datasets.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { fromIpVae, DEFAULT_QUANT, type QuantOptions, type TensorReport } from '../frontends/ipvae.js';
 import { requantizeProjection } from '../net/quantize.js';
@@ -220,7 +220,7 @@ export function addNetCommands(program: Command): void {
     )
     .addHelpText('after', `\nColumns of the table (an iP-VAE network on --data):\n${SIMULATE_NOTES.join('\n')}`)
     .option('--net <file>', 'network (.json from ipvae quantize, or any Network JSON)')
-    .option('--data <name>', 'patches | mnist | idx:PATH (held-out split) for an iP-VAE net');
+    .option('--data <name>', `${DATA_NAMES} (held-out split) for an iP-VAE net`);
   const sim = program.commands[program.commands.length - 1];
   for (const name of ['samples', 'steps'] as const) shared(sim, name, { mode: 'with --data' });
   for (const name of ['engine', 'seed'] as const) shared(sim, name);
@@ -495,7 +495,7 @@ export function addNetCommands(program: Command): void {
         `\nVerdict per width (an iP-VAE on data): ok when the integer R^2 is at most ${VERDICT_LIMITS.r2Ok} below the float model's, PZ within ${VERDICT_LIMITS.pzOk} and the rate correlation at least ${VERDICT_LIMITS.corrOk}; failed when the integer R^2 is below 0 (worse than the mean input) or more than ${VERDICT_LIMITS.r2Failed} below float; degraded otherwise. The reason is printed under the table.\n\nColumns of the table (an iP-VAE on data):\n${VALIDATE_NOTES.join('\n')}`,
       )
       .option('--model <file|name>', modelHelp('float iP-VAE, with --data'))
-      .option('--data <name>', 'patches | mnist | idx:PATH (held-out split)')
+      .option('--data <name>', `${DATA_NAMES} (held-out split)`)
       .option('--nir <file>', 'a NIR graph (.nir), with --drive'),
   );
   const v = program.commands[program.commands.length - 1];

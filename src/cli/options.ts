@@ -6,6 +6,7 @@
  * spellings are kept as hidden aliases (`alias(cmd, old, new)`) that print one deprecation line.
  * test/cli-vocabulary.test.ts walks every command and checks all three.
  */
+import { DATA_NAMES } from '../data/datasets.js';
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
@@ -204,7 +205,7 @@ export const WITHOUT_JSON = (elsewhere: string[]): ModeRule => ({
 
 /** The options of a run priced on a mapped chip (energy, report): data or a drive, and the chip's prices. */
 export function addPricedRunOptions(cmd: Command): Command {
-  cmd.option('--data <name>', 'patches | mnist | idx:PATH (held-out split), for a network with one input population');
+  cmd.option('--data <name>', `${DATA_NAMES} (held-out split), for a network with one input population`);
   shared(cmd, 'drive');
   shared(cmd, 'population', { mode: 'with --drive' });
   shared(cmd, 'profile', { default: null, detail: "for the prices (default: the deployment's profile)" });

@@ -1,7 +1,7 @@
 /** ipvae train: BPTT training of the iP-VAE with checkpoints, resume, a learning-curve log and Ctrl-C safety. */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { loadData } from '../data/datasets.js';
+import { loadData, DATA_NAMES } from '../data/datasets.js';
 import { Trainer, DEFAULT_TRAIN, readTrainLog, readTrainState, type TrainOptions } from '../train/trainer.js';
 import { sparseInit, DEFAULT_SPARSE, type SparseInitOptions } from '../train/sparse-init.js';
 import { evaluate } from '../model/evaluate.js';
@@ -65,7 +65,7 @@ export function addTrainCommand(program: Command, version: string): void {
   program
     .command('train')
     .description('train the iP-VAE by backpropagation through the inference dynamics (README: Training)')
-    .requiredOption('--data <name>', 'patches | mnist | idx:PATH (the train split)')
+    .requiredOption('--data <name>', `${DATA_NAMES} (the train split)`)
     .requiredOption('--out <file>', "output checkpoint (.safetensors; the authors' names plus optimiser state)")
     .option(
       '--recipe <name>',

@@ -8,6 +8,10 @@ import { readIdxImages } from '../io/idx.js';
 import { UserError } from '../errors.js';
 import { loadOod, OOD_NAMES } from './ood.js';
 
+/** The data set names every --data accepts, for help texts. */
+export const DATA_NAMES =
+  'patches | mnist | idx:PATH | fashion-mnist | mnist-rotated[:DEG] | mnist-inverted | natural28';
+
 export type Split = 'train' | 'test';
 
 export interface DataMatrix {

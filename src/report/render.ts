@@ -368,6 +368,9 @@ function meshSection(m: NonNullable<ReportData['mesh']>): string {
 function compareSection(c: NonNullable<ReportData['compare']>): string {
   const ci = (x: { mean: number; ci95: number; n: number }) =>
     x.n > 1 ? `${formatNumber(x.mean)} ± ${formatNumber(x.ci95)}` : formatNumber(x.mean);
+  const probe = c.families.some((f) => f.probe),
+    ints = c.families.some((f) => f.integer);
+  const pct = (x: { mean: number; ci95: number; n: number }) => ci({ ...x, mean: 100 * x.mean, ci95: 100 * x.ci95 });
   const tbl = table(
     [
       { text: 'family' },
@@ -375,6 +378,13 @@ function compareSection(c: NonNullable<ReportData['compare']>): string {
       { text: 'R²', num: true },
       { text: 'PZ', num: true },
       { text: 'd', num: true },
+      ...(ints
+        ? [
+            { text: `${c.integerBits}-bit R²`, num: true },
+            { text: `${c.integerBits}-bit PZ`, num: true },
+          ]
+        : []),
+      ...(probe ? [{ text: 'probe %', num: true }] : []),
       { text: 'paper d', num: true },
     ],
     c.families.map((f) => [
@@ -383,6 +393,13 @@ function compareSection(c: NonNullable<ReportData['compare']>): string {
       { text: ci(f.r2), num: true },
       { text: ci(f.pz), num: true },
       { text: ci(f.d), num: true },
+      ...(ints
+        ? [
+            { text: f.integer ? ci(f.integer.r2) : '–', num: true },
+            { text: f.integer ? ci(f.integer.pz) : '–', num: true },
+          ]
+        : []),
+      ...(probe ? [{ text: f.probe ? pct(f.probe) : '–', num: true }] : []),
       { text: f.paper?.d === undefined ? '–' : formatNumber(f.paper.d), num: true },
     ]),
   );
@@ -392,7 +409,11 @@ function compareSection(c: NonNullable<ReportData['compare']>): string {
     caption(
       `ipvae compare on ${c.data}: every family trained for ${formatNumber(c.budgetMinutes)} min per seed (${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}), ` +
         `scored on ${formatNumber(c.evalInputs)} held-out inputs at t = ${formatNumber(c.steps)} (one pass for amortized ones). ` +
-        'd is the distance of (R², PZ) to the ideal corner (1, 1); ± is the 95 % interval over seeds.',
+        'd is the distance of (R², PZ) to the ideal corner (1, 1); ± is the 95 % interval over seeds.' +
+        (ints ? ` The ${c.integerBits}-bit columns run the same inputs through the quantised integer network.` : '') +
+        (probe
+          ? ' probe %: held-out accuracy of a linear probe (multinomial logistic regression) on the features.'
+          : ''),
     ) +
       figure(tradeOffChart(c)) +
       tbl,

@@ -432,6 +432,9 @@ export const DECODERS: Decoder[] = [
           steps: 50,
           evalInputs: 20,
           oodInputs: 20,
+          probeInputs: 0,
+          probeTestInputs: 0,
+          integerBits: 8,
           runs: [
             {
               family: 'lca',
@@ -470,6 +473,8 @@ export const DECODERS: Decoder[] = [
               d: stat([0.36]),
               r2Map: stat([0.85]),
               ood: [],
+              probe: null,
+              integer: { bits: 8, r2: stat([0.79]), pz: stat([0.71]) },
               paper: null,
               choices: ['x'],
             },
