@@ -25,6 +25,10 @@ import { evaluate } from '../src/model/evaluate.js';
 import { threefry2x32 } from '../src/rng/threefry.js';
 import { randomModel, gauss } from './helpers.js';
 import { UserError } from '../src/errors.js';
+import { runAnalyseJob, spreadData } from '../src/baselines/jobs.js';
+import { fitProbe, probeAccuracy } from '../src/baselines/probe.js';
+import { integerScores } from '../src/baselines/integer.js';
+import { loadData } from '../src/data/datasets.js';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'ipvae.js');
@@ -279,10 +283,72 @@ describe('compare: runs, replay and the compare file', () => {
       }
     }
     expect(first.families.find((f) => f.family === 'pc')!.pz.mean).toBe(0);
+    // the integer check: LCA has an integer path (8 bits by default), PC has none; patches have no probe
+    const lcaF = first.families.find((f) => f.family === 'lca')!;
+    expect(lcaF.integer!.bits).toBe(8);
+    expect(lcaF.integer!.r2.n).toBe(2);
+    expect(Math.abs(lcaF.integer!.r2.mean - lcaF.r2.mean)).toBeLessThan(0.1);
+    expect(first.families.find((f) => f.family === 'pc')!.integer).toBeNull();
+    expect(first.families.every((f) => f.probe === null)).toBe(true);
     const again = await compare({ ...o, replay: readCompare(compareJson(first), 'compare.json') });
     expect(again.runs.map((r) => [r.r2, r.pz, r.info.iterations])).toEqual(
       first.runs.map((r) => [r.r2, r.pz, r.info.iterations]),
     );
+  });
+
+  it('the analyse job: the probe is a probe fitted on the z-scored features, the integer check is integerScores', async () => {
+    const tr = spreadData('mnist', 'train', 300);
+    // spread over the split: the bundled digits are sorted by class, the spread subset has every digit
+    expect(new Set(tr.labels).size).toBe(10);
+    expect(Array.from(loadData('mnist', 'train').labels!.subarray(0, 300)).every((l) => l === 0)).toBe(true);
+    const m = await lca.train({
+      data: { X: tr.X, N: tr.N, D: tr.D, name: 'mnist' },
+      K: 16,
+      seed: 3,
+      budgetMs: 1e9,
+      knob: 0.05,
+      replay: { iterations: 4 },
+    });
+    const job = {
+      kind: 'analyse' as const,
+      family: 'lca',
+      trained: m,
+      steps: 40,
+      seed: 0,
+      ood: ['mnist-inverted'],
+      oodInputs: 10,
+      data: 'mnist' as const,
+      probeInputs: 300,
+      probeTestInputs: 150,
+      integerBits: 8,
+      evalInputs: 12,
+    };
+    const r = await runAnalyseJob(job);
+    // by hand: LCA's codes on both splits, standardised in float64 with the training split's mean and sd
+    const te = spreadData('mnist', 'test', 150);
+    const ftr = (await lca.infer(m, tr.X, tr.N, { steps: 40, seed: 0 })).features;
+    const fte = (await lca.infer(m, te.X, te.N, { steps: 40, seed: 0 })).features;
+    const K = 16;
+    const z = (F: Float32Array, n: number) => {
+      const out = new Float32Array(n * K);
+      for (let k = 0; k < K; k++) {
+        let mu = 0,
+          v = 0;
+        for (let i = 0; i < tr.N; i++) mu += ftr[i * K + k];
+        mu /= tr.N;
+        for (let i = 0; i < tr.N; i++) v += (ftr[i * K + k] - mu) ** 2;
+        const sd = Math.sqrt(v / tr.N);
+        for (let i = 0; i < n; i++) out[i * K + k] = sd > 1e-12 ? (F[i * K + k] - mu) / sd : 0;
+      }
+      return out;
+    };
+    const p = fitProbe(z(ftr, tr.N), tr.N, K, tr.labels!);
+    expect(r.probe).toBeCloseTo(probeAccuracy(p, z(fte, 150), 150, te.labels!), 12);
+    expect(r.probe!).toBeGreaterThan(0.3); // ten classes: chance is 0.1
+    const ev = spreadData('mnist', 'test', 12);
+    const ints = await integerScores('lca', m, ev.X, 12, { bits: 8, steps: 40, seed: 0 });
+    expect(r.integer).toEqual({ r2: ints.r2, pz: ints.pz });
+    expect(r.ood.map((o) => [o.data, o.inputs])).toEqual([['mnist-inverted', 10]]);
   });
 
   it('readCompare: its own file round-trips; a wrong field is one line naming it', () => {

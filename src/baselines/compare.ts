@@ -68,7 +68,7 @@ export interface CompareOptions {
   oodInputs?: number;
   /**
    * Labelled training inputs of the linear probe on each family's best models (default 2000 on mnist; 0: none;
-   * patches have no labels). The probe is scored on the first probeTestInputs held-out inputs (default: all).
+   * patches have no labels). The probe is scored on probeTestInputs held-out inputs (default: all).
    */
   probeInputs?: number;
   probeTestInputs?: number;

@@ -4,7 +4,7 @@
  * probe, out-of-distribution sets). A job names its data set rather than carrying it, so a worker loads it from
  * the same cache; everything it returns is plain data and typed arrays.
  */
-import { loadData } from '../data/datasets.js';
+import { loadData, type DataMatrix, type Split } from '../data/datasets.js';
 import { findFamily } from './registry.js';
 import { score } from './score.js';
 import type { Trained } from './family.js';
@@ -40,7 +40,7 @@ export interface TrainJob {
   knob: number;
   /** The counts of an earlier run (compare --replay): repeat them instead of timing. */
   replay?: Trained['info'];
-  /** Held-out inputs scored (the first ones of the test split). */
+  /** Held-out inputs scored (spread over the test split: spreadData). */
   evalInputs: number;
   steps: number;
 }
@@ -62,18 +62,18 @@ export interface AnalyseJob {
   trained: Trained;
   steps: number;
   seed: number;
-  /** Out-of-distribution data names (loadData), scored on their first oodInputs inputs. */
+  /** Out-of-distribution data names (loadData), scored on oodInputs inputs spread over each (spreadData). */
   ood: string[];
   oodInputs: number;
   /** The data set trained on (the probe's training split and the integer check's held-out inputs). */
   data: 'patches' | 'mnist';
   /**
-   * Labelled training inputs for the linear probe (the first ones; 0: no probe). It is scored on the first
+   * Labelled training inputs for the linear probe (spread over the split; 0: no probe). It is scored on
    * probeTestInputs held-out inputs.
    */
   probeInputs: number;
   probeTestInputs: number;
-  /** Weight width of the integer check (0: none; only families integer.ts knows), on the first evalInputs inputs. */
+  /** Weight width of the integer check (0: none; only families integer.ts knows), on the evalInputs scored inputs. */
   integerBits: number;
   evalInputs: number;
 }
@@ -98,6 +98,25 @@ export interface AnalyseResult {
 
 export type Job = TrainJob | AnalyseJob;
 
+/**
+ * n inputs of a split spread evenly over it (input floor(i N / n) for i < n; all of them when n >= N). The
+ * bundled MNIST splits are sorted by digit, so the first n inputs would be zeros and ones: every subset compare
+ * scores, probes or quantises is taken this way, the same inputs for every family.
+ */
+export function spreadData(name: string, split: Split, n: number): DataMatrix {
+  const d = loadData(name, split);
+  if (n >= d.N) return d;
+  const { D } = d;
+  const X = new Float32Array(n * D);
+  const labels = d.labels ? new Float32Array(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const r = Math.floor((i * d.N) / n);
+    X.set(d.X.subarray(r * D, (r + 1) * D), i * D);
+    if (labels) labels[i] = d.labels![r];
+  }
+  return { ...d, X, N: n, ...(labels ? { labels } : {}) };
+}
+
 function familyOf(name: string) {
   const f = findFamily(name);
   if (!f) throw new Error(`compare: no family "${name}"`);
@@ -121,7 +140,7 @@ export async function runTrainJob(
     onProgress,
   });
   const t1 = performance.now();
-  const te = loadData(j.data, 'test', j.evalInputs);
+  const te = spreadData(j.data, 'test', j.evalInputs);
   const codes = await f.infer(trained, te.X, te.N, { steps: j.steps, seed: j.seed });
   const s = score(te.X, codes.Z, te.N, trained.decoder);
   return {
@@ -140,7 +159,7 @@ export async function runAnalyseJob(j: AnalyseJob): Promise<AnalyseResult> {
   const t0 = performance.now();
   const ood: OodScore[] = [];
   for (const name of j.ood) {
-    const d = loadData(name, 'test', j.oodInputs);
+    const d = spreadData(name, 'test', j.oodInputs);
     if (d.D !== j.trained.decoder.D)
       throw new Error(`compare: ${name} has ${d.D} pixels per input, the models ${j.trained.decoder.D}`);
     const codes = await f.infer(j.trained, d.X, d.N, { steps: j.steps, seed: j.seed });
@@ -149,8 +168,8 @@ export async function runAnalyseJob(j: AnalyseJob): Promise<AnalyseResult> {
   }
   const out: AnalyseResult = { ood, seconds: 0 };
   if (j.probeInputs > 0) {
-    const tr = loadData(j.data, 'train', j.probeInputs),
-      te = loadData(j.data, 'test', j.probeTestInputs);
+    const tr = spreadData(j.data, 'train', j.probeInputs),
+      te = spreadData(j.data, 'test', j.probeTestInputs);
     if (!tr.labels || !te.labels) throw new UserError(`--probe: ${j.data} has no labels`);
     // the training inputs' draws are keyed apart from the held-out ones (sample offsets past the test split)
     const ftr = await f.infer(j.trained, tr.X, tr.N, { steps: j.steps, seed: j.seed, sampleOffset: 1 << 24 });
@@ -161,7 +180,7 @@ export async function runAnalyseJob(j: AnalyseJob): Promise<AnalyseResult> {
     out.probe = probeAccuracy(p, st(fte.features, te.N), te.N, te.labels);
   }
   if (j.integerBits > 0 && INTEGER_FAMILIES.includes(j.family)) {
-    const te = loadData(j.data, 'test', j.evalInputs);
+    const te = spreadData(j.data, 'test', j.evalInputs);
     const s = await integerScores(j.family, j.trained, te.X, te.N, {
       bits: j.integerBits,
       steps: j.steps,

@@ -148,7 +148,7 @@ export function addCompareCommand(program: Command): void {
     )
     .option('--plot <file.svg>', 'the R^2-PZ trade-off, one line per family, as SVG', 'compare.svg')
     .option('--json', 'print the results as JSON instead of the tables', false);
-  shared(cmd, 'samples', { detail: '(each run is scored on the first ones)', default: '500' });
+  shared(cmd, 'samples', { detail: '(each run is scored on this many, spread evenly over the held-out split)', default: '500' });
   shared(cmd, 'steps', { detail: 'of the iterative families' });
   shared(cmd, 'weightBits', { detail: 'of the integer check' });
   shared(cmd, 'workers', { detail: '(jobs run in parallel, one core each; 0: in this thread)' });
@@ -159,7 +159,7 @@ export function addCompareCommand(program: Command): void {
   cmd.action(async (o) => {
     if (o.data === undefined) throw new UserError('--data is required: patches or mnist');
     const data = oneOf('--data', o.data, ['patches', 'mnist'] as const);
-    const budget = parseFloatOpt('--budget', o.budget, 0.01, 10000);
+    let budget = parseFloatOpt('--budget', o.budget, 0.01, 10000);
     const nSeeds = parseIntOpt('--seeds', o.seeds, 1, 100);
     const families = o.families
       ? String(o.families)
@@ -194,6 +194,8 @@ export function addCompareCommand(program: Command): void {
         throw new UserError(`${o.replay}: cannot read the compare file`);
       }
       replay = readCompare(text, o.replay);
+      // a replay repeats the file's counts: its budget is the one that chose them
+      if (cmd.getOptionValueSource('budget') !== 'cli') budget = replay.budgetMinutes;
     }
     const evalInputs = parseSamples(o.samples, loadData(data, 'test').N);
     const seeds = Array.from({ length: nSeeds }, (_, i) => i);
