@@ -148,7 +148,10 @@ export function addCompareCommand(program: Command): void {
     )
     .option('--plot <file.svg>', 'the R^2-PZ trade-off, one line per family, as SVG', 'compare.svg')
     .option('--json', 'print the results as JSON instead of the tables', false);
-  shared(cmd, 'samples', { detail: '(each run is scored on this many, spread evenly over the held-out split)', default: '500' });
+  shared(cmd, 'samples', {
+    detail: '(each run is scored on this many, spread evenly over the held-out split)',
+    default: '500',
+  });
   shared(cmd, 'steps', { detail: 'of the iterative families' });
   shared(cmd, 'weightBits', { detail: 'of the integer check' });
   shared(cmd, 'workers', { detail: '(jobs run in parallel, one core each; 0: in this thread)' });
