@@ -22,6 +22,7 @@ import { stat, compare, type CompareResult } from '../src/baselines/compare.js';
 import { compareJson, readCompare } from '../src/baselines/compare-file.js';
 import type { Trained } from '../src/baselines/family.js';
 import { evaluate } from '../src/model/evaluate.js';
+import { poissonDraw, rateOf } from '../src/model/poisson.js';
 import { threefry2x32 } from '../src/rng/threefry.js';
 import { randomModel, gauss } from './helpers.js';
 import { UserError } from '../src/errors.js';
@@ -349,6 +350,25 @@ describe('compare: runs, replay and the compare file', () => {
     const ints = await integerScores('lca', m, ev.X, 12, { bits: 8, steps: 40, seed: 0 });
     expect(r.integer).toEqual({ r2: ints.r2, pz: ints.pz });
     expect(r.ood.map((o) => [o.data, o.inputs])).toEqual([['mnist-inverted', 10]]);
+  });
+
+  it('Draw.poissonRow (the WebAssembly sampler) gives exactly poissonDraw per neuron', () => {
+    const K = 37,
+      drive = new Drive(4, K, 2),
+      draw = makeDraw(drive, 12345, 7),
+      out = new Float32Array(K);
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -8, max: 6.5, noNaN: true }), { minLength: K, maxLength: K }),
+        fc.integer({ min: 0, max: 1 << 20 }),
+        (us, t) => {
+          const u = Float32Array.from(us);
+          draw.poissonRow(1, t, u, out);
+          for (let k = 0; k < K; k++) expect(out[k]).toBe(poissonDraw(rateOf(u[k]), 12345, 8, k, t));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('readCompare: its own file round-trips; a wrong field is one line naming it', () => {

@@ -76,6 +76,13 @@ export class Drive {
   /** K floats of keyed noise (iterative.ts Draw.normals writes them). */
   readonly pNoise: number;
   readonly noise: Float32Array;
+  /** One input's membranes (K floats) and the nonzero counts sampleAll writes (indices and counts, K each). */
+  private readonly pU: number;
+  private readonly pAct: number;
+  private readonly pCnt: number;
+  private readonly uRow: Float32Array;
+  private readonly act: Int32Array;
+  private readonly cnt: Int32Array;
   /** The batch's inputs (B x D), codes (B x K), drive C and gradient G (B x K), residual E (B x D). */
   readonly X: Float32Array;
   readonly Z: Float32Array;
@@ -107,6 +114,9 @@ export class Drive {
     this.pE = wk.alloc(B * D * 4);
     this.pDphi = wk.alloc(D * K * 4);
     this.pNoise = wk.alloc(K * 4 + 4);
+    this.pU = wk.alloc(K * 4);
+    this.pAct = wk.alloc(K * 4);
+    this.pCnt = wk.alloc(K * 4);
     this.phi = wk.f32(this.pPhi, D * K);
     this.phiS = wk.f32(this.pPhiS, D * K);
     this.W = wk.f32(this.pW, K * K);
@@ -117,6 +127,20 @@ export class Drive {
     this.E = wk.f32(this.pE, B * D);
     this.dPhi = wk.f32(this.pDphi, D * K);
     this.noise = wk.f32(this.pNoise, K);
+    this.uRow = wk.f32(this.pU, K);
+    this.act = new Int32Array(wk.x.memory.buffer, this.pAct, K);
+    this.cnt = new Int32Array(wk.x.memory.buffer, this.pCnt, K);
+  }
+
+  /**
+   * Hard Poisson counts at rates exp(u) + eps for one input's K membranes u, keyed by (seed, sample, neuron, step)
+   * as src/model/poisson.ts poissonDraw (the iP-VAE's sampler, the WebAssembly kernel sampleAll), into out (K).
+   */
+  poissonCounts(u: Float32Array, seed: number, sample: number, step: number, out: Float32Array): void {
+    this.uRow.set(u);
+    const n = this.wk.x.sampleAll(this.pU, this.K, seed >>> 0, sample >>> 0, step >>> 0, this.pAct, this.pCnt);
+    out.fill(0);
+    for (let j = 0; j < n; j++) out[this.act[j]] = this.cnt[j];
   }
 
   /** Load Phi and sigma: W = Phi^T Sigma^-1 Phi and its largest eigenvalue. */

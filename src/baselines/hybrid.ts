@@ -59,7 +59,7 @@ export const hybridRule: IterativeRule = {
   },
   code(S, Z, b, K, _m, t, draw) {
     const u = S[0];
-    for (let i = 0; i < b; i++) for (let k = 0; k < K; k++) Z[i * K + k] = draw.poisson(i, k, t, rateOf(u[i * K + k]));
+    for (let i = 0; i < b; i++) draw.poissonRow(i, t, u.subarray(i * K, (i + 1) * K), Z.subarray(i * K, (i + 1) * K));
   },
   update(S, G, _Z, b, K, m) {
     const u = S[0],

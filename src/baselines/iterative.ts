@@ -44,6 +44,11 @@ export interface Draw {
    * (seed, sample0 + i, k, t), the evaluation's sampler.
    */
   poisson(i: number, k: number, t: number, lambda: number): number;
+  /**
+   * Hard Poisson counts at rates exp(u) + eps for input i's K membranes u at step t, into out: the same counts
+   * as poisson(i, k, t, rateOf(u[k])) for every k, drawn in the WebAssembly kernels (sampleAll).
+   */
+  poissonRow(i: number, t: number, u: Float32Array, out: Float32Array): void;
 }
 
 const tf = new Uint32Array(2);
@@ -65,6 +70,9 @@ export function makeDraw(drive: Drive, seed: number, sample0: number): Draw {
     },
     poisson(i, k, t, lambda) {
       return poissonDraw(lambda, seed, sample0 + i, k, t);
+    },
+    poissonRow(i, t, u, out) {
+      drive.poissonCounts(u, seed, sample0 + i, t, out);
     },
   };
 }
