@@ -15,7 +15,13 @@ import { toQ, q, type QFormat } from '../fixed/q.js';
 import type { Network } from '../net/network.js';
 import { camelKeys, snakeKeys } from '../io/json-case.js';
 import { DEFAULTS, withDefaults } from '../defaults.js';
-import { errorReport, quantizeProjection, type ProjectionShape, type TensorReport } from '../net/quantize.js';
+import {
+  errorReport,
+  quantizeProjection,
+  type ProjectionQuantOptions,
+  type ProjectionShape,
+  type TensorReport,
+} from '../net/quantize.js';
 
 export type { TensorReport };
 
@@ -51,36 +57,44 @@ export function inputFormat(opts: Partial<QuantOptions> = {}): QFormat {
   return q(o.inputBits, o.inputFrac ?? o.inputBits - 5, true);
 }
 
-/** The integer Network of a float iP-VAE, and the quantisation report; options left out take DEFAULT_QUANT's. */
-export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { net: Network; report: TensorReport[] } {
-  const o = withDefaults(DEFAULT_QUANT, opts);
-  const { D, K } = p;
-  const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
+type Quantised = ReturnType<typeof quantizeProjection>;
+
+/**
+ * The three projections of a recurrent linear coder over a dictionary Phi (D x K, row-major) and input weights w
+ * (the diagonal of Sigma^-1): x -> hidden, W_ff = Phi^T diag(w) (static, no delay, inputBits payload); hidden ->
+ * hidden, W_rec = -(Phi^T diag(w) Phi) + selfWeight I; hidden -> xhat, Phi (the readout); graded payloads of
+ * payloadBits, each computed in float64 and quantised to weightBits. The iP-VAE (selfWeight 0) and LCA
+ * (selfWeight 1, src/frontends/lca.ts) networks are built on it.
+ */
+export function coderProjections(
+  phi: ArrayLike<number>,
+  D: number,
+  K: number,
+  w: ArrayLike<number>,
+  hidden: string,
+  o: {
+    weightBits: number;
+    exponent?: ProjectionQuantOptions['exponent'];
+    inputBits: number;
+    payloadBits: number;
+    selfWeight: number;
+  },
+): { ff: Quantised; rec: Quantised; dec: Quantised } {
   const wff = new Float64Array(K * D),
-    phi = new Float64Array(D * K);
+    dec = new Float64Array(D * K);
   for (let d = 0; d < D; d++)
     for (let k = 0; k < K; k++) {
-      wff[k * D + d] = p.phi[d * K + k] * wv[d];
-      phi[d * K + k] = p.phi[d * K + k];
+      wff[k * D + d] = phi[d * K + k] * w[d];
+      dec[d * K + k] = phi[d * K + k];
     }
-  // -W_rec = -Phi^T diag(w) Phi in float64
-  const negRec = new Float64Array(K * K),
-    row = new Float64Array(K);
-  for (let d = 0; d < D; d++) {
-    for (let k = 0; k < K; k++) row[k] = phi[d * K + k];
+  const rec = new Float64Array(K * K);
+  for (let d = 0; d < D; d++)
     for (let i = 0; i < K; i++) {
-      const a = row[i] * wv[d];
+      const a = dec[d * K + i] * w[d];
       if (a === 0) continue;
-      for (let j = 0; j < K; j++) negRec[i * K + j] -= a * row[j];
+      for (let j = 0; j < K; j++) rec[i * K + j] -= a * dec[d * K + j];
     }
-  }
-  const fu = o.uFrac,
-    uf = q(o.uBits, fu),
-    xf = inputFormat(o);
-  const eta = Math.exp(p.logLr);
-  const etaShift = o.etaBits - 1 - Math.floor(Math.log2(eta));
-  const etaMant = Math.min(2 ** o.etaBits - 1, Math.round(eta * 2 ** etaShift));
-  const floor = -8 * 2 ** fu;
+  if (o.selfWeight !== 0) for (let k = 0; k < K; k++) rec[k * K + k] += o.selfWeight;
   const shape = (
     name: string,
     source: string,
@@ -92,20 +106,41 @@ export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { n
     target,
     delay: 1,
     payload: 'graded',
-    payloadBits: o.countBits,
+    payloadBits: o.payloadBits,
     static: false,
     ...extra,
   });
   const qo = { weightBits: o.weightBits, exponent: o.exponent ?? 'shared' };
-  const qf = quantizeProjection(
-      shape('W_ff', 'x', 'z', { static: true, delay: 0, payloadBits: o.inputBits }),
+  return {
+    ff: quantizeProjection(
+      shape('W_ff', 'x', hidden, { static: true, delay: 0, payloadBits: o.inputBits }),
       wff,
       K,
       D,
       qo,
     ),
-    qr = quantizeProjection(shape('W_rec', 'z', 'z'), negRec, K, K, qo),
-    qd = quantizeProjection(shape('Phi', 'z', 'xhat'), phi, D, K, qo);
+    rec: quantizeProjection(shape('W_rec', hidden, hidden), rec, K, K, qo),
+    dec: quantizeProjection(shape('Phi', hidden, 'xhat'), dec, D, K, qo),
+  };
+}
+
+/** The integer Network of a float iP-VAE, and the quantisation report; options left out take DEFAULT_QUANT's. */
+export function fromIpVae(p: IpVaeParams, opts: Partial<QuantOptions> = {}): { net: Network; report: TensorReport[] } {
+  const o = withDefaults(DEFAULT_QUANT, opts);
+  const { D, K } = p;
+  const wv = Float64Array.from(p.s, (s) => Math.exp(-2 * logSigmaOf(s)));
+  const fu = o.uFrac,
+    uf = q(o.uBits, fu),
+    xf = inputFormat(o);
+  const eta = Math.exp(p.logLr);
+  const etaShift = o.etaBits - 1 - Math.floor(Math.log2(eta));
+  const etaMant = Math.min(2 ** o.etaBits - 1, Math.round(eta * 2 ** etaShift));
+  const floor = -8 * 2 ** fu;
+  const {
+    ff: qf,
+    rec: qr,
+    dec: qd,
+  } = coderProjections(p.phi, D, K, wv, 'z', { ...o, payloadBits: o.countBits, selfWeight: 0 });
   const net: Network = {
     name: 'ipvae',
     populations: [

@@ -16,8 +16,8 @@ import { q, toQ } from '../fixed/q.js';
 import type { Network } from '../net/network.js';
 import { snakeKeys } from '../io/json-case.js';
 import { DEFAULTS, withDefaults } from '../defaults.js';
-import { errorReport, quantizeProjection, type ProjectionShape, type TensorReport } from '../net/quantize.js';
-import { inputFormat } from './ipvae.js';
+import { errorReport, type TensorReport } from '../net/quantize.js';
+import { coderProjections, inputFormat } from './ipvae.js';
 
 export interface LcaQuantOptions {
   weightBits: number;
@@ -73,42 +73,19 @@ export function fromLca(
     throw new RangeError(`fromLca: codeFrac = ${o.codeFrac}, expected an integer in 0 .. uFrac = ${o.uFrac}`);
   const iv = o.invVar ?? new Float64Array(D).fill(1);
   if (iv.length !== D) throw new RangeError(`fromLca: invVar has ${iv.length} values, expected D = ${D}`);
-  const wff = new Float64Array(K * D),
-    dec = Float64Array.from(phi);
-  for (let d = 0; d < D; d++) for (let k = 0; k < K; k++) wff[k * D + d] = phi[d * K + k] * iv[d];
-  // -(Phi^T Sigma^-1 Phi - I) in float64
-  const rec = new Float64Array(K * K);
-  for (let d = 0; d < D; d++)
-    for (let i = 0; i < K; i++) {
-      const a = phi[d * K + i] * iv[d];
-      if (a === 0) continue;
-      for (let j = 0; j < K; j++) rec[i * K + j] -= a * phi[d * K + j];
-    }
-  for (let k = 0; k < K; k++) rec[k * K + k] += 1;
   const uf = q(o.uBits, o.uFrac),
     cf = q(o.codeBits, o.codeFrac, false),
     xf = inputFormat(o);
-  const shape = (name: string, source: string, target: string, extra: Partial<ProjectionShape> = {}) => ({
-    name,
-    source,
-    target,
-    delay: 1,
-    payload: 'graded' as const,
+  const {
+    ff: qf,
+    rec: qr,
+    dec: qd,
+  } = coderProjections(phi, D, K, iv, 'a', {
+    ...o,
     // the unsigned code travels as a signed graded value: one bit more
     payloadBits: o.codeBits + 1,
-    static: false,
-    ...extra,
+    selfWeight: 1,
   });
-  const qo = { weightBits: o.weightBits, exponent: o.exponent ?? 'shared' };
-  const qf = quantizeProjection(
-      shape('W_ff', 'x', 'a', { static: true, delay: 0, payloadBits: o.inputBits }),
-      wff,
-      K,
-      D,
-      qo,
-    ),
-    qr = quantizeProjection(shape('W_rec', 'a', 'a'), rec, K, K, qo),
-    qd = quantizeProjection(shape('Phi', 'a', 'xhat'), dec, D, K, qo);
   const hInt = lcaStepInt(h),
     lamQ = toQ(lambda, uf);
   const { invVar: _iv, ...recorded } = o;
