@@ -128,7 +128,7 @@ export function addCompareCommand(program: Command): void {
     .option('--latents <K>', 'latents K of every family', '512')
     .option(
       '--ood <list>',
-      'also score each family at its best sweep value on these data sets, each the size of the training inputs: with --data mnist, fashion-mnist (Debian dataset-fashion-mnist), mnist-rotated[:DEG] (default 45), mnist-inverted, natural28 (28x28 natural-image patches)',
+      'also score each family at its best sweep value on these data sets (with as many pixels per input as the training data): with --data mnist, fashion-mnist (Debian dataset-fashion-mnist), mnist-rotated[:DEG] (default 45), mnist-inverted, natural28 (28x28 natural-image patches)',
     )
     .option('--ood-samples <n>', 'inputs of each out-of-distribution set', '500')
     .option(
