@@ -395,6 +395,8 @@ describe('compare: runs, replay and the compare file', () => {
     for (const [args, re] of [
       [['--data', 'cifar'], /--data/],
       [[], /--data is required/],
+      [['--data', 'patches', '--probe-inputs', '5'], /--probe-inputs: the linear probe needs labels/],
+      [['--data', 'patches', '--ood', 'mnist-inverted'], /--ood: mnist-inverted does not have the 256 pixels/],
       [['--families', 'lca,vae9'], /no family "vae9"/],
       [['--budget', '-1'], /--budget/],
       [['--replay', bad], /bad\.json: data is not patches or mnist/],
