@@ -20,7 +20,7 @@ import { igRule, igReluRule, igReluVae } from '../src/baselines/ig.js';
 import { ipvae, trainedOf } from '../src/baselines/ipvae.js';
 import { stat, compare, type CompareResult } from '../src/baselines/compare.js';
 import { compareJson, readCompare } from '../src/baselines/compare-file.js';
-import type { Trained } from '../src/baselines/family.js';
+import { RunBudget, type Trained } from '../src/baselines/family.js';
 import { evaluate } from '../src/model/evaluate.js';
 import { poissonDraw, rateOf } from '../src/model/poisson.js';
 import { threefry2x32 } from '../src/rng/threefry.js';
@@ -350,6 +350,39 @@ describe('compare: runs, replay and the compare file', () => {
     const ints = await integerScores('lca', m, ev.X, 12, { bits: 8, steps: 40, seed: 0 });
     expect(r.integer).toEqual({ r2: ints.r2, pz: ints.pz });
     expect(r.ood.map((o) => [o.data, o.inputs])).toEqual([['mnist-inverted', 10]]);
+  });
+
+  it('RunBudget: the deadline stops a loop after its timed iterations; a replay runs the recorded count of the recorded schedule', async () => {
+    const ctx = (budgetMs: number, replay?: Record<string, number>) => ({
+      data: { X: new Float32Array(4), N: 1, D: 4, name: 'patches' },
+      K: 2,
+      seed: 0,
+      budgetMs,
+      knob: 0,
+      replay,
+    });
+    const late = new RunBudget(ctx(0), 1e9, performance.now() - 1);
+    expect([late.runs(0, 3), late.runs(2, 3), late.runs(3, 3)]).toEqual([true, true, false]);
+    const r = new RunBudget(ctx(0, { iterations: 5, schedule: 9 }));
+    expect(r.total).toBe(9);
+    expect([r.runs(4, 3), r.runs(5, 3)]).toEqual([true, false]);
+    r.fit(100, 3); // a replay keeps its schedule
+    expect(r.total).toBe(9);
+    const info: Record<string, number> = {};
+    r.record(info, 5);
+    expect(info).toEqual({ iterations: 5, schedule: 9 });
+    // LCA training: 6 iterations of a 10-iteration schedule are the same bytes twice, and not those of a 6-iteration one
+    const { phi: _p, X } = problem(8, 6, 30, 11);
+    const train = (replay: Record<string, number>) =>
+      lca.train({ data: { X, N: 30, D: 8, name: 'patches' }, K: 6, seed: 2, budgetMs: 1e9, knob: 0.1, replay });
+    const [a, b, c] = [
+      await train({ iterations: 6, schedule: 10 }),
+      await train({ iterations: 6, schedule: 10 }),
+      await train({ iterations: 6 }),
+    ];
+    expect(Array.from(a.decoder.phi)).toEqual(Array.from(b.decoder.phi));
+    expect(Array.from(a.decoder.phi)).not.toEqual(Array.from(c.decoder.phi));
+    expect([a.info.iterations, a.info.schedule, c.info.schedule]).toEqual([6, 10, undefined]);
   });
 
   it('Draw.poissonRow (the WebAssembly sampler) gives exactly poissonDraw per neuron', () => {

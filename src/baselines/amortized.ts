@@ -25,7 +25,7 @@ import { poissonDraw, rateOf } from '../model/poisson.js';
 import { poissonPpf } from '../model/math.js';
 import { decoderOf } from './decoder.js';
 import { BATCH, dataAtoms, drawKey1 } from './iterative.js';
-import type { Codes, Family, InferOptions, TrainContext, Trained } from './family.js';
+import { RunBudget, type Codes, type Family, type InferOptions, type TrainContext, type Trained } from './family.js';
 
 export type Posterior = 'poisson' | 'gaussian';
 
@@ -499,11 +499,12 @@ export function trainAmortized(
   const rows = new Int32Array(B);
   const t0 = performance.now();
   let t1 = t0;
-  const replayed = ctx.replay?.iterations === undefined ? undefined : Number(ctx.replay.iterations);
-  let total = replayed ?? 1e9;
+  const budget = new RunBudget(ctx, 1e9, t0);
   let loss = 0,
     sse = 0;
-  for (let it = 0; it < total; it++) {
+  let it = 0;
+  for (; budget.runs(it, TIMED); it++) {
+    const total = budget.total;
     for (let i = 0; i < B; i++) rows[i] = threefry2x32(ctx.seed, KEY_ROWS + (it >>> 16), it & 0xffff, i, 20, tf)[0] % N;
     net.loadRows(X, rows);
     net.encode();
@@ -516,15 +517,15 @@ export function trainAmortized(
     decoderStep?.(net, it, rows, sc.beta);
     adam.update(params, grads, sc.lr);
     if (it === WARM - 1) t1 = performance.now();
-    if (it === TIMED - 1 && replayed === undefined) {
+    if (it === TIMED - 1) {
       const now = performance.now(),
         per = (now - t1) / (TIMED - WARM);
-      total = Math.max(TIMED, TIMED + Math.floor((ctx.budgetMs - (now - t0)) / Math.max(per, 1e-3)));
+      budget.fit(TIMED + Math.floor((ctx.budgetMs - (now - t0)) / Math.max(per, 1e-3)), TIMED);
     }
-    if ((it + 1) % 10 === 0 || it + 1 === total)
+    if ((it + 1) % 10 === 0 || it + 1 === budget.total)
       ctx.onProgress?.(
-        (it + 1) / total,
-        `${it + 1}/${total} loss ${loss.toFixed(3)} mse ${(sse / (B * D)).toFixed(4)}`,
+        (it + 1) / budget.total,
+        `${it + 1}/${budget.total} loss ${loss.toFixed(3)} mse ${(sse / (B * D)).toFixed(4)}`,
       );
   }
   const m: Trained = {
@@ -540,12 +541,12 @@ export function trainAmortized(
     },
     numbers: { hidden },
     info: {
-      iterations: total,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       trainLoss: loss,
       trainMse: sse / (B * D),
     },
   };
+  budget.record(m.info, it);
   return { m, net };
 }
 

@@ -79,3 +79,43 @@ export interface Family {
   train(ctx: TrainContext): Promise<Trained>;
   infer(m: Trained, X: Float32Array, N: number, o: InferOptions): Promise<Codes>;
 }
+
+/**
+ * The wall-clock budget of one training loop, shared by every family: the schedules (learning-rate decay,
+ * annealing) span `total` iterations, fitted to the budget after the first ones are timed (fit), and the loop
+ * also stops at the deadline, t0 + budgetMs, so a slow machine cannot give one family more time than another.
+ * What ran is recorded (record): info.iterations, and info.schedule when the deadline cut the schedule short;
+ * a replay (ctx.replay) runs exactly that many iterations of that schedule, without a clock, and so gives the
+ * same bytes.
+ */
+export class RunBudget {
+  readonly replaying: boolean;
+  /** Iterations the schedules span. */
+  total: number;
+  private readonly stopAt: number;
+  private readonly deadline: number;
+
+  constructor(ctx: TrainContext, cap = 1e9, t0 = performance.now()) {
+    const r = ctx.replay;
+    this.replaying = r?.iterations !== undefined;
+    this.total = this.replaying ? Number(r!.schedule ?? r!.iterations) : cap;
+    this.stopAt = this.replaying ? Number(r!.iterations) : Infinity;
+    this.deadline = this.replaying ? Infinity : t0 + ctx.budgetMs;
+  }
+
+  /** Set the schedules' length from the time per iteration (not when replaying): at least `min`, at most the cap. */
+  fit(total: number, min: number): void {
+    if (!this.replaying) this.total = Math.max(min, Math.min(this.total, total));
+  }
+
+  /** Whether iteration `it` (0-based) runs; the deadline is not checked before iteration `timed`. */
+  runs(it: number, timed: number): boolean {
+    return it < this.total && it < this.stopAt && (it < timed || performance.now() < this.deadline);
+  }
+
+  /** Record `done` iterations (and the schedule's length when they are fewer) in info. */
+  record(info: Trained['info'], done: number): void {
+    info.iterations = done;
+    if (done !== this.total) info.schedule = this.total;
+  }
+}

@@ -88,9 +88,11 @@ export const ipvae: Family = {
       lr: num('lr'),
       seed: ctx.seed,
       workers: 1,
-      iterations: replayed('iterations') ?? 1,
+      // a replay: the schedule of the recorded run (info.schedule when its deadline cut it short)
+      iterations: Math.max(1, replayed('schedule') ?? replayed('iterations') ?? 1),
     };
-    if (replayed('iterations') === undefined) {
+    const replaying = replayed('iterations') !== undefined;
+    if (!replaying) {
       // time three iterations after a first (compiling) one, then fit the count into what is left
       const probe = new Trainer(X, N, D, { ...opts, iterations: 10 }, undefined, sparse.params);
       await probe.step();
@@ -102,8 +104,10 @@ export const ipvae: Family = {
       opts.iterations = Math.max(1, Math.floor(left / per));
     }
     const tr = new Trainer(X, N, D, opts, undefined, sparse.params);
-    const deadline = replayed('iterations') === undefined ? t0 + ctx.budgetMs * 1.05 : Infinity;
-    while (tr.iteration < tr.totalIterations && performance.now() < deadline) {
+    // the whole run (sparse start included) stops at the budget's deadline, as every family's (RunBudget)
+    const deadline = replaying ? Infinity : t0 + ctx.budgetMs;
+    const stopAt = replayed('iterations') ?? Infinity;
+    while (tr.iteration < tr.totalIterations && tr.iteration < stopAt && performance.now() < deadline) {
       await tr.step();
       if (tr.iteration % 10 === 0)
         ctx.onProgress?.(0.5 + (0.5 * tr.iteration) / tr.totalIterations, `BPTT ${tr.iteration}/${tr.totalIterations}`);
@@ -112,6 +116,7 @@ export const ipvae: Family = {
     return trainedOf(tr.p, ctx.knob, {
       sparseIterations: sparse.iterations,
       iterations: tr.iteration,
+      ...(tr.iteration !== tr.totalIterations ? { schedule: tr.totalIterations } : {}),
       eta: sparse.eta,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     });

@@ -10,7 +10,7 @@
 import { threefry2x32 } from '../rng/threefry.js';
 import { poissonDraw } from '../model/poisson.js';
 import { Drive, normaliseAtoms, decoderOf, type LinearDecoder } from './decoder.js';
-import type { Codes, InferOptions, TrainContext, Trained } from './family.js';
+import { RunBudget, type Codes, type InferOptions, type TrainContext, type Trained } from './family.js';
 
 /** How the codes and the state of one batch evolve. S: the rule's state arrays, each B x K. */
 export interface IterativeRule {
@@ -150,7 +150,8 @@ export function dataAtoms(ctx: TrainContext, norm: number): Float32Array {
 
 /**
  * Variational EM within ctx.budgetMs (or the count in ctx.replay): the first TIMED iterations are timed and the
- * count cut to what fits, so a run is reproducible from the count it reports (info.iterations).
+ * count cut to what fits, the loop stops at the deadline too (RunBudget), so a run is reproducible from the
+ * counts it reports (info.iterations, info.schedule).
  */
 export function emTrain(ctx: TrainContext, rule: IterativeRule, m: Trained, s: EmSettings): Trained {
   const { X, N, D } = ctx.data,
@@ -160,12 +161,13 @@ export function emTrain(ctx: TrainContext, rule: IterativeRule, m: Trained, s: E
   const S = Array.from({ length: rule.states }, () => new Float32Array(B * K));
   const rows = new Int32Array(B);
   const t0 = performance.now();
-  const replayed = ctx.replay?.iterations === undefined ? undefined : Number(ctx.replay.iterations);
-  let total = replayed ?? s.maxIterations ?? 1e9;
+  const budget = new RunBudget(ctx, s.maxIterations ?? 1e9, t0);
   let sse = 0;
   drive.setDecoder(m.decoder);
   s.tune(m, drive);
-  for (let it = 0; it < total; it++) {
+  let it = 0;
+  for (; budget.runs(it, TIMED); it++) {
+    const total = budget.total;
     for (let i = 0; i < B; i++)
       rows[i] = threefry2x32(ctx.seed, 0x454d0000 + (it >>> 16), it & 0xffff, i, 20, tf)[0] % N;
     drive.loadRows(X, rows);
@@ -185,14 +187,12 @@ export function emTrain(ctx: TrainContext, rule: IterativeRule, m: Trained, s: E
     normaliseAtoms(phi, D, K, s.atomNorm);
     drive.setDecoder(m.decoder);
     s.tune(m, drive);
-    if (it === TIMED - 1 && replayed === undefined) {
-      const per = (performance.now() - t0) / TIMED;
-      total = Math.max(TIMED, Math.min(s.maxIterations ?? Infinity, Math.floor(ctx.budgetMs / Math.max(per, 1e-3))));
-    }
-    if ((it + 1) % 10 === 0 || it + 1 === total)
-      ctx.onProgress?.((it + 1) / total, `${it + 1}/${total} mse ${(sse / (B * D)).toFixed(4)}`);
+    if (it === TIMED - 1)
+      budget.fit(Math.floor(ctx.budgetMs / Math.max((performance.now() - t0) / TIMED, 1e-3)), TIMED);
+    if ((it + 1) % 10 === 0 || it + 1 === budget.total)
+      ctx.onProgress?.((it + 1) / budget.total, `${it + 1}/${budget.total} mse ${(sse / (B * D)).toFixed(4)}`);
   }
-  m.info.iterations = total;
+  budget.record(m.info, it);
   m.info.seconds = Math.round((performance.now() - t0) / 100) / 10;
   m.info.trainMse = sse / (B * D);
   return m;
