@@ -54,7 +54,7 @@ describe('rotateImages', () => {
     expect(rotateImages(X, N, W, W, 0)).toEqual(X);
     expect(rotateImages(X, N, W, W, 360)).toEqual(X);
     // four quarter turns come back
-    let Y = X;
+    let Y: Float32Array = X;
     for (let t = 0; t < 4; t++) Y = rotateImages(Y, N, W, W, 90);
     expect(Y).toEqual(X);
   });
