@@ -20,6 +20,7 @@ import { igRule, igReluRule, igReluVae } from '../src/baselines/ig.js';
 import { ipvae, trainedOf } from '../src/baselines/ipvae.js';
 import { stat, compare, type CompareResult } from '../src/baselines/compare.js';
 import { compareJson, readCompare } from '../src/baselines/compare-file.js';
+import { tradeOffSvg } from '../src/baselines/compare-plot.js';
 import { RunBudget, type Trained } from '../src/baselines/family.js';
 import { evaluate } from '../src/model/evaluate.js';
 import { poissonDraw, rateOf } from '../src/model/poisson.js';
@@ -291,6 +292,8 @@ describe('compare: runs, replay and the compare file', () => {
     expect(Math.abs(lcaF.integer!.r2.mean - lcaF.r2.mean)).toBeLessThan(0.1);
     expect(first.families.find((f) => f.family === 'pc')!.integer).toBeNull();
     expect(first.families.every((f) => f.probe === null)).toBe(true);
+    // the trade-off plot spans PZ and R^2 from 0 to 1 on both axes (the ideal corner is drawn): 1.0 labels both
+    expect(tradeOffSvg(first).match(/>1\.0<\/text>/g)).toHaveLength(2);
     const again = await compare({ ...o, replay: readCompare(compareJson(first), 'compare.json') });
     expect(again.runs.map((r) => [r.r2, r.pz, r.info.iterations])).toEqual(
       first.runs.map((r) => [r.r2, r.pz, r.info.iterations]),

@@ -544,7 +544,9 @@ export function lineChart(o: LineChartOptions): string {
     x = logAxis(lo, hi, o.x.title);
   } else if (o.x.exact) x = exactAxis(xs, o.x.title);
   else {
-    const [lo, hi] = extent(xs, [0, 1]);
+    let [lo, hi] = extent(xs, [0, 1]);
+    // a fixed domain is widened to fit the data, as the y axis's
+    if (o.x.domain) [lo, hi] = [Math.min(lo, o.x.domain[0]), Math.max(hi, o.x.domain[1])];
     const d = linearAxis(lo, hi, o.x.kind ?? 'plain', o.x.title);
     x = { ...d, lo, hi: hi > lo ? hi : d.hi, ticks: d.ticks.filter((t) => t >= lo && t <= (hi > lo ? hi : d.hi)) };
     x.labels = tickLabels(x.ticks, o.x.kind ?? 'plain').labels;
