@@ -21,7 +21,7 @@ import { parseProfile, loadProfile } from '../../src/hardware/profile.js';
 import { limitsOf } from '../../src/hardware/check.js';
 import { mapNetwork } from '../../src/hardware/mapper.js';
 import { decodeDeployment, deploymentObject, encodeDeployment } from '../../src/hardware/deploy.js';
-import { encodeIdxImages, readIdxImages } from '../../src/io/idx.js';
+import { encodeIdxImages, readIdxImages, readIdxLabels } from '../../src/io/idx.js';
 import { parseDriveFile } from '../../src/sim/drive-file.js';
 import { readRates, writeRates } from '../../src/sim/rates.js';
 import { runPart } from '../../src/sim/run.js';
@@ -333,6 +333,16 @@ export const DECODERS: Decoder[] = [
       '--steps',
       '3',
     ],
+  },
+  {
+    // the label files of Fashion-MNIST (compare --ood fashion-mnist, IPVAE_FASHION_MNIST): magic 2049, n, bytes
+    name: 'IDX labels',
+    seeds: [Buffer.concat([Buffer.from([0, 0, 8, 1, 0, 0, 0, 7]), Buffer.from([3, 1, 4, 1, 5, 9, 2])])],
+    mutate: idxMutate,
+    decode: (b, file) => {
+      writeFileSync(file, b);
+      readIdxLabels(file, { maxItems: 5 });
+    },
   },
   {
     name: 'drive JSON',
