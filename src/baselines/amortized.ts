@@ -25,6 +25,7 @@ import { poissonDraw, rateOf } from '../model/poisson.js';
 import { poissonPpf } from '../model/math.js';
 import { decoderOf } from './decoder.js';
 import { BATCH, dataAtoms, drawKey1 } from './iterative.js';
+import { Adam } from '../train/optim.js';
 import { RunBudget, type Codes, type Family, type InferOptions, type TrainContext, type Trained } from './family.js';
 
 export type Posterior = 'poisson' | 'gaussian';
@@ -402,36 +403,6 @@ export function gaussianKl(mu: number, logSigma: number): number {
   return 0.5 * (mu * mu + Math.exp(2 * logSigma) - 1) - logSigma;
 }
 
-/** Adam (Kingma & Ba 2015) with bias correction, betas (0.9, 0.999), eps 1e-8, on float32 tensors. */
-export class Adam {
-  private readonly m: Float64Array[];
-  private readonly v: Float64Array[];
-  private t = 0;
-  constructor(sizes: number[]) {
-    this.m = sizes.map((n) => new Float64Array(n));
-    this.v = sizes.map((n) => new Float64Array(n));
-  }
-  update(params: Float32Array[], grads: Float32Array[], lr: number): void {
-    this.t++;
-    const b1 = 0.9,
-      b2 = 0.999;
-    const c1 = 1 - b1 ** this.t,
-      c2 = 1 - b2 ** this.t;
-    for (let p = 0; p < params.length; p++) {
-      const th = params[p],
-        g = grads[p],
-        m = this.m[p],
-        v = this.v[p];
-      for (let i = 0; i < th.length; i++) {
-        const gi = g[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        th[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
-      }
-    }
-  }
-}
-
 /** A keyed uniform in [-1, 1) for (seed, tensor, index). */
 function keyedSym(seed: number, tensor: number, i: number): number {
   return (threefry2x32(seed, KEY_INIT + tensor, i >>> 0, 0, 20, tf)[0] >>> 8) / 8388608 - 1;
@@ -599,49 +570,44 @@ const COMMON_CHOICES = [
   'trained for as many mini-batches as the budget allows (the count is recorded; a replay repeats it and gives the same bytes)',
 ];
 
-export const amortizedPVae: Family = {
-  name: 'amortized-p-vae',
-  label: 'amortized P-VAE',
-  kind: 'amortized',
-  knob: {
-    name: 'beta',
-    values: { patches: [0.1, 0.3, 1], mnist: [0.1, 0.3, 1] },
-    doc: 'the weight beta of the KL term in the loss: larger pulls the rates towards the sparse prior',
-  },
-  choices: [
-    ...COMMON_CHOICES,
+/** An amortized family: its posterior, names, what beta does and the choices beyond COMMON_CHOICES. */
+function amortizedFamily(post: Posterior, name: string, label: string, doc: string, choices: string[]): Family {
+  return {
+    name,
+    label,
+    kind: 'amortized',
+    knob: { name: 'beta', values: { patches: [0.1, 0.3, 1], mnist: [0.1, 0.3, 1] }, doc },
+    choices: [...COMMON_CHOICES, ...choices],
+    async train(ctx: TrainContext) {
+      return trainAmortized(ctx, post, name).m;
+    },
+    async infer(m, X, N, o) {
+      return inferAmortized(m, X, N, o);
+    },
+  };
+}
+
+export const amortizedPVae: Family = amortizedFamily(
+  'poisson',
+  'amortized-p-vae',
+  'amortized P-VAE',
+  'the weight beta of the KL term in the loss: larger pulls the rates towards the sparse prior',
+  [
     'the encoder predicts log delta r; rates r = r0 delta r with a learned prior rate r0 per latent (log r0 starts at -2), log r soft-clamped by 5 tanh(. / 5)',
     'KL: the exact Poisson KL r0 f(r / r0), f(y) = 1 - y + y log y',
     "training samples: the relaxed Poisson sampler of model-spec section 3 (n_exp = PoissonPPF(0.999; the batch's largest rate)), temperature annealed 1 -> 0.05 over the first 50 %",
     'codes: hard Poisson counts at the predicted rates (one draw per input); probe features: the rates',
   ],
-  async train(ctx: TrainContext) {
-    return trainAmortized(ctx, 'poisson', 'amortized-p-vae').m;
-  },
-  async infer(m, X, N, o) {
-    return inferAmortized(m, X, N, o);
-  },
-};
+);
 
-export const amortizedGVae: Family = {
-  name: 'amortized-g-vae',
-  label: 'amortized G-VAE',
-  kind: 'amortized',
-  knob: {
-    name: 'beta',
-    values: { patches: [0.1, 0.3, 1], mnist: [0.1, 0.3, 1] },
-    doc: 'the weight beta of the KL term in the loss: larger pulls the posteriors towards N(0, 1)',
-  },
-  choices: [
-    ...COMMON_CHOICES,
+export const amortizedGVae: Family = amortizedFamily(
+  'gaussian',
+  'amortized-g-vae',
+  'amortized G-VAE',
+  'the weight beta of the KL term in the loss: larger pulls the posteriors towards N(0, 1)',
+  [
     'the encoder predicts mean and log sigma of a Gaussian per latent, soft-clamped by 10 tanh(. / 10) and 5 tanh(. / 5); prior N(0, 1)',
     'training samples: z = mu + sigma eps (reparameterised)',
     'codes: one sample mu + sigma eps (the paper scores Gaussian VAEs on samples, so PZ = 0); probe features: the means',
   ],
-  async train(ctx: TrainContext) {
-    return trainAmortized(ctx, 'gaussian', 'amortized-g-vae').m;
-  },
-  async infer(m, X, N, o) {
-    return inferAmortized(m, X, N, o);
-  },
-};
+);

@@ -4,7 +4,7 @@
  * (src/model/evaluate.ts, hard Poisson counts, event-driven). The codes are the counts drawn at t = T, redrawn
  * from the final membranes with the same keyed draw, so score.ts gives exactly evaluate's R^2 and PZ at T.
  */
-import type { Family, TrainContext, Trained } from './family.js';
+import { RunBudget, type Family, type TrainContext, type Trained } from './family.js';
 import { decoderOf } from './decoder.js';
 import { sparseInit, DEFAULT_SPARSE } from '../train/sparse-init.js';
 import { Trainer } from '../train/trainer.js';
@@ -88,11 +88,12 @@ export const ipvae: Family = {
       lr: num('lr'),
       seed: ctx.seed,
       workers: 1,
-      // a replay: the schedule of the recorded run (info.schedule when its deadline cut it short)
-      iterations: Math.max(1, replayed('schedule') ?? replayed('iterations') ?? 1),
+      iterations: 1,
     };
-    const replaying = replayed('iterations') !== undefined;
-    if (!replaying) {
+    // the whole run (sparse start included) has one budget and deadline, as every family's; a replay runs the
+    // recorded count of the recorded BPTT schedule
+    const budget = new RunBudget(ctx, 1e9, t0);
+    if (!budget.replaying) {
       // time three iterations after a first (compiling) one, then fit the count into what is left
       const probe = new Trainer(X, N, D, { ...opts, iterations: 10 }, undefined, sparse.params);
       await probe.step();
@@ -100,23 +101,20 @@ export const ipvae: Family = {
       for (let i = 0; i < 3; i++) await probe.step();
       const per = (performance.now() - p0) / 3;
       await probe.close();
-      const left = ctx.budgetMs - (performance.now() - t0);
-      opts.iterations = Math.max(1, Math.floor(left / per));
+      budget.fit(Math.floor((ctx.budgetMs - (performance.now() - t0)) / per), 1);
     }
+    opts.iterations = Math.max(1, budget.total);
     const tr = new Trainer(X, N, D, opts, undefined, sparse.params);
-    // the whole run (sparse start included) stops at the budget's deadline, as every family's (RunBudget)
-    const deadline = replaying ? Infinity : t0 + ctx.budgetMs;
-    const stopAt = replayed('iterations') ?? Infinity;
-    while (tr.iteration < tr.totalIterations && tr.iteration < stopAt && performance.now() < deadline) {
+    while (budget.runs(tr.iteration, 0)) {
       await tr.step();
       if (tr.iteration % 10 === 0)
         ctx.onProgress?.(0.5 + (0.5 * tr.iteration) / tr.totalIterations, `BPTT ${tr.iteration}/${tr.totalIterations}`);
     }
     await tr.close();
+    const info: Trained['info'] = { sparseIterations: sparse.iterations };
+    budget.record(info, tr.iteration);
     return trainedOf(tr.p, ctx.knob, {
-      sparseIterations: sparse.iterations,
-      iterations: tr.iteration,
-      ...(tr.iteration !== tr.totalIterations ? { schedule: tr.totalIterations } : {}),
+      ...info,
       eta: sparse.eta,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     });

@@ -77,12 +77,22 @@ function readPrefix(path: string, n: number): Buffer {
   }
 }
 
-export function readIdxImages(path: string, o: IdxOptions = {}): IdxImages {
+/**
+ * An IDX file of unsigned bytes with `dims` dimensions, opened for reading: a reader of its first bytes (inflated
+ * when it is gzip), its size, and its header (4 + 4 dims bytes), checked up to the sizes. `kind` and `expected`
+ * word the errors (an IDX image file, "3: images x rows x columns").
+ */
+function openIdx(
+  path: string,
+  kind: string,
+  dims: number,
+  expected: string,
+): { size: number; gz: boolean; head: Buffer; bytes: (need: number) => Buffer } {
   let size: number;
   try {
     size = statSync(path).size;
   } catch {
-    throw new UserError(`${path}: file not found or unreadable (expected an IDX image file)`);
+    throw new UserError(`${path}: file not found or unreadable (expected an IDX ${kind} file)`);
   }
   const first = readPrefix(path, Math.min(size, 1 << 16));
   const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
@@ -90,14 +100,19 @@ export function readIdxImages(path: string, o: IdxOptions = {}): IdxImages {
     throw new UserError(`${path}: gzip file of ${size} bytes is larger than ipvae reads (2 GiB)`);
   const whole = gz ? readPrefix(path, size) : undefined; // compressed bytes (at most 2 GiB, checked above)
   const bytes = (need: number): Buffer => (gz ? gunzipPrefix(whole!, need, path) : readPrefix(path, need));
-  const head = bytes(HEADER);
+  const headLen = 4 + 4 * dims;
+  const head = bytes(headLen);
   if (head.length < 4 || head[0] !== 0 || head[1] !== 0)
     throw new UserError(`${path}: not an IDX file (magic must start with two zero bytes)`);
   if (head[2] !== 0x08)
     throw new UserError(`${path}: IDX type 0x${head[2].toString(16)} not supported (expected 0x08, unsigned byte)`);
-  const nd = head[3];
-  if (nd !== 3) throw new UserError(`${path}: IDX file has ${nd} dimensions (expected 3: images x rows x columns)`);
-  if (head.length < HEADER) throw new UserError(`${path}: IDX header is truncated`);
+  if (head[3] !== dims) throw new UserError(`${path}: IDX file has ${head[3]} dimensions (expected ${expected})`);
+  if (head.length < headLen) throw new UserError(`${path}: IDX header is truncated`);
+  return { size, gz, head, bytes };
+}
+
+export function readIdxImages(path: string, o: IdxOptions = {}): IdxImages {
+  const { size, gz, head, bytes } = openIdx(path, 'image', 3, '3: images x rows x columns');
   const declared = head.readUInt32BE(4),
     height = head.readUInt32BE(8),
     width = head.readUInt32BE(12);
@@ -147,25 +162,7 @@ export interface IdxLabels {
  * only as far as the first `maxItems` labels, with the same size checks as readIdxImages.
  */
 export function readIdxLabels(path: string, o: { maxItems?: number } = {}): IdxLabels {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch {
-    throw new UserError(`${path}: file not found or unreadable (expected an IDX label file)`);
-  }
-  const first = readPrefix(path, Math.min(size, 1 << 16));
-  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-  if (gz && size > 2 ** 31)
-    throw new UserError(`${path}: gzip file of ${size} bytes is larger than ipvae reads (2 GiB)`);
-  const whole = gz ? readPrefix(path, size) : undefined;
-  const bytes = (need: number): Buffer => (gz ? gunzipPrefix(whole!, need, path) : readPrefix(path, need));
-  const head = bytes(8);
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0)
-    throw new UserError(`${path}: not an IDX file (magic must start with two zero bytes)`);
-  if (head[2] !== 0x08)
-    throw new UserError(`${path}: IDX type 0x${head[2].toString(16)} not supported (expected 0x08, unsigned byte)`);
-  if (head[3] !== 1) throw new UserError(`${path}: IDX file has ${head[3]} dimensions (expected 1: labels)`);
-  if (head.length < 8) throw new UserError(`${path}: IDX header is truncated`);
+  const { bytes, head } = openIdx(path, 'label', 1, '1: labels');
   const declared = head.readUInt32BE(4);
   const n = Math.min(declared, o.maxItems ?? declared);
   if (n > IDX_MAX_VALUES) throw new UserError(`${path}: ${n} labels are more than ipvae holds at once`);

@@ -2,7 +2,8 @@
  * Adamax (Kingma & Ba 2015, section 7.1) as in torch.optim.Adamax, with L2 weight decay added to the gradient
  * of every parameter (model-spec section 3) and bias correction of the first moment only:
  *   g <- g + wd * theta;  m <- b1 m + (1 - b1) g;  u <- max(b2 u, |g| + eps);  theta <- theta - lr / (1 - b1^t) * m / u
- * Plus global gradient-norm clipping. Parameters and state are flat Float64Arrays (one per tensor).
+ * Plus global gradient-norm clipping. Parameters and state are flat Float64Arrays (one per tensor). Adam, for the
+ * amortized baselines of ipvae compare (src/baselines/amortized.ts), is here too.
  */
 
 export interface AdamaxOptions {
@@ -64,4 +65,34 @@ export function clipGradNorm(grads: Float64Array[], maxNorm: number): number {
     for (const g of grads) for (let j = 0; j < g.length; j++) g[j] *= f;
   }
   return norm;
+}
+
+/** Adam (Kingma & Ba 2015) with bias correction, betas (0.9, 0.999), eps 1e-8, on float32 tensors. */
+export class Adam {
+  private readonly m: Float64Array[];
+  private readonly v: Float64Array[];
+  private t = 0;
+  constructor(sizes: number[]) {
+    this.m = sizes.map((n) => new Float64Array(n));
+    this.v = sizes.map((n) => new Float64Array(n));
+  }
+  update(params: Float32Array[], grads: Float32Array[], lr: number): void {
+    this.t++;
+    const b1 = 0.9,
+      b2 = 0.999;
+    const c1 = 1 - b1 ** this.t,
+      c2 = 1 - b2 ** this.t;
+    for (let p = 0; p < params.length; p++) {
+      const th = params[p],
+        g = grads[p],
+        m = this.m[p],
+        v = this.v[p];
+      for (let i = 0; i < th.length; i++) {
+        const gi = g[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        th[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
+      }
+    }
+  }
 }
